@@ -1,0 +1,77 @@
+"""The application factory. `flask --app app ...` finds the module-level `app`."""
+
+import os
+
+from flask import Flask
+from flask_babel import format_datetime, get_locale
+
+from events import cli
+from events.config import check_production, load_config
+from events.counties import county_name
+from events.extensions import babel, configure_sqlite, csrf, db, login_manager, mail, migrate
+from events.i18n import select_locale
+from events.messages.mail import absolute_url
+from events.models import User
+from events.views import auth, errors, public, registration
+
+def create_app(config: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    configure(app, config or {})
+    configure_extensions(app)
+    register_blueprints(app)
+    configure_templates(app)
+    cli.register(app)
+    return app
+
+
+def configure(app: Flask, overrides: dict) -> None:
+    app.config.update(load_config())
+    app.config.update(overrides)
+    check_production(app.config)
+    os.makedirs(app.instance_path, exist_ok=True)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        path = os.path.join(app.instance_path, "events.db")
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{path}"
+
+
+def configure_extensions(app: Flask) -> None:
+    db.init_app(app)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            configure_sqlite(db.engine)
+    migrate.init_app(app, db, render_as_batch=True)
+    mail.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+
+
+def register_blueprints(app: Flask) -> None:
+    app.register_blueprint(public.bp)
+    app.register_blueprint(registration.bp)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(errors.bp)
+
+
+def configure_templates(app: Flask) -> None:
+    app.jinja_env.globals.update(
+        county_name=county_name, get_locale=get_locale, absolute_url=absolute_url
+    )
+    app.jinja_env.filters["datetime"] = format_datetime
+
+    @app.after_request
+    def security_headers(response):
+        # Manage links carry a secret token: never leak it in a Referer header.
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        return response
+
+
+app = create_app()

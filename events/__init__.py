@@ -1,0 +1,1 @@
+"""Registration service for the events of the "Działamy Razem" network."""

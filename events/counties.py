@@ -1,0 +1,120 @@
+"""The 35 counties (powiaty) of Wielkopolska, plus "outside Wielkopolska".
+
+Codes are stored in the database; names are shown in the visitor's language.
+Land counties come first (in Polish alphabetical order), then the four city
+counties, then the entry for people from outside the voivodeship.
+"""
+
+from dataclasses import dataclass
+
+from flask_babel import get_locale
+
+
+@dataclass(frozen=True)
+class County:
+    code: str
+    name_pl: str
+    name_en: str
+    city: bool = False
+
+    def name(self, locale: str | None = None) -> str:
+        language = locale or str(get_locale() or "pl")
+        return self.name_en if language.startswith("en") else self.name_pl
+
+
+_LAND = [
+    ("chodzieski", "Chodzież"),
+    ("czarnkowsko-trzcianecki", "Czarnków-Trzcianka"),
+    ("gnieznienski", "Gniezno"),
+    ("gostynski", "Gostyń"),
+    ("grodziski", "Grodzisk Wielkopolski"),
+    ("jarocinski", "Jarocin"),
+    ("kaliski", "Kalisz"),
+    ("kepinski", "Kępno"),
+    ("kolski", "Koło"),
+    ("koninski", "Konin"),
+    ("koscianski", "Kościan"),
+    ("krotoszynski", "Krotoszyn"),
+    ("leszczynski", "Leszno"),
+    ("miedzychodzki", "Międzychód"),
+    ("nowotomyski", "Nowy Tomyśl"),
+    ("obornicki", "Oborniki"),
+    ("ostrowski", "Ostrów Wielkopolski"),
+    ("ostrzeszowski", "Ostrzeszów"),
+    ("pilski", "Piła"),
+    ("pleszewski", "Pleszew"),
+    ("poznanski", "Poznań"),
+    ("rawicki", "Rawicz"),
+    ("slupecki", "Słupca"),
+    ("szamotulski", "Szamotuły"),
+    ("sredzki", "Środa Wielkopolska"),
+    ("sremski", "Śrem"),
+    ("turecki", "Turek"),
+    ("wagrowiecki", "Wągrowiec"),
+    ("wolsztynski", "Wolsztyn"),
+    ("wrzesinski", "Września"),
+    ("zlotowski", "Złotów"),
+]
+_LAND_PL = {
+    "chodzieski": "chodzieski",
+    "czarnkowsko-trzcianecki": "czarnkowsko-trzcianecki",
+    "gnieznienski": "gnieźnieński",
+    "gostynski": "gostyński",
+    "grodziski": "grodziski",
+    "jarocinski": "jarociński",
+    "kaliski": "kaliski",
+    "kepinski": "kępiński",
+    "kolski": "kolski",
+    "koninski": "koniński",
+    "koscianski": "kościański",
+    "krotoszynski": "krotoszyński",
+    "leszczynski": "leszczyński",
+    "miedzychodzki": "międzychodzki",
+    "nowotomyski": "nowotomyski",
+    "obornicki": "obornicki",
+    "ostrowski": "ostrowski",
+    "ostrzeszowski": "ostrzeszowski",
+    "pilski": "pilski",
+    "pleszewski": "pleszewski",
+    "poznanski": "poznański",
+    "rawicki": "rawicki",
+    "slupecki": "słupecki",
+    "szamotulski": "szamotulski",
+    "sredzki": "średzki",
+    "sremski": "śremski",
+    "turecki": "turecki",
+    "wagrowiecki": "wągrowiecki",
+    "wolsztynski": "wolsztyński",
+    "wrzesinski": "wrzesiński",
+    "zlotowski": "złotowski",
+}
+_CITIES = [
+    ("m-kalisz", "Kalisz"),
+    ("m-konin", "Konin"),
+    ("m-leszno", "Leszno"),
+    ("m-poznan", "Poznań"),
+]
+
+OUTSIDE = "spoza"
+
+COUNTIES: list[County] = (
+    [County(code, f"powiat {_LAND_PL[code]}", f"{seat} County") for code, seat in _LAND]
+    + [
+        County(code, f"{city} (miasto na prawach powiatu)", f"{city} (city county)", city=True)
+        for code, city in _CITIES
+    ]
+    + [County(OUTSIDE, "spoza Wielkopolski", "outside Wielkopolska")]
+)
+BY_CODE: dict[str, County] = {county.code: county for county in COUNTIES}
+WIELKOPOLSKA = [county for county in COUNTIES if county.code != OUTSIDE]
+
+
+def county_name(code: str | None) -> str:
+    """The display name of a county code; unknown codes are shown as they are."""
+    county = BY_CODE.get(code or "")
+    return county.name() if county else (code or "")
+
+
+def county_choices() -> list[tuple[str, str]]:
+    """(code, name) pairs for a select field, in the current language."""
+    return [(county.code, county.name()) for county in COUNTIES]

@@ -1,0 +1,144 @@
+"""The demo programme: realistic events of the project, dated from today on."""
+
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from events.extensions import db
+from events.models import (
+    Event,
+    EventKind,
+    EventStatus,
+    OrganizationType,
+    RegistrationMode,
+    utcnow,
+)
+from events.services.registration import Attendee, register_attendee
+
+WARSAW = ZoneInfo("Europe/Warsaw")
+
+SEMINAR_TEXT = (
+    "Seminarium przedstawiające ideę partnerstwa lokalnego: jak organizacje pozarządowe, "
+    "samorząd i lokalny biznes mogą wspólnie rozwiązywać problemy swojej społeczności. "
+    "W programie: przykłady działających partnerstw z Wielkopolski, dyskusja i networking."
+)
+TRAINING_TEXT = (
+    "Cykl szkoleń dla 18 liderek i liderów lokalnych – przyszłych założycieli partnerstw "
+    "lokalnych. Rekrutacja: zgłoszenia są rozpatrywane przez organizatora."
+)
+CONSULTATION_TEXT = (
+    "Spotkanie konsultacyjne z organizacjami pozarządowymi i samorządem powiatu: "
+    "potrzeby organizacji, współpraca z samorządem, pomysły na partnerstwo lokalne."
+)
+PARTNER_TEXT = (
+    "Spotkanie robocze lokalnych zespołów partnerskich z ekspertami tematycznymi "
+    "(ekonomia społeczna, fundraising, prawo organizacji pozarządowych)."
+)
+
+
+def _at(days: int, hour: int, minute: int = 0) -> datetime:
+    day = (utcnow().astimezone(WARSAW) + timedelta(days=days)).date()
+    return datetime.combine(day, time(hour, minute), tzinfo=WARSAW)
+
+
+def _event(slug, title, kind, days, county, venue, address, text, **extra) -> Event:
+    start = _at(days, extra.pop("hour", 10))
+    return Event(
+        slug=slug,
+        title=title,
+        kind=kind,
+        description=text,
+        starts_at=start,
+        ends_at=start + timedelta(hours=extra.pop("hours", 4)),
+        venue_name=venue,
+        venue_address=address,
+        county=county,
+        status=EventStatus.PUBLISHED,
+        registration_opens_at=_at(-30, 8),
+        **extra,
+    )
+
+
+def demo_events() -> list[Event]:
+    seminars = [
+        ("seminarium-poznan", "Poznań", "m-poznan", "Centrum Wspierania Organizacji", "ul. Zielona 8, 61-851 Poznań", 12),
+        ("seminarium-kalisz", "Kalisz", "m-kalisz", "Centrum Kultury i Sztuki", "ul. Łazienna 6, 62-800 Kalisz", 26),
+        ("seminarium-pila", "Piła", "pilski", "Regionalne Centrum Kultury", "ul. Sienkiewicza 19, 64-920 Piła", 40),
+        ("seminarium-leszno", "Leszno", "m-leszno", "Miejska Biblioteka Publiczna", "ul. Chrobrego 3, 64-100 Leszno", 54),
+    ]
+    events = [
+        _event(slug, f"Seminarium: partnerstwo lokalne w praktyce – {town}", EventKind.SEMINAR,
+               days, county, venue, address, SEMINAR_TEXT, capacity=60)
+        for slug, town, county, venue, address, days in seminars
+    ]
+    for number, days in enumerate((19, 33, 47), start=1):
+        events.append(
+            _event(f"szkolenie-liderow-{number}", f"Szkolenie liderów lokalnych – moduł {number}",
+                   EventKind.TRAINING, days, "m-poznan", "Dom Organizacji Pozarządowych",
+                   "ul. Kołłątaja 4, 61-001 Poznań", TRAINING_TEXT, capacity=18,
+                   mode=RegistrationMode.APPROVAL, hours=7, hour=9)
+        )
+    consultations = [
+        ("konsultacje-gniezno", "gnieznienski", "Gniezno", "Starostwo Powiatowe w Gnieźnie, sala sesyjna", "ul. Papieża Jana Pawła II 9/10, 62-200 Gniezno", 8),
+        ("konsultacje-wrzesnia", "wrzesinski", "Września", "Wrzesiński Ośrodek Kultury", "ul. Szeroka 9, 62-300 Września", 10),
+        ("konsultacje-koscian", "koscianski", "Kościan", "Kościański Ośrodek Kultury", "ul. Mickiewicza 1, 64-000 Kościan", 15),
+        ("konsultacje-zlotow", "zlotowski", "Złotów", "Złotowskie Centrum Kultury", "ul. Wojska Polskiego 3, 77-400 Złotów", 22),
+        ("konsultacje-turek", "turecki", "Turek", "Turecki Dom Kultury", "ul. Kaliska 46, 62-700 Turek", 29),
+        ("konsultacje-szamotuly", "szamotulski", "Szamotuły", "Gminny Ośrodek Kultury", "ul. Wojska Polskiego 1, 64-500 Szamotuły", 36),
+    ]
+    for slug, county, town, venue, address, days in consultations:
+        events.append(
+            _event(slug, f"Spotkanie konsultacyjne – powiat {town}", EventKind.CONSULTATION,
+                   days, county, venue, address, CONSULTATION_TEXT, capacity=30, hour=16, hours=3)
+        )
+    events.append(
+        _event("zespoly-partnerskie-spotkanie-robocze", "Spotkanie robocze zespołów partnerskich z ekspertami",
+               EventKind.PARTNER_MEETING, 17, "m-konin", "Konińskie Centrum Organizacji Pozarządowych",
+               "ul. Zakładowa 4, 62-510 Konin", PARTNER_TEXT, capacity=8, waitlist_enabled=True,
+               online_url="https://meet.example.org/dr-zespoly")
+    )
+    return events
+
+
+DEMO_PEOPLE = [
+    ("Anna", "Kowalska", "Stowarzyszenie Razem dla Wsi", "gnieznienski"),
+    ("Piotr", "Nowak", "Fundacja Zielona Dolina", "wrzesinski"),
+    ("Małgorzata", "Wiśniewska", "Koło Gospodyń Wiejskich w Żółkowie", "koscianski"),
+    ("Łukasz", "Wójcik", "Urząd Gminy Śrem", "sremski"),
+    ("Zofia", "Kamińska", "Stowarzyszenie Młodzi Aktywni", "pilski"),
+    ("Grzegorz", "Lewandowski", "Ochotnicza Straż Pożarna w Kórniku", "poznanski"),
+    ("Katarzyna", "Zielińska", "Fundacja Ekonomii Społecznej", "m-poznan"),
+    ("Tomasz", "Szymański", "Lokalna Grupa Działania Wielkopolska Zachód", "grodziski"),
+    ("Ewa", "Woźniak", "Stowarzyszenie Przyjaciół Ziemi Kępińskiej", "kepinski"),
+    ("Jakub", "Dąbrowski", "Uniwersytet Trzeciego Wieku w Koninie", "m-konin"),
+]
+
+
+ASCII = str.maketrans("ąćęłńóśźż", "acelnoszz")
+
+
+def demo_attendee(index: int) -> Attendee:
+    first, last, organization, county = DEMO_PEOPLE[index % len(DEMO_PEOPLE)]
+    return Attendee(
+        first_name=first,
+        last_name=last,
+        email=f"{first}.{last}.{index}@example.org".lower().translate(ASCII),
+        organization=organization,
+        organization_type=OrganizationType.NGO if index % 4 else OrganizationType.LOCAL_GOVERNMENT,
+        county=county,
+        dr_member=index % 3 != 0,
+        data_consent=True,
+        image_consent=index % 2 == 0,
+    )
+
+
+def seed_demo() -> list[Event]:
+    """Add the demo programme, with registrations on the first seminar and a full partner meeting."""
+    events = demo_events()
+    db.session.add_all(events)
+    db.session.commit()
+    by_slug = {event.slug: event for event in events}
+    for index in range(12):
+        register_attendee(by_slug["seminarium-poznan"].id, demo_attendee(index))
+    for index in range(10):  # capacity 8: two people end up on the waiting list
+        register_attendee(by_slug["zespoly-partnerskie-spotkanie-robocze"].id, demo_attendee(index))
+    return events

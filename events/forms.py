@@ -1,0 +1,170 @@
+"""Flask-WTF forms of the public pages and the login page.
+
+Text fields are stripped of surrounding spaces and of control characters
+(which PostgreSQL refuses, and which break email headers and calendar files).
+"""
+
+import re
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField, RadioField, SelectField, StringField
+from wtforms import TextAreaField
+from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, Regexp
+
+from events.counties import county_choices
+from events.models import OrganizationType
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_LINE_BREAKS = re.compile(r"[\r\n\u2028\u2029]+")
+
+
+def clean_line(value):
+    """One line of text: no control characters, no line breaks, no outer spaces."""
+    if not isinstance(value, str):
+        return value
+    return _LINE_BREAKS.sub(" ", _CONTROL.sub("", value)).strip()
+
+
+def clean_text(value):
+    """Several lines of text: line breaks kept, other control characters removed."""
+    if not isinstance(value, str):
+        return value
+    return _CONTROL.sub("", value).replace("\r\n", "\n").strip()
+
+
+LANGUAGES = [("pl", "polski"), ("en", "English")]
+
+
+def _required(message):
+    return DataRequired(message=message)
+
+
+class RegistrationForm(FlaskForm):
+    first_name = StringField(
+        _l("First name"),
+        filters=[clean_line],
+        validators=[
+            _required(_l("Enter your first name.")),
+            Length(max=100, message=_l("The first name can have at most 100 characters.")),
+        ],
+    )
+    last_name = StringField(
+        _l("Last name"),
+        filters=[clean_line],
+        validators=[
+            _required(_l("Enter your last name.")),
+            Length(max=100, message=_l("The last name can have at most 100 characters.")),
+        ],
+    )
+    email = EmailField(
+        _l("Email address"),
+        description=_l("We will write to this address about the event."),
+        filters=[clean_line],
+        validators=[
+            _required(_l("Enter your email address.")),
+            Length(max=254, message=_l("The email address is too long.")),
+            Email(message=_l("Enter an email address like name@example.pl.")),
+        ],
+    )
+    phone = StringField(
+        _l("Phone (optional)"),
+        description=_l("Only for urgent changes to the event, e.g. +48 600 100 200."),
+        filters=[clean_line],
+        validators=[
+            Optional(),
+            Length(max=40, message=_l("The phone number is too long.")),
+            Regexp(
+                r"^\+?[0-9 ()-]{6,}$",
+                message=_l("Enter a phone number of digits, e.g. +48 600 100 200."),
+            ),
+        ],
+    )
+    organization = StringField(
+        _l("Organization"),
+        description=_l("The organization, institution or group you represent."),
+        filters=[clean_line],
+        validators=[
+            _required(_l("Enter the name of your organization.")),
+            Length(max=200, message=_l("The name can have at most 200 characters.")),
+        ],
+    )
+    organization_type = SelectField(
+        _l("Type of organization"),
+        choices=[],
+        validators=[InputRequired(message=_l("Choose the type of your organization."))],
+    )
+    county = SelectField(
+        _l("County (powiat)"),
+        description=_l("Where your organization works."),
+        choices=[],
+        validators=[InputRequired(message=_l("Choose your county."))],
+    )
+    dr_member = RadioField(
+        _l("Is your organization a member of the Działamy Razem network?"),
+        choices=[],
+        validators=[InputRequired(message=_l("Answer whether you are a network member."))],
+    )
+    needs = TextAreaField(
+        _l("Accessibility or dietary needs (optional)"),
+        description=_l("E.g. step-free access, sign language interpreter, vegetarian meal."),
+        filters=[clean_text],
+        validators=[
+            Optional(),
+            Length(max=1000, message=_l("Please keep this under 1000 characters.")),
+        ],
+    )
+    language = SelectField(
+        _l("Language of messages"),
+        choices=LANGUAGES,
+        default="pl",
+        validators=[InputRequired(message=_l("Choose a language."))],
+    )
+    data_consent = BooleanField(
+        validators=[
+            DataRequired(message=_l("Consent to the processing of personal data is required."))
+        ],
+    )
+    image_consent = BooleanField()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        empty = [("", _l("– choose –"))]
+        self.organization_type.choices = empty + [(t.value, t.label) for t in OrganizationType]
+        self.county.choices = empty + county_choices()
+        self.dr_member.choices = [("yes", _l("Yes")), ("no", _l("No"))]
+
+
+class LostLinkForm(FlaskForm):
+    email = EmailField(
+        _l("Email address"),
+        description=_l("The address you registered with."),
+        filters=[clean_line],
+        validators=[
+            _required(_l("Enter your email address.")),
+            Length(max=254, message=_l("The email address is too long.")),
+            Email(message=_l("Enter an email address like name@example.pl.")),
+        ],
+    )
+
+
+class ConfirmForm(FlaskForm):
+    """A form with only its CSRF token, for confirmation steps."""
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(
+        _l("Email address"),
+        filters=[clean_line],
+        validators=[
+            _required(_l("Enter your email address.")),
+            Length(max=254, message=_l("The email address is too long.")),
+        ],
+    )
+    password = PasswordField(
+        _l("Password"),
+        validators=[
+            _required(_l("Enter your password.")),
+            Length(max=200, message=_l("The password is too long.")),
+        ],
+    )

@@ -1,0 +1,1 @@
+"""What leaves the system: emails, calendar files and QR codes."""

@@ -1,0 +1,265 @@
+"""Database models: events, registrations, user accounts and the mail outbox.
+
+All times are stored in UTC and come back timezone-aware on both SQLite and
+PostgreSQL; they are shown in Europe/Warsaw by the templates.
+"""
+
+import enum
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from events.extensions import db
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(sa.TypeDecorator):
+    """A timezone-aware datetime, stored as UTC (SQLite has no time zones)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; use a timezone-aware one")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _enum(enum_class) -> sa.Enum:
+    """Store an enum by its value, as a short string column on every database."""
+    return sa.Enum(
+        enum_class,
+        native_enum=False,
+        length=24,
+        values_callable=lambda members: [member.value for member in members],
+        validate_strings=True,
+    )
+
+
+class EventKind(enum.StrEnum):
+    SEMINAR = "seminar"
+    TRAINING = "training"
+    CONSULTATION = "consultation"
+    PARTNER_MEETING = "partner_meeting"
+
+    @property
+    def label(self):
+        return {
+            EventKind.SEMINAR: _l("Seminar"),
+            EventKind.TRAINING: _l("Training"),
+            EventKind.CONSULTATION: _l("Consultation meeting"),
+            EventKind.PARTNER_MEETING: _l("Partner team meeting"),
+        }[self]
+
+
+class EventStatus(enum.StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    CANCELLED = "cancelled"
+
+
+class RegistrationMode(enum.StrEnum):
+    OPEN = "open"  # first come, first served
+    APPROVAL = "approval"  # an organizer accepts each application
+
+
+class RegistrationStatus(enum.StrEnum):
+    PENDING = "pending"
+    CONFIRMED = "confirmed"
+    WAITLISTED = "waitlisted"
+    DECLINED = "declined"
+    CANCELLED = "cancelled"
+
+    @property
+    def label(self):
+        return {
+            RegistrationStatus.PENDING: _l("Awaiting approval"),
+            RegistrationStatus.CONFIRMED: _l("Confirmed"),
+            RegistrationStatus.WAITLISTED: _l("On the waiting list"),
+            RegistrationStatus.DECLINED: _l("Declined"),
+            RegistrationStatus.CANCELLED: _l("Cancelled"),
+        }[self]
+
+
+ACTIVE_STATUSES = (
+    RegistrationStatus.PENDING,
+    RegistrationStatus.CONFIRMED,
+    RegistrationStatus.WAITLISTED,
+)
+
+
+class OrganizationType(enum.StrEnum):
+    NGO = "ngo"
+    LOCAL_GOVERNMENT = "local_government"
+    BUSINESS_SUPPORT = "business_support"
+    COMPANY = "company"
+    INFORMAL_GROUP = "informal_group"
+    OTHER = "other"
+
+    @property
+    def label(self):
+        return {
+            OrganizationType.NGO: _l("Non-governmental organization"),
+            OrganizationType.LOCAL_GOVERNMENT: _l("Local government unit"),
+            OrganizationType.BUSINESS_SUPPORT: _l("Business support institution"),
+            OrganizationType.COMPANY: _l("Company"),
+            OrganizationType.INFORMAL_GROUP: _l("Informal group"),
+            OrganizationType.OTHER: _l("Other"),
+        }[self]
+
+
+class Role(enum.StrEnum):
+    ORGANIZER = "organizer"
+    STAFF = "staff"
+
+
+class Event(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(sa.String(120), unique=True)
+    title: Mapped[str] = mapped_column(sa.String(200))
+    kind: Mapped[EventKind] = mapped_column(_enum(EventKind))
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    venue_name: Mapped[str] = mapped_column(sa.String(200), default="")
+    venue_address: Mapped[str] = mapped_column(sa.String(300), default="")
+    county: Mapped[str] = mapped_column(sa.String(40))
+    online_url: Mapped[str | None] = mapped_column(sa.String(500))
+    capacity: Mapped[int | None] = mapped_column()  # None: unlimited
+    registration_opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    registration_closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    mode: Mapped[RegistrationMode] = mapped_column(
+        _enum(RegistrationMode), default=RegistrationMode.OPEN
+    )
+    waitlist_enabled: Mapped[bool] = mapped_column(default=True)
+    status: Mapped[EventStatus] = mapped_column(_enum(EventStatus), default=EventStatus.DRAFT)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    registrations: Mapped[list["Registration"]] = relationship(back_populates="event")
+
+    __table_args__ = (
+        sa.CheckConstraint("capacity IS NULL OR capacity >= 0", name="capacity_not_negative"),
+        sa.CheckConstraint("ends_at >= starts_at", name="ends_after_start"),
+    )
+
+    def __repr__(self) -> str:
+        return f"<Event {self.slug}>"
+
+
+class Registration(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("event.id"), index=True)
+    status: Mapped[RegistrationStatus] = mapped_column(_enum(RegistrationStatus))
+    first_name: Mapped[str] = mapped_column(sa.String(100))
+    last_name: Mapped[str] = mapped_column(sa.String(100))
+    email: Mapped[str] = mapped_column(sa.String(254), index=True)
+    phone: Mapped[str | None] = mapped_column(sa.String(40))
+    organization: Mapped[str] = mapped_column(sa.String(200))
+    organization_type: Mapped[OrganizationType] = mapped_column(_enum(OrganizationType))
+    county: Mapped[str] = mapped_column(sa.String(40))
+    dr_member: Mapped[bool] = mapped_column()
+    needs: Mapped[str | None] = mapped_column(sa.Text)
+    data_consent_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    data_consent_version: Mapped[str] = mapped_column(sa.String(40))
+    image_consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    image_consent_version: Mapped[str | None] = mapped_column(sa.String(40))
+    language: Mapped[str] = mapped_column(sa.String(5), default="pl")
+    manage_token: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    ticket_code: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    event: Mapped[Event] = relationship(back_populates="registrations")
+
+    __table_args__ = (
+        # The last line of defence behind the service's check: one active
+        # registration per person and event.
+        sa.Index(
+            "uq_registration_active_email",
+            "event_id",
+            "email",
+            unique=True,
+            postgresql_where=sa.text("status IN ('pending', 'confirmed', 'waitlisted')"),
+            sqlite_where=sa.text("status IN ('pending', 'confirmed', 'waitlisted')"),
+        ),
+        sa.Index("ix_registration_event_status", "event_id", "status", "id"),
+    )
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_STATUSES
+
+    def __repr__(self) -> str:
+        return f"<Registration {self.id} {self.status}>"
+
+
+class User(UserMixin, db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(sa.String(256))
+    role: Mapped[Role] = mapped_column(_enum(Role))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
+        return self.active
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+
+class LoginFailure(db.Model):
+    """One failed login, kept briefly to throttle password guessing."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254), index=True)
+    ip: Mapped[str] = mapped_column(sa.String(64), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class OutboxStatus(enum.StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class OutboxMessage(db.Model):
+    """An email composed in the same transaction as the change that caused it."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(40))
+    recipient: Mapped[str] = mapped_column(sa.String(254), index=True)
+    subject: Mapped[str] = mapped_column(sa.String(300))
+    body_text: Mapped[str] = mapped_column(sa.Text)
+    body_html: Mapped[str] = mapped_column(sa.Text)
+    status: Mapped[OutboxStatus] = mapped_column(
+        _enum(OutboxStatus), default=OutboxStatus.PENDING, index=True
+    )
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

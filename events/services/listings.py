@@ -1,0 +1,98 @@
+"""The public programme: published events, filtered, with their seats."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+
+from events.extensions import db
+from events.models import Event, EventKind, EventStatus, RegistrationStatus
+from events.services.availability import (
+    RegistrationState,
+    registration_state,
+    seats_left,
+    status_counts,
+)
+
+WARSAW = ZoneInfo("Europe/Warsaw")
+
+
+@dataclass
+class Listing:
+    event: Event
+    state: RegistrationState
+    seats_left: int | None
+    waitlisted: int
+
+
+@dataclass
+class Filters:
+    kind: EventKind | None = None
+    county: str | None = None
+    month: str | None = None  # "YYYY-MM", in Warsaw time
+    include_past: bool = False
+
+
+def month_bounds(month: str) -> tuple[datetime, datetime]:
+    """The first instant of a "YYYY-MM" month in Warsaw and of the next one.
+
+    Raises ValueError for anything that is not a month.
+    """
+    year, number = (int(part) for part in month.split("-"))
+    start = datetime(year, number, 1, tzinfo=WARSAW)
+    end = datetime(year + number // 12, number % 12 + 1, 1, tzinfo=WARSAW)
+    return start, end
+
+
+def public_events(filters: Filters, now: datetime) -> list[Listing]:
+    """Published and cancelled events, soonest first; past ones only on request."""
+    query = sa.select(Event).where(
+        Event.status.in_([EventStatus.PUBLISHED, EventStatus.CANCELLED])
+    )
+    if not filters.include_past:
+        query = query.where(Event.ends_at >= now)
+    if filters.kind:
+        query = query.where(Event.kind == filters.kind)
+    if filters.county:
+        query = query.where(Event.county == filters.county)
+    if filters.month:
+        start, end = month_bounds(filters.month)
+        query = query.where(Event.starts_at >= start, Event.starts_at < end)
+    events = list(db.session.scalars(query.order_by(Event.starts_at, Event.id)))
+    counts = status_counts([event.id for event in events])
+    return [_listing(event, counts[event.id], now) for event in events]
+
+
+def listing_for(event: Event, now: datetime) -> Listing:
+    return _listing(event, status_counts([event.id])[event.id], now)
+
+
+def _listing(event: Event, counts: dict, now: datetime) -> Listing:
+    confirmed = counts.get(RegistrationStatus.CONFIRMED, 0)
+    return Listing(
+        event=event,
+        state=registration_state(event, confirmed, now),
+        seats_left=seats_left(event, confirmed),
+        waitlisted=counts.get(RegistrationStatus.WAITLISTED, 0),
+    )
+
+
+def upcoming_months(now: datetime) -> list[str]:
+    """The "YYYY-MM" months (Warsaw time) in which published events start from now on."""
+    starts = db.session.scalars(
+        sa.select(Event.starts_at).where(
+            Event.status == EventStatus.PUBLISHED, Event.ends_at >= now
+        )
+    )
+    return sorted({start.astimezone(WARSAW).strftime("%Y-%m") for start in starts})
+
+
+def find_public_event(slug: str) -> Event | None:
+    """A published or cancelled event by slug; drafts stay hidden."""
+    return db.session.scalar(
+        sa.select(Event).where(
+            Event.slug == slug,
+            Event.status.in_([EventStatus.PUBLISHED, EventStatus.CANCELLED]),
+        )
+    )

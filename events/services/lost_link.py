@@ -1,0 +1,58 @@
+"""Lost links: a person asks for their "my registration" links by email.
+
+The answer on screen is the same whether or not the address is registered;
+only the mailbox owner learns what exists.
+"""
+
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from events.extensions import db
+from events.messages.mail import queue_templated
+from events.models import ACTIVE_STATUSES, Event, OutboxMessage, Registration, utcnow
+from events.services.registration import normalize_email
+
+RESEND_INTERVAL = timedelta(minutes=2)
+
+
+def request_links(raw_email: str, now: datetime | None = None) -> bool:
+    """Queue an email with the links of the address's upcoming registrations.
+
+    Returns whether a message was queued: False when the address has none, or
+    when one was sent less than RESEND_INTERVAL ago (against mail bombing).
+    """
+    now = now or utcnow()
+    email = normalize_email(raw_email)
+    registrations = list(
+        db.session.scalars(
+            sa.select(Registration)
+            .join(Event)
+            .where(
+                Registration.email == email,
+                Registration.status.in_(ACTIVE_STATUSES),
+                Event.ends_at >= now,
+            )
+            .order_by(Event.starts_at)
+        )
+    )
+    recently_sent = db.session.scalar(
+        sa.select(OutboxMessage.id).where(
+            OutboxMessage.recipient == email,
+            OutboxMessage.kind == "your_links",
+            OutboxMessage.created_at > now - RESEND_INTERVAL,
+        )
+    )
+    if not registrations or recently_sent:
+        db.session.rollback()
+        return False
+    queue_templated(
+        "your_links",
+        email,
+        registrations[-1].language,
+        _l("Your registrations – Działamy Razem"),
+        registrations=registrations,
+    )
+    db.session.commit()
+    return True

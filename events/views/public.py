@@ -1,0 +1,75 @@
+"""Public pages: the programme with its filters, an event's page, the language switch."""
+
+from datetime import date
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, make_response, redirect, render_template, request, url_for
+from flask_babel import format_date
+
+from events.counties import COUNTIES, BY_CODE
+from events.i18n import LANGUAGE_COOKIE, LANGUAGES
+from events.models import EventKind, utcnow
+from events.services.listings import Filters, find_public_event, listing_for, public_events
+from events.services.listings import upcoming_months
+
+bp = Blueprint("public", __name__)
+
+ONE_YEAR = 365 * 24 * 3600
+
+
+def _filters_from(args) -> Filters:
+    """Filters from the query string; values that are not valid are ignored."""
+    kind = args.get("kind", "")
+    county = args.get("county", "")
+    month = args.get("month", "")
+    valid_month = len(month) == 7 and month[4] == "-" and month.replace("-", "").isdigit()
+    return Filters(
+        kind=EventKind(kind) if kind in EventKind._value2member_map_ else None,
+        county=county if county in BY_CODE else None,
+        month=month if valid_month and 1 <= int(month[5:]) <= 12 else None,
+        include_past=args.get("past") == "1",
+    )
+
+
+@bp.get("/")
+def index():
+    now = utcnow()
+    filters = _filters_from(request.args)
+    return render_template(
+        "public/index.html",
+        listings=public_events(filters, now),
+        filters=filters,
+        kinds=list(EventKind),
+        counties=COUNTIES,
+        months=upcoming_months(now),
+    )
+
+
+@bp.get("/events/<slug>")
+def event(slug: str):
+    found = find_public_event(slug)
+    if found is None:
+        abort(404)
+    return render_template("public/event.html", listing=listing_for(found, utcnow()))
+
+
+@bp.get("/language/<code>")
+def set_language(code: str):
+    """Remember the chosen language in a cookie and go back to the page."""
+    if code not in LANGUAGES:
+        abort(404)
+    target = request.args.get("next", "")
+    parts = urlsplit(target)
+    unsafe = target.startswith(("//", "/\\")) or parts.scheme or parts.netloc
+    if not target.startswith("/") or unsafe:
+        target = url_for("public.index")
+    response = make_response(redirect(target))
+    response.set_cookie(LANGUAGE_COOKIE, code, max_age=ONE_YEAR, samesite="Lax", httponly=True)
+    return response
+
+
+@bp.app_template_global()
+def month_label(month: str) -> str:
+    """ "2026-11" as "listopad 2026" or "November 2026"."""
+    year, number = (int(part) for part in month.split("-"))
+    return format_date(date(year, number, 1), "LLLL y")

@@ -1,0 +1,153 @@
+"""Registering, the "my registration" page behind its secret link, and lost links."""
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Response
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from events import consents
+from events.forms import ConfirmForm, LostLinkForm, RegistrationForm
+from events.messages.ics import calendar_file, event_component, registration_uid
+from events.messages.mail import absolute_url
+from events.messages.qr import ticket_png
+from events.models import OrganizationType, RegistrationStatus, utcnow
+from events.services.listings import find_public_event, listing_for
+from events.services.lost_link import request_links
+from events.services.registration import (
+    Attendee,
+    RegistrationError,
+    cancel_registration,
+    find_by_manage_token,
+    waitlist_position,
+)
+from events.services.registration import register_attendee
+
+bp = Blueprint("registration", __name__)
+
+_WELCOME = {
+    RegistrationStatus.CONFIRMED: _l("Thank you! Your seat is confirmed."),
+    RegistrationStatus.WAITLISTED: _l("The event is full: you are on the waiting list."),
+    RegistrationStatus.PENDING: _l("Thank you! Your application awaits the organizer's approval."),
+}
+
+
+def _attendee_from(form: RegistrationForm) -> Attendee:
+    return Attendee(
+        first_name=form.first_name.data,
+        last_name=form.last_name.data,
+        email=form.email.data,
+        phone=form.phone.data or None,
+        organization=form.organization.data,
+        organization_type=OrganizationType(form.organization_type.data),
+        county=form.county.data,
+        dr_member=form.dr_member.data == "yes",
+        needs=form.needs.data or None,
+        data_consent=form.data_consent.data,
+        image_consent=form.image_consent.data,
+        language=form.language.data,
+    )
+
+
+@bp.route("/events/<slug>/register", methods=["GET", "POST"])
+def register(slug: str):
+    event = find_public_event(slug)
+    if event is None:
+        abort(404)
+    form = RegistrationForm()
+    if request.method == "GET":
+        form.language.data = str(get_locale())
+    duplicate = refusal = None
+    if form.validate_on_submit():
+        try:
+            registration = register_attendee(event.id, _attendee_from(form))
+        except RegistrationError as error:
+            if error.code == "duplicate":
+                duplicate = form.email.data
+            else:
+                refusal = error.message
+        else:
+            flash(str(_WELCOME[registration.status]), "success")
+            return redirect(url_for(".manage", token=registration.manage_token))
+    return render_template(
+        "registration/form.html",
+        form=form,
+        listing=listing_for(event, utcnow()),
+        duplicate=duplicate,
+        refusal=refusal,
+        lost_link_form=LostLinkForm(email=duplicate) if duplicate else None,
+        consents=consents,
+    )
+
+
+def _registration_or_404(token: str):
+    registration = find_by_manage_token(token)
+    if registration is None:
+        abort(404)
+    return registration
+
+
+@bp.get("/r/<token>")
+def manage(token: str):
+    registration = _registration_or_404(token)
+    response = Response(
+        render_template(
+            "registration/manage.html",
+            registration=registration,
+            event=registration.event,
+            position=waitlist_position(registration),
+        )
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/r/<token>/ticket.png")
+def ticket(token: str):
+    registration = _registration_or_404(token)
+    if registration.status != RegistrationStatus.CONFIRMED:
+        abort(404)
+    response = Response(ticket_png(registration.ticket_code), mimetype="image/png")
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.get("/r/<token>/calendar.ics")
+def calendar(token: str):
+    registration = _registration_or_404(token)
+    link = absolute_url(".manage", token=registration.manage_token)
+    uid = registration_uid(registration)
+    body = calendar_file([event_component(registration.event, link, uid)])
+    response = Response(body, mimetype="text/calendar")
+    disposition = f'attachment; filename="{registration.event.slug}.ics"'
+    response.headers["Content-Disposition"] = disposition
+    return response
+
+
+@bp.route("/r/<token>/cancel", methods=["GET", "POST"])
+def cancel(token: str):
+    registration = _registration_or_404(token)
+    form = ConfirmForm()
+    if not registration.is_active:
+        return redirect(url_for(".manage", token=token))
+    if form.validate_on_submit():
+        cancel_registration(registration.id)
+        flash(_("Your registration has been cancelled."), "success")
+        return redirect(url_for(".manage", token=token))
+    return render_template("registration/cancel.html", registration=registration, form=form)
+
+
+@bp.route("/lost-link", methods=["GET", "POST"])
+def lost_link():
+    form = LostLinkForm()
+    if form.validate_on_submit():
+        request_links(form.email.data)
+        flash(
+            _(
+                "If this address has registrations for upcoming events, we have sent "
+                "their links to it. Check your inbox (and the spam folder)."
+            ),
+            "success",
+        )
+        return redirect(url_for(".lost_link"))
+    return render_template("registration/lost_link.html", form=form)
