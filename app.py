@@ -14,6 +14,7 @@ from events.messages.mail import absolute_url
 from events.models import User
 from events.views import auth, errors, public, registration
 
+
 def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     configure(app, config or {})

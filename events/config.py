@@ -6,7 +6,7 @@ that `create_app` merges with the overrides a test passes in.
 
 import os
 
-DEV_SECRET_KEY = "dev-only-insecure-secret-key"
+DEV_SECRET_KEY = "dev-only-insecure-secret-key"  # noqa: S105 - refused in production
 MIN_SECRET_KEY_LENGTH = 32
 
 

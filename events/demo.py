@@ -60,41 +60,150 @@ def _event(slug, title, kind, days, county, venue, address, text, **extra) -> Ev
 
 def demo_events() -> list[Event]:
     seminars = [
-        ("seminarium-poznan", "Poznań", "m-poznan", "Centrum Wspierania Organizacji", "ul. Zielona 8, 61-851 Poznań", 12),
-        ("seminarium-kalisz", "Kalisz", "m-kalisz", "Centrum Kultury i Sztuki", "ul. Łazienna 6, 62-800 Kalisz", 26),
-        ("seminarium-pila", "Piła", "pilski", "Regionalne Centrum Kultury", "ul. Sienkiewicza 19, 64-920 Piła", 40),
-        ("seminarium-leszno", "Leszno", "m-leszno", "Miejska Biblioteka Publiczna", "ul. Chrobrego 3, 64-100 Leszno", 54),
+        (
+            "seminarium-poznan",
+            "Poznań",
+            "m-poznan",
+            "Centrum Wspierania Organizacji",
+            "ul. Zielona 8, 61-851 Poznań",
+            12,
+        ),
+        (
+            "seminarium-kalisz",
+            "Kalisz",
+            "m-kalisz",
+            "Centrum Kultury i Sztuki",
+            "ul. Łazienna 6, 62-800 Kalisz",
+            26,
+        ),
+        (
+            "seminarium-pila",
+            "Piła",
+            "pilski",
+            "Regionalne Centrum Kultury",
+            "ul. Sienkiewicza 19, 64-920 Piła",
+            40,
+        ),
+        (
+            "seminarium-leszno",
+            "Leszno",
+            "m-leszno",
+            "Miejska Biblioteka Publiczna",
+            "ul. Chrobrego 3, 64-100 Leszno",
+            54,
+        ),
     ]
     events = [
-        _event(slug, f"Seminarium: partnerstwo lokalne w praktyce – {town}", EventKind.SEMINAR,
-               days, county, venue, address, SEMINAR_TEXT, capacity=60)
+        _event(
+            slug,
+            f"Seminarium: partnerstwo lokalne w praktyce – {town}",
+            EventKind.SEMINAR,
+            days,
+            county,
+            venue,
+            address,
+            SEMINAR_TEXT,
+            capacity=60,
+        )
         for slug, town, county, venue, address, days in seminars
     ]
     for number, days in enumerate((19, 33, 47), start=1):
         events.append(
-            _event(f"szkolenie-liderow-{number}", f"Szkolenie liderów lokalnych – moduł {number}",
-                   EventKind.TRAINING, days, "m-poznan", "Dom Organizacji Pozarządowych",
-                   "ul. Kołłątaja 4, 61-001 Poznań", TRAINING_TEXT, capacity=18,
-                   mode=RegistrationMode.APPROVAL, hours=7, hour=9)
+            _event(
+                f"szkolenie-liderow-{number}",
+                f"Szkolenie liderów lokalnych – moduł {number}",
+                EventKind.TRAINING,
+                days,
+                "m-poznan",
+                "Dom Organizacji Pozarządowych",
+                "ul. Kołłątaja 4, 61-001 Poznań",
+                TRAINING_TEXT,
+                capacity=18,
+                mode=RegistrationMode.APPROVAL,
+                hours=7,
+                hour=9,
+            )
         )
     consultations = [
-        ("konsultacje-gniezno", "gnieznienski", "Gniezno", "Starostwo Powiatowe w Gnieźnie, sala sesyjna", "ul. Papieża Jana Pawła II 9/10, 62-200 Gniezno", 8),
-        ("konsultacje-wrzesnia", "wrzesinski", "Września", "Wrzesiński Ośrodek Kultury", "ul. Szeroka 9, 62-300 Września", 10),
-        ("konsultacje-koscian", "koscianski", "Kościan", "Kościański Ośrodek Kultury", "ul. Mickiewicza 1, 64-000 Kościan", 15),
-        ("konsultacje-zlotow", "zlotowski", "Złotów", "Złotowskie Centrum Kultury", "ul. Wojska Polskiego 3, 77-400 Złotów", 22),
-        ("konsultacje-turek", "turecki", "Turek", "Turecki Dom Kultury", "ul. Kaliska 46, 62-700 Turek", 29),
-        ("konsultacje-szamotuly", "szamotulski", "Szamotuły", "Gminny Ośrodek Kultury", "ul. Wojska Polskiego 1, 64-500 Szamotuły", 36),
+        (
+            "konsultacje-gniezno",
+            "gnieznienski",
+            "Gniezno",
+            "Starostwo Powiatowe w Gnieźnie, sala sesyjna",
+            "ul. Papieża Jana Pawła II 9/10, 62-200 Gniezno",
+            8,
+        ),
+        (
+            "konsultacje-wrzesnia",
+            "wrzesinski",
+            "Września",
+            "Wrzesiński Ośrodek Kultury",
+            "ul. Szeroka 9, 62-300 Września",
+            10,
+        ),
+        (
+            "konsultacje-koscian",
+            "koscianski",
+            "Kościan",
+            "Kościański Ośrodek Kultury",
+            "ul. Mickiewicza 1, 64-000 Kościan",
+            15,
+        ),
+        (
+            "konsultacje-zlotow",
+            "zlotowski",
+            "Złotów",
+            "Złotowskie Centrum Kultury",
+            "ul. Wojska Polskiego 3, 77-400 Złotów",
+            22,
+        ),
+        (
+            "konsultacje-turek",
+            "turecki",
+            "Turek",
+            "Turecki Dom Kultury",
+            "ul. Kaliska 46, 62-700 Turek",
+            29,
+        ),
+        (
+            "konsultacje-szamotuly",
+            "szamotulski",
+            "Szamotuły",
+            "Gminny Ośrodek Kultury",
+            "ul. Wojska Polskiego 1, 64-500 Szamotuły",
+            36,
+        ),
     ]
     for slug, county, town, venue, address, days in consultations:
         events.append(
-            _event(slug, f"Spotkanie konsultacyjne – powiat {town}", EventKind.CONSULTATION,
-                   days, county, venue, address, CONSULTATION_TEXT, capacity=30, hour=16, hours=3)
+            _event(
+                slug,
+                f"Spotkanie konsultacyjne – powiat {town}",
+                EventKind.CONSULTATION,
+                days,
+                county,
+                venue,
+                address,
+                CONSULTATION_TEXT,
+                capacity=30,
+                hour=16,
+                hours=3,
+            )
         )
     events.append(
-        _event("zespoly-partnerskie-spotkanie-robocze", "Spotkanie robocze zespołów partnerskich z ekspertami",
-               EventKind.PARTNER_MEETING, 17, "m-konin", "Konińskie Centrum Organizacji Pozarządowych",
-               "ul. Zakładowa 4, 62-510 Konin", PARTNER_TEXT, capacity=8, waitlist_enabled=True,
-               online_url="https://meet.example.org/dr-zespoly")
+        _event(
+            "zespoly-partnerskie-spotkanie-robocze",
+            "Spotkanie robocze zespołów partnerskich z ekspertami",
+            EventKind.PARTNER_MEETING,
+            17,
+            "m-konin",
+            "Konińskie Centrum Organizacji Pozarządowych",
+            "ul. Zakładowa 4, 62-510 Konin",
+            PARTNER_TEXT,
+            capacity=8,
+            waitlist_enabled=True,
+            online_url="https://meet.example.org/dr-zespoly",
+        )
     )
     return events
 

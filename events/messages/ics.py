@@ -58,4 +58,3 @@ def calendar_file(components, method: str | None = None) -> bytes:
         calendar.add_component(component)
     calendar.add_missing_timezones()
     return calendar.to_ical()
-

@@ -47,9 +47,7 @@ def month_bounds(month: str) -> tuple[datetime, datetime]:
 
 def public_events(filters: Filters, now: datetime) -> list[Listing]:
     """Published and cancelled events, soonest first; past ones only on request."""
-    query = sa.select(Event).where(
-        Event.status.in_([EventStatus.PUBLISHED, EventStatus.CANCELLED])
-    )
+    query = sa.select(Event).where(Event.status.in_([EventStatus.PUBLISHED, EventStatus.CANCELLED]))
     if not filters.include_past:
         query = query.where(Event.ends_at >= now)
     if filters.kind:

@@ -26,14 +26,18 @@ _HINTS = {
 
 def _page(code: int, hint=None):
     return (
-        render_template("errors/error.html", code=code, title=_TITLES[code], hint=hint or _HINTS[code]),
+        render_template(
+            "errors/error.html", code=code, title=_TITLES[code], hint=hint or _HINTS[code]
+        ),
         code,
     )
 
 
 @bp.app_errorhandler(CSRFError)
 def csrf_error(_error):
-    return _page(400, _l("The form expired or was sent from elsewhere. Reload the page and send it again."))
+    return _page(
+        400, _l("The form expired or was sent from elsewhere. Reload the page and send it again.")
+    )
 
 
 @bp.app_errorhandler(400)

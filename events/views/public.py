@@ -6,11 +6,16 @@ from urllib.parse import urlsplit
 from flask import Blueprint, abort, make_response, redirect, render_template, request, url_for
 from flask_babel import format_date
 
-from events.counties import COUNTIES, BY_CODE
+from events.counties import BY_CODE, COUNTIES
 from events.i18n import LANGUAGE_COOKIE, LANGUAGES
 from events.models import EventKind, utcnow
-from events.services.listings import Filters, find_public_event, listing_for, public_events
-from events.services.listings import upcoming_months
+from events.services.listings import (
+    Filters,
+    find_public_event,
+    listing_for,
+    public_events,
+    upcoming_months,
+)
 
 bp = Blueprint("public", __name__)
 

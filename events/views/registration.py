@@ -1,7 +1,6 @@
 """Registering, the "my registration" page behind its secret link, and lost links."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask import Response
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -19,9 +18,9 @@ from events.services.registration import (
     RegistrationError,
     cancel_registration,
     find_by_manage_token,
+    register_attendee,
     waitlist_position,
 )
-from events.services.registration import register_attendee
 
 bp = Blueprint("registration", __name__)
 

@@ -1,0 +1,175 @@
+"""Fixtures: a fresh app per test, on SQLite and on PostgreSQL.
+
+Every test that uses `app` runs twice: once on a SQLite file, once on a
+PostgreSQL database of its own (created for the test session). Without a
+PostgreSQL server the PostgreSQL runs are skipped with a loud reason; with
+REQUIRE_POSTGRES=1 (set by CI) they fail instead.
+"""
+
+import os
+import re
+import socket
+import uuid
+from email import message_from_bytes, policy
+
+import psycopg
+import pytest
+import sqlalchemy as sa
+from aiosmtpd.controller import Controller
+
+from app import create_app
+from events.extensions import db
+
+PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+REQUIRED = {"1", "true", "yes"}
+
+
+def _required(variable: str) -> bool:
+    return os.environ.get(variable, "").lower() in REQUIRED
+
+
+def skip_or_fail(reason: str, variable: str):
+    """Skip loudly on a laptop; fail when the CI variable makes the part mandatory."""
+    if _required(variable):
+        pytest.fail(f"{reason} ({variable}=1 makes this mandatory)", pytrace=False)
+    pytest.skip(f"SKIPPED, NOT TESTED: {reason} (set {variable}=1 to make it a failure)")
+
+
+def _pg_url(database: str) -> str:
+    base = PG_ADMIN_URL.rsplit("/", 1)[0]
+    return f"{base}/{database}".replace("postgresql://", "postgresql+psycopg://", 1)
+
+
+def create_pg_database(prefix: str) -> str:
+    """Create an empty PostgreSQL database; returns its SQLAlchemy URL."""
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=3) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    return _pg_url(name)
+
+
+def drop_pg_database(url: str) -> None:
+    name = url.rsplit("/", 1)[1]
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=3) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def pg_database():
+    """One PostgreSQL database for the session's tests, with the schema created."""
+    try:
+        url = create_pg_database("events_test")
+    except psycopg.OperationalError as error:
+        yield error
+        return
+    engine = sa.create_engine(url)
+    db.metadata.create_all(engine)
+    engine.dispose()
+    yield url
+    drop_pg_database(url)
+
+
+def make_app(database_url: str, **overrides):
+    config = {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SECRET_KEY": "test-secret-key-" + "x" * 32,
+        "BASE_URL": "https://rejestracja.example.org",
+        "MAIL_SERVER": None,
+        "MAIL_DEFAULT_SENDER": "Działamy Razem <no-reply@example.org>",
+    }
+    config.update(overrides)
+    return create_app(config)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path):
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'test.db'}"
+    pg = request.getfixturevalue("pg_database")
+    if isinstance(pg, Exception):
+        skip_or_fail(f"PostgreSQL is not reachable at {PG_ADMIN_URL}: {pg}", "REQUIRE_POSTGRES")
+    return pg
+
+
+@pytest.fixture
+def app_config():
+    """Extra configuration for `app`; a test module may override this fixture."""
+    return {}
+
+
+@pytest.fixture
+def app(database_url, app_config, tmp_path):
+    app = make_app(database_url, **app_config)
+    app.instance_path = str(tmp_path / "instance")
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            db.create_all()
+        else:
+            _empty_tables()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def _empty_tables() -> None:
+    names = ", ".join(f'"{table.name}"' for table in db.metadata.sorted_tables)
+    db.session.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    db.session.commit()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def ctx(app):
+    """An application context, for tests that call services directly."""
+    with app.app_context():
+        yield
+
+
+class Inbox:
+    """Messages received by the test SMTP server, parsed by Python's email package."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd API)
+        message = message_from_bytes(envelope.content, policy=policy.default)
+        self.messages.append((envelope.rcpt_tos, message))
+        return "250 OK"
+
+    def to(self, address: str):
+        return [message for recipients, message in self.messages if address in recipients]
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server on loopback; its `inbox` collects what it receives."""
+    inbox = Inbox()
+    with socket.socket() as probe:  # a free port on loopback
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    controller.inbox = inbox
+    yield controller
+    controller.stop()
+
+
+def csrf_token(client, url: str) -> str:
+    """The CSRF token of the form on the page at `url`."""
+    html = client.get(url).get_data(as_text=True)
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
+        r'name="csrf_token" value="([^"]+)"', html
+    )
+    assert match, f"no CSRF token on {url}"
+    return match.group(1)

@@ -1,0 +1,78 @@
+"""Factory functions: every test states the data it depends on."""
+
+from datetime import timedelta
+
+from events.extensions import db
+from events.models import Event, EventKind, EventStatus, OrganizationType, Role, User, utcnow
+from events.services.registration import Attendee
+
+_counter = iter(range(1, 10**9))
+
+
+def make_event(**overrides) -> Event:
+    """A published, open event next week with 10 seats and a waiting list."""
+    number = next(_counter)
+    start = utcnow().replace(microsecond=0) + timedelta(days=7)
+    values = {
+        "slug": f"seminarium-{number}",
+        "title": f"Seminarium o partnerstwie lokalnym {number}",
+        "kind": EventKind.SEMINAR,
+        "description": "Jak budować partnerstwo lokalne.",
+        "starts_at": start,
+        "ends_at": start + timedelta(hours=4),
+        "venue_name": "Centrum Kultury",
+        "venue_address": "ul. Główna 1, 62-800 Kalisz",
+        "county": "m-kalisz",
+        "capacity": 10,
+        "waitlist_enabled": True,
+        "status": EventStatus.PUBLISHED,
+    }
+    values.update(overrides)
+    event = Event(**values)
+    db.session.add(event)
+    db.session.commit()
+    return event
+
+
+def attendee(**overrides) -> Attendee:
+    number = next(_counter)
+    values = {
+        "first_name": "Zofia",
+        "last_name": "Wiśniewska",
+        "email": f"zofia.{number}@example.org",
+        "organization": "Stowarzyszenie Razem",
+        "organization_type": OrganizationType.NGO,
+        "county": "gnieznienski",
+        "dr_member": True,
+        "data_consent": True,
+    }
+    values.update(overrides)
+    return Attendee(**values)
+
+
+def form_data(**overrides) -> dict:
+    """What the registration form posts when filled in correctly."""
+    number = next(_counter)
+    values = {
+        "first_name": "Zofia",
+        "last_name": "Wiśniewska",
+        "email": f"zofia.{number}@example.org",
+        "phone": "+48 600 100 200",
+        "organization": "Stowarzyszenie Razem",
+        "organization_type": "ngo",
+        "county": "gnieznienski",
+        "dr_member": "yes",
+        "needs": "",
+        "language": "pl",
+        "data_consent": "y",
+    }
+    values.update(overrides)
+    return {key: value for key, value in values.items() if value is not None}
+
+
+def make_user(email="organizator@example.org", password="bardzo-tajne-haslo", role=Role.ORGANIZER):
+    user = User(email=email, role=role, active=True)
+    user.set_password(password)
+    db.session.add(user)
+    db.session.commit()
+    return user
