@@ -17,6 +17,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, Regexp
 
 from events.counties import county_choices
@@ -40,7 +41,7 @@ def clean_text(value):
     return _CONTROL.sub("", value).replace("\r\n", "\n").strip()
 
 
-LANGUAGES = [("pl", "polski"), ("en", "English")]
+LANGUAGES = [SelectChoice("pl", "polski"), SelectChoice("en", "English")]
 
 
 def _required(message):
@@ -136,10 +137,12 @@ class RegistrationForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        empty = [("", _l("– choose –"))]
-        self.organization_type.choices = empty + [(t.value, t.label) for t in OrganizationType]
-        self.county.choices = empty + county_choices()
-        self.dr_member.choices = [("yes", _l("Yes")), ("no", _l("No"))]
+        empty = [SelectChoice("", _l("– choose –"))]
+        self.organization_type.choices = empty + [
+            SelectChoice(kind.value, kind.label) for kind in OrganizationType
+        ]
+        self.county.choices = empty + [SelectChoice(code, name) for code, name in county_choices()]
+        self.dr_member.choices = [SelectChoice("yes", _l("Yes")), SelectChoice("no", _l("No"))]
 
 
 class LostLinkForm(FlaskForm):

@@ -131,7 +131,12 @@ def runner(app):
 
 @pytest.fixture
 def ctx(app):
-    """An application context, for tests that call services directly."""
+    """An application context, for tests that call services directly.
+
+    Tests of pages do not use it: each request must get its own application
+    context (and so its own session and language), as in production. They
+    prepare and check data in `with app.app_context():` blocks instead.
+    """
     with app.app_context():
         yield
 

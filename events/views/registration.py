@@ -18,6 +18,7 @@ from events.services.registration import (
     RegistrationError,
     cancel_registration,
     find_by_manage_token,
+    normalize_email,
     register_attendee,
     waitlist_position,
 )
@@ -62,7 +63,7 @@ def register(slug: str):
             registration = register_attendee(event.id, _attendee_from(form))
         except RegistrationError as error:
             if error.code == "duplicate":
-                duplicate = form.email.data
+                duplicate = normalize_email(form.email.data)
             else:
                 refusal = error.message
         else:
@@ -74,7 +75,6 @@ def register(slug: str):
         listing=listing_for(event, utcnow()),
         duplicate=duplicate,
         refusal=refusal,
-        lost_link_form=LostLinkForm(email=duplicate) if duplicate else None,
         consents=consents,
     )
 
@@ -114,7 +114,7 @@ def ticket(token: str):
 @bp.get("/r/<token>/calendar.ics")
 def calendar(token: str):
     registration = _registration_or_404(token)
-    link = absolute_url(".manage", token=registration.manage_token)
+    link = absolute_url("registration.manage", token=registration.manage_token)
     uid = registration_uid(registration)
     body = calendar_file([event_component(registration.event, link, uid)])
     response = Response(body, mimetype="text/calendar")
