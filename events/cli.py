@@ -5,6 +5,8 @@ import sys
 import click
 import sqlalchemy as sa
 from flask import Flask
+from flask.cli import with_appcontext
+from flask_babel import force_locale
 
 from events.extensions import db
 from events.models import Event, Role
@@ -17,6 +19,7 @@ def register(app: Flask) -> None:
 
 
 @click.command("seed-demo")
+@with_appcontext
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database already has events.")
 def seed_demo_command(if_empty: bool) -> None:
     """Load the demo programme (seminars, training, consultations, a partner meeting)."""
@@ -30,6 +33,7 @@ def seed_demo_command(if_empty: bool) -> None:
 
 
 @click.command("create-user")
+@with_appcontext
 @click.argument("email")
 @click.option("--role", type=click.Choice([role.value for role in Role]), required=True)
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
@@ -42,5 +46,6 @@ def create_user_command(email: str, role: str, password_stdin: bool) -> None:
     try:
         user = create_user(email, password, Role(role))
     except AccountError as error:
-        raise click.ClickException(str(error.message)) from error
+        with force_locale("en"):  # the commands speak English
+            raise click.ClickException(str(error.message)) from error
     click.echo(f"Created {user.role.value} account {user.email}.")

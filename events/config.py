@@ -44,6 +44,7 @@ def load_config(environ=os.environ) -> dict:
         "MAIL_USE_SSL": _bool(environ.get("MAIL_USE_SSL")),
         "MAIL_USERNAME": environ.get("MAIL_USERNAME") or None,
         "MAIL_PASSWORD": environ.get("MAIL_PASSWORD") or None,
+        "MAIL_SUPPRESS_SEND": False,  # Flask-Mail would otherwise not send when TESTING
         "MAIL_DEFAULT_SENDER": environ.get(
             "MAIL_DEFAULT_SENDER", "Działamy Razem <no-reply@localhost>"
         ),

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from events.extensions import db
 from events.models import LoginFailure, Role, User, utcnow
@@ -18,6 +19,7 @@ THROTTLE_WINDOW = timedelta(minutes=15)
 MAX_FAILURES_PER_EMAIL = 5
 MAX_FAILURES_PER_IP = 30
 MIN_PASSWORD_LENGTH = 10
+_DUMMY_HASH = generate_password_hash("not-a-real-password")
 
 
 class AccountError(DomainError):
@@ -65,6 +67,8 @@ def authenticate(email: str, password: str, ip: str, now: datetime | None = None
             _l("Too many failed attempts. Please wait 15 minutes and try again."),
         )
     user = db.session.scalar(sa.select(User).where(User.email == email))
+    if user is None:
+        check_password_hash(_DUMMY_HASH, password)  # same time as for a real account
     if user is None or not user.active or not user.check_password(password):
         db.session.add(LoginFailure(email=email, ip=ip, at=now))
         db.session.execute(sa.delete(LoginFailure).where(LoginFailure.at < now - THROTTLE_WINDOW))

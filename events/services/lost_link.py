@@ -17,8 +17,8 @@ from events.services.registration import normalize_email
 RESEND_INTERVAL = timedelta(minutes=2)
 
 
-def request_links(raw_email: str, now: datetime | None = None) -> bool:
-    """Queue an email with the links of the address's upcoming registrations.
+def request_links(raw_email: str, language: str = "pl", now: datetime | None = None) -> bool:
+    """Queue an email, in `language`, with the links of the address's upcoming registrations.
 
     Returns whether a message was queued: False when the address has none, or
     when one was sent less than RESEND_INTERVAL ago (against mail bombing).
@@ -50,7 +50,7 @@ def request_links(raw_email: str, now: datetime | None = None) -> bool:
     queue_templated(
         "your_links",
         email,
-        registrations[-1].language,
+        language,
         _l("Your registrations – Działamy Razem"),
         registrations=registrations,
     )

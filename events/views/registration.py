@@ -140,7 +140,7 @@ def cancel(token: str):
 def lost_link():
     form = LostLinkForm()
     if form.validate_on_submit():
-        request_links(form.email.data)
+        request_links(form.email.data, str(get_locale()))
         flash(
             _(
                 "If this address has registrations for upcoming events, we have sent "

@@ -1,0 +1,29 @@
+"""The demo programme that `make run` loads into an empty database."""
+
+import sqlalchemy as sa
+
+from events.extensions import db
+from events.models import Event, EventKind, EventStatus, RegistrationMode, utcnow
+
+
+def test_seed_demo_loads_the_project_programme_once(app, runner):
+    result = runner.invoke(args=["seed-demo", "--if-empty"])
+    assert result.exit_code == 0, result.output
+    again = runner.invoke(args=["seed-demo", "--if-empty"])
+    assert "already has events" in again.output
+
+    with app.app_context():
+        events = db.session.scalars(sa.select(Event)).all()
+        by_kind = {kind: [e for e in events if e.kind == kind] for kind in EventKind}
+        seminars = by_kind[EventKind.SEMINAR]
+        assert len(seminars) == 4
+        assert len({seminar.county for seminar in seminars}) == 4  # different towns
+        trainings = by_kind[EventKind.TRAINING]
+        assert trainings and all(
+            t.capacity == 18 and t.mode == RegistrationMode.APPROVAL for t in trainings
+        )
+        consultations = by_kind[EventKind.CONSULTATION]
+        assert len({c.county for c in consultations}) >= 3
+        assert len(by_kind[EventKind.PARTNER_MEETING]) >= 1
+        assert all(e.status == EventStatus.PUBLISHED and e.starts_at > utcnow() for e in events)
+        assert all(s.title.startswith("Seminarium") for s in seminars)  # in Polish
