@@ -208,33 +208,36 @@ def demo_events() -> list[Event]:
     return events
 
 
+NGO, GOVERNMENT, GROUP = (
+    OrganizationType.NGO,
+    OrganizationType.LOCAL_GOVERNMENT,
+    OrganizationType.INFORMAL_GROUP,
+)
 DEMO_PEOPLE = [
-    ("Anna", "Kowalska", "Stowarzyszenie Razem dla Wsi", "gnieznienski"),
-    ("Piotr", "Nowak", "Fundacja Zielona Dolina", "wrzesinski"),
-    ("Małgorzata", "Wiśniewska", "Koło Gospodyń Wiejskich w Żółkowie", "koscianski"),
-    ("Łukasz", "Wójcik", "Urząd Gminy Śrem", "sremski"),
-    ("Zofia", "Kamińska", "Stowarzyszenie Młodzi Aktywni", "pilski"),
-    ("Grzegorz", "Lewandowski", "Ochotnicza Straż Pożarna w Kórniku", "poznanski"),
-    ("Katarzyna", "Zielińska", "Fundacja Ekonomii Społecznej", "m-poznan"),
-    ("Tomasz", "Szymański", "Lokalna Grupa Działania Wielkopolska Zachód", "grodziski"),
-    ("Ewa", "Woźniak", "Stowarzyszenie Przyjaciół Ziemi Kępińskiej", "kepinski"),
-    ("Jakub", "Dąbrowski", "Uniwersytet Trzeciego Wieku w Koninie", "m-konin"),
+    ("Anna", "Kowalska", "Stowarzyszenie Razem dla Wsi", NGO, "gnieznienski"),
+    ("Piotr", "Nowak", "Fundacja Zielona Dolina", NGO, "wrzesinski"),
+    ("Małgorzata", "Wiśniewska", "Koło Gospodyń Wiejskich w Żółkowie", GROUP, "koscianski"),
+    ("Łukasz", "Wójcik", "Urząd Gminy Śrem", GOVERNMENT, "sremski"),
+    ("Zofia", "Kamińska", "Stowarzyszenie Młodzi Aktywni", NGO, "pilski"),
+    ("Grzegorz", "Lewandowski", "Ochotnicza Straż Pożarna w Kórniku", NGO, "poznanski"),
+    ("Katarzyna", "Zielińska", "Fundacja Ekonomii Społecznej", NGO, "m-poznan"),
+    ("Tomasz", "Szymański", "Starostwo Powiatowe w Grodzisku Wlkp.", GOVERNMENT, "grodziski"),
+    ("Ewa", "Woźniak", "Stowarzyszenie Przyjaciół Ziemi Kępińskiej", NGO, "kepinski"),
+    ("Jakub", "Dąbrowski", "Uniwersytet Trzeciego Wieku w Koninie", NGO, "m-konin"),
 ]
-
-
 ASCII = str.maketrans("ąćęłńóśźż", "acelnoszz")
 
 
 def demo_attendee(index: int) -> Attendee:
-    first, last, organization, county = DEMO_PEOPLE[index % len(DEMO_PEOPLE)]
+    first, last, organization, kind, county = DEMO_PEOPLE[index % len(DEMO_PEOPLE)]
     return Attendee(
         first_name=first,
         last_name=last,
         email=f"{first}.{last}.{index}@example.org".lower().translate(ASCII),
         organization=organization,
-        organization_type=OrganizationType.NGO if index % 4 else OrganizationType.LOCAL_GOVERNMENT,
+        organization_type=kind,
         county=county,
-        dr_member=index % 3 != 0,
+        dr_member=kind != GOVERNMENT,
         data_consent=True,
         image_consent=index % 2 == 0,
     )
