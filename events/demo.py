@@ -250,7 +250,9 @@ def seed_demo() -> list[Event]:
     db.session.commit()
     by_slug = {event.slug: event for event in events}
     for index in range(12):
-        register_attendee(by_slug["seminarium-poznan"].id, demo_attendee(index))
+        register_attendee(by_slug["seminarium-poznan"].id, demo_attendee(index), notify=False)
     for index in range(10):  # capacity 8: two people end up on the waiting list
-        register_attendee(by_slug["zespoly-partnerskie-spotkanie-robocze"].id, demo_attendee(index))
+        register_attendee(
+            by_slug["zespoly-partnerskie-spotkanie-robocze"].id, demo_attendee(index), notify=False
+        )
     return events

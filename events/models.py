@@ -148,6 +148,8 @@ class Event(db.Model):
     )
     waitlist_enabled: Mapped[bool] = mapped_column(default=True)
     status: Mapped[EventStatus] = mapped_column(_enum(EventStatus), default=EventStatus.DRAFT)
+    # Raised on every change of time or place, so calendars update their entry in place.
+    sequence: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -180,6 +182,7 @@ class Registration(db.Model):
     image_consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     image_consent_version: Mapped[str | None] = mapped_column(sa.String(40))
     language: Mapped[str] = mapped_column(sa.String(5), default="pl")
+    reminder_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     manage_token: Mapped[str] = mapped_column(sa.String(64), unique=True)
     ticket_code: Mapped[str] = mapped_column(sa.String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -248,7 +251,12 @@ class OutboxStatus(enum.StrEnum):
 
 
 class OutboxMessage(db.Model):
-    """An email composed in the same transaction as the change that caused it."""
+    """An email composed in the same transaction as the change that caused it.
+
+    The row holds everything needed to build the MIME message: both bodies,
+    the calendar (with its METHOD) and the ticket's QR code, so that what is
+    sent is what was true when the change was committed.
+    """
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(sa.String(40))
@@ -256,10 +264,20 @@ class OutboxMessage(db.Model):
     subject: Mapped[str] = mapped_column(sa.String(300))
     body_text: Mapped[str] = mapped_column(sa.Text)
     body_html: Mapped[str] = mapped_column(sa.Text)
+    calendar: Mapped[str | None] = mapped_column(sa.Text)
+    calendar_method: Mapped[str | None] = mapped_column(sa.String(20))
+    qr_png: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
+    registration_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("registration.id", ondelete="SET NULL"), index=True
+    )
     status: Mapped[OutboxStatus] = mapped_column(
         _enum(OutboxStatus), default=OutboxStatus.PENDING, index=True
     )
     attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, default=utcnow, server_default=sa.text("CURRENT_TIMESTAMP")
+    )
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(sa.Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,6 +1,12 @@
-"""Calendar files (.ics) built with the icalendar package."""
+"""Calendar files (.ics) built with the icalendar package.
+
+One VEVENT per registration (UID `registration-<id>@<host>`), so that the
+invite in a person's calendar is updated in place (same UID, higher SEQUENCE)
+or withdrawn (METHOD:CANCEL). The public feed uses one UID per event.
+"""
 
 from datetime import datetime
+from email.utils import parseaddr
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -12,6 +18,9 @@ from events.models import Event, EventStatus, Registration, utcnow
 PRODID = "-//Dzialamy Razem//Rejestracja na wydarzenia//PL"
 WARSAW = ZoneInfo("Europe/Warsaw")
 
+REQUEST = "REQUEST"
+CANCEL = "CANCEL"
+
 
 def uid_domain() -> str:
     """The host of BASE_URL: the right-hand side of every UID we make."""
@@ -19,13 +28,20 @@ def uid_domain() -> str:
 
 
 def event_uid(event: Event) -> str:
-    """Stable across changes, so calendars update the event in place."""
+    """Stable across changes, so subscribed calendars update the event in place."""
     return f"event-{event.id}@{uid_domain()}"
 
 
 def registration_uid(registration: Registration) -> str:
     """One calendar entry per registration, stable across event changes."""
     return f"registration-{registration.id}@{uid_domain()}"
+
+
+def location_of(event: Event) -> str:
+    place = ", ".join(part for part in (event.venue_name, event.venue_address) if part)
+    if event.online_url:
+        return f"{place} ({event.online_url})" if place else event.online_url
+    return place
 
 
 def event_component(event: Event, url: str, uid: str, now: datetime | None = None):
@@ -36,13 +52,11 @@ def event_component(event: Event, url: str, uid: str, now: datetime | None = Non
     entry.add("dtstart", event.starts_at.astimezone(WARSAW))
     entry.add("dtend", event.ends_at.astimezone(WARSAW))
     entry.add("summary", event.title)
-    location = ", ".join(part for part in (event.venue_name, event.venue_address) if part)
-    if event.online_url:
-        location = f"{location} ({event.online_url})" if location else event.online_url
-    if location:
-        entry.add("location", location)
+    if location_of(event):
+        entry.add("location", location_of(event))
     entry.add("description", f"{event.description}\n\n{url}".strip())
     entry.add("url", url)
+    entry.add("sequence", event.sequence)
     entry.add("status", "CANCELLED" if event.status == EventStatus.CANCELLED else "CONFIRMED")
     return entry
 
@@ -58,3 +72,36 @@ def calendar_file(components, method: str | None = None) -> bytes:
         calendar.add_component(component)
     calendar.add_missing_timezones()
     return calendar.to_ical()
+
+
+def invite(registration: Registration, manage_url: str, method: str) -> bytes:
+    """An iTIP invite (RFC 5546) for one registration: REQUEST to add or update, CANCEL to withdraw.
+
+    ORGANIZER is the configured sender (RFC 5546 requires it); the ATTENDEE has
+    RSVP=FALSE so that calendar clients do not mail replies to it. A CANCEL
+    carries a higher SEQUENCE than any REQUEST sent before it.
+    """
+    event = registration.event
+    entry = event_component(event, manage_url, registration_uid(registration))
+    organizer_name, organizer_email = parseaddr(current_app.config["MAIL_DEFAULT_SENDER"])
+    organizer = icalendar.vCalAddress(f"mailto:{organizer_email}")
+    organizer.params["CN"] = _param_text(organizer_name or organizer_email)
+    entry.add("organizer", organizer)
+    attendee = icalendar.vCalAddress(f"mailto:{registration.email}")
+    attendee.params["CN"] = _param_text(registration.full_name)
+    attendee.params["ROLE"] = "REQ-PARTICIPANT"
+    attendee.params["PARTSTAT"] = "ACCEPTED" if method == REQUEST else "DECLINED"
+    attendee.params["RSVP"] = "FALSE"
+    entry.add("attendee", attendee)
+    if method == CANCEL:
+        for name in ("sequence", "status"):
+            entry.pop(name)
+        entry.add("sequence", event.sequence + 1)
+        entry.add("status", "CANCELLED")
+    return calendar_file([entry], method=method)
+
+
+def _param_text(value: str) -> str:
+    """A parameter value (CN) may hold neither double quotes nor control characters."""
+    cleaned = "".join(char for char in value if char >= " " and char not in '"\x7f')
+    return cleaned[:200] or "-"

@@ -1,106 +1,197 @@
 """The mail outbox: messages are rows first, deliveries second.
 
-`queue_email` adds a row in the caller's transaction, so a message exists if
-and only if the change that caused it was committed. `deliver_pending` sends
-what is waiting: through SMTP when MAIL_SERVER is set, otherwise as .eml files
-in instance/mail/ for a newcomer to open. On PostgreSQL the rows are claimed
-with FOR UPDATE SKIP LOCKED, so several senders never take the same message.
+`enqueue` adds a row in the caller's transaction, so a message exists if and
+only if the change that caused it was committed. `deliver_pending` sends what
+is due in three steps, so that no database transaction stays open while an
+SMTP server is being talked to:
+
+1. claim a batch: due rows get a lease (`locked_until`) and one more attempt;
+   on PostgreSQL the rows are read with FOR UPDATE SKIP LOCKED, so several
+   workers never claim the same row;
+2. send them (SMTP when MAIL_SERVER is set, else .eml files in instance/mail/);
+3. record each outcome: sent; failed for good (a 5xx answer, a bad address);
+   or retried later with exponential backoff (4xx answers, a server that is down).
+
+A message whose send succeeded is never sent again. If a process dies between
+the SMTP server's "250 OK" and step 3, the lease expires and the message goes
+out a second time: SMTP offers no way to ask whether it arrived.
 """
 
 import logging
 import smtplib
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from email.message import EmailMessage
 from pathlib import Path
 
 import sqlalchemy as sa
 from flask import after_this_request, current_app, has_request_context
-from flask_mail import Message
+from flask_mail import BadHeaderError
 
 from events.extensions import db, mail
+from events.messages.ics import uid_domain
+from events.messages.mime import PreparedMessage, build_mime
 from events.models import OutboxMessage, OutboxStatus, utcnow
 
 log = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 5
+LEASE = timedelta(minutes=5)
+FIRST_RETRY = timedelta(minutes=1)
+LONGEST_RETRY = timedelta(hours=6)
+MAX_ATTEMPTS = 10  # about a day of retries
 
 
-def queue_email(kind: str, recipient: str, subject: str, text: str, html: str) -> OutboxMessage:
-    """Add a message to the outbox; it is sent after the caller commits."""
-    message = OutboxMessage(
-        kind=kind, recipient=recipient, subject=subject, body_text=text, body_html=html
-    )
+@dataclass
+class DeliveryReport:
+    sent: int = 0
+    failed: int = 0
+    retrying: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def enqueue(message: OutboxMessage) -> OutboxMessage:
+    """Add a message to the outbox; it is delivered after the caller commits."""
     db.session.add(message)
-    if has_request_context():
+    if has_request_context() and current_app.config.get("MAIL_SEND_AFTER_RESPONSE", True):
         _deliver_after_response()
     return message
 
 
 def _deliver_after_response() -> None:
-    """Send the outbox once the response has gone out, so mail never slows a page."""
+    """Send once the response has gone out, so that mail never slows a page down."""
     app = current_app._get_current_object()
 
     @after_this_request
     def _schedule(response):
         def _deliver():
             with app.app_context():
-                deliver_pending()
+                try:
+                    deliver_pending()
+                except Exception:  # the outbox keeps the message for a later try
+                    log.exception("Delivering the outbox after a response failed")
 
         response.call_on_close(_deliver)
         return response
 
 
-def deliver_pending(limit: int = 50) -> int:
-    """Send up to `limit` pending messages; returns how many were sent."""
-    sent = 0
-    while sent < limit:
-        message = db.session.scalar(
-            sa.select(OutboxMessage)
-            .where(
-                OutboxMessage.status == OutboxStatus.PENDING,
-                OutboxMessage.attempts < MAX_ATTEMPTS,
-            )
-            .order_by(OutboxMessage.id)
-            .limit(1)
-            .with_for_update(skip_locked=True)
+def retry_delay(attempts: int) -> timedelta:
+    """1, 2, 4, 8 ... minutes after the 1st, 2nd, 3rd ... attempt, at most 6 hours."""
+    return min(FIRST_RETRY * 2 ** max(attempts - 1, 0), LONGEST_RETRY)
+
+
+def deliver_pending(limit: int = 50, now: datetime | None = None) -> DeliveryReport:
+    """Deliver up to `limit` due messages; returns what happened to them."""
+    now = now or utcnow()
+    batch = _claim(limit, now)
+    outcomes = _send(batch)
+    return _record(outcomes, now)
+
+
+def _claim(limit: int, now: datetime) -> list[tuple[int, EmailMessage | Exception]]:
+    rows = db.session.scalars(
+        sa.select(OutboxMessage)
+        .where(
+            OutboxMessage.status == OutboxStatus.PENDING,
+            OutboxMessage.next_attempt_at <= now,
+            sa.or_(OutboxMessage.locked_until.is_(None), OutboxMessage.locked_until < now),
         )
-        if message is None:
-            db.session.commit()
-            break
-        _deliver_one(message)
-        db.session.commit()
-        sent += message.status == OutboxStatus.SENT
-    return sent
+        .order_by(OutboxMessage.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    ).all()
+    sender = current_app.config["MAIL_DEFAULT_SENDER"]
+    batch = []
+    for row in rows:
+        row.locked_until = now + LEASE
+        row.attempts += 1
+        try:
+            batch.append((row.id, build_mime(row, sender, uid_domain())))
+        except (ValueError, TypeError) as error:  # e.g. an address the email package refuses
+            batch.append((row.id, error))
+    db.session.commit()
+    return batch
 
 
-def _deliver_one(message: OutboxMessage) -> None:
-    message.attempts += 1
+def _send(batch) -> list[tuple[int, Exception | None]]:
+    """Send each message; None for a success, else the error. No database access here."""
+    if not batch:
+        return []
+    if not current_app.config.get("MAIL_SERVER"):
+        return [(row_id, _write_eml(row_id, mime)) for row_id, mime in batch]
+    outcomes = []
     try:
-        _send(message)
-    except smtplib.SMTPRecipientsRefused as error:
-        message.status = OutboxStatus.FAILED
-        message.last_error = f"recipient refused: {error.recipients}"
-    except (smtplib.SMTPException, OSError) as error:
-        message.last_error = f"{type(error).__name__}: {error}"
-        if message.attempts >= MAX_ATTEMPTS:
-            message.status = OutboxStatus.FAILED
-        log.warning("Mail %s to %s not sent yet: %s", message.id, message.recipient, error)
-    else:
-        message.status = OutboxStatus.SENT
-        message.sent_at = utcnow()
-        message.last_error = None
+        with mail.connect() as connection:
+            for row_id, mime in batch:
+                outcomes.append((row_id, _send_one(connection, mime)))
+    except (smtplib.SMTPException, OSError) as error:  # could not connect, or QUIT failed
+        done = {row_id for row_id, _ in outcomes}
+        outcomes += [(row_id, error) for row_id, _ in batch if row_id not in done]
+    return outcomes
 
 
-def _send(message: OutboxMessage) -> None:
-    mime = Message(
-        subject=message.subject,
-        recipients=[message.recipient],
-        body=message.body_text,
-        html=message.body_html,
-    )
-    if current_app.config.get("MAIL_SERVER"):
-        mail.send(mime)
-        return
+def _send_one(connection, mime) -> Exception | None:
+    if isinstance(mime, Exception):
+        return mime
+    try:
+        connection.send(PreparedMessage(mime))
+    except (smtplib.SMTPException, OSError, BadHeaderError) as error:
+        return error
+    return None
+
+
+def _write_eml(row_id: int, mime) -> Exception | None:
+    if isinstance(mime, Exception):
+        return mime
     folder = Path(current_app.instance_path) / "mail"
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{message.id:06d}-{message.kind}.eml"
+    path = folder / f"{row_id:06d}.eml"
     path.write_bytes(mime.as_bytes())
-    log.warning("No MAIL_SERVER set: mail to %s written to %s", message.recipient, path)
+    log.warning("No MAIL_SERVER set: mail to %s written to %s", mime["To"], path)
+    return None
+
+
+def is_permanent(error: Exception) -> bool:
+    """5xx answers and malformed messages fail for good; the rest is worth retrying."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return all(code >= 500 for code, _ in error.recipients.values())
+    if isinstance(error, smtplib.SMTPResponseException):
+        return error.smtp_code >= 500
+    return isinstance(error, (ValueError, TypeError, BadHeaderError))
+
+
+def _record(outcomes, now: datetime) -> DeliveryReport:
+    report = DeliveryReport()
+    for row_id, error in outcomes:
+        row = db.session.get(OutboxMessage, row_id)
+        row.locked_until = None
+        if error is None:
+            row.status, row.sent_at, row.last_error = OutboxStatus.SENT, now, None
+            report.sent += 1
+            continue
+        row.last_error = f"{type(error).__name__}: {error}"[:2000]
+        report.errors.append(f"#{row_id} to {row.recipient}: {row.last_error}")
+        if is_permanent(error) or row.attempts >= MAX_ATTEMPTS:
+            row.status = OutboxStatus.FAILED
+            report.failed += 1
+        else:
+            row.next_attempt_at = now + retry_delay(row.attempts)
+            report.retrying += 1
+        log.warning("Mail #%s to %s not sent: %s", row_id, row.recipient, row.last_error)
+    db.session.commit()
+    return report
+
+
+def outbox_summary() -> dict:
+    """Counts per status, and the messages that need a person's attention."""
+    counts = dict(
+        db.session.execute(
+            sa.select(OutboxMessage.status, sa.func.count()).group_by(OutboxMessage.status)
+        ).all()
+    )
+    unsent = db.session.scalars(
+        sa.select(OutboxMessage)
+        .where(OutboxMessage.status != OutboxStatus.SENT)
+        .order_by(OutboxMessage.id)
+        .limit(100)
+    ).all()
+    return {"counts": counts, "unsent": unsent}

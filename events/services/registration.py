@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from events import consents
 from events.extensions import db
+from events.messages.mail import queue_registration_email
 from events.models import (
     ACTIVE_STATUSES,
     Event,
@@ -105,9 +106,13 @@ _REFUSALS = {
 }
 
 
-def register_attendee(event_id: int, attendee: Attendee, now: datetime | None = None):
+def register_attendee(
+    event_id: int, attendee: Attendee, now: datetime | None = None, notify: bool = True
+):
     """Register a person; returns the new Registration.
 
+    The confirmation, waiting-list or application email is queued in the same
+    transaction (unless `notify` is false, as for demo data).
     Raises RegistrationError when the event is not open for registration, when
     it is full without a waiting list, or when this email already holds an
     active registration for it (code "duplicate").
@@ -129,6 +134,9 @@ def register_attendee(event_id: int, attendee: Attendee, now: datetime | None = 
             )
         registration = _new_registration(event, attendee, _initial_status(event, state), now)
         db.session.add(registration)
+        db.session.flush()
+        if notify:
+            _notify_status(registration)
         db.session.commit()
     except IntegrityError as error:  # a concurrent duplicate slipped past the check
         db.session.rollback()
@@ -172,6 +180,16 @@ def _new_registration(event, attendee: Attendee, status, now) -> Registration:
     )
 
 
+def _notify_status(registration: Registration) -> None:
+    """Queue the email that tells a person where their registration stands."""
+    kind = {
+        RegistrationStatus.CONFIRMED: "confirmed",
+        RegistrationStatus.WAITLISTED: "waitlisted",
+        RegistrationStatus.PENDING: "pending",
+    }[registration.status]
+    queue_registration_email(kind, registration, position=waitlist_position(registration))
+
+
 def waitlist_position(registration: Registration) -> int | None:
     """1 for the first person in line; None when not on the waiting list."""
     if registration.status != RegistrationStatus.WAITLISTED:
@@ -195,6 +213,8 @@ def cancel_registration(registration_id: int) -> list[Registration]:
     """Cancel a registration; a freed seat goes to the first on the waiting list.
 
     Returns the registrations promoted from the waiting list (maybe none).
+    The person gets a cancellation email (withdrawing the calendar invite they
+    had if their seat was confirmed); each promoted person gets their ticket.
     Cancelling an already cancelled registration changes nothing.
     """
     registration = db.session.get(Registration, registration_id)
@@ -203,8 +223,10 @@ def cancel_registration(registration_id: int) -> list[Registration]:
         db.session.refresh(registration)
         promoted: list[Registration] = []
         if registration.is_active:
+            had_seat = registration.status == RegistrationStatus.CONFIRMED
             registration.status = RegistrationStatus.CANCELLED
             db.session.flush()
+            queue_registration_email("cancelled", registration, with_calendar=had_seat)
             promoted = promote_from_waitlist(event)
         db.session.commit()
     except Exception:
@@ -236,6 +258,7 @@ def promote_from_waitlist(event: Event) -> list[Registration]:
     promoted = list(db.session.scalars(query))
     for registration in promoted:
         registration.status = RegistrationStatus.CONFIRMED
+        queue_registration_email("promoted", registration)
     db.session.flush()
     return promoted
 
@@ -259,6 +282,13 @@ def approve_registration(registration_id: int) -> Registration:
             registration.status = RegistrationStatus.WAITLISTED
         else:
             raise RegistrationError("full", _REFUSALS[RegistrationState.FULL][1])
+        db.session.flush()
+        if registration.status == RegistrationStatus.CONFIRMED:
+            queue_registration_email("accepted", registration)
+        else:
+            queue_registration_email(
+                "waitlisted", registration, position=waitlist_position(registration)
+            )
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -275,6 +305,7 @@ def decline_registration(registration_id: int) -> Registration:
         if registration.status != RegistrationStatus.PENDING:
             raise RegistrationError("wrong_status", _l("This application was already decided."))
         registration.status = RegistrationStatus.DECLINED
+        queue_registration_email("declined", registration)
         db.session.commit()
     except Exception:
         db.session.rollback()

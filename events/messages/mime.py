@@ -1,0 +1,71 @@
+"""The MIME structure of an outbox message, built with Python's email package.
+
+    multipart/mixed
+      multipart/alternative
+        text/plain
+        multipart/related        (text/html + the QR code as a CID image)
+        text/calendar; method=…  (the invite Gmail and Outlook show)
+      image/png                  (bilet.png)
+      text/calendar; method=…    (invite.ics)
+
+Flask-Mail sends it: `PreparedMessage` hands the built message to Flask-Mail's
+connection, which keeps its configuration, TLS, login and header checks.
+"""
+
+from email import policy
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+
+from flask_mail import Message
+
+from events.models import OutboxMessage
+
+QR_CONTENT_ID = "ticket-qr@dzialamy-razem"
+
+
+def one_line(text: str, limit: int = 250) -> str:
+    """Header text: no line breaks (they would inject headers), reasonable length."""
+    return " ".join(text.split())[:limit]
+
+
+def build_mime(row: OutboxMessage, sender: str, domain: str) -> EmailMessage:
+    message = EmailMessage(policy=policy.SMTP)  # CRLF line ends, as SMTP requires
+    message["Subject"] = one_line(row.subject)
+    message["From"] = sender
+    message["To"] = row.recipient
+    message["Date"] = formatdate(usegmt=True)
+    message["Message-ID"] = make_msgid(idstring=f"outbox-{row.id}", domain=domain)
+    message["Auto-Submitted"] = "auto-generated"
+    message.set_content(row.body_text)
+    message.add_alternative(row.body_html, subtype="html")
+    if row.qr_png:
+        html_part = message.get_payload()[1]
+        html_part.add_related(row.qr_png, "image", "png", cid=f"<{QR_CONTENT_ID}>")
+    if row.calendar:
+        message.add_alternative(
+            row.calendar, subtype="calendar", params={"method": row.calendar_method}
+        )
+    if row.qr_png:
+        message.add_attachment(row.qr_png, "image", "png", filename="bilet.png")
+    if row.calendar:
+        message.add_attachment(
+            row.calendar.encode(),
+            "text",
+            "calendar",
+            filename="invite.ics",
+            params={"method": row.calendar_method, "charset": "utf-8"},
+        )
+    return message
+
+
+class PreparedMessage(Message):
+    """A Flask-Mail message whose MIME body was built by `build_mime`."""
+
+    def __init__(self, mime: EmailMessage):
+        super().__init__(
+            subject=mime["Subject"], recipients=[mime["To"]], sender=str(mime["From"])
+        )
+        self.mime = mime
+
+    def _message(self):
+        return self.mime
