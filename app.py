@@ -6,7 +6,7 @@ from flask import Flask
 from flask_babel import format_datetime, get_locale
 
 from events import cli
-from events.config import check_production, load_config
+from events.config import ConfigError, check_production, load_config
 from events.counties import county_name
 from events.extensions import babel, configure_sqlite, csrf, db, login_manager, mail, migrate
 from events.i18n import select_locale
@@ -75,4 +75,12 @@ def configure_templates(app: Flask) -> None:
         return response
 
 
-app = create_app()
+def _module_app() -> Flask:
+    """The app for `flask --app app` and gunicorn: a configuration error is one clear line."""
+    try:
+        return create_app()
+    except ConfigError as error:
+        raise SystemExit(f"Configuration error: {error}") from None
+
+
+app = _module_app()

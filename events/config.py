@@ -28,23 +28,38 @@ def database_url(raw: str) -> str:
     return raw
 
 
+ENVIRONMENTS = ("development", "production")
+DEFAULT_BASE_URL = "http://127.0.0.1:5000"
+
+
 def load_config(environ=os.environ) -> dict:
-    """Read the settings from `environ`; DATABASE_URL may stay None (SQLite in instance/)."""
-    env = environ.get("APP_ENV", "development")
+    """Read the settings from `environ`; DATABASE_URL may stay None (SQLite in instance/).
+
+    Raises ConfigError for values that cannot be right (an unknown APP_ENV, a
+    MAIL_PORT that is not a number).
+    """
+    env = environ.get("APP_ENV", "development").strip().lower()
+    if env not in ENVIRONMENTS:
+        raise ConfigError(f"APP_ENV must be one of {', '.join(ENVIRONMENTS)}, not {env!r}.")
     raw_db = environ.get("DATABASE_URL")
-    mail_port = environ.get("MAIL_PORT", "25")
+    mail_port = environ.get("MAIL_PORT", "25").strip()
+    if not mail_port.isdigit():
+        raise ConfigError(f"MAIL_PORT must be a port number, not {mail_port!r}.")
     return {
         "APP_ENV": env,
         "SECRET_KEY": environ.get("SECRET_KEY", DEV_SECRET_KEY),
         "SQLALCHEMY_DATABASE_URI": database_url(raw_db) if raw_db else None,
-        "BASE_URL": environ.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        "BASE_URL": environ.get("BASE_URL", DEFAULT_BASE_URL).rstrip("/"),
         "MAIL_SERVER": environ.get("MAIL_SERVER") or None,
-        "MAIL_PORT": int(mail_port) if mail_port.isdigit() else 25,
+        "MAIL_PORT": int(mail_port),
         "MAIL_USE_TLS": _bool(environ.get("MAIL_USE_TLS")),
         "MAIL_USE_SSL": _bool(environ.get("MAIL_USE_SSL")),
         "MAIL_USERNAME": environ.get("MAIL_USERNAME") or None,
         "MAIL_PASSWORD": environ.get("MAIL_PASSWORD") or None,
         "MAIL_SUPPRESS_SEND": False,  # Flask-Mail would otherwise not send when TESTING
+        # Deliver the outbox from the web process right after each response; set
+        # to false when `flask --app app outbox-worker` runs beside it.
+        "MAIL_SEND_AFTER_RESPONSE": _bool(environ.get("MAIL_SEND_AFTER_RESPONSE"), True),
         "MAIL_DEFAULT_SENDER": environ.get(
             "MAIL_DEFAULT_SENDER", "Działamy Razem <no-reply@localhost>"
         ),
@@ -58,13 +73,23 @@ def load_config(environ=os.environ) -> dict:
 
 
 def check_production(config: dict) -> None:
-    """Refuse to run in production with the development secret or a short one."""
+    """Refuse to run in production with settings that only suit a laptop.
+
+    The development secret or a short one; links in emails pointing to this
+    machine; no mail server (mail would quietly go to files).
+    """
     if config.get("APP_ENV") != "production":
         return
+    problems = []
     key = config.get("SECRET_KEY") or ""
     if key == DEV_SECRET_KEY or len(key) < MIN_SECRET_KEY_LENGTH:
-        raise ConfigError(
-            "APP_ENV=production needs a real SECRET_KEY of at least "
-            f"{MIN_SECRET_KEY_LENGTH} characters in the environment, e.g. "
-            "SECRET_KEY=$(python3 -c 'import secrets; print(secrets.token_urlsafe(48))')"
+        problems.append(
+            f"SECRET_KEY must be set to at least {MIN_SECRET_KEY_LENGTH} random characters, "
+            "e.g. $(python3 -c 'import secrets; print(secrets.token_urlsafe(48))')"
         )
+    if not config.get("BASE_URL", "").startswith("https://"):
+        problems.append("BASE_URL must be the site's public https:// address")
+    if not config.get("MAIL_SERVER"):
+        problems.append("MAIL_SERVER must name the SMTP server")
+    if problems:
+        raise ConfigError("APP_ENV=production refuses to start: " + "; ".join(problems) + ".")

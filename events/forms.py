@@ -6,6 +6,7 @@ Text fields are stripped of surrounding spaces and of control characters
 
 import re
 
+from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -18,7 +19,14 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, Regexp
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    Optional,
+    Regexp,
+    ValidationError,
+)
 
 from events.counties import county_choices
 from events.models import OrganizationType
@@ -39,6 +47,27 @@ def clean_text(value):
     if not isinstance(value, str):
         return value
     return _CONTROL.sub("", value).replace("\r\n", "\n").strip()
+
+
+class MailboxAddress:
+    """An address our mail can reach: valid syntax, and no letters like "ł" before the @.
+
+    Few mail servers accept such addresses (SMTPUTF8), and a message that
+    cannot be delivered is a registration the person never hears about.
+    """
+
+    def __call__(self, form, field):
+        try:
+            validate_email(field.data, check_deliverability=False, allow_smtputf8=False)
+        except EmailNotValidError as error:
+            if not field.data.split("@")[0].isascii():
+                raise ValidationError(
+                    _l(
+                        "Addresses with letters such as ł or ą before the @ cannot receive our "
+                        "messages. Please use another address."
+                    )
+                ) from error
+            raise ValidationError(_l("Enter an email address like name@example.pl.")) from error
 
 
 LANGUAGES = [SelectChoice("pl", "polski"), SelectChoice("en", "English")]
@@ -67,12 +96,12 @@ class RegistrationForm(FlaskForm):
     )
     email = EmailField(
         _l("Email address"),
-        description=_l("We will write to this address about the event."),
+        description=_l("We will send the confirmation and your ticket to this address."),
         filters=[clean_line],
         validators=[
             _required(_l("Enter your email address.")),
             Length(max=254, message=_l("The email address is too long.")),
-            Email(message=_l("Enter an email address like name@example.pl.")),
+            MailboxAddress(),
         ],
     )
     phone = StringField(
@@ -153,7 +182,7 @@ class LostLinkForm(FlaskForm):
         validators=[
             _required(_l("Enter your email address.")),
             Length(max=254, message=_l("The email address is too long.")),
-            Email(message=_l("Enter an email address like name@example.pl.")),
+            MailboxAddress(),
         ],
     )
 

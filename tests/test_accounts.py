@@ -1,5 +1,8 @@
 """Accounts: the create-user command, login and logout, throttling, production settings."""
 
+import os
+from pathlib import Path
+
 import pytest
 import sqlalchemy as sa
 
@@ -9,6 +12,8 @@ from events.extensions import db
 from events.models import Role, User
 from tests.conftest import csrf_token
 from tests.factories import make_user
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def log_in(client, email, password):
@@ -129,12 +134,17 @@ def test_login_redirects_only_to_local_pages(app, client):
     assert response.headers["Location"] == "/"
 
 
-def test_production_refuses_to_start_without_a_real_secret_key(monkeypatch):
-    monkeypatch.setenv("APP_ENV", "production")
-    monkeypatch.delenv("SECRET_KEY", raising=False)
-    with pytest.raises(ConfigError, match="SECRET_KEY"):
+def test_production_refuses_to_start_with_laptop_settings(monkeypatch):
+    for name in ("SECRET_KEY", "BASE_URL", "MAIL_SERVER"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("APP_ENV", " Production ")
+    with pytest.raises(ConfigError) as refused:
         create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    for missing in ("SECRET_KEY", "BASE_URL", "MAIL_SERVER"):
+        assert missing in str(refused.value)
     monkeypatch.setenv("SECRET_KEY", "short")
+    monkeypatch.setenv("BASE_URL", "https://rejestracja.example.org")
+    monkeypatch.setenv("MAIL_SERVER", "smtp.example.org")
     with pytest.raises(ConfigError, match="at least 32"):
         create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
     monkeypatch.setenv("SECRET_KEY", "k" * 48)
@@ -142,8 +152,41 @@ def test_production_refuses_to_start_without_a_real_secret_key(monkeypatch):
     assert app.config["SESSION_COOKIE_SECURE"] is True
 
 
+def test_the_flask_command_explains_a_configuration_error_in_one_line(tmp_path):
+    import subprocess
+    import sys
+
+    env = {"PATH": os.environ["PATH"], "APP_ENV": "production", "HOME": str(tmp_path)}
+    result = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "app", "routes"],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert result.returncode != 0
+    assert "Configuration error: APP_ENV=production refuses to start" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(("variable", "value"), [("APP_ENV", "prod"), ("MAIL_PORT", "twenty-five")])
+def test_impossible_settings_are_refused(monkeypatch, variable, value):
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(ConfigError, match=variable):
+        create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+
+
 def test_postgres_urls_use_the_psycopg_driver():
     from events.config import load_config
 
     config = load_config({"DATABASE_URL": "postgresql://u@db.example/events"})
     assert config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@db.example/events"
+
+
+def test_create_user_refuses_a_malformed_address(runner):
+    result = runner.invoke(
+        args=["create-user", "notanemail", "--role", "staff", "--password-stdin"],
+        input="dlugie-haslo-123\n",
+    )
+    assert result.exit_code != 0
+    assert "not a valid email address" in result.output

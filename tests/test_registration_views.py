@@ -5,6 +5,7 @@ request runs in a fresh one, as in production.
 """
 
 import io
+import re
 from datetime import timedelta
 
 import icalendar
@@ -254,7 +255,17 @@ def test_calendar_file_has_the_event_in_warsaw_time_and_the_manage_link(app, cli
     assert calendar.walk("VTIMEZONE")[0]["TZID"] == "Europe/Warsaw"
     manage_url = f"https://rejestracja.example.org/r/{registration.manage_token}"
     assert manage_url in entry["DESCRIPTION"]
-    assert entry["UID"] == f"registration-{registration.id}@rejestracja.example.org"
+    assert entry["STATUS"] == "CONFIRMED"
+    assert re.fullmatch(r"registration-[0-9a-f]{32}@rejestracja\.example\.org", entry["UID"])
+
+
+def test_calendar_file_of_an_unconfirmed_place_is_tentative(app, client):
+    slug = new_event(app, capacity=1)
+    registered(app, slug)
+    waiting = registered(app, slug)
+    response = client.get(f"/r/{waiting.manage_token}/calendar.ics")
+    [entry] = icalendar.Calendar.from_ical(response.data).walk("VEVENT")
+    assert entry["STATUS"] == "TENTATIVE"
 
 
 def test_wrong_tokens_are_not_found(client):
@@ -297,3 +308,27 @@ def test_cancel_without_csrf_token_changes_nothing(app, client):
     response = client.post(f"/r/{registration.manage_token}/cancel")
     assert response.status_code == 400
     assert registrations(app)[0].status == RegistrationStatus.CONFIRMED
+
+
+def test_addresses_with_polish_letters_before_the_at_are_explained(app, client):
+    response = post_registration(client, new_event(app), email="łucja@example.org")
+    html = response.get_data(as_text=True)
+    assert "letters such as ł or ą before the @" in html
+    assert registrations(app) == []
+
+
+def test_an_internationalized_domain_is_stored_in_its_ascii_form(app, client):
+    response = post_registration(client, new_event(app), email="Lucja@Przykład.pl")
+    assert response.status_code == 302
+    assert registrations(app)[0].email == "lucja@xn--przykad-rjb.pl"
+
+
+def test_after_cancelling_the_page_offers_to_register_again(app, client):
+    slug = new_event(app)
+    registration = registered(app, slug)
+    url = f"/r/{registration.manage_token}/cancel"
+    client.set_cookie("lang", "en")
+    client.post(url, data={"csrf_token": csrf_token(client, url)})
+    html = client.get(f"/r/{registration.manage_token}").get_data(as_text=True)
+    assert "Changed your mind? Register again" in html
+    assert f'href="/events/{slug}"' in html

@@ -5,6 +5,7 @@ invite in a person's calendar is updated in place (same UID, higher SEQUENCE)
 or withdrawn (METHOD:CANCEL). The public feed uses one UID per event.
 """
 
+import hashlib
 from datetime import datetime
 from email.utils import parseaddr
 from urllib.parse import urlsplit
@@ -33,8 +34,13 @@ def event_uid(event: Event) -> str:
 
 
 def registration_uid(registration: Registration) -> str:
-    """One calendar entry per registration, stable across event changes."""
-    return f"registration-{registration.id}@{uid_domain()}"
+    """One calendar entry per registration, stable across event changes.
+
+    Derived from the secret manage token, so that it reveals nothing (not even
+    how many people registered before).
+    """
+    digest = hashlib.sha256(f"calendar-uid:{registration.manage_token}".encode()).hexdigest()
+    return f"registration-{digest[:32]}@{uid_domain()}"
 
 
 def location_of(event: Event) -> str:
@@ -44,8 +50,13 @@ def location_of(event: Event) -> str:
     return place
 
 
-def event_component(event: Event, url: str, uid: str, now: datetime | None = None):
-    """A VEVENT for `event`, whose description ends with `url` (its page or a manage link)."""
+def event_component(
+    event: Event, url: str, uid: str, now: datetime | None = None, tentative: bool = False
+):
+    """A VEVENT for `event`, whose description ends with `url` (its page or a manage link).
+
+    `tentative` marks a place that is not confirmed yet (waiting list, application).
+    """
     entry = icalendar.Event()
     entry.add("uid", uid)
     entry.add("dtstamp", now or utcnow())
@@ -57,7 +68,10 @@ def event_component(event: Event, url: str, uid: str, now: datetime | None = Non
     entry.add("description", f"{event.description}\n\n{url}".strip())
     entry.add("url", url)
     entry.add("sequence", event.sequence)
-    entry.add("status", "CANCELLED" if event.status == EventStatus.CANCELLED else "CONFIRMED")
+    if event.status == EventStatus.CANCELLED:
+        entry.add("status", "CANCELLED")
+    else:
+        entry.add("status", "TENTATIVE" if tentative else "CONFIRMED")
     return entry
 
 

@@ -62,9 +62,7 @@ class PreparedMessage(Message):
     """A Flask-Mail message whose MIME body was built by `build_mime`."""
 
     def __init__(self, mime: EmailMessage):
-        super().__init__(
-            subject=mime["Subject"], recipients=[mime["To"]], sender=str(mime["From"])
-        )
+        super().__init__(subject=mime["Subject"], recipients=[mime["To"]], sender=str(mime["From"]))
         self.mime = mime
 
     def _message(self):

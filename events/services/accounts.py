@@ -7,6 +7,7 @@ the throttle holds across several app processes and hosts.
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -27,8 +28,15 @@ class AccountError(DomainError):
 
 
 def create_user(email: str, password: str, role: Role) -> User:
-    """Create an active account. Raises AccountError "exists" or "weak_password"."""
+    """Create an active account.
+
+    Raises AccountError "invalid_email", "exists" or "weak_password".
+    """
     email = normalize_email(email)
+    try:
+        validate_email(email, check_deliverability=False, allow_smtputf8=False)
+    except EmailNotValidError as error:
+        raise AccountError("invalid_email", _l("This is not a valid email address.")) from error
     if len(password) < MIN_PASSWORD_LENGTH:
         raise AccountError(
             "weak_password",

@@ -26,7 +26,6 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from flask import after_this_request, current_app, has_request_context
-from flask_mail import BadHeaderError
 
 from events.extensions import db, mail
 from events.messages.ics import uid_domain
@@ -106,7 +105,7 @@ def _claim(limit: int, now: datetime) -> list[tuple[int, EmailMessage | Exceptio
         row.attempts += 1
         try:
             batch.append((row.id, build_mime(row, sender, uid_domain())))
-        except (ValueError, TypeError) as error:  # e.g. an address the email package refuses
+        except Exception as error:  # noqa: BLE001 - e.g. an address the email package refuses
             batch.append((row.id, error))
     db.session.commit()
     return batch
@@ -134,7 +133,7 @@ def _send_one(connection, mime) -> Exception | None:
         return mime
     try:
         connection.send(PreparedMessage(mime))
-    except (smtplib.SMTPException, OSError, BadHeaderError) as error:
+    except Exception as error:  # noqa: BLE001 - recorded on the row; the batch goes on
         return error
     return None
 
@@ -151,12 +150,13 @@ def _write_eml(row_id: int, mime) -> Exception | None:
 
 
 def is_permanent(error: Exception) -> bool:
-    """5xx answers and malformed messages fail for good; the rest is worth retrying."""
+    """Worth retrying: 4xx answers and network trouble. Everything else fails for good:
+    5xx answers, and messages the email package or Flask-Mail cannot send at all."""
     if isinstance(error, smtplib.SMTPRecipientsRefused):
         return all(code >= 500 for code, _ in error.recipients.values())
     if isinstance(error, smtplib.SMTPResponseException):
         return error.smtp_code >= 500
-    return isinstance(error, (ValueError, TypeError, BadHeaderError))
+    return not isinstance(error, (smtplib.SMTPException, OSError))
 
 
 def _record(outcomes, now: datetime) -> DeliveryReport:

@@ -7,6 +7,7 @@ Each function commits its own transaction.
 """
 
 import base64
+import contextlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
@@ -59,8 +60,16 @@ class Attendee:
 
 
 def normalize_email(raw: str) -> str:
-    """Addresses are compared case-insensitively and without surrounding spaces."""
-    return raw.strip().lower()
+    """The form in which addresses are stored and compared.
+
+    No surrounding spaces, lower case, and an internationalized domain in its
+    ASCII form (przykład.pl becomes xn--przykad-rjb.pl), which every mail
+    server accepts.
+    """
+    local, at, domain = raw.strip().rpartition("@")
+    with contextlib.suppress(UnicodeError):  # not a valid domain: the form says so
+        domain = domain.encode("idna").decode("ascii")
+    return f"{local}{at}{domain}".lower()
 
 
 def new_manage_token() -> str:

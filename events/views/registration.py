@@ -116,7 +116,8 @@ def calendar(token: str):
     registration = _registration_or_404(token)
     link = absolute_url("registration.manage", token=registration.manage_token)
     uid = registration_uid(registration)
-    body = calendar_file([event_component(registration.event, link, uid)])
+    tentative = registration.status != RegistrationStatus.CONFIRMED
+    body = calendar_file([event_component(registration.event, link, uid, tentative=tentative)])
     response = Response(body, mimetype="text/calendar")
     disposition = f'attachment; filename="{registration.event.slug}.ics"'
     response.headers["Content-Disposition"] = disposition

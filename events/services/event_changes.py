@@ -1,0 +1,107 @@
+"""Changes an organizer makes to an event that its registrants must hear about.
+
+The organizer screens call these; each change and its emails commit together.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from events.extensions import db
+from events.messages.mail import queue_registration_email
+from events.models import ACTIVE_STATUSES, EventStatus, Registration, RegistrationStatus
+from events.services import DomainError
+from events.services.registration import lock_event
+
+
+class EventChangeError(DomainError):
+    """Codes: invalid_times, cancelled."""
+
+
+@dataclass
+class Schedule:
+    """When and where an event happens: what its registrants' calendars hold."""
+
+    starts_at: datetime
+    ends_at: datetime
+    venue_name: str
+    venue_address: str
+    online_url: str | None = None
+
+
+def _active_registrations(event_id: int) -> list[Registration]:
+    return list(
+        db.session.scalars(
+            sa.select(Registration)
+            .where(Registration.event_id == event_id, Registration.status.in_(ACTIVE_STATUSES))
+            .order_by(Registration.id)
+        )
+    )
+
+
+def reschedule_event(event_id: int, schedule: Schedule, note: str | None = None) -> int:
+    """Change the time or place; every active registrant is told.
+
+    Confirmed people get a calendar update (same UID, higher SEQUENCE); people
+    waiting or awaiting approval get the news without an invite. Returns the
+    number of messages queued (0 when nothing changed).
+    Raises EventChangeError "invalid_times" or "cancelled".
+    """
+    if schedule.ends_at < schedule.starts_at:
+        raise EventChangeError("invalid_times", _l("The end must be after the start."))
+    try:
+        event = lock_event(event_id)
+        if event.status == EventStatus.CANCELLED:
+            raise EventChangeError("cancelled", _l("This event has been cancelled."))
+        current = Schedule(
+            event.starts_at, event.ends_at, event.venue_name, event.venue_address, event.online_url
+        )
+        if current == schedule:
+            db.session.rollback()
+            return 0
+        event.starts_at, event.ends_at = schedule.starts_at, schedule.ends_at
+        event.venue_name, event.venue_address = schedule.venue_name, schedule.venue_address
+        event.online_url = schedule.online_url
+        event.sequence += 1
+        registrations = _active_registrations(event.id)
+        for registration in registrations:
+            queue_registration_email(
+                "event_changed",
+                registration,
+                with_calendar=registration.status == RegistrationStatus.CONFIRMED,
+                note=note,
+            )
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return len(registrations)
+
+
+def cancel_event(event_id: int) -> int:
+    """Cancel the event; every active registrant is told, calendars get METHOD:CANCEL.
+
+    Registrations keep their status (the record of who had signed up stays);
+    the event's status is what closes them. Cancelling twice sends nothing.
+    Returns the number of messages queued.
+    """
+    try:
+        event = lock_event(event_id)
+        if event.status == EventStatus.CANCELLED:
+            db.session.rollback()
+            return 0
+        event.status = EventStatus.CANCELLED
+        registrations = _active_registrations(event.id)
+        for registration in registrations:
+            queue_registration_email(
+                "event_cancelled",
+                registration,
+                with_calendar=registration.status == RegistrationStatus.CONFIRMED,
+            )
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return len(registrations)
