@@ -44,7 +44,7 @@ test: lint translations
 ## Re-extract the messages to translate and merge them into the catalogues.
 extract-messages: $(VENV)/.dev
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot .
-	$(BIN)/pybabel update -i translations/messages.pot -d translations
+	$(BIN)/pybabel update --no-fuzzy-matching -i translations/messages.pot -d translations
 
 ## A new migration after a model change: make db-revision MESSAGE="what changed"
 db-revision: $(VENV)/.runtime

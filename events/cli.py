@@ -1,6 +1,7 @@
 """Command-line tools: `flask --app app <command>`."""
 
 import sys
+import time
 
 import click
 import sqlalchemy as sa
@@ -9,13 +10,21 @@ from flask.cli import with_appcontext
 from flask_babel import force_locale
 
 from events.extensions import db
-from events.models import Event, Role
+from events.models import Event, OutboxStatus, Role
 from events.services.accounts import AccountError, create_user
+from events.services.outbox import deliver_due, deliver_pending, outbox_summary
+from events.services.reminders import DEFAULT_HOURS_BEFORE, send_reminders
 
 
 def register(app: Flask) -> None:
-    app.cli.add_command(seed_demo_command)
-    app.cli.add_command(create_user_command)
+    for command in (
+        seed_demo_command,
+        create_user_command,
+        outbox_worker_command,
+        outbox_status_command,
+        send_reminders_command,
+    ):
+        app.cli.add_command(command)
 
 
 @click.command("seed-demo")
@@ -49,3 +58,54 @@ def create_user_command(email: str, role: str, password_stdin: bool) -> None:
         with force_locale("en"):  # the commands speak English
             raise click.ClickException(str(error.message)) from error
     click.echo(f"Created {user.role.value} account {user.email}.")
+
+
+@click.command("outbox-worker")
+@with_appcontext
+@click.option("--once", is_flag=True, help="Deliver until nothing is due, then stop.")
+@click.option("--interval", default=5.0, show_default=True, help="Seconds between rounds.")
+@click.option("--batch", default=50, show_default=True, help="Messages claimed per round.")
+def outbox_worker_command(once: bool, interval: float, batch: int) -> None:
+    """Deliver the mail outbox; several workers may run at once."""
+    click.echo("Outbox worker started." + ("" if once else " Ctrl+C stops it."))
+    while True:
+        report = deliver_pending(limit=batch)
+        for line in report.errors:
+            click.echo(f"not sent: {line}", err=True)
+        if report.sent or report.failed or report.retrying:
+            click.echo(f"sent {report.sent}, failed {report.failed}, retrying {report.retrying}")
+        if report.sent + report.failed + report.retrying < batch:
+            if once:
+                return
+            time.sleep(interval)
+
+
+@click.command("outbox-status")
+@with_appcontext
+def outbox_status_command() -> None:
+    """Show how many messages are pending, sent and failed, and the unsent ones."""
+    summary = outbox_summary()
+    counts = summary["counts"]
+    click.echo(", ".join(f"{status.value}: {counts.get(status, 0)}" for status in OutboxStatus))
+    for message in summary["unsent"]:
+        when = message.next_attempt_at.strftime("%Y-%m-%d %H:%M UTC")
+        click.echo(
+            f"#{message.id} {message.status.value} {message.kind} to {message.recipient}, "
+            f"{message.attempts} attempt(s), next {when}: {message.last_error or '-'}"
+        )
+
+
+@click.command("send-reminders")
+@with_appcontext
+@click.option(
+    "--hours",
+    default=DEFAULT_HOURS_BEFORE,
+    show_default=True,
+    type=click.IntRange(1, 24 * 14),
+    help="Remind people of events starting within this many hours.",
+)
+def send_reminders_command(hours: int) -> None:
+    """Queue one reminder per confirmed registration (run it from cron, e.g. hourly)."""
+    count = send_reminders(hours_before=hours)
+    report = deliver_due()
+    click.echo(f"{count} reminder(s) queued; {report.sent} message(s) sent.")

@@ -142,10 +142,20 @@ def ctx(app):
 
 
 class Inbox:
-    """Messages received by the test SMTP server, parsed by Python's email package."""
+    """Messages received by the test SMTP server, parsed by Python's email package.
+
+    Recipients listed in `refuse` are refused with a permanent 550 answer.
+    """
 
     def __init__(self):
         self.messages = []
+        self.refuse = set()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
+        if address in self.refuse:
+            return "550 5.1.1 No such user here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd API)
         message = message_from_bytes(envelope.content, policy=policy.default)
@@ -156,16 +166,24 @@ class Inbox:
         return [message for recipients, message in self.messages if address in recipients]
 
 
-@pytest.fixture
-def smtp_server():
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def start_smtp_server(port: int | None = None) -> Controller:
     """A real SMTP server on loopback; its `inbox` collects what it receives."""
     inbox = Inbox()
-    with socket.socket() as probe:  # a free port on loopback
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller = Controller(inbox, hostname="127.0.0.1", port=port or free_port())
     controller.start()
     controller.inbox = inbox
+    return controller
+
+
+@pytest.fixture
+def smtp_server():
+    controller = start_smtp_server()
     yield controller
     controller.stop()
 

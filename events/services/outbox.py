@@ -65,7 +65,7 @@ def _deliver_after_response() -> None:
         def _deliver():
             with app.app_context():
                 try:
-                    deliver_pending()
+                    deliver_due()
                 except Exception:  # the outbox keeps the message for a later try
                     log.exception("Delivering the outbox after a response failed")
 
@@ -79,11 +79,25 @@ def retry_delay(attempts: int) -> timedelta:
 
 
 def deliver_pending(limit: int = 50, now: datetime | None = None) -> DeliveryReport:
-    """Deliver up to `limit` due messages; returns what happened to them."""
+    """Deliver one batch of up to `limit` due messages; returns what happened to them."""
     now = now or utcnow()
     batch = _claim(limit, now)
     outcomes = _send(batch)
     return _record(outcomes, now)
+
+
+def deliver_due(batch: int = 50, rounds: int = 40) -> DeliveryReport:
+    """Deliver batches until nothing is due (at most `rounds` batches)."""
+    total = DeliveryReport()
+    for _ in range(rounds):
+        report = deliver_pending(limit=batch)
+        total.sent += report.sent
+        total.failed += report.failed
+        total.retrying += report.retrying
+        total.errors += report.errors
+        if report.sent + report.failed + report.retrying < batch:
+            break
+    return total
 
 
 def _claim(limit: int, now: datetime) -> list[tuple[int, EmailMessage | Exception]]:

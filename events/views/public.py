@@ -1,13 +1,24 @@
 """Public pages: the programme with its filters, an event's page, the language switch."""
 
-from datetime import date
+from datetime import date, timedelta
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, make_response, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import format_date
 
 from events.counties import BY_CODE, COUNTIES
 from events.i18n import LANGUAGE_COOKIE, LANGUAGES
+from events.messages.ics import calendar_file, event_component, event_uid
+from events.messages.mail import absolute_url
 from events.models import EventKind, utcnow
 from events.services.listings import (
     Filters,
@@ -20,6 +31,7 @@ from events.services.listings import (
 bp = Blueprint("public", __name__)
 
 ONE_YEAR = 365 * 24 * 3600
+FEED_PAST_DAYS = 30
 
 
 def _filters_from(args) -> Filters:
@@ -56,6 +68,32 @@ def event(slug: str):
     if found is None:
         abort(404)
     return render_template("public/event.html", listing=listing_for(found, utcnow()))
+
+
+@bp.get("/events.ics")
+def feed():
+    """A subscribable calendar of the programme (published and cancelled events)."""
+    since = utcnow() - timedelta(days=FEED_PAST_DAYS)
+    listings = public_events(Filters(), since)  # events that ended after `since`
+    return _calendar_response([listing.event for listing in listings], "dzialamy-razem.ics")
+
+
+@bp.get("/events/<slug>.ics")
+def event_calendar(slug: str):
+    found = find_public_event(slug)
+    if found is None:
+        abort(404)
+    return _calendar_response([found], f"{found.slug}.ics")
+
+
+def _calendar_response(events, filename: str) -> Response:
+    components = [
+        event_component(event, absolute_url("public.event", slug=event.slug), event_uid(event))
+        for event in events
+    ]
+    response = Response(calendar_file(components), mimetype="text/calendar")
+    response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
 
 
 @bp.get("/language/<code>")

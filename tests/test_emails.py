@@ -1,0 +1,285 @@
+"""Every email a registrant can get, received by a real SMTP server and taken apart.
+
+Each message is parsed with Python's email package; its calendar with
+icalendar and, independently, with vobject; its QR code with zxing-cpp.
+"""
+
+import io
+from datetime import timedelta
+
+import icalendar
+import pytest
+import vobject
+import zxingcpp
+from PIL import Image
+
+from events.extensions import db
+from events.models import EventStatus, RegistrationMode, RegistrationStatus
+from events.services.event_changes import Schedule, cancel_event, reschedule_event
+from events.services.lost_link import request_links
+from events.services.outbox import deliver_due
+from events.services.registration import (
+    approve_registration,
+    cancel_registration,
+    decline_registration,
+    register_attendee,
+)
+from events.services.reminders import send_reminders
+from tests.factories import attendee, make_event
+
+pytestmark = pytest.mark.usefixtures("ctx")
+
+QR_CID = "<ticket-qr@dzialamy-razem>"
+
+
+@pytest.fixture
+def app_config(smtp_server):
+    return {"MAIL_SERVER": smtp_server.hostname, "MAIL_PORT": smtp_server.port}
+
+
+def received(smtp_server, address, subject_start=""):
+    """Deliver the outbox, then the messages `address` got whose subject starts so."""
+    deliver_due()
+    return [
+        message
+        for message in smtp_server.inbox.to(address)
+        if message["Subject"].startswith(subject_start)
+    ]
+
+
+def only(messages):
+    assert len(messages) == 1, [m["Subject"] for m in messages]
+    return messages[0]
+
+
+def calendar_parts(message):
+    """The text/calendar alternative and the invite.ics attachment."""
+    parts = [part for part in message.walk() if part.get_content_type() == "text/calendar"]
+    alternative = [p for p in parts if p.get_content_disposition() is None]
+    attached = [p for p in parts if p.get_filename() == "invite.ics"]
+    return alternative, attached
+
+
+def invite_of(message, method):
+    """Check both calendar parts carry `method` and parse the same invite twice."""
+    alternative, attached = calendar_parts(message)
+    assert len(alternative) == 1 and len(attached) == 1
+    for part in alternative + attached:
+        assert part.get_param("method") == method
+    data = attached[0].get_payload(decode=True)
+    assert alternative[0].get_content().encode() == data.replace(b"\r\n", b"\r\n")
+    calendar = icalendar.Calendar.from_ical(data)
+    assert calendar["METHOD"] == method
+    second_opinion = vobject.readOne(data.decode())
+    assert second_opinion.method.value == method
+    return calendar.walk("VEVENT")[0], second_opinion.vevent
+
+
+def qr_text(message) -> str:
+    """Decode the QR code that the HTML shows by its Content-ID."""
+    html = message.get_body(("html",)).get_content()
+    assert f'src="cid:{QR_CID.strip("<>")}"' in html
+    [image] = [p for p in message.walk() if p["Content-ID"] == QR_CID]
+    assert image.get_content_type() == "image/png"
+    [attachment] = [p for p in message.walk() if p.get_filename() == "bilet.png"]
+    assert attachment.get_payload(decode=True) == image.get_payload(decode=True)
+    [result] = zxingcpp.read_barcodes(Image.open(io.BytesIO(image.get_payload(decode=True))))
+    return result.text
+
+
+def test_confirmation_has_both_bodies_the_qr_code_and_an_invite(smtp_server):
+    event = make_event(title="Seminarium w Kaliszu", online_url=None)
+    registration = register_attendee(event.id, attendee(email="ala@example.org", first_name="Ala"))
+
+    message = only(received(smtp_server, "ala@example.org"))
+
+    assert message["Subject"] == "Potwierdzenie rejestracji: Seminarium w Kaliszu"
+    assert message["From"] == "Działamy Razem <no-reply@example.org>"
+    text = message.get_body(("plain",)).get_content()
+    html = message.get_body(("html",)).get_content()
+    manage_url = f"https://rejestracja.example.org/r/{registration.manage_token}"
+    for body in (text, html):
+        assert "Dzień dobry Ala," in body
+        assert manage_url in body
+        assert "Centrum Kultury, ul. Główna 1, 62-800 Kalisz" in body
+        assert registration.ticket_code in body
+    assert "openstreetmap.org/search" in html
+    assert qr_text(message) == registration.ticket_code
+
+    entry, second = invite_of(message, "REQUEST")
+    assert entry.decoded("DTSTART") == event.starts_at
+    assert entry["DTSTART"].params["TZID"] == "Europe/Warsaw"
+    assert entry["ORGANIZER"] == "mailto:no-reply@example.org"
+    assert entry["ATTENDEE"] == "mailto:ala@example.org"
+    assert entry["ATTENDEE"].params["RSVP"] == "FALSE"
+    assert entry["SEQUENCE"] == 0 and entry["STATUS"] == "CONFIRMED"
+    assert manage_url in entry["DESCRIPTION"] and "Kalisz" in entry["LOCATION"]
+    assert second.uid.value == entry["UID"]
+    assert second.dtstart.value == event.starts_at
+
+
+def test_an_english_registrant_gets_english_mail(smtp_server):
+    event = make_event(title="Seminarium")
+    register_attendee(event.id, attendee(email="john@example.org", language="en"))
+    message = only(received(smtp_server, "john@example.org"))
+    assert message["Subject"] == "Registration confirmed: Seminarium"
+    assert "Open my registration" in message.get_body(("html",)).get_content()
+
+
+def test_waiting_list_and_promotion_emails(smtp_server):
+    event = make_event(capacity=1, title="Spotkanie")
+    holder = register_attendee(event.id, attendee(email="first@example.org", language="en"))
+    waiting = register_attendee(event.id, attendee(email="second@example.org", language="en"))
+
+    notice = only(received(smtp_server, "second@example.org"))
+    assert notice["Subject"] == "Waiting list: Spotkanie"
+    assert "in place 1" in notice.get_body(("plain",)).get_content()
+    assert calendar_parts(notice) == ([], [])  # no invite without a seat
+
+    cancel_registration(holder.id)
+    cancelled = only(received(smtp_server, "first@example.org", "Registration cancelled"))
+    entry, _ = invite_of(cancelled, "CANCEL")
+    assert entry["SEQUENCE"] == 1 and entry["STATUS"] == "CANCELLED"
+
+    promoted = only(received(smtp_server, "second@example.org", "A seat is yours"))
+    assert qr_text(promoted) == waiting.ticket_code
+    invite_of(promoted, "REQUEST")
+
+
+def test_cancelling_a_waiting_place_sends_no_calendar_cancel(smtp_server):
+    event = make_event(capacity=1)
+    register_attendee(event.id, attendee())
+    waiting = register_attendee(event.id, attendee(email="w@example.org", language="en"))
+    cancel_registration(waiting.id)
+    message = only(received(smtp_server, "w@example.org", "Registration cancelled"))
+    assert calendar_parts(message) == ([], [])
+
+
+def test_application_emails(smtp_server):
+    event = make_event(mode=RegistrationMode.APPROVAL, title="Szkolenie liderów")
+    accepted = register_attendee(event.id, attendee(email="yes@example.org", language="en"))
+    declined = register_attendee(event.id, attendee(email="no@example.org", language="en"))
+    assert only(received(smtp_server, "yes@example.org"))["Subject"] == (
+        "Application received: Szkolenie liderów"
+    )
+
+    approve_registration(accepted.id)
+    decline_registration(declined.id)
+
+    message = only(received(smtp_server, "yes@example.org", "Application accepted"))
+    assert qr_text(message) == accepted.ticket_code
+    invite_of(message, "REQUEST")
+    refusal = only(received(smtp_server, "no@example.org", "Application not accepted"))
+    assert calendar_parts(refusal) == ([], [])
+
+
+def test_a_change_of_time_updates_the_same_calendar_entry_with_a_higher_sequence(smtp_server):
+    event = make_event(title="Konsultacje")
+    confirmed = register_attendee(event.id, attendee(email="c@example.org", language="en"))
+    first_invite, _ = invite_of(only(received(smtp_server, "c@example.org")), "REQUEST")
+    event = db.session.get(type(event), event.id)
+
+    sequences = []
+    for hours in (2, 3):
+        new_start = event.starts_at + timedelta(hours=hours)
+        schedule = Schedule(
+            new_start, new_start + timedelta(hours=2), "Sala B", "ul. Nowa 2, Kalisz"
+        )
+        assert reschedule_event(event.id, schedule, note="Sala na parterze.") == 1
+        update = received(smtp_server, "c@example.org", "Change of time or place")[-1]
+        entry, second = invite_of(update, "REQUEST")
+        assert entry["UID"] == first_invite["UID"]
+        assert entry.decoded("DTSTART") == new_start == second.dtstart.value
+        assert "Sala B" in entry["LOCATION"]
+        assert "Sala na parterze." in update.get_body(("plain",)).get_content()
+        sequences.append(entry["SEQUENCE"])
+    assert sequences == [1, 2]
+    assert confirmed.status == RegistrationStatus.CONFIRMED
+
+
+def test_people_waiting_hear_about_a_change_without_an_invite(smtp_server):
+    event = make_event(capacity=1)
+    register_attendee(event.id, attendee())
+    register_attendee(event.id, attendee(email="wait@example.org", language="en"))
+    start = event.starts_at + timedelta(days=1)
+    reschedule_event(event.id, Schedule(start, start + timedelta(hours=1), "Sala", "Adres"))
+    update = only(received(smtp_server, "wait@example.org", "Change of time"))
+    assert calendar_parts(update) == ([], [])
+
+
+def test_an_unchanged_schedule_sends_nothing(smtp_server):
+    event = make_event()
+    register_attendee(event.id, attendee(email="same@example.org"), notify=False)
+    schedule = Schedule(event.starts_at, event.ends_at, event.venue_name, event.venue_address)
+    assert reschedule_event(event.id, schedule) == 0
+    assert received(smtp_server, "same@example.org") == []
+
+
+def test_cancelling_the_event_withdraws_every_invite(smtp_server):
+    event = make_event(title="Seminarium odwołane")
+    register_attendee(event.id, attendee(email="x@example.org", language="en"))
+    assert cancel_event(event.id) == 1
+    assert cancel_event(event.id) == 0  # twice sends nothing more
+    message = only(received(smtp_server, "x@example.org", "Event cancelled"))
+    entry, second = invite_of(message, "CANCEL")
+    assert entry["STATUS"] == "CANCELLED" and second.status.value == "CANCELLED"
+    assert db.session.get(type(event), event.id).status == EventStatus.CANCELLED
+
+
+def test_reminders_go_once_to_confirmed_people_of_events_starting_soon(smtp_server):
+    from events.models import utcnow
+
+    soon = utcnow() + timedelta(hours=20)
+    event = make_event(starts_at=soon, ends_at=soon + timedelta(hours=2), capacity=1)
+    confirmed = register_attendee(event.id, attendee(email="r1@example.org"), notify=False)
+    register_attendee(event.id, attendee(email="r2@example.org"), notify=False)  # waiting
+    gone = register_attendee(
+        make_event(starts_at=soon, ends_at=soon).id, attendee(email="r3@example.org"), notify=False
+    )
+    cancel_registration(gone.id)
+    later = utcnow() + timedelta(days=5)
+    register_attendee(
+        make_event(starts_at=later, ends_at=later).id,
+        attendee(email="r4@example.org"),
+        notify=False,
+    )
+
+    assert send_reminders(hours_before=24) == 1
+    assert send_reminders(hours_before=24) == 0  # a second run sends nothing
+
+    reminder = only(received(smtp_server, "r1@example.org", "Przypomnienie"))
+    assert qr_text(reminder) == confirmed.ticket_code
+    for other in ("r2@example.org", "r3@example.org", "r4@example.org"):
+        assert received(smtp_server, other, "Przypomnienie") == []
+
+
+def test_the_lost_link_email(smtp_server):
+    registration = register_attendee(make_event().id, attendee(email="l@example.org"))
+    assert request_links("l@example.org", "en")
+    message = only(received(smtp_server, "l@example.org", "Your registrations"))
+    assert registration.manage_token in message.get_body(("plain",)).get_content()
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        'Anna "Ania"\r\nBcc: victim@example.org',
+        "<b>Jan</b> <script>alert(1)</script>",
+        "Ł" * 100,
+        "محمد; ROLE=CHAIR:mailto:evil@example.org",
+    ],
+)
+def test_odd_names_break_neither_headers_nor_calendars_nor_layout(smtp_server, name):
+    event = make_event(title="Spotkanie\r\nBcc: victim@example.org")
+    register_attendee(
+        event.id, attendee(email="odd@example.org", first_name=name, organization=name)
+    )
+    message = only(received(smtp_server, "odd@example.org"))
+    assert message["Bcc"] is None and "victim@example.org" not in smtp_server.inbox.messages[0][0]
+    assert "\n" not in message["Subject"]
+    html = message.get_body(("html",)).get_content()
+    assert "<script>" not in html and "<b>Jan</b>" not in html
+    entry, second = invite_of(message, "REQUEST")
+    assert entry["ATTENDEE"] == "mailto:odd@example.org"
+    assert second.attendee.value == "mailto:odd@example.org"
+    assert entry["ATTENDEE"].params.get("ROLE") == "REQ-PARTICIPANT"
