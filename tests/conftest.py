@@ -6,6 +6,7 @@ PostgreSQL server the PostgreSQL runs are skipped with a loud reason; with
 REQUIRE_POSTGRES=1 (set by CI) they fail instead.
 """
 
+import asyncio
 import os
 import re
 import socket
@@ -150,6 +151,7 @@ class Inbox:
     def __init__(self):
         self.messages = []
         self.refuse = set()
+        self.delay = 0.0  # seconds per message, to make a slow server
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
         if address in self.refuse:
@@ -158,6 +160,7 @@ class Inbox:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd API)
+        await asyncio.sleep(self.delay)
         message = message_from_bytes(envelope.content, policy=policy.default)
         self.messages.append((envelope.rcpt_tos, message))
         return "250 OK"

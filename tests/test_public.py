@@ -131,3 +131,33 @@ def test_cancelled_event_is_shown_as_cancelled_without_a_register_button(app, cl
     html = page(client, f"/events/{slug}", "en")
     assert "Event cancelled" in html
     assert f"/events/{slug}/register" not in html
+
+
+def test_the_programme_is_a_subscribable_calendar(app, client):
+    import icalendar
+
+    with app.app_context():
+        make_event(title="Seminarium w Pile")
+        make_event(title="Odwołane", status=EventStatus.CANCELLED)
+        make_event(title="Szkic", status=EventStatus.DRAFT)
+    response = client.get("/events.ics")
+    assert response.mimetype == "text/calendar"
+    entries = icalendar.Calendar.from_ical(response.data).walk("VEVENT")
+    by_title = {str(entry["SUMMARY"]): entry for entry in entries}
+    assert set(by_title) == {"Seminarium w Pile", "Odwołane"}
+    assert by_title["Odwołane"]["STATUS"] == "CANCELLED"
+    assert str(by_title["Seminarium w Pile"]["UID"]).endswith("@rejestracja.example.org")
+
+
+def test_each_event_has_its_own_calendar_file(app, client):
+    import icalendar
+
+    with app.app_context():
+        slug = make_event(title="Konsultacje w Turku").slug
+        draft = make_event(status=EventStatus.DRAFT).slug
+    html = page(client, f"/events/{slug}")
+    assert f'href="/events/{slug}.ics"' in html
+    [entry] = icalendar.Calendar.from_ical(client.get(f"/events/{slug}.ics").data).walk("VEVENT")
+    assert entry["SUMMARY"] == "Konsultacje w Turku"
+    assert f"https://rejestracja.example.org/events/{slug}" in entry["DESCRIPTION"]
+    assert client.get(f"/events/{draft}.ics").status_code == 404
