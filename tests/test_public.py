@@ -161,3 +161,23 @@ def test_each_event_has_its_own_calendar_file(app, client):
     assert entry["SUMMARY"] == "Konsultacje w Turku"
     assert f"https://rejestracja.example.org/events/{slug}" in entry["DESCRIPTION"]
     assert client.get(f"/events/{draft}.ics").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/events/%00",
+        "/events/%00/register",
+        "/events/%00.ics",
+        "/r/%00abc",
+        "/r/%00/calendar.ics",
+        "/?county=%00",
+        "/events/" + "ż" * 3000,
+        "/r/" + "%F0%9F%8E%89" * 100,
+        "/events/%3Cscript%3E",
+    ],
+)
+def test_odd_addresses_get_a_clear_answer_never_a_500(client, url):
+    response = client.get(url)
+    assert response.status_code in (400, 404)
+    assert "<html" in response.get_data(as_text=True)

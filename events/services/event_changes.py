@@ -31,14 +31,18 @@ class Schedule:
     online_url: str | None = None
 
 
-def _active_registrations(event_id: int) -> list[Registration]:
-    return list(
-        db.session.scalars(
-            sa.select(Registration)
-            .where(Registration.event_id == event_id, Registration.status.in_(ACTIVE_STATUSES))
-            .order_by(Registration.id)
-        )
-    )
+def _tell_registrants(event_id: int, kind: str, **context) -> int:
+    """Queue the `kind` email to every active registrant; only confirmed people
+    (who have the event in their calendar) get the calendar part."""
+    registrations = db.session.scalars(
+        sa.select(Registration)
+        .where(Registration.event_id == event_id, Registration.status.in_(ACTIVE_STATUSES))
+        .order_by(Registration.id)
+    ).all()
+    for registration in registrations:
+        has_invite = registration.status == RegistrationStatus.CONFIRMED
+        queue_registration_email(kind, registration, with_calendar=has_invite, **context)
+    return len(registrations)
 
 
 def reschedule_event(event_id: int, schedule: Schedule, note: str | None = None) -> int:
@@ -65,19 +69,12 @@ def reschedule_event(event_id: int, schedule: Schedule, note: str | None = None)
         event.venue_name, event.venue_address = schedule.venue_name, schedule.venue_address
         event.online_url = schedule.online_url
         event.sequence += 1
-        registrations = _active_registrations(event.id)
-        for registration in registrations:
-            queue_registration_email(
-                "event_changed",
-                registration,
-                with_calendar=registration.status == RegistrationStatus.CONFIRMED,
-                note=note,
-            )
+        told = _tell_registrants(event.id, "event_changed", note=note)
         db.session.commit()
     except Exception:
         db.session.rollback()
         raise
-    return len(registrations)
+    return told
 
 
 def cancel_event(event_id: int) -> int:
@@ -93,15 +90,9 @@ def cancel_event(event_id: int) -> int:
             db.session.rollback()
             return 0
         event.status = EventStatus.CANCELLED
-        registrations = _active_registrations(event.id)
-        for registration in registrations:
-            queue_registration_email(
-                "event_cancelled",
-                registration,
-                with_calendar=registration.status == RegistrationStatus.CONFIRMED,
-            )
+        told = _tell_registrants(event.id, "event_cancelled")
         db.session.commit()
     except Exception:
         db.session.rollback()
         raise
-    return len(registrations)
+    return told

@@ -1,6 +1,6 @@
 """Error pages in the visitor's language: 400 (including a missing CSRF token), 403, 404, 500."""
 
-from flask import Blueprint, render_template
+from flask import Blueprint, abort, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 
@@ -31,6 +31,14 @@ def _page(code: int, hint=None):
         ),
         code,
     )
+
+
+@bp.before_app_request
+def refuse_nul_characters():
+    """A NUL character in an address is never legitimate, and PostgreSQL refuses it in
+    queries; stop it here with a 400 rather than deep inside a view with a 500."""
+    if "\x00" in request.path or any("\x00" in value for value in request.args.values()):
+        abort(400)
 
 
 @bp.app_errorhandler(CSRFError)
