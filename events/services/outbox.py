@@ -25,7 +25,7 @@ from email.message import EmailMessage
 from pathlib import Path
 
 import sqlalchemy as sa
-from flask import after_this_request, current_app, has_request_context
+from flask import after_this_request, current_app, g, has_request_context
 
 from events.extensions import db, mail
 from events.messages.ics import uid_domain
@@ -58,6 +58,9 @@ def enqueue(message: OutboxMessage) -> OutboxMessage:
 
 def _deliver_after_response() -> None:
     """Send once the response has gone out, so that mail never slows a page down."""
+    if g.get("outbox_delivery_scheduled"):
+        return
+    g.outbox_delivery_scheduled = True
     app = current_app._get_current_object()
 
     @after_this_request
