@@ -12,7 +12,7 @@ from events.extensions import babel, configure_sqlite, csrf, db, login_manager, 
 from events.i18n import select_locale
 from events.messages.mail import absolute_url
 from events.models import User
-from events.views import auth, errors, public, registration
+from events.views import api, auth, checkin, errors, public, registration
 
 # Only this site's own scripts, styles and images (and data: images); no framing.
 CONTENT_SECURITY_POLICY = (
@@ -63,6 +63,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(public.bp)
     app.register_blueprint(registration.bp)
     app.register_blueprint(auth.bp)
+    app.register_blueprint(checkin.bp)
+    app.register_blueprint(api.bp)
     app.register_blueprint(errors.bp)
 
 

@@ -12,6 +12,7 @@ from flask_babel import force_locale
 from events.extensions import db
 from events.models import Event, OutboxStatus, Role
 from events.services.accounts import AccountError, create_user
+from events.services.checkin_access import AccessError, assign_staff
 from events.services.outbox import deliver_due, deliver_pending, outbox_summary
 from events.services.reminders import DEFAULT_HOURS_BEFORE, send_reminders
 
@@ -23,6 +24,7 @@ def register(app: Flask) -> None:
         outbox_worker_command,
         outbox_status_command,
         send_reminders_command,
+        assign_staff_command,
     ):
         app.cli.add_command(command)
 
@@ -109,3 +111,17 @@ def send_reminders_command(hours: int) -> None:
     count = send_reminders(hours_before=hours)
     report = deliver_due()
     click.echo(f"{count} reminder(s) queued; {report.sent} message(s) sent.")
+
+
+@click.command("assign-staff")
+@with_appcontext
+@click.argument("email")
+@click.argument("event_slug")
+def assign_staff_command(email: str, event_slug: str) -> None:
+    """Let the staff account EMAIL check people in at the event EVENT_SLUG."""
+    try:
+        user, event = assign_staff(email, event_slug)
+    except AccessError as error:
+        with force_locale("en"):
+            raise click.ClickException(str(error.message)) from error
+    click.echo(f"{user.email} may now check people in at {event.slug}.")

@@ -8,6 +8,7 @@ import re
 
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -207,3 +208,31 @@ class LoginForm(FlaskForm):
             Length(max=200, message=_l("The password is too long.")),
         ],
     )
+
+
+LINK_HOURS = [4, 12, 24, 72]
+
+
+class CheckInLinkForm(FlaskForm):
+    label = StringField(
+        _l("Who is it for?"),
+        description=_l("E.g. the volunteer's name or the entrance, to recognise the link later."),
+        filters=[clean_line],
+        validators=[
+            _required(_l("Say who the link is for.")),
+            Length(max=100, message=_l("Please keep this under 100 characters.")),
+        ],
+    )
+    hours = SelectField(
+        _l("Valid for"),
+        coerce=int,
+        default=12,
+        validators=[InputRequired(message=_l("Choose how long the link works."))],
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.hours.choices = [
+            SelectChoice(hours, lazy_ngettext("%(num)d hour", "%(num)d hours", hours))
+            for hours in LINK_HOURS
+        ]

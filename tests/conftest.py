@@ -194,8 +194,10 @@ def smtp_server():
 def csrf_token(client, url: str) -> str:
     """The CSRF token of the form on the page at `url`."""
     html = client.get(url).get_data(as_text=True)
-    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
-        r'name="csrf_token" value="([^"]+)"', html
+    match = (
+        re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html)
+        or re.search(r'name="csrf_token" value="([^"]+)"', html)
+        or re.search(r'data-csrf="([^"]+)"', html)
     )
     assert match, f"no CSRF token on {url}"
     return match.group(1)

@@ -1,6 +1,6 @@
 """Error pages in the visitor's language: 400 (including a missing CSRF token), 403, 404, 500."""
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 
@@ -25,6 +25,8 @@ _HINTS = {
 
 
 def _page(code: int, hint=None):
+    if request.path.startswith("/api/"):
+        return jsonify({"error": str(hint or _TITLES[code])}), code
     return (
         render_template(
             "errors/error.html", code=code, title=_TITLES[code], hint=hint or _HINTS[code]

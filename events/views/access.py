@@ -1,0 +1,30 @@
+"""Route guards for the non-public areas."""
+
+from functools import wraps
+
+from flask import abort
+from flask_login import current_user
+
+from events.extensions import login_manager
+from events.models import Role
+
+
+def role_required(*roles: Role):
+    """Let only logged-in, active users with one of `roles` in; others log in or get a 403."""
+
+    def decorator(view):
+        @wraps(view)
+        def guarded(*args, **kwargs):
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if current_user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+
+        guarded.required_roles = roles
+        return guarded
+
+    return decorator
+
+
+organizer_required = role_required(Role.ORGANIZER)

@@ -1,0 +1,201 @@
+"""The JSON API. Today: check-in at the door (documented in the README).
+
+Every endpoint answers JSON, errors included. Access: a logged-in organizer,
+a staff user assigned to the event, or a check-in link opened in this browser.
+POST requests carry the page's CSRF token in the X-CSRFToken header.
+"""
+
+from flask import Blueprint, abort, jsonify, request, session
+from flask_babel import format_datetime
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from events.models import RegistrationStatus, ScanMethod, ScanResult
+from events.services.checkin import (
+    CheckInError,
+    Verdict,
+    check_in_registration,
+    door_counts,
+    latest_check_in,
+    scan_code,
+    search_attendees,
+    undo_check_in,
+)
+from events.services.checkin_access import actor_for
+from events.services.listings import find_public_event
+from events.views.checkin import LINK_SESSION_KEY
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+MAX_BODY_TEXT = 200
+
+
+def _json_error(status: int, message: str):
+    response = jsonify({"error": message})
+    response.status_code = status
+    return response
+
+
+def _event_and_actor(slug: str):
+    """The event and who acts on it, or an early JSON refusal (abort with a response)."""
+    event = find_public_event(slug)
+    if event is None:
+        abort(_json_error(404, _("Unknown event.")))
+    actor = actor_for(event, current_user, session.get(LINK_SESSION_KEY))
+    if actor is None:
+        if current_user.is_authenticated:
+            abort(_json_error(403, _("You may not check people in at this event.")))
+        abort(_json_error(401, _("Log in, or open a valid check-in link.")))
+    return event, actor
+
+
+def _body() -> dict:
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        abort(_json_error(400, _("The request must be a JSON object.")))
+    return data
+
+
+def _text(data: dict, key: str, limit: int = MAX_BODY_TEXT) -> str:
+    value = data.get(key)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        abort(_json_error(400, _("The field %(field)s must be text.", field=key)))
+    return value[:limit]
+
+
+def _who(scan) -> str:
+    if scan.user is not None:
+        return scan.user.email
+    if scan.link is not None:
+        return scan.link.label
+    return "?"
+
+
+def verdict_json(verdict: Verdict, event) -> dict:
+    registration = verdict.registration
+    titles = {
+        ScanResult.CHECKED_IN: _("Checked in"),
+        ScanResult.UNDONE: _("Check-in undone"),
+        ScanResult.ALREADY: _("Already checked in"),
+        ScanResult.WRONG_EVENT: _("Ticket for another event"),
+        ScanResult.CANCELLED: _("Registration cancelled"),
+        ScanResult.NOT_CONFIRMED: _("No confirmed seat"),
+        ScanResult.UNKNOWN: _("Unknown code"),
+    }
+    detail = ""
+    if verdict.result == ScanResult.ALREADY and verdict.previous is not None:
+        detail = _(
+            "Checked in at %(time)s by %(who)s.",
+            time=format_datetime(verdict.previous.at, "HH:mm"),
+            who=_who(verdict.previous),
+        )
+    elif verdict.result == ScanResult.WRONG_EVENT and verdict.other_event is not None:
+        detail = _(
+            "This ticket is for: %(title)s, %(when)s.",
+            title=verdict.other_event.title,
+            when=format_datetime(verdict.other_event.starts_at, "d MMMM y, HH:mm"),
+        )
+    elif verdict.result == ScanResult.NOT_CONFIRMED and registration is not None:
+        detail = {
+            RegistrationStatus.WAITLISTED: _("This person is on the waiting list."),
+            RegistrationStatus.PENDING: _("This application awaits the organizer's approval."),
+            RegistrationStatus.DECLINED: _("This application was not accepted."),
+        }.get(registration.status, "")
+    elif verdict.result == ScanResult.UNKNOWN:
+        detail = _("No ticket has this code. Check it, or search by name.")
+    show_person = registration is not None and verdict.result != ScanResult.WRONG_EVENT
+    return {
+        "result": verdict.result.value,
+        "title": titles[verdict.result],
+        "detail": detail,
+        "name": registration.full_name if show_person else None,
+        "organization": registration.organization if show_person else None,
+        "registration_id": registration.id if show_person else None,
+        "scan_id": verdict.scan.id,
+        "replayed": verdict.replayed,
+        "counts": door_counts(event.id),
+    }
+
+
+def _check_in_error(error: CheckInError):
+    status = {"throttled": 429, "not_found": 404}.get(error.code, 409)
+    return _json_error(status, str(error.message))
+
+
+@bp.post("/checkin/<slug>/scan")
+def scan(slug: str):
+    event, actor = _event_and_actor(slug)
+    data = _body()
+    method = _text(data, "method") or ScanMethod.SCANNER.value
+    if method not in (ScanMethod.CAMERA.value, ScanMethod.SCANNER.value):
+        return _json_error(400, _("Unknown scanning method."))
+    try:
+        verdict = scan_code(
+            event.id,
+            _text(data, "code", limit=1000),
+            ScanMethod(method),
+            actor,
+            nonce=_text(data, "nonce", limit=64) or None,
+        )
+    except CheckInError as error:
+        return _check_in_error(error)
+    return jsonify(verdict_json(verdict, event))
+
+
+def _registration_id(data: dict) -> int:
+    value = data.get("registration_id")
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        abort(_json_error(400, _("registration_id must be a positive whole number.")))
+    return value
+
+
+@bp.post("/checkin/<slug>/checkin")
+def check_in_by_id(slug: str):
+    event, actor = _event_and_actor(slug)
+    data = _body()
+    try:
+        verdict = check_in_registration(
+            event.id, _registration_id(data), actor, nonce=_text(data, "nonce", 64) or None
+        )
+    except CheckInError as error:
+        return _check_in_error(error)
+    return jsonify(verdict_json(verdict, event))
+
+
+@bp.post("/checkin/<slug>/undo")
+def undo(slug: str):
+    event, actor = _event_and_actor(slug)
+    try:
+        verdict = undo_check_in(event.id, _registration_id(_body()), actor)
+    except CheckInError as error:
+        return _check_in_error(error)
+    return jsonify(verdict_json(verdict, event))
+
+
+@bp.get("/checkin/<slug>/search")
+def search(slug: str):
+    event, _actor = _event_and_actor(slug)
+    results = []
+    for registration in search_attendees(event.id, request.args.get("q", "")[:100]):
+        latest = latest_check_in(registration.id)
+        checked_in = latest is not None and latest.result == ScanResult.CHECKED_IN
+        results.append(
+            {
+                "registration_id": registration.id,
+                "name": registration.full_name,
+                "organization": registration.organization,
+                "email": registration.email,
+                "status": registration.status.value,
+                "status_label": str(registration.status.label),
+                "checked_in": checked_in,
+            }
+        )
+    return jsonify({"results": results})
+
+
+@bp.get("/checkin/<slug>/counts")
+def counts(slug: str):
+    event, _actor = _event_and_actor(slug)
+    return jsonify(door_counts(event.id))
