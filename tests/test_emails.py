@@ -283,3 +283,32 @@ def test_odd_names_break_neither_headers_nor_calendars_nor_layout(smtp_server, n
     assert entry["ATTENDEE"] == "mailto:odd@example.org"
     assert second.attendee.value == "mailto:odd@example.org"
     assert entry["ATTENDEE"].params.get("ROLE") == "REQ-PARTICIPANT"
+
+
+def test_long_polish_subjects_arrive_exactly_as_written(smtp_server):
+    title = "Seminarium: partnerstwo lokalne w praktyce – Poznań, Kalisz, Piła i Leszno (2026/27)"
+    register_attendee(make_event(title=title).id, attendee(email="s@example.org"))
+    message = only(received(smtp_server, "s@example.org"))
+    assert message["Subject"] == f"Potwierdzenie rejestracji: {title}"
+
+
+def test_a_new_date_means_a_new_reminder(smtp_server):
+    from events.models import utcnow
+
+    soon = utcnow() + timedelta(hours=20)
+    event = make_event(starts_at=soon, ends_at=soon + timedelta(hours=2))
+    register_attendee(event.id, attendee(email="again@example.org"), notify=False)
+    assert send_reminders() == 1
+    later = soon + timedelta(days=7)
+    reschedule_event(
+        event.id, Schedule(later, later + timedelta(hours=2), event.venue_name, event.venue_address)
+    )
+    assert send_reminders() == 0  # a week ahead: not yet
+    assert send_reminders(now=later - timedelta(hours=20)) == 1
+
+
+def test_links_of_cancelled_events_are_not_sent(smtp_server):
+    event = make_event()
+    register_attendee(event.id, attendee(email="c2@example.org"), notify=False)
+    cancel_event(event.id)
+    assert request_links("c2@example.org") is False

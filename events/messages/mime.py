@@ -21,6 +21,9 @@ from flask_mail import Message
 from events.models import OutboxMessage
 
 QR_CONTENT_ID = "ticket-qr@dzialamy-razem"
+# CRLF line ends, as SMTP requires. Headers stay on one line up to SMTP's limit:
+# Python's folding of encoded words loses or doubles spaces in subjects.
+SMTP_POLICY = policy.SMTP.clone(max_line_length=998)
 
 
 def one_line(text: str, limit: int = 250) -> str:
@@ -29,7 +32,7 @@ def one_line(text: str, limit: int = 250) -> str:
 
 
 def build_mime(row: OutboxMessage, sender: str, domain: str) -> EmailMessage:
-    message = EmailMessage(policy=policy.SMTP)  # CRLF line ends, as SMTP requires
+    message = EmailMessage(policy=SMTP_POLICY)
     message["Subject"] = one_line(row.subject)
     message["From"] = sender
     message["To"] = row.recipient
@@ -43,7 +46,10 @@ def build_mime(row: OutboxMessage, sender: str, domain: str) -> EmailMessage:
         html_part.add_related(row.qr_png, "image", "png", cid=f"<{QR_CONTENT_ID}>")
     if row.calendar:
         message.add_alternative(
-            row.calendar, subtype="calendar", params={"method": row.calendar_method}
+            row.calendar,
+            subtype="calendar",
+            cte="quoted-printable",
+            params={"method": row.calendar_method},
         )
     if row.qr_png:
         message.add_attachment(row.qr_png, "image", "png", filename="bilet.png")

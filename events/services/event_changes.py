@@ -45,6 +45,14 @@ def _tell_registrants(event_id: int, kind: str, **context) -> int:
     return len(registrations)
 
 
+def _forget_reminders(event_id: int) -> None:
+    db.session.execute(
+        sa.update(Registration)
+        .where(Registration.event_id == event_id)
+        .values(reminder_sent_at=None)
+    )
+
+
 def reschedule_event(event_id: int, schedule: Schedule, note: str | None = None) -> int:
     """Change the time or place; every active registrant is told.
 
@@ -65,6 +73,8 @@ def reschedule_event(event_id: int, schedule: Schedule, note: str | None = None)
         if current == schedule:
             db.session.rollback()
             return 0
+        if event.starts_at != schedule.starts_at:
+            _forget_reminders(event.id)  # remind people again before the new date
         event.starts_at, event.ends_at = schedule.starts_at, schedule.ends_at
         event.venue_name, event.venue_address = schedule.venue_name, schedule.venue_address
         event.online_url = schedule.online_url

@@ -11,7 +11,14 @@ from flask_babel import lazy_gettext as _l
 
 from events.extensions import db
 from events.messages.mail import queue_templated
-from events.models import ACTIVE_STATUSES, Event, OutboxMessage, Registration, utcnow
+from events.models import (
+    ACTIVE_STATUSES,
+    Event,
+    EventStatus,
+    OutboxMessage,
+    Registration,
+    utcnow,
+)
 from events.services.registration import normalize_email
 
 RESEND_INTERVAL = timedelta(minutes=2)
@@ -32,6 +39,7 @@ def request_links(raw_email: str, language: str = "pl", now: datetime | None = N
             .where(
                 Registration.email == email,
                 Registration.status.in_(ACTIVE_STATUSES),
+                Event.status == EventStatus.PUBLISHED,
                 Event.ends_at >= now,
             )
             .order_by(Event.starts_at)
