@@ -47,11 +47,18 @@ def live_app(tmp_path):
 
 
 @pytest.fixture(scope="session")
-def browser(tmp_path_factory):
+def playwright(tmp_path_factory):
     if not shutil.which(CHROMIUM):
         skip_or_fail(f"Chromium not found at {CHROMIUM}", "REQUIRE_BROWSER")
     from playwright.sync_api import sync_playwright
 
+    with sync_playwright() as playwright:
+        yield playwright
+
+
+@pytest.fixture(scope="session")
+def launch(playwright, tmp_path_factory):
+    """Start a Chromium with extra arguments (a fake camera, say); closed at the end."""
     home = tmp_path_factory.mktemp("chromium-home")
     env = {
         **os.environ,
@@ -59,12 +66,23 @@ def browser(tmp_path_factory):
         "XDG_CONFIG_HOME": str(home / "config"),
         "XDG_CACHE_HOME": str(home / "cache"),
     }
-    with sync_playwright() as playwright:
+    started = []
+
+    def start(*extra_args):
         browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS, env=env
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS + list(extra_args), env=env
         )
-        yield browser
+        started.append(browser)
+        return browser
+
+    yield start
+    for browser in started:
         browser.close()
+
+
+@pytest.fixture(scope="session")
+def browser(launch):
+    return launch()
 
 
 @pytest.fixture
