@@ -43,7 +43,7 @@ test: lint translations
 
 ## Re-extract the messages to translate and merge them into the catalogues.
 extract-messages: $(VENV)/.dev
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_ngettext:1,2 -o translations/messages.pot .
 	$(BIN)/pybabel update --no-fuzzy-matching -i translations/messages.pot -d translations
 
 ## A new migration after a model change: make db-revision MESSAGE="what changed"

@@ -78,6 +78,8 @@ def make_app(database_url: str, **overrides):
         "BASE_URL": "https://rejestracja.example.org",
         "MAIL_SERVER": None,
         "MAIL_DEFAULT_SENDER": "Działamy Razem <no-reply@example.org>",
+        # Cheap hashing keeps logins fast in tests; production uses scrypt.
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
     }
     config.update(overrides)
     return create_app(config)

@@ -235,6 +235,7 @@ def link_for(app, slug, hours=2, **changes):
 
 def test_a_check_in_link_opens_only_its_own_event(app, client, door):
     token = link_for(app, door["slug"])
+    client.set_cookie("lang", "en")
     response = client.get(f"/checkin/link/{token}")
     assert response.headers["Location"] == f"/checkin/{door['slug']}"
     csrf = csrf_token(client, f"/checkin/{door['slug']}")

@@ -99,7 +99,7 @@ def test_confirmation_has_both_bodies_the_qr_code_and_an_invite(smtp_server):
     html = message.get_body(("html",)).get_content()
     manage_url = f"https://rejestracja.example.org/r/{registration.manage_token}"
     for body in (text, html):
-        assert "Dzień dobry Ala," in body
+        assert "Dzień dobry, Ala," in body
         assert manage_url in body
         assert "Centrum Kultury, ul. Główna 1, 62-800 Kalisz" in body
         assert registration.ticket_code in body
