@@ -4,6 +4,7 @@ import os
 
 from flask import Flask
 from flask_babel import format_datetime, get_locale
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from events import cli
 from events.config import ConfigError, check_production, load_config
@@ -36,6 +37,9 @@ def configure(app: Flask, overrides: dict) -> None:
     app.config.update(overrides)
     check_production(app.config)
     os.makedirs(app.instance_path, exist_ok=True)
+    if app.config.get("TRUSTED_PROXIES"):
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         path = os.path.join(app.instance_path, "events.db")
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{path}"

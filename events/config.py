@@ -45,11 +45,16 @@ def load_config(environ=os.environ) -> dict:
     mail_port = environ.get("MAIL_PORT", "25").strip()
     if not mail_port.isdigit():
         raise ConfigError(f"MAIL_PORT must be a port number, not {mail_port!r}.")
+    proxies = environ.get("TRUSTED_PROXIES", "0").strip()
+    if not proxies.isdigit():
+        raise ConfigError(f"TRUSTED_PROXIES must be a number of proxies, not {proxies!r}.")
     return {
         "APP_ENV": env,
         "SECRET_KEY": environ.get("SECRET_KEY", DEV_SECRET_KEY),
         "SQLALCHEMY_DATABASE_URI": database_url(raw_db) if raw_db else None,
         "BASE_URL": environ.get("BASE_URL", DEFAULT_BASE_URL).rstrip("/"),
+        # Reverse proxies in front of the app whose X-Forwarded-For/-Proto to believe.
+        "TRUSTED_PROXIES": int(proxies),
         "MAIL_SERVER": environ.get("MAIL_SERVER") or None,
         "MAIL_PORT": int(mail_port),
         "MAIL_USE_TLS": _bool(environ.get("MAIL_USE_TLS")),

@@ -190,3 +190,20 @@ def test_create_user_refuses_a_malformed_address(runner):
     )
     assert result.exit_code != 0
     assert "not a valid email address" in result.output
+
+
+def test_behind_a_trusted_proxy_the_client_address_is_the_forwarded_one(tmp_path):
+    from tests.conftest import make_app
+
+    app = make_app(f"sqlite:///{tmp_path / 'proxy.db'}", TRUSTED_PROXIES=1)
+    seen = {}
+
+    @app.get("/_address")
+    def address():
+        from flask import request
+
+        seen["ip"] = request.remote_addr
+        return "ok"
+
+    app.test_client().get("/_address", headers={"X-Forwarded-For": "203.0.113.7"})
+    assert seen["ip"] == "203.0.113.7"
