@@ -14,6 +14,7 @@ from events.i18n import select_locale
 from events.messages.mail import absolute_url
 from events.models import User
 from events.views import api, auth, checkin, errors, public, registration
+from events.views.organizer import bp as organizer_bp
 
 # Only this site's own scripts, styles and images (and data: images); no framing.
 CONTENT_SECURITY_POLICY = (
@@ -69,6 +70,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth.bp)
     app.register_blueprint(checkin.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(organizer_bp)
     app.register_blueprint(errors.bp)
 
 

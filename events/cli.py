@@ -2,6 +2,7 @@
 
 import sys
 import time
+from zoneinfo import ZoneInfo
 
 import click
 import sqlalchemy as sa
@@ -14,7 +15,10 @@ from events.models import Event, OutboxStatus, Role
 from events.services.accounts import AccountError, create_user
 from events.services.checkin_access import AccessError, assign_staff
 from events.services.outbox import deliver_due, deliver_pending, outbox_summary
+from events.services.privacy import anonymize_before
 from events.services.reminders import DEFAULT_HOURS_BEFORE, send_reminders
+
+WARSAW = ZoneInfo("Europe/Warsaw")
 
 
 def register(app: Flask) -> None:
@@ -25,6 +29,7 @@ def register(app: Flask) -> None:
         outbox_status_command,
         send_reminders_command,
         assign_staff_command,
+        anonymize_command,
     ):
         app.cli.add_command(command)
 
@@ -125,3 +130,19 @@ def assign_staff_command(email: str, event_slug: str) -> None:
         with force_locale("en"):
             raise click.ClickException(str(error.message)) from error
     click.echo(f"{user.email} may now check people in at {event.slug}.")
+
+
+@click.command("anonymize")
+@with_appcontext
+@click.option(
+    "--before",
+    "cutoff",
+    required=True,
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="Anonymize registrations of events that ended before this date (YYYY-MM-DD).",
+)
+def anonymize_command(cutoff) -> None:
+    """Retention: drop who registered for past events, keep the figures for reports."""
+    moment = cutoff.replace(tzinfo=WARSAW)
+    count = anonymize_before(moment)
+    click.echo(f"{count} registration(s) anonymized (events that ended before {cutoff:%Y-%m-%d}).")

@@ -364,3 +364,21 @@ class Scan(db.Model):
     link: Mapped[CheckInLink | None] = relationship()
 
     __table_args__ = (sa.Index("ix_scan_registration_result", "registration_id", "result", "id"),)
+
+
+class AuditEntry(db.Model):
+    """One organizer action (or a retention run): who, when, what, before and after."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    actor: Mapped[str] = mapped_column(sa.String(254))  # the user's email, or "command line"
+    action: Mapped[str] = mapped_column(sa.String(40))
+    event_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("event.id", ondelete="SET NULL"), index=True
+    )
+    registration_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("registration.id", ondelete="SET NULL")
+    )
+    before: Mapped[dict | None] = mapped_column(sa.JSON)
+    after: Mapped[dict | None] = mapped_column(sa.JSON)

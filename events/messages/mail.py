@@ -29,6 +29,7 @@ REGISTRATION_EMAILS = {
     "event_changed": (_l("Change of time or place: %(title)s"), False, ics.REQUEST),
     "event_cancelled": (_l("Event cancelled: %(title)s"), False, ics.CANCEL),
     "reminder": (_l("Reminder: %(title)s"), True, None),
+    "organizer_message": (_l("Message about %(title)s"), False, None),
 }
 
 

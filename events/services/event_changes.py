@@ -11,8 +11,15 @@ from flask_babel import lazy_gettext as _l
 
 from events.extensions import db
 from events.messages.mail import queue_registration_email
-from events.models import ACTIVE_STATUSES, EventStatus, Registration, RegistrationStatus
-from events.services import DomainError
+from events.models import (
+    ACTIVE_STATUSES,
+    Event,
+    EventStatus,
+    Registration,
+    RegistrationStatus,
+    User,
+)
+from events.services import DomainError, audit
 from events.services.registration import lock_event
 
 
@@ -53,6 +60,28 @@ def _forget_reminders(event_id: int) -> None:
     )
 
 
+def schedule_of(event: Event) -> Schedule:
+    return Schedule(
+        event.starts_at, event.ends_at, event.venue_name, event.venue_address, event.online_url
+    )
+
+
+def apply_schedule(event: Event, schedule: Schedule, note: str | None = None) -> int:
+    """Set a new time or place on a locked event and queue the notices; the caller commits.
+
+    Returns the number of messages queued (0 when nothing changed).
+    """
+    if schedule_of(event) == schedule:
+        return 0
+    if event.starts_at != schedule.starts_at:
+        _forget_reminders(event.id)  # remind people again before the new date
+    event.starts_at, event.ends_at = schedule.starts_at, schedule.ends_at
+    event.venue_name, event.venue_address = schedule.venue_name, schedule.venue_address
+    event.online_url = schedule.online_url
+    event.sequence += 1
+    return _tell_registrants(event.id, "event_changed", note=note)
+
+
 def reschedule_event(event_id: int, schedule: Schedule, note: str | None = None) -> int:
     """Change the time or place; every active registrant is told.
 
@@ -67,19 +96,7 @@ def reschedule_event(event_id: int, schedule: Schedule, note: str | None = None)
         event = lock_event(event_id)
         if event.status == EventStatus.CANCELLED:
             raise EventChangeError("cancelled", _l("This event has been cancelled."))
-        current = Schedule(
-            event.starts_at, event.ends_at, event.venue_name, event.venue_address, event.online_url
-        )
-        if current == schedule:
-            db.session.rollback()
-            return 0
-        if event.starts_at != schedule.starts_at:
-            _forget_reminders(event.id)  # remind people again before the new date
-        event.starts_at, event.ends_at = schedule.starts_at, schedule.ends_at
-        event.venue_name, event.venue_address = schedule.venue_name, schedule.venue_address
-        event.online_url = schedule.online_url
-        event.sequence += 1
-        told = _tell_registrants(event.id, "event_changed", note=note)
+        told = apply_schedule(event, schedule, note)
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -87,20 +104,28 @@ def reschedule_event(event_id: int, schedule: Schedule, note: str | None = None)
     return told
 
 
-def cancel_event(event_id: int) -> int:
+def cancel_event(event_id: int, user: User | None = None) -> int:
     """Cancel the event; every active registrant is told, calendars get METHOD:CANCEL.
 
     Registrations keep their status (the record of who had signed up stays);
     the event's status is what closes them. Cancelling twice sends nothing.
-    Returns the number of messages queued.
+    Returns the number of messages queued. Written to the audit log.
     """
     try:
         event = lock_event(event_id)
         if event.status == EventStatus.CANCELLED:
             db.session.rollback()
             return 0
+        before = {"status": event.status.value}
         event.status = EventStatus.CANCELLED
         told = _tell_registrants(event.id, "event_cancelled")
+        audit.record(
+            "event_cancelled",
+            user,
+            event.id,
+            before=before,
+            after={"status": "cancelled", "notified": told},
+        )
         db.session.commit()
     except Exception:
         db.session.rollback()

@@ -29,7 +29,7 @@ from events.models import (
     RegistrationStatus,
     utcnow,
 )
-from events.services import DomainError
+from events.services import DomainError, audit
 from events.services.availability import (
     RegistrationState,
     confirmed_count,
@@ -218,7 +218,17 @@ def find_by_manage_token(token: str) -> Registration | None:
     return db.session.scalar(sa.select(Registration).where(Registration.manage_token == token))
 
 
-def cancel_registration(registration_id: int) -> list[Registration]:
+AUDITED = ("status", "first_name", "last_name", "email", "organization")
+
+
+def _audit(action: str, by, registration: Registration, before: dict) -> None:
+    """Organizer actions go to the audit log in the same transaction."""
+    if by is not None:
+        after = audit.snapshot(registration, AUDITED)
+        audit.record(action, by, registration.event_id, registration.id, before, after)
+
+
+def cancel_registration(registration_id: int, by=None) -> list[Registration]:
     """Cancel a registration; a freed seat goes to the first on the waiting list.
 
     Returns the registrations promoted from the waiting list (maybe none).
@@ -232,11 +242,13 @@ def cancel_registration(registration_id: int) -> list[Registration]:
         db.session.refresh(registration)
         promoted: list[Registration] = []
         if registration.is_active:
+            before = audit.snapshot(registration, AUDITED)
             had_seat = registration.status == RegistrationStatus.CONFIRMED
             registration.status = RegistrationStatus.CANCELLED
             db.session.flush()
             queue_registration_email("cancelled", registration, with_calendar=had_seat)
             promoted = promote_from_waitlist(event)
+            _audit("cancelled_by_organizer", by, registration, before)
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -272,7 +284,7 @@ def promote_from_waitlist(event: Event) -> list[Registration]:
     return promoted
 
 
-def approve_registration(registration_id: int) -> Registration:
+def approve_registration(registration_id: int, by=None) -> Registration:
     """Accept an application: a seat if one is free, else the waiting list.
 
     Raises RegistrationError "wrong_status" unless the application is pending,
@@ -284,6 +296,7 @@ def approve_registration(registration_id: int) -> Registration:
         db.session.refresh(registration)
         if registration.status != RegistrationStatus.PENDING:
             raise RegistrationError("wrong_status", _l("This application was already decided."))
+        before = audit.snapshot(registration, AUDITED)
         free = event.capacity is None or confirmed_count(event.id) < event.capacity
         if free:
             registration.status = RegistrationStatus.CONFIRMED
@@ -298,6 +311,7 @@ def approve_registration(registration_id: int) -> Registration:
             queue_registration_email(
                 "waitlisted", registration, position=waitlist_position(registration)
             )
+        _audit("approved", by, registration, before)
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -305,7 +319,7 @@ def approve_registration(registration_id: int) -> Registration:
     return registration
 
 
-def decline_registration(registration_id: int) -> Registration:
+def decline_registration(registration_id: int, by=None) -> Registration:
     """Decline a pending application. Raises RegistrationError "wrong_status" otherwise."""
     registration = db.session.get(Registration, registration_id)
     try:
@@ -313,8 +327,10 @@ def decline_registration(registration_id: int) -> Registration:
         db.session.refresh(registration)
         if registration.status != RegistrationStatus.PENDING:
             raise RegistrationError("wrong_status", _l("This application was already decided."))
+        before = audit.snapshot(registration, AUDITED)
         registration.status = RegistrationStatus.DECLINED
         queue_registration_email("declined", registration)
+        _audit("declined", by, registration, before)
         db.session.commit()
     except Exception:
         db.session.rollback()

@@ -6,15 +6,9 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from events.forms import ConfirmForm, LoginForm
 from events.services.accounts import AccountError, authenticate
+from events.views import local_path
 
 bp = Blueprint("auth", __name__)
-
-
-def _safe_next(target: str | None) -> str:
-    """Only same-site paths; anything else goes to the home page."""
-    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
-        return target
-    return url_for("public.index")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -31,7 +25,7 @@ def login():
         else:
             login_user(user)
             flash(_("You are logged in as %(email)s.", email=user.email), "success")
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(local_path(request.args.get("next"), url_for("public.index")))
     return render_template("auth/login.html", form=form, error=error)
 
 

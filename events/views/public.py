@@ -1,7 +1,6 @@
 """Public pages: the programme with its filters, an event's page, the language switch."""
 
 from datetime import date, timedelta
-from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
@@ -27,6 +26,7 @@ from events.services.listings import (
     public_events,
     upcoming_months,
 )
+from events.views import local_path, parse_enum
 
 bp = Blueprint("public", __name__)
 
@@ -36,12 +36,11 @@ FEED_PAST_DAYS = 30
 
 def _filters_from(args) -> Filters:
     """Filters from the query string; values that are not valid are ignored."""
-    kind = args.get("kind", "")
     county = args.get("county", "")
     month = args.get("month", "")
     valid_month = len(month) == 7 and month[4] == "-" and month.replace("-", "").isdigit()
     return Filters(
-        kind=EventKind(kind) if kind in EventKind._value2member_map_ else None,
+        kind=parse_enum(EventKind, args.get("kind")),
         county=county if county in BY_CODE else None,
         month=month if valid_month and 1 <= int(month[5:]) <= 12 else None,
         include_past=args.get("past") == "1",
@@ -101,11 +100,7 @@ def set_language(code: str):
     """Remember the chosen language in a cookie and go back to the page."""
     if code not in LANGUAGES:
         abort(404)
-    target = request.args.get("next", "")
-    parts = urlsplit(target)
-    unsafe = target.startswith(("//", "/\\")) or parts.scheme or parts.netloc
-    if not target.startswith("/") or unsafe:
-        target = url_for("public.index")
+    target = local_path(request.args.get("next"), url_for("public.index"))
     response = make_response(redirect(target))
     response.set_cookie(LANGUAGE_COOKIE, code, max_age=ONE_YEAR, samesite="Lax", httponly=True)
     return response

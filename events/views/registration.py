@@ -32,7 +32,7 @@ _WELCOME = {
 }
 
 
-def _attendee_from(form: RegistrationForm) -> Attendee:
+def attendee_from(form: RegistrationForm) -> Attendee:
     return Attendee(
         first_name=form.first_name.data,
         last_name=form.last_name.data,
@@ -60,7 +60,7 @@ def register(slug: str):
     duplicate = refusal = None
     if form.validate_on_submit():
         try:
-            registration = register_attendee(event.id, _attendee_from(form))
+            registration = register_attendee(event.id, attendee_from(form))
         except RegistrationError as error:
             if error.code == "duplicate":
                 duplicate = normalize_email(form.email.data)

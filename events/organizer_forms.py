@@ -1,0 +1,173 @@
+"""Forms of the organizer area: events, a registration taken by phone, a message."""
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+    URLField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import URL, InputRequired, Length, NumberRange, Optional
+
+from events.counties import county_choices
+from events.forms import RegistrationForm, _required, clean_line, clean_text
+from events.models import EventKind, RegistrationMode
+from events.services.broadcast import Audience
+from events.services.event_admin import EventData, Overflow
+
+WARSAW = ZoneInfo("Europe/Warsaw")
+LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
+
+
+def aware(moment: datetime | None) -> datetime | None:
+    """A time typed in the form is Warsaw time."""
+    return moment.replace(tzinfo=WARSAW) if moment else None
+
+
+def local(moment: datetime | None) -> datetime | None:
+    return moment.astimezone(WARSAW).replace(tzinfo=None) if moment else None
+
+
+def _when(label, required=True, description=None):
+    validators = [InputRequired(message=_l("Enter a date and time."))] if required else [Optional()]
+    return DateTimeLocalField(
+        label, format=LOCAL_FORMAT, description=description, validators=validators
+    )
+
+
+class EventForm(FlaskForm):
+    title = StringField(
+        _l("Title"),
+        filters=[clean_line],
+        validators=[_required(_l("Enter a title.")), Length(max=200)],
+    )
+    kind = SelectField(_l("Type"), validators=[InputRequired()])
+    description = TextAreaField(
+        _l("Description"), filters=[clean_text], validators=[Optional(), Length(max=5000)]
+    )
+    starts_at = _when(_l("Starts"), description=_l("Polish time."))
+    ends_at = _when(_l("Ends"))
+    venue_name = StringField(
+        _l("Venue"),
+        filters=[clean_line],
+        validators=[_required(_l("Enter the venue.")), Length(max=200)],
+    )
+    venue_address = StringField(
+        _l("Address"), filters=[clean_line], validators=[Optional(), Length(max=300)]
+    )
+    county = SelectField(_l("County"), validators=[InputRequired()])
+    online_url = URLField(
+        _l("Online link (optional)"),
+        filters=[clean_line],
+        validators=[
+            Optional(),
+            Length(max=500),
+            URL(message=_l("Enter a full address, https://...")),
+        ],
+    )
+    capacity = IntegerField(
+        _l("Seats"),
+        description=_l("Leave empty for no limit."),
+        validators=[Optional(), NumberRange(min=1, max=100000, message=_l("At least 1 seat."))],
+    )
+    registration_opens_at = _when(_l("Registration opens (optional)"), required=False)
+    registration_closes_at = _when(
+        _l("Registration closes (optional)"),
+        required=False,
+        description=_l("At the latest when the event starts."),
+    )
+    mode = SelectField(_l("Registration mode"), validators=[InputRequired()])
+    waitlist_enabled = BooleanField(_l("Waiting list when full"), default=True)
+    overflow = RadioField(
+        _l("If fewer seats than confirmed people"),
+        choices=[],
+        validators=[Optional()],
+    )
+    change_note = TextAreaField(
+        _l("Note for registrants about a change of time or place (optional)"),
+        filters=[clean_text],
+        validators=[Optional(), Length(max=2000)],
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kind.choices = [SelectChoice(kind.value, kind.label) for kind in EventKind]
+        self.county.choices = [SelectChoice(code, name) for code, name in county_choices()]
+        self.mode.choices = [
+            SelectChoice(RegistrationMode.OPEN.value, _l("Open: first come, first served")),
+            SelectChoice(
+                RegistrationMode.APPROVAL.value, _l("Approval: I accept each application")
+            ),
+        ]
+        self.overflow.choices = [
+            SelectChoice(
+                Overflow.WAITLIST.value, _l("Move the latest registered to the waiting list")
+            ),
+            SelectChoice(Overflow.CANCEL.value, _l("Cancel the latest registrations")),
+        ]
+
+    def fill_from(self, event) -> None:
+        for name in ("title", "description", "venue_name", "venue_address", "online_url"):
+            getattr(self, name).data = getattr(event, name)
+        self.kind.data, self.county.data, self.mode.data = (
+            event.kind.value,
+            event.county,
+            event.mode.value,
+        )
+        self.capacity.data, self.waitlist_enabled.data = event.capacity, event.waitlist_enabled
+        for name in ("starts_at", "ends_at", "registration_opens_at", "registration_closes_at"):
+            getattr(self, name).data = local(getattr(event, name))
+
+    def event_data(self) -> EventData:
+        return EventData(
+            title=self.title.data,
+            kind=EventKind(self.kind.data),
+            description=self.description.data or "",
+            starts_at=aware(self.starts_at.data),
+            ends_at=aware(self.ends_at.data),
+            venue_name=self.venue_name.data,
+            venue_address=self.venue_address.data or "",
+            county=self.county.data,
+            online_url=self.online_url.data or None,
+            capacity=self.capacity.data,
+            registration_opens_at=aware(self.registration_opens_at.data),
+            registration_closes_at=aware(self.registration_closes_at.data),
+            mode=RegistrationMode(self.mode.data),
+            waitlist_enabled=self.waitlist_enabled.data,
+        )
+
+
+class PhoneRegistrationForm(RegistrationForm):
+    """The registration form as an organizer fills it in during a phone call."""
+
+    notify = BooleanField(_l("Email the person a confirmation"), default=True)
+
+
+class MessageForm(FlaskForm):
+    audience = RadioField(_l("To"), choices=[], default=Audience.CONFIRMED.value)
+    subject = StringField(
+        _l("Subject"),
+        filters=[clean_line],
+        validators=[_required(_l("Enter a subject.")), Length(max=150)],
+    )
+    body = TextAreaField(
+        _l("Message"),
+        filters=[clean_text],
+        validators=[_required(_l("Write the message.")), Length(max=5000)],
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.audience.choices = [
+            SelectChoice(Audience.CONFIRMED.value, _l("People with a confirmed seat")),
+            SelectChoice(Audience.ACTIVE.value, _l("Everyone registered, waiting list included")),
+        ]

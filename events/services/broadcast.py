@@ -1,0 +1,43 @@
+"""A message from the organizer to the registrants of an event (e.g. a room change)."""
+
+import enum
+
+import sqlalchemy as sa
+
+from events.extensions import db
+from events.messages.mail import queue_registration_email
+from events.models import ACTIVE_STATUSES, Registration, RegistrationStatus, User
+from events.services import audit
+
+
+class Audience(enum.StrEnum):
+    CONFIRMED = "confirmed"
+    ACTIVE = "active"  # confirmed, waiting and awaiting approval
+
+
+def recipients(event_id: int, audience: Audience) -> list[Registration]:
+    statuses = [RegistrationStatus.CONFIRMED] if audience == Audience.CONFIRMED else ACTIVE_STATUSES
+    return list(
+        db.session.scalars(
+            sa.select(Registration)
+            .where(Registration.event_id == event_id, Registration.status.in_(statuses))
+            .order_by(Registration.id)
+        )
+    )
+
+
+def send_to_registrants(
+    event_id: int, subject: str, body: str, audience: Audience, user: User
+) -> int:
+    """Queue the message for every recipient, in one transaction; returns how many."""
+    people = recipients(event_id, audience)
+    for registration in people:
+        queue_registration_email(
+            "organizer_message", registration, message_subject=subject, message_body=body
+        )
+    audit.record(
+        "message_sent", user, event_id, None, None,
+        {"subject": subject, "audience": audience.value, "recipients": len(people)},
+    )  # fmt: skip
+    db.session.commit()
+    return len(people)

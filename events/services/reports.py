@@ -1,0 +1,161 @@
+"""Figures for the project's funder, per event and for the whole programme.
+
+Counts come from registration statuses and door records only, so anonymizing
+people (which keeps county, organization type and membership) leaves them as
+they were.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from xml.sax.saxutils import escape
+
+import sqlalchemy as sa
+
+from events.counties import COUNTIES, county_name
+from events.extensions import db
+from events.models import (
+    ACTIVE_STATUSES,
+    Event,
+    EventStatus,
+    OrganizationType,
+    Registration,
+    RegistrationStatus,
+    utcnow,
+)
+from events.services.participants import checked_in_subquery
+
+
+@dataclass
+class Breakdown:
+    confirmed: int = 0
+    attended: int = 0
+
+
+@dataclass
+class Report:
+    registered: int = 0  # active: confirmed, waiting or awaiting approval
+    confirmed: int = 0
+    waitlisted: int = 0
+    pending: int = 0
+    cancelled: int = 0
+    attended: int = 0
+    no_shows: int = 0  # confirmed, the event is over, never checked in
+    dr_members: int = 0  # among the confirmed
+    by_county: dict[str, Breakdown] = field(default_factory=dict)
+    by_type: dict[OrganizationType, Breakdown] = field(default_factory=dict)
+
+
+def build_report(event_id: int | None = None, now: datetime | None = None) -> Report:
+    """The figures of one event, or of every published or past event when None."""
+    now = now or utcnow()
+    checked = checked_in_subquery()
+    attended = checked.c.checked_in_at.is_not(None)
+    statement = (
+        sa.select(
+            Registration.status,
+            Registration.county,
+            Registration.organization_type,
+            Registration.dr_member,
+            attended.label("attended"),
+            (Event.ends_at < now).label("over"),
+            sa.func.count(),
+        )
+        .join(Event, Event.id == Registration.event_id)
+        .outerjoin(checked, checked.c.registration_id == Registration.id)
+        .where(Event.status != EventStatus.DRAFT)
+        .group_by(
+            Registration.status,
+            Registration.county,
+            Registration.organization_type,
+            Registration.dr_member,
+            attended,
+            Event.ends_at < now,
+        )
+    )
+    if event_id is not None:
+        statement = statement.where(Registration.event_id == event_id)
+    report = Report(
+        by_county={county.code: Breakdown() for county in COUNTIES},
+        by_type={kind: Breakdown() for kind in OrganizationType},
+    )
+    for status, county, kind, member, was_there, over, count in db.session.execute(statement):
+        _add(report, status, county, kind, member, bool(was_there), bool(over), count)
+    return report
+
+
+def _add(report, status, county, kind, member, was_there, over, count) -> None:
+    if status in ACTIVE_STATUSES:
+        report.registered += count
+    if status == RegistrationStatus.WAITLISTED:
+        report.waitlisted += count
+    elif status == RegistrationStatus.PENDING:
+        report.pending += count
+    elif status == RegistrationStatus.CANCELLED:
+        report.cancelled += count
+    if was_there:
+        report.attended += count
+    if status != RegistrationStatus.CONFIRMED:
+        return
+    report.confirmed += count
+    report.dr_members += count if member else 0
+    report.no_shows += count if over and not was_there else 0
+    for breakdown in (report.by_county.setdefault(county, Breakdown()), report.by_type[kind]):
+        breakdown.confirmed += count
+        breakdown.attended += count if was_there else 0
+
+
+def figures_rows(report: Report, labels: dict[str, str]) -> list[list]:
+    """The report as rows for a CSV: (section, item, confirmed, attended)."""
+    rows = [
+        [labels["totals"], labels["registered"], report.registered, ""],
+        [labels["totals"], labels["confirmed"], report.confirmed, report.attended],
+        [labels["totals"], labels["waitlisted"], report.waitlisted, ""],
+        [labels["totals"], labels["pending"], report.pending, ""],
+        [labels["totals"], labels["cancelled"], report.cancelled, ""],
+        [labels["totals"], labels["no_shows"], report.no_shows, ""],
+        [labels["totals"], labels["dr_members"], report.dr_members, ""],
+    ]
+    rows += [
+        [labels["county"], county_name(code), item.confirmed, item.attended]
+        for code, item in report.by_county.items()
+    ]
+    rows += [
+        [labels["type"], str(kind.label), item.confirmed, item.attended]
+        for kind, item in report.by_type.items()
+    ]
+    return rows
+
+
+def county_chart_svg(report: Report, title: str, legend: tuple[str, str]) -> str:
+    """A horizontal bar chart of confirmed and attended people per county, as SVG."""
+    bar, gap, label_width, chart_width = 12, 6, 230, 360
+    rows = list(report.by_county.items())
+    top = max([item.confirmed for _code, item in rows] + [1])
+    height = 40 + len(rows) * (2 * bar + gap)
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 '
+        f'{label_width + chart_width + 50} {height}" aria-labelledby="chart-title">',
+        f'<title id="chart-title">{escape(title)}</title>',
+        f'<rect x="{label_width}" y="4" width="12" height="12" fill="#0b5394"/>'
+        f'<text x="{label_width + 18}" y="15" font-size="12">{escape(legend[0])}</text>',
+        f'<rect x="{label_width + 160}" y="4" width="12" height="12" fill="#145c2c"/>'
+        f'<text x="{label_width + 178}" y="15" font-size="12">{escape(legend[1])}</text>',
+    ]
+    for index, (code, item) in enumerate(rows):
+        y = 30 + index * (2 * bar + gap)
+        parts.append(
+            f'<text x="{label_width - 6}" y="{y + bar + 3}" font-size="11" text-anchor="end">'
+            f"{escape(county_name(code))}</text>"
+        )
+        for offset, value, colour in (
+            (0, item.confirmed, "#0b5394"),
+            (bar, item.attended, "#145c2c"),
+        ):
+            width = round(chart_width * value / top)
+            parts.append(
+                f'<rect x="{label_width}" y="{y + offset}" width="{width}" height="{bar - 1}" '
+                f'fill="{colour}"/><text x="{label_width + width + 4}" y="{y + offset + bar - 2}" '
+                f'font-size="10">{value}</text>'
+            )
+    parts.append("</svg>")
+    return "".join(parts)

@@ -1,0 +1,71 @@
+"""Organizer: participant lists to download (CSV, XLSX, the attendance sheet PDF)."""
+
+import os
+
+import sqlalchemy as sa
+from flask import Response, request, send_file, stream_with_context
+from flask_babel import gettext as _
+
+from events.extensions import db
+from events.models import Registration, RegistrationStatus
+from events.services.exports import attendance_pdf, csv_lines, xlsx_file
+from events.services.participants import TableQuery
+from events.views.organizer import bp, event_or_404
+from events.views.organizer.registrations import table_query
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _csv_response(event_id: int | None, query: TableQuery, filename: str) -> Response:
+    response = Response(
+        stream_with_context(csv_lines(event_id, query)), mimetype="text/csv; charset=utf-8"
+    )
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _xlsx_response(event_id: int | None, query: TableQuery, filename: str) -> Response:
+    path = xlsx_file(event_id, query)
+    response = send_file(path, mimetype=XLSX, as_attachment=True, download_name=filename)
+    response.call_on_close(lambda: os.remove(path))
+    return response
+
+
+@bp.get("/events/<int:event_id>/participants.csv")
+def event_csv(event_id: int):
+    event = event_or_404(event_id)
+    return _csv_response(event.id, table_query(request.args), f"{event.slug}.csv")
+
+
+@bp.get("/events/<int:event_id>/participants.xlsx")
+def event_xlsx(event_id: int):
+    event = event_or_404(event_id)
+    return _xlsx_response(event.id, table_query(request.args), f"{event.slug}.xlsx")
+
+
+@bp.get("/participants.csv")
+def programme_csv():
+    return _csv_response(None, table_query(request.args), "uczestnicy-programu.csv")
+
+
+@bp.get("/participants.xlsx")
+def programme_xlsx():
+    return _xlsx_response(None, table_query(request.args), "uczestnicy-programu.xlsx")
+
+
+@bp.get("/events/<int:event_id>/attendance.pdf")
+def attendance_sheet(event_id: int):
+    """The printable attendance list of confirmed people, by last name."""
+    event = event_or_404(event_id)
+    people = db.session.scalars(
+        sa.select(Registration)
+        .where(
+            Registration.event_id == event.id,
+            Registration.status == RegistrationStatus.CONFIRMED,
+        )
+        .order_by(Registration.last_name, Registration.first_name)
+    ).all()
+    project = _("Działamy Razem: seminars, training courses and meetings")
+    response = Response(attendance_pdf(event, people, project), mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="lista-{event.slug}.pdf"'
+    return response

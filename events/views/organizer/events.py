@@ -1,0 +1,134 @@
+"""Organizer: the programme with its figures; create, edit, publish, cancel, duplicate."""
+
+import sqlalchemy as sa
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from events.extensions import db
+from events.forms import ConfirmForm
+from events.models import Event, EventStatus, RegistrationStatus
+from events.organizer_forms import EventForm
+from events.services.audit import event_log
+from events.services.availability import status_counts
+from events.services.checkin import door_counts
+from events.services.event_admin import (
+    EventAdminError,
+    Overflow,
+    create_event,
+    duplicate_event,
+    publish_event,
+    update_event,
+)
+from events.services.event_changes import cancel_event
+from events.views.organizer import bp, event_or_404
+
+
+@bp.get("/")
+def dashboard():
+    events = db.session.scalars(sa.select(Event).order_by(Event.starts_at)).all()
+    counts = status_counts([event.id for event in events])
+    figures = {
+        event.id: {
+            "confirmed": counts[event.id].get(RegistrationStatus.CONFIRMED, 0),
+            "waitlisted": counts[event.id].get(RegistrationStatus.WAITLISTED, 0),
+            "pending": counts[event.id].get(RegistrationStatus.PENDING, 0),
+            "checked_in": door_counts(event.id)["checked_in"],
+        }
+        for event in events
+    }
+    return render_template("organizer/dashboard.html", events=events, figures=figures)
+
+
+def _apply_errors(form: EventForm, error: EventAdminError) -> None:
+    for name, message in error.field_errors.items():
+        getattr(form, name).errors = [*getattr(form, name).errors, str(message)]
+
+
+@bp.route("/events/new", methods=["GET", "POST"])
+def new_event():
+    form = EventForm()
+    if request.method == "GET":
+        form.county.data, form.waitlist_enabled.data = "m-poznan", True
+    if form.validate_on_submit():
+        try:
+            event = create_event(form.event_data(), current_user)
+        except EventAdminError as error:
+            _apply_errors(form, error)
+        else:
+            flash(_("The event was saved as a draft. Publish it when it is ready."), "success")
+            return redirect(url_for(".edit_event", event_id=event.id))
+    return render_template("organizer/event_form.html", form=form, event=None, overflow=0)
+
+
+@bp.route("/events/<int:event_id>/edit", methods=["GET", "POST"])
+def edit_event(event_id: int):
+    event = event_or_404(event_id)
+    form = EventForm()
+    if request.method == "GET":
+        form.fill_from(event)
+    overflow_needed = 0
+    if form.validate_on_submit():
+        choice = Overflow(form.overflow.data) if form.overflow.data else None
+        try:
+            update_event(event.id, form.event_data(), current_user, choice, form.change_note.data)
+        except EventAdminError as error:
+            _apply_errors(form, error)
+            if error.code == "over_capacity":
+                overflow_needed = error.extra
+                form.overflow.errors = [str(error.message)]
+        else:
+            flash(_("The changes were saved."), "success")
+            return redirect(url_for(".edit_event", event_id=event.id))
+    return render_template(
+        "organizer/event_form.html",
+        form=form,
+        event=event,
+        overflow=overflow_needed,
+        action_form=ConfirmForm(),
+    )
+
+
+@bp.post("/events/<int:event_id>/publish")
+def publish(event_id: int):
+    event = event_or_404(event_id)
+    if ConfirmForm().validate_on_submit():
+        publish_event(event.id, current_user)
+        flash(_("The event is published: people can see it and register."), "success")
+    return redirect(url_for(".edit_event", event_id=event.id))
+
+
+@bp.route("/events/<int:event_id>/cancel", methods=["GET", "POST"])
+def cancel(event_id: int):
+    event = event_or_404(event_id)
+    form = ConfirmForm()
+    if event.status == EventStatus.CANCELLED:
+        return redirect(url_for(".edit_event", event_id=event.id))
+    if form.validate_on_submit():
+        told = cancel_event(event.id, current_user)
+        flash(_("The event is cancelled; %(count)d people are being told.", count=told), "success")
+        return redirect(url_for(".dashboard"))
+    active = status_counts([event.id])[event.id]
+    people = sum(
+        active.get(status, 0)
+        for status in RegistrationStatus
+        if status
+        in (RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED, RegistrationStatus.PENDING)
+    )
+    return render_template("organizer/cancel_event.html", event=event, form=form, people=people)
+
+
+@bp.post("/events/<int:event_id>/duplicate")
+def duplicate(event_id: int):
+    event = event_or_404(event_id)
+    if not ConfirmForm().validate_on_submit():
+        return redirect(url_for(".dashboard"))
+    copy = duplicate_event(event.id, current_user)
+    flash(_("A draft copy was made. Change its date and publish it."), "success")
+    return redirect(url_for(".edit_event", event_id=copy.id))
+
+
+@bp.get("/events/<int:event_id>/audit")
+def audit_log(event_id: int):
+    event = event_or_404(event_id)
+    return render_template("organizer/audit.html", event=event, entries=event_log(event.id))

@@ -1,0 +1,144 @@
+"""Organizer: the registrations of an event, actions on a person, phone registrations,
+and a message to everyone registered."""
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from events.counties import BY_CODE, COUNTIES
+from events.forms import ConfirmForm
+from events.models import OrganizationType, RegistrationStatus
+from events.organizer_forms import MessageForm, PhoneRegistrationForm
+from events.services import DomainError
+from events.services.broadcast import Audience, recipients, send_to_registrants
+from events.services.checkin import Actor, check_in_registration, undo_check_in
+from events.services.participants import (
+    SORTS,
+    TableQuery,
+    add_by_hand,
+    approve,
+    cancel,
+    decline,
+    promote,
+    registration_of_event,
+    registration_table,
+    resend_confirmation,
+)
+from events.services.privacy import erase_person
+from events.views import local_path, parse_enum
+from events.views.organizer import bp, event_or_404
+from events.views.registration import attendee_from
+
+
+def table_query(args) -> TableQuery:
+    """The table's search, filters, sort and page from the query string; bad values are ignored."""
+    page = args.get("page", "1")
+    return TableQuery(
+        search=args.get("q", "")[:100],
+        status=parse_enum(RegistrationStatus, args.get("status")),
+        county=args.get("county") if args.get("county") in BY_CODE else None,
+        organization_type=parse_enum(OrganizationType, args.get("organization_type")),
+        sort=args.get("sort") if args.get("sort") in SORTS else "registered",
+        page=int(page) if page.isdigit() and len(page) < 7 else 1,
+    )
+
+
+@bp.get("/events/<int:event_id>/registrations")
+def registrations(event_id: int):
+    event = event_or_404(event_id)
+    query = table_query(request.args)
+    return render_template(
+        "organizer/registrations.html",
+        event=event,
+        table=registration_table(event.id, query),
+        query=query,
+        statuses=list(RegistrationStatus),
+        counties=COUNTIES,
+        types=list(OrganizationType),
+        sorts=SORTS,
+        action_form=ConfirmForm(),
+    )
+
+
+def _erase(event_id, registration_id, user):
+    erase_person(registration_of_event(event_id, registration_id).email, user)
+
+
+ACTIONS = {
+    "approve": (approve, _l("The application was accepted.")),
+    "decline": (decline, _l("The application was declined.")),
+    "promote": (promote, _l("The person got a seat.")),
+    "cancel": (cancel, _l("The registration was cancelled.")),
+    "resend": (resend_confirmation, _l("The message was sent again.")),
+    "checkin": (
+        lambda event_id, registration_id, user: check_in_registration(
+            event_id, registration_id, Actor(user_id=user.id)
+        ),
+        _l("Checked in."),
+    ),
+    "undo": (
+        lambda event_id, registration_id, user: undo_check_in(
+            event_id, registration_id, Actor(user_id=user.id)
+        ),
+        _l("The check-in was undone."),
+    ),
+    "erase": (_erase, _l("The person's data was erased; the figures stay.")),
+}
+
+
+@bp.post("/events/<int:event_id>/registrations/<int:registration_id>/<action>")
+def registration_action(event_id: int, registration_id: int, action: str):
+    event = event_or_404(event_id)
+    if action not in ACTIONS:
+        abort(404)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    function, done = ACTIONS[action]
+    try:
+        registration_of_event(event.id, registration_id)
+        function(event.id, registration_id, current_user)
+    except DomainError as error:
+        if error.code == "not_found":
+            abort(404)
+        flash(str(error.message), "error")
+    else:
+        flash(str(done), "success")
+    default = url_for(".registrations", event_id=event.id)
+    return redirect(local_path(request.form.get("back"), default))
+
+
+@bp.route("/events/<int:event_id>/registrations/new", methods=["GET", "POST"])
+def add_registration(event_id: int):
+    event = event_or_404(event_id)
+    form = PhoneRegistrationForm()
+    refusal = None
+    if form.validate_on_submit():
+        try:
+            add_by_hand(event.id, attendee_from(form), current_user, form.notify.data)
+        except DomainError as error:
+            refusal = error.message
+        else:
+            flash(_("The registration was added."), "success")
+            return redirect(url_for(".registrations", event_id=event.id))
+    return render_template(
+        "organizer/add_registration.html", event=event, form=form, refusal=refusal
+    )
+
+
+@bp.route("/events/<int:event_id>/message", methods=["GET", "POST"])
+def message(event_id: int):
+    event = event_or_404(event_id)
+    form = MessageForm()
+    audience = parse_enum(Audience, form.audience.data, Audience.CONFIRMED)
+    count = len(recipients(event.id, audience))
+    if form.validate_on_submit() and request.form.get("confirm") == "send":
+        sent = send_to_registrants(
+            event.id, form.subject.data, form.body.data, audience, current_user
+        )
+        flash(_("The message is on its way to %(count)d people.", count=sent), "success")
+        return redirect(url_for(".registrations", event_id=event.id))
+    preview = form.is_submitted() and not form.errors and form.validate()
+    return render_template(
+        "organizer/message.html", event=event, form=form, count=count, preview=preview
+    )

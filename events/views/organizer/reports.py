@@ -1,0 +1,66 @@
+"""Organizer: figures for the funder, per event and for the whole programme."""
+
+import csv
+import io
+
+from flask import Response, render_template
+from flask_babel import gettext as _
+from markupsafe import Markup
+
+from events.services.reports import build_report, county_chart_svg, figures_rows
+from events.views.organizer import bp, event_or_404
+
+
+def _labels() -> dict[str, str]:
+    return {
+        "totals": _("Totals"),
+        "registered": _("Registered"),
+        "confirmed": _("Confirmed / attended"),
+        "waitlisted": _("On the waiting list"),
+        "pending": _("Awaiting approval"),
+        "cancelled": _("Cancelled"),
+        "no_shows": _("Did not come"),
+        "dr_members": _("DR network members"),
+        "county": _("County"),
+        "type": _("Type of organization"),
+    }
+
+
+def _page(report, event):
+    chart = county_chart_svg(
+        report, _("Confirmed and attended per county"), (_("Confirmed"), _("Attended"))
+    )
+    chart = Markup(chart)  # noqa: S704 - county_chart_svg escapes every text it holds
+    return render_template("organizer/report.html", report=report, event=event, chart=chart)
+
+
+def _csv(report, filename: str) -> Response:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow([_("Section"), _("Item"), _("Confirmed"), _("Attended")])
+    writer.writerows(figures_rows(report, _labels()))
+    response = Response("\ufeff" + buffer.getvalue(), mimetype="text/csv; charset=utf-8")
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@bp.get("/report")
+def programme_report():
+    return _page(build_report(), None)
+
+
+@bp.get("/report.csv")
+def programme_report_csv():
+    return _csv(build_report(), "raport-programu.csv")
+
+
+@bp.get("/events/<int:event_id>/report")
+def event_report(event_id: int):
+    event = event_or_404(event_id)
+    return _page(build_report(event.id), event)
+
+
+@bp.get("/events/<int:event_id>/report.csv")
+def event_report_csv(event_id: int):
+    event = event_or_404(event_id)
+    return _csv(build_report(event.id), f"raport-{event.slug}.csv")
