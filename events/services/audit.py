@@ -28,6 +28,7 @@ def record(
     action: str,
     user: User | None,
     event_id: int | None = None,
+    *,
     registration_id: int | None = None,
     before: dict | None = None,
     after: dict | None = None,

@@ -36,8 +36,10 @@ def send_to_registrants(
             "organizer_message", registration, message_subject=subject, message_body=body
         )
     audit.record(
-        "message_sent", user, event_id, None, None,
-        {"subject": subject, "audience": audience.value, "recipients": len(people)},
-    )  # fmt: skip
+        "message_sent",
+        user,
+        event_id,
+        after={"subject": subject, "audience": audience.value, "recipients": len(people)},
+    )
     db.session.commit()
     return len(people)

@@ -203,7 +203,11 @@ def publish_event(event_id: int, user: User) -> Event:
     if event.status == EventStatus.DRAFT:
         event.status = EventStatus.PUBLISHED
         audit.record(
-            "event_published", user, event.id, {"status": "draft"}, {"status": "published"}
+            "event_published",
+            user,
+            event.id,
+            before={"status": "draft"},
+            after={"status": "published"},
         )
     db.session.commit()
     return event
@@ -217,7 +221,7 @@ def duplicate_event(event_id: int, user: User) -> Event:
     copy = Event(slug=unique_slug(values["title"]), status=EventStatus.DRAFT, **values)
     db.session.add(copy)
     db.session.flush()
-    audit.record("event_duplicated", user, copy.id, {"from_event": original.id}, None)
+    audit.record("event_duplicated", user, copy.id, before={"copy_of_event": original.id})
     db.session.commit()
     return copy
 

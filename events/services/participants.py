@@ -164,9 +164,13 @@ def promote(event_id: int, registration_id: int, user: User) -> None:
     registration.status = RegistrationStatus.CONFIRMED
     queue_registration_email("promoted", registration)
     audit.record(
-        "promoted", user, event_id, registration.id, before,
-        audit.snapshot(registration, AUDITED),
-    )  # fmt: skip
+        "promoted",
+        user,
+        event_id,
+        registration_id=registration.id,
+        before=before,
+        after=audit.snapshot(registration, AUDITED),
+    )
     db.session.commit()
 
 
@@ -181,7 +185,9 @@ def resend_confirmation(event_id: int, registration_id: int, user: User) -> None
     if kind is None:
         raise ParticipantError("wrong_status", _l("There is nothing to resend for this status."))
     queue_registration_email(kind, registration, position=waitlist_position(registration))
-    audit.record("confirmation_resent", user, event_id, registration.id, None, {"kind": kind})
+    audit.record(
+        "confirmation_resent", user, event_id, registration_id=registration.id, after={"kind": kind}
+    )
     db.session.commit()
 
 
@@ -189,8 +195,11 @@ def add_by_hand(event_id: int, attendee: Attendee, user: User, notify: bool) -> 
     """A registration taken by phone: the same rules as online (seats, duplicates)."""
     registration = register_attendee(event_id, attendee, notify=notify)
     audit.record(
-        "added_by_organizer", user, event_id, registration.id, None,
-        audit.snapshot(registration, AUDITED),
-    )  # fmt: skip
+        "added_by_organizer",
+        user,
+        event_id,
+        registration_id=registration.id,
+        after=audit.snapshot(registration, AUDITED),
+    )
     db.session.commit()
     return registration

@@ -41,7 +41,7 @@ def erase_person(email: str, user: User | None) -> int:
     ).all()
     for registration in registrations:
         _anonymize(registration)
-        audit.record("person_erased", user, registration.event_id, registration.id)
+        audit.record("person_erased", user, registration.event_id, registration_id=registration.id)
     db.session.execute(sa.delete(OutboxMessage).where(OutboxMessage.recipient == address))
     db.session.commit()
     return len(registrations)
@@ -60,8 +60,9 @@ def anonymize_before(cutoff: datetime, user: User | None = None) -> int:
     if emails:
         db.session.execute(sa.delete(OutboxMessage).where(OutboxMessage.recipient.in_(emails)))
     audit.record(
-        "retention_anonymized", user, None, None, None,
-        {"before": cutoff.isoformat(), "registrations": len(registrations)},
-    )  # fmt: skip
+        "retention_anonymized",
+        user,
+        after={"ended_before": cutoff.isoformat(), "registrations": len(registrations)},
+    )
     db.session.commit()
     return len(registrations)

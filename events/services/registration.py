@@ -225,7 +225,14 @@ def _audit(action: str, by, registration: Registration, before: dict) -> None:
     """Organizer actions go to the audit log in the same transaction."""
     if by is not None:
         after = audit.snapshot(registration, AUDITED)
-        audit.record(action, by, registration.event_id, registration.id, before, after)
+        audit.record(
+            action,
+            by,
+            registration.event_id,
+            registration_id=registration.id,
+            before=before,
+            after=after,
+        )
 
 
 def cancel_registration(registration_id: int, by=None) -> list[Registration]:

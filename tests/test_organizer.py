@@ -1,0 +1,363 @@
+"""The organizer area: access, events, capacity effects, actions on people, the audit log."""
+
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+import sqlalchemy as sa
+
+from app import create_app
+from events.extensions import db
+from events.models import (
+    AuditEntry,
+    Event,
+    EventStatus,
+    OutboxMessage,
+    Registration,
+    RegistrationMode,
+    Role,
+    utcnow,
+)
+from events.services.registration import register_attendee
+from tests.conftest import csrf_token
+from tests.factories import attendee, make_event, make_user
+
+PASSWORD = "haslo-organizatora"
+
+
+def organizer_routes():
+    """Every rule of the organizer blueprint, with sample values for its arguments."""
+    app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "TESTING": True})
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint.startswith("organizer."):
+            values = {name: 1 if name.endswith("id") else "approve" for name in rule.arguments}
+            path = (
+                rule.build(values)[1]
+                if False
+                else app.url_map.bind("x").build(rule.endpoint, values)
+            )
+            for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+                yield method, path
+
+
+ROUTES = list(organizer_routes())
+
+
+def log_in(client, email):
+    client.set_cookie("lang", "en")
+    token = csrf_token(client, "/login")
+    client.post("/login", data={"email": email, "password": PASSWORD, "csrf_token": token})
+    return csrf_token(client, "/lost-link")
+
+
+@pytest.fixture
+def accounts(app):
+    with app.app_context():
+        make_user(email="org@example.org", password=PASSWORD, role=Role.ORGANIZER)
+        make_user(email="staff@example.org", password=PASSWORD, role=Role.STAFF)
+        make_event()
+
+
+def test_the_url_map_has_organizer_routes():
+    assert len(ROUTES) >= 20  # the walk below really walks something
+
+
+@pytest.mark.parametrize(("method", "path"), ROUTES)
+def test_every_organizer_route_refuses_anonymous_and_staff_users(app, accounts, method, path):
+    anonymous = app.test_client()
+    token = csrf_token(anonymous, "/lost-link")  # a valid form, so that only the role decides
+    response = anonymous.open(path, method=method, data={"csrf_token": token})
+    assert response.status_code == 302, (method, path)
+    assert "/login" in response.headers["Location"]
+    staff = app.test_client()
+    token = log_in(staff, "staff@example.org")
+    response = staff.open(path, method=method, data={"csrf_token": token})
+    assert response.status_code == 403, (method, path)
+
+
+@pytest.fixture
+def organizer(app, accounts):
+    client = app.test_client()
+    client.token = log_in(client, "org@example.org")
+    return client
+
+
+WARSAW = ZoneInfo("Europe/Warsaw")
+DAY = (utcnow() + timedelta(days=30)).astimezone(WARSAW).date()
+START = datetime.combine(DAY, time(10, 0), tzinfo=WARSAW)
+END = datetime.combine(DAY, time(14, 0), tzinfo=WARSAW)
+
+
+def event_form(**changes):
+    values = {
+        "title": "Seminarium w Gnieźnie",
+        "kind": "seminar",
+        "description": "Opis",
+        "starts_at": START.strftime("%Y-%m-%dT%H:%M"),
+        "ends_at": END.strftime("%Y-%m-%dT%H:%M"),
+        "venue_name": "Starostwo",
+        "venue_address": "ul. Jana Pawła II 9, Gniezno",
+        "county": "gnieznienski",
+        "capacity": "2",
+        "mode": "open",
+        "waitlist_enabled": "y",
+    }
+    values.update(changes)
+    return {key: value for key, value in values.items() if value is not None}
+
+
+def event_named(app, title) -> Event:
+    with app.app_context():
+        return db.session.scalar(sa.select(Event).where(Event.title == title))
+
+
+def test_create_publish_and_find_the_event_in_the_programme(app, organizer):
+    response = organizer.post(
+        "/organizer/events/new", data={**event_form(), "csrf_token": organizer.token}
+    )
+    assert response.status_code == 302
+    event = event_named(app, "Seminarium w Gnieźnie")
+    assert event.status == EventStatus.DRAFT and event.slug == "seminarium-w-gnieznie"
+    assert event.starts_at.astimezone().hour is not None
+    organizer.post(f"/organizer/events/{event.id}/publish", data={"csrf_token": organizer.token})
+    assert event_named(app, "Seminarium w Gnieźnie").status == EventStatus.PUBLISHED
+    assert "Seminarium w Gnieźnie" in app.test_client().get("/").get_data(as_text=True)
+    with app.app_context():
+        actions = db.session.scalars(sa.select(AuditEntry.action).order_by(AuditEntry.id)).all()
+    assert actions == ["event_created", "event_published"]
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"ends_at": "2020-01-01T10:00"}, "ends_at", "The end must be after the start."),
+        ({"registration_closes_at": "2099-01-01T10:00"}, "registration_closes_at",
+         "Registration must close before the event starts."),
+        ({"capacity": "0"}, "capacity", "At least 1 seat."),
+        ({"title": ""}, "title", "Enter a title."),
+        ({"starts_at": "jutro"}, "starts_at", "Not a valid datetime value."),
+        ({"online_url": "javascript:alert(1)"}, "online_url", "Enter a full address"),
+        ({"county": "nowhere"}, "county", "Not a valid choice"),
+    ],
+)  # fmt: skip
+def test_event_form_errors_are_explained_next_to_the_field(app, organizer, changes, field, message):
+    response = organizer.post(
+        "/organizer/events/new", data={**event_form(**changes), "csrf_token": organizer.token}
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert message in html[html.index(f'id="{field}-error"') :][:400]
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Event)) == 1  # fixture's
+
+
+@pytest.fixture
+def full_event(app):
+    """Published, 2 seats, 2 confirmed and 2 waiting."""
+    with app.app_context():
+        event = make_event(
+            title="Pełne spotkanie",
+            capacity=2,
+            starts_at=START,
+            ends_at=END,
+            venue_name="Starostwo",
+            venue_address="ul. Jana Pawła II 9, Gniezno",
+        )
+        for number in range(4):
+            register_attendee(event.id, attendee(email=f"p{number}@example.org"), notify=False)
+        return event.id
+
+
+def edit(organizer, event_id, **changes):
+    form = event_form(title="Pełne spotkanie", **changes)
+    return organizer.post(
+        f"/organizer/events/{event_id}/edit", data={**form, "csrf_token": organizer.token}
+    )
+
+
+def statuses(app, event_id):
+    with app.app_context():
+        return db.session.scalars(
+            sa.select(Registration.status)
+            .where(Registration.event_id == event_id)
+            .order_by(Registration.id)
+        ).all()
+
+
+def test_more_seats_promote_people_from_the_waiting_list(app, organizer, full_event):
+    assert edit(organizer, full_event, capacity="3").status_code == 302
+    assert statuses(app, full_event) == ["confirmed"] * 3 + ["waitlisted"]
+
+
+def test_fewer_seats_than_confirmed_people_needs_a_choice(app, organizer, full_event):
+    response = edit(organizer, full_event, capacity="1")
+    assert response.status_code == 200
+    assert "1 confirmed people do not fit" in response.get_data(as_text=True)
+    assert statuses(app, full_event) == ["confirmed"] * 2 + ["waitlisted"] * 2  # unchanged
+
+    assert edit(organizer, full_event, capacity="1", overflow="waitlist").status_code == 302
+    assert statuses(app, full_event) == ["confirmed"] + ["waitlisted"] * 3
+
+
+def test_cancelling_extra_people_tells_them(app, organizer, full_event):
+    assert edit(organizer, full_event, capacity="1", overflow="cancel").status_code == 302
+    assert statuses(app, full_event) == ["confirmed", "cancelled", "waitlisted", "waitlisted"]
+    with app.app_context():
+        kinds = db.session.scalars(sa.select(OutboxMessage.kind)).all()
+    assert kinds == ["cancelled"]
+
+
+def test_a_new_time_tells_every_registrant(app, organizer, full_event):
+    later = (utcnow() + timedelta(days=40)).strftime("%Y-%m-%d")
+    response = edit(
+        organizer, full_event, starts_at=f"{later}T09:00", ends_at=f"{later}T12:00",
+        change_note="Nowy termin.",
+    )  # fmt: skip
+    assert response.status_code == 302
+    with app.app_context():
+        kinds = db.session.scalars(sa.select(OutboxMessage.kind)).all()
+        event = db.session.get(Event, full_event)
+        assert event.sequence == 1
+    assert kinds == ["event_changed"] * 4
+
+
+def test_cancel_the_event_after_a_confirmation_step(app, organizer, full_event):
+    page = organizer.get(f"/organizer/events/{full_event}/cancel").get_data(as_text=True)
+    assert "4 registered people will get an email" in page
+    assert event_named(app, "Pełne spotkanie").status == EventStatus.PUBLISHED
+    organizer.post(f"/organizer/events/{full_event}/cancel", data={"csrf_token": organizer.token})
+    assert event_named(app, "Pełne spotkanie").status == EventStatus.CANCELLED
+
+
+def test_duplicate_makes_a_draft_copy_without_registrations(app, organizer, full_event):
+    response = organizer.post(
+        f"/organizer/events/{full_event}/duplicate", data={"csrf_token": organizer.token}
+    )
+    assert response.status_code == 302
+    copy = event_named(app, "Pełne spotkanie (kopia)")
+    assert copy.status == EventStatus.DRAFT and copy.capacity == 2
+    assert statuses(app, copy.id) == []
+
+
+def act(organizer, event_id, registration_id, action):
+    return organizer.post(
+        f"/organizer/events/{event_id}/registrations/{registration_id}/{action}",
+        data={"csrf_token": organizer.token},
+    )
+
+
+def ids(app, event_id):
+    with app.app_context():
+        return db.session.scalars(
+            sa.select(Registration.id)
+            .where(Registration.event_id == event_id)
+            .order_by(Registration.id)
+        ).all()
+
+
+def test_actions_on_people_are_applied_and_audited(app, organizer, full_event):
+    first, second, waiting, _last = ids(app, full_event)
+    assert act(organizer, full_event, first, "cancel").status_code == 302
+    assert statuses(app, full_event)[:3] == ["cancelled", "confirmed", "confirmed"]
+    assert act(organizer, full_event, second, "checkin").status_code == 302
+    assert act(organizer, full_event, second, "undo").status_code == 302
+    assert act(organizer, full_event, second, "resend").status_code == 302
+    html = organizer.get(
+        f"/organizer/events/{full_event}/registrations/{waiting}/promote"
+    ).status_code
+    assert html == 405
+    with app.app_context():
+        entries = db.session.scalars(
+            sa.select(AuditEntry).where(AuditEntry.event_id == full_event).order_by(AuditEntry.id)
+        ).all()
+        assert [entry.action for entry in entries] == [
+            "cancelled_by_organizer",
+            "confirmation_resent",
+        ]
+        assert entries[0].before["status"] == "confirmed"
+        assert entries[0].after["status"] == "cancelled"
+        assert entries[0].actor == "org@example.org"
+    history = organizer.get(f"/organizer/events/{full_event}/audit").get_data(as_text=True)
+    assert "cancelled_by_organizer" in history and "org@example.org" in history
+
+
+def test_approving_and_declining_applications(app, organizer):
+    with app.app_context():
+        event = make_event(mode=RegistrationMode.APPROVAL, capacity=18)
+        applications = [register_attendee(event.id, attendee()).id for _ in range(2)]
+        event_id = event.id
+    act(organizer, event_id, applications[0], "approve")
+    act(organizer, event_id, applications[1], "decline")
+    assert statuses(app, event_id) == ["confirmed", "declined"]
+    response = act(organizer, event_id, applications[1], "approve")  # already decided
+    assert response.status_code == 302
+    assert statuses(app, event_id) == ["confirmed", "declined"]
+
+
+def test_actions_on_another_events_registration_are_not_found(app, organizer, full_event):
+    with app.app_context():
+        other_id = make_event().id
+        stranger = register_attendee(other_id, attendee(), notify=False).id
+    assert act(organizer, full_event, stranger, "cancel").status_code == 404
+    assert act(organizer, full_event, 999999, "cancel").status_code == 404
+    assert act(organizer, full_event, ids(app, full_event)[0], "explode").status_code == 404
+    assert statuses(app, other_id) == ["confirmed"]
+
+
+def test_an_action_without_csrf_token_changes_nothing(app, organizer, full_event):
+    first = ids(app, full_event)[0]
+    response = organizer.post(f"/organizer/events/{full_event}/registrations/{first}/cancel")
+    assert response.status_code == 400
+    assert statuses(app, full_event)[0] == "confirmed"
+
+
+def test_a_registration_taken_by_phone(app, organizer, full_event):
+    from tests.factories import form_data
+
+    url = f"/organizer/events/{full_event}/registrations/new"
+    data = {**form_data(email="telefon@example.org"), "csrf_token": organizer.token}
+    response = organizer.post(url, data=data)
+    assert response.status_code == 302
+    assert statuses(app, full_event)[-1] == "waitlisted"  # the same rules as online
+    again = organizer.post(url, data=data)
+    assert "already registered" in again.get_data(as_text=True)
+
+
+def test_the_table_searches_filters_sorts_and_pages(app, organizer):
+    with app.app_context():
+        event = make_event(capacity=None)
+        for number in range(120):
+            register_attendee(
+                event.id,
+                attendee(
+                    last_name=f"Nazwisko{number:03d}", county="pilski" if number % 2 else "kolski"
+                ),
+                notify=False,
+            )
+        event_id = event.id
+    base = f"/organizer/events/{event_id}/registrations"
+    html = organizer.get(base).get_data(as_text=True)
+    assert "120 registrations" in html and "Page 1 of 3" in html
+    html = organizer.get(base + "?county=pilski&sort=name&page=2").get_data(as_text=True)
+    assert "60 registrations" in html and "Page 2 of 2" in html
+    assert "Nazwisko101" in html and "Nazwisko100" not in html
+    html = organizer.get(base + "?q=nazwisko007").get_data(as_text=True)
+    assert "1 registration" in html
+    html = organizer.get(base + "?page=99999&status=nonsense&sort=x").get_data(as_text=True)
+    assert "Page 3 of 3" in html
+
+
+def test_a_message_to_registrants_is_previewed_then_sent(app, organizer, full_event):
+    url = f"/organizer/events/{full_event}/message"
+    data = {"audience": "active", "subject": "Zmiana sali", "body": "Sala 12.",
+            "csrf_token": organizer.token}  # fmt: skip
+    preview = organizer.post(url, data={**data, "confirm": "preview"}).get_data(as_text=True)
+    assert "It will be sent to 4 people" in preview
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) == 0
+    assert organizer.post(url, data={**data, "confirm": "send"}).status_code == 302
+    with app.app_context():
+        messages = db.session.scalars(sa.select(OutboxMessage)).all()
+    assert len(messages) == 4 and all("Sala 12." in m.body_text for m in messages)
+    empty = organizer.post(url, data={**data, "subject": "", "confirm": "send"})
+    assert "Enter a subject." in empty.get_data(as_text=True)
