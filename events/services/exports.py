@@ -157,14 +157,15 @@ class AttendanceSheet(FPDF):
         self.add_font("DejaVu", "", str(FONTS / "DejaVuSans.ttf"))
         self.add_font("DejaVu", "B", str(FONTS / "DejaVuSans-Bold.ttf"))
         self.set_auto_page_break(auto=True, margin=15)
-        self.set_title(f"{_('Attendance list')} – {event.title}")
+        self.heading = _("Attendance list")
+        self.set_title(f"{self.heading} – {event.title}")
 
     def header(self):
         self.set_font("DejaVu", "", 8)
         self.cell(0, 4, self.project, new_x="LMARGIN", new_y="NEXT")
         self.set_font("DejaVu", "B", 12)
         self.multi_cell(
-            0, 6, f"{_('Attendance list')}: {self.event.title}", new_x="LMARGIN", new_y="NEXT"
+            0, 6, f"{self.heading}: {self.event.title}", new_x="LMARGIN", new_y="NEXT"
         )
         self.set_font("DejaVu", "", 9)
         when = format_datetime(self.event.starts_at, "EEEE, d MMMM y, HH:mm")
