@@ -49,13 +49,6 @@ def configure_sqlite(engine: sa.Engine) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
-        # SQLite's own lower() knows only ASCII; searching "łucja" must find "Łucja".
-        dbapi_connection.create_function(
-            "lower",
-            1,
-            lambda text: text.lower() if isinstance(text, str) else text,
-            deterministic=True,
-        )
 
     @sa.event.listens_for(engine, "begin")
     def _on_begin(connection):

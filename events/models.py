@@ -73,6 +73,14 @@ class EventStatus(enum.StrEnum):
     PUBLISHED = "published"
     CANCELLED = "cancelled"
 
+    @property
+    def label(self):
+        return {
+            EventStatus.DRAFT: _l("Draft"),
+            EventStatus.PUBLISHED: _l("Published"),
+            EventStatus.CANCELLED: _l("Called off"),
+        }[self]
+
 
 class RegistrationMode(enum.StrEnum):
     OPEN = "open"  # first come, first served
@@ -178,6 +186,8 @@ class Registration(db.Model):
     county: Mapped[str] = mapped_column(sa.String(40))
     dr_member: Mapped[bool] = mapped_column()
     needs: Mapped[str | None] = mapped_column(sa.Text)
+    # Name, email and organization folded (see events.search), kept by the services.
+    search_text: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     data_consent_at: Mapped[datetime] = mapped_column(UTCDateTime)
     data_consent_version: Mapped[str] = mapped_column(sa.String(40))
     image_consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

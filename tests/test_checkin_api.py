@@ -305,3 +305,50 @@ def test_twenty_phones_scanning_one_ticket_at_once_check_it_in_once(app, door):
             sa.select(sa.func.count()).where(Scan.result == ScanResult.CHECKED_IN)
         )
     assert count == 1
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("checkin", {"registration_id": 10**30}),
+        ("undo", {"registration_id": 10**30}),
+        ("checkin", {"registration_id": True}),
+        ("scan", {"code": "\x00" + "A" * 200, "nonce": "\x00x"}),
+        ("scan", {"method": "scanner"}),
+    ],
+)
+def test_out_of_range_and_binary_input_gets_a_clear_answer(client, door, path, body):
+    token = log_in(client)
+    response = client.post(
+        f"/api/checkin/{door['slug']}/{path}", json=body, headers={"X-CSRFToken": token}
+    )
+    assert response.status_code in (200, 400)
+    json = response.get_json()
+    assert json.get("result") == "unknown" or "error" in json
+
+
+def test_a_nonce_cannot_replay_someone_elses_verdict(app, client, door):
+    token = log_in(client)
+    scan(client, token, door["slug"], door["anna"], nonce="shared")
+    other = app.test_client()
+    other_token = log_in(other, "org@example.org")
+    response = scan(other, other_token, door["slug"], "X", nonce="shared")
+    assert response.status_code == 409
+    assert "Anna" not in response.get_data(as_text=True)
+
+
+def test_search_finds_people_without_polish_letters_typed(app, client, door):
+    with app.app_context():
+        from events.models import Event
+
+        event_id = db.session.scalar(sa.select(Event.id).filter_by(slug=door["slug"]))
+        register_attendee(
+            event_id,
+            attendee(first_name="Łukasz", last_name="Wójcik", email="lw@example.org",
+                     organization="Koło Gospodyń Wiejskich w Żółkowie"),
+            notify=False,
+        )  # fmt: skip
+    log_in(client)
+    for query in ("lukasz wojcik", "ŁUKASZ", "zolkowie", "gospodyn"):
+        results = client.get(f"/api/checkin/{door['slug']}/search", query_string={"q": query})
+        assert [r["name"] for r in results.get_json()["results"]] == ["Łukasz Wójcik"], query

@@ -25,6 +25,7 @@ from events.models import (
     ScanResult,
     utcnow,
 )
+from events.search import fold
 from events.services import DomainError
 
 MAX_CODE_LENGTH = 64
@@ -33,7 +34,7 @@ _NOT_CODE = re.compile(r"[^A-Z0-9]")
 
 
 class CheckInError(DomainError):
-    """Codes: throttled, not_checked_in, not_found."""
+    """Codes: throttled, not_checked_in, not_found, nonce_used."""
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,7 @@ def scan_code(
     Raises CheckInError "throttled" after too many unknown codes from this actor.
     """
     now = now or utcnow()
-    replay = _replayed(nonce)
+    replay = _replayed(nonce, event_id, actor)
     if replay:
         return replay
     if _recent_failures(actor, now) >= FAILED_SCANS_PER_MINUTE:
@@ -94,7 +95,7 @@ def check_in_registration(
     event_id: int, registration_id: int, actor: Actor, nonce: str | None = None
 ) -> Verdict:
     """Check in a person found by name (no code at hand)."""
-    replay = _replayed(nonce)
+    replay = _replayed(nonce, event_id, actor)
     if replay:
         return replay
     registration = db.session.get(Registration, registration_id)
@@ -173,7 +174,7 @@ def _record(event_id, registration, result, method, actor, nonce, now, code) -> 
         registration_id=registration.id if registration else None,
         result=result,
         method=method,
-        code=code[:MAX_CODE_LENGTH],
+        code="".join(char for char in code if char.isprintable())[:MAX_CODE_LENGTH],
         user_id=actor.user_id,
         link_id=actor.link_id,
         nonce=nonce or None,
@@ -184,19 +185,23 @@ def _record(event_id, registration, result, method, actor, nonce, now, code) -> 
         db.session.commit()
     except IntegrityError:  # the same nonce, sent twice at once: the first one answers
         db.session.rollback()
-        replay = _replayed(nonce)
+        replay = _replayed(nonce, event_id, actor)
         if replay is None:
             raise
         return replay
     return Verdict(result=result, scan=scan, registration=registration)
 
 
-def _replayed(nonce: str | None) -> Verdict | None:
+def _replayed(nonce: str | None, event_id: int, actor: Actor) -> Verdict | None:
+    """The first verdict for this nonce. A nonce used by someone else, or at another
+    event, is refused: it cannot be used to read another person's verdict."""
     if not nonce:
         return None
     scan = db.session.scalar(sa.select(Scan).where(Scan.nonce == nonce))
     if scan is None:
         return None
+    if (scan.event_id, scan.user_id, scan.link_id) != (event_id, actor.user_id, actor.link_id):
+        raise CheckInError("nonce_used", _l("This request was already used. Scan again."))
     verdict = Verdict(result=scan.result, scan=scan, registration=scan.registration)
     verdict.replayed = True
     if scan.result == ScanResult.ALREADY and scan.registration_id:
@@ -251,21 +256,15 @@ def door_counts(event_id: int) -> dict[str, int]:
 
 
 def search_attendees(event_id: int, query: str, limit: int = 15) -> list[Registration]:
-    """Registrations of the event whose name, email or organization contains every word."""
-    words = [word for word in query.strip().split() if word][:5]
+    """Registrations of the event whose name, email or organization contains every
+    word, with or without Polish letters."""
+    words = [word for word in fold(query).split() if word][:5]
     if not words or len(query) > 100:
         return []
     statement = sa.select(Registration).where(Registration.event_id == event_id)
     for word in words:
-        pattern = f"%{_escape_like(word.lower())}%"
-        statement = statement.where(
-            sa.or_(
-                sa.func.lower(Registration.first_name).like(pattern, escape="\\"),
-                sa.func.lower(Registration.last_name).like(pattern, escape="\\"),
-                sa.func.lower(Registration.email).like(pattern, escape="\\"),
-                sa.func.lower(Registration.organization).like(pattern, escape="\\"),
-            )
-        )
+        pattern = f"%{_escape_like(word)}%"
+        statement = statement.where(Registration.search_text.like(pattern, escape="\\"))
     statement = statement.order_by(Registration.last_name, Registration.first_name).limit(limit)
     return list(db.session.scalars(statement))
 

@@ -164,9 +164,7 @@ class AttendanceSheet(FPDF):
         self.set_font("DejaVu", "", 8)
         self.cell(0, 4, self.project, new_x="LMARGIN", new_y="NEXT")
         self.set_font("DejaVu", "B", 12)
-        self.multi_cell(
-            0, 6, f"{self.heading}: {self.event.title}", new_x="LMARGIN", new_y="NEXT"
-        )
+        self.multi_cell(0, 6, f"{self.heading}: {self.event.title}", new_x="LMARGIN", new_y="NEXT")
         self.set_font("DejaVu", "", 9)
         when = format_datetime(self.event.starts_at, "EEEE, d MMMM y, HH:mm")
         place = ", ".join(p for p in (self.event.venue_name, self.event.venue_address) if p)

@@ -16,6 +16,7 @@ from events.models import (
     ScanResult,
     User,
 )
+from events.search import fold
 from events.services import DomainError, audit
 from events.services.registration import (
     AUDITED,
@@ -90,16 +91,9 @@ def filtered(event_id: int | None, query: TableQuery):
     )
     if event_id is not None:
         statement = statement.where(Registration.event_id == event_id)
-    for word in query.search.lower().split()[:5]:
+    for word in fold(query.search).split()[:5]:
         pattern = f"%{word.replace('%', '').replace('_', '')}%"
-        statement = statement.where(
-            sa.or_(
-                sa.func.lower(Registration.first_name).like(pattern),
-                sa.func.lower(Registration.last_name).like(pattern),
-                sa.func.lower(Registration.email).like(pattern),
-                sa.func.lower(Registration.organization).like(pattern),
-            )
-        )
+        statement = statement.where(Registration.search_text.like(pattern))
     if query.status:
         statement = statement.where(Registration.status == query.status)
     if query.county:

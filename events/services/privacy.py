@@ -24,6 +24,7 @@ def _anonymize(registration: Registration) -> None:
     registration.phone = None
     registration.organization = ANONYMOUS
     registration.needs = None
+    registration.search_text = ""
     registration.manage_token = new_manage_token()
     registration.ticket_code = new_ticket_code()
 

@@ -29,6 +29,7 @@ from events.models import (
     RegistrationStatus,
     utcnow,
 )
+from events.search import search_text
 from events.services import DomainError, audit
 from events.services.availability import (
     RegistrationState,
@@ -167,12 +168,16 @@ def _initial_status(event: Event, state: RegistrationState) -> RegistrationStatu
 
 
 def _new_registration(event, attendee: Attendee, status, now) -> Registration:
+    email = normalize_email(attendee.email)
     return Registration(
+        search_text=search_text(
+            attendee.first_name, attendee.last_name, email, attendee.organization
+        ),
         event_id=event.id,
         status=status,
         first_name=attendee.first_name,
         last_name=attendee.last_name,
-        email=normalize_email(attendee.email),
+        email=email,
         phone=attendee.phone or None,
         organization=attendee.organization,
         organization_type=attendee.organization_type,

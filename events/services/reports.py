@@ -57,7 +57,7 @@ def build_report(event_id: int | None = None, now: datetime | None = None) -> Re
             Registration.organization_type,
             Registration.dr_member,
             attended.label("attended"),
-            (Event.ends_at < now).label("over"),
+            Event.ends_at,
             sa.func.count(),
         )
         .join(Event, Event.id == Registration.event_id)
@@ -69,7 +69,7 @@ def build_report(event_id: int | None = None, now: datetime | None = None) -> Re
             Registration.organization_type,
             Registration.dr_member,
             attended,
-            Event.ends_at < now,
+            Event.ends_at,
         )
     )
     if event_id is not None:
@@ -78,8 +78,8 @@ def build_report(event_id: int | None = None, now: datetime | None = None) -> Re
         by_county={county.code: Breakdown() for county in COUNTIES},
         by_type={kind: Breakdown() for kind in OrganizationType},
     )
-    for status, county, kind, member, was_there, over, count in db.session.execute(statement):
-        _add(report, status, county, kind, member, bool(was_there), bool(over), count)
+    for status, county, kind, member, was_there, ends_at, count in db.session.execute(statement):
+        _add(report, status, county, kind, member, bool(was_there), ends_at < now, count)
     return report
 
 

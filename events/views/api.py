@@ -57,12 +57,14 @@ def _body() -> dict:
 
 
 def _text(data: dict, key: str, limit: int = MAX_BODY_TEXT) -> str:
+    """A text field of the body, cut to `limit`, without control characters (which
+    no code or nonce holds, and which PostgreSQL refuses)."""
     value = data.get(key)
     if value is None:
         return ""
     if not isinstance(value, str):
         abort(_json_error(400, _("The field %(field)s must be text.", field=key)))
-    return value[:limit]
+    return "".join(char for char in value[:limit] if char.isprintable())
 
 
 def _who(scan) -> str:
@@ -131,6 +133,8 @@ def scan(slug: str):
     method = _text(data, "method") or ScanMethod.SCANNER.value
     if method not in (ScanMethod.CAMERA.value, ScanMethod.SCANNER.value):
         return _json_error(400, _("Unknown scanning method."))
+    if not isinstance(data.get("code"), str):
+        return _json_error(400, _("The field %(field)s must be text.", field="code"))
     try:
         verdict = scan_code(
             event.id,
@@ -146,7 +150,7 @@ def scan(slug: str):
 
 def _registration_id(data: dict) -> int:
     value = data.get("registration_id")
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value < 2**31:
         abort(_json_error(400, _("registration_id must be a positive whole number.")))
     return value
 

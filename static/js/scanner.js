@@ -17,6 +17,7 @@
   var searchInput = document.getElementById("search");
   var resultsList = document.getElementById("search-results");
   var soundBox = document.getElementById("sound");
+  var connection = document.getElementById("connection");
 
   var canvas = document.createElement("canvas");
   var context = canvas.getContext("2d", { willReadFrequently: true });
@@ -67,6 +68,9 @@
       var oscillator = audio.createOscillator();
       oscillator.frequency.value = tone === "good" ? 880 : 220;
       oscillator.connect(audio.destination);
+      oscillator.onended = function () {
+        audio.close();
+      };
       oscillator.start();
       oscillator.stop(audio.currentTime + (tone === "good" ? 0.12 : 0.35));
     } catch (error) {
@@ -89,6 +93,8 @@
     verdictBox.hidden = false;
     setCounts(json.counts);
     feedback(tone);
+    // The next handheld scan must land in the code field, whatever was clicked.
+    if (document.activeElement !== searchInput) codeInput.focus({ preventScroll: true });
     clearTimeout(hideTimer);
     hideTimer = setTimeout(hideVerdict, tone === "good" ? 2500 : 6000);
   }
@@ -123,13 +129,19 @@
   });
 
   document.getElementById("verdict-next").addEventListener("click", hideVerdict);
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape" && !verdictBox.hidden) hideVerdict();
+  });
   verdictBox.addEventListener("click", function (event) {
     if (event.target === verdictBox) hideVerdict();
   });
-  document.getElementById("verdict-undo").addEventListener("click", function () {
+  document.getElementById("verdict-undo").addEventListener("click", function (event) {
     if (lastCheckedIn === null) return;
+    var registrationId = lastCheckedIn;
+    lastCheckedIn = null; // one undo per check-in, however often the button is tapped
+    event.currentTarget.hidden = true;
     busy = false;
-    send(data.undoUrl, { registration_id: lastCheckedIn });
+    send(data.undoUrl, { registration_id: registrationId });
     lastCode = null; // the same ticket may be scanned again after an undo
   });
 
@@ -206,11 +218,13 @@
     else startCamera();
   });
   switchButton.addEventListener("click", function () {
+    if (!cameras.length) return;
     cameraIndex = (cameraIndex + 1) % cameras.length;
     stopCamera();
     startCamera();
   });
   torchButton.addEventListener("click", function () {
+    if (!stream) return;
     var on = torchButton.getAttribute("aria-pressed") !== "true";
     stream.getVideoTracks()[0].applyConstraints({ advanced: [{ torch: on }] }).then(function () {
       torchButton.setAttribute("aria-pressed", String(on));
@@ -239,6 +253,12 @@
 
   function showResults(json) {
     resultsList.textContent = "";
+    if (json.error) {
+      var problem = document.createElement("li");
+      problem.textContent = json.error;
+      resultsList.appendChild(problem);
+      return;
+    }
     var results = json.results || [];
     if (!results.length) {
       var none = document.createElement("li");
@@ -250,7 +270,8 @@
       var item = document.createElement("li");
       var text = document.createElement("span");
       text.className = "result-text";
-      text.textContent = person.name + " – " + person.organization + " (" + person.status_label + ")";
+      text.textContent =
+        person.name + " – " + person.organization + ", " + person.email + " (" + person.status_label + ")";
       item.appendChild(text);
       if (person.checked_in) {
         var done = document.createElement("strong");
@@ -278,7 +299,13 @@
     fetch(data.countsUrl, { credentials: "same-origin" })
       .then(readJson)
       .then(function (json) {
-        if (json.httpStatus === 200) setCounts(json);
+        if (json.httpStatus === 200) {
+          setCounts(json);
+          connection.hidden = true;
+        } else if (json.error) {
+          connection.textContent = json.error; // e.g. the check-in link was withdrawn
+          connection.hidden = false;
+        }
       })
       .catch(function () {});
   }, 2000);

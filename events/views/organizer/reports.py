@@ -18,7 +18,7 @@ def _labels() -> dict[str, str]:
         "confirmed": _("Confirmed / attended"),
         "waitlisted": _("On the waiting list"),
         "pending": _("Awaiting approval"),
-        "cancelled": _("Cancelled"),
+        "cancelled": _("Cancellations"),
         "no_shows": _("Did not come"),
         "dr_members": _("DR network members"),
         "county": _("County"),
@@ -28,7 +28,7 @@ def _labels() -> dict[str, str]:
 
 def _page(report, event):
     chart = county_chart_svg(
-        report, _("Confirmed and attended per county"), (_("Confirmed"), _("Attended"))
+        report, _("Confirmed and attended per county"), (_("Confirmed people"), _("Attended"))
     )
     chart = Markup(chart)  # noqa: S704 - county_chart_svg escapes every text it holds
     return render_template("organizer/report.html", report=report, event=event, chart=chart)
@@ -37,7 +37,7 @@ def _page(report, event):
 def _csv(report, filename: str) -> Response:
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow([_("Section"), _("Item"), _("Confirmed"), _("Attended")])
+    writer.writerow([_("Section"), _("Item"), _("Confirmed people"), _("Attended")])
     writer.writerows(figures_rows(report, _labels()))
     response = Response("\ufeff" + buffer.getvalue(), mimetype="text/csv; charset=utf-8")
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'

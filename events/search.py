@@ -1,0 +1,16 @@
+"""Text folded for searching: "Łukasz Wójcik" is found by "lukasz wojcik", as people
+type on a phone keyboard, on SQLite and PostgreSQL alike."""
+
+import unicodedata
+
+_EXTRA = str.maketrans({"ł": "l", "ø": "o", "đ": "d", "ß": "ss"})
+
+
+def fold(text: str) -> str:
+    """Lower case, without diacritics."""
+    decomposed = unicodedata.normalize("NFKD", text.lower().translate(_EXTRA))
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
+def search_text(first_name: str, last_name: str, email: str, organization: str) -> str:
+    return fold(" ".join((first_name, last_name, email, organization)))

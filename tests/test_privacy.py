@@ -1,0 +1,95 @@
+"""Personal data: erasing a person keeps the figures; retention anonymizes past events."""
+
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from events.extensions import db
+from events.models import AuditEntry, OutboxMessage, Registration, Role, utcnow
+from events.services.checkin import Actor, check_in_registration
+from events.services.privacy import erase_person
+from events.services.registration import register_attendee
+from events.services.reports import build_report
+from tests.factories import attendee, make_event, make_user
+
+pytestmark = pytest.mark.usefixtures("ctx")
+
+
+def figures():
+    report = build_report()
+    counties = {code: (item.confirmed, item.attended) for code, item in report.by_county.items()}
+    types = {kind: (item.confirmed, item.attended) for kind, item in report.by_type.items()}
+    return (
+        report.registered,
+        report.confirmed,
+        report.attended,
+        report.dr_members,
+        counties,
+        types,
+    )
+
+
+def test_erasing_a_person_drops_identity_keeps_figures_and_kills_links():
+    organizer = make_user(role=Role.ORGANIZER)
+    event = make_event()
+    other = make_event()
+    anna = register_attendee(event.id, attendee(email="anna@example.org", county="pilski"))
+    register_attendee(other.id, attendee(email="anna@example.org", county="pilski"))
+    register_attendee(event.id, attendee(email="jan@example.org"))
+    check_in_registration(event.id, anna.id, Actor(user_id=organizer.id))
+    old_token = anna.manage_token
+    before = figures()
+
+    assert erase_person("Anna@example.org ", organizer) == 2
+
+    assert figures() == before
+    people = db.session.scalars(
+        sa.select(Registration).where(Registration.email.like("anonymized-%"))
+    ).all()
+    assert len(people) == 2
+    for person in people:
+        assert person.first_name == "—" and person.phone is None and person.needs is None
+        assert person.county == "pilski"  # what the reports count stays
+    assert db.session.scalar(sa.select(Registration).filter_by(manage_token=old_token)) is None
+    assert db.session.scalar(sa.select(sa.func.count()).where(
+        OutboxMessage.recipient == "anna@example.org")) == 0  # fmt: skip
+    actions = db.session.scalars(sa.select(AuditEntry.action)).all()
+    assert actions == ["person_erased", "person_erased"]
+
+
+def test_retention_anonymizes_only_events_that_ended_before_the_date(runner):
+    past = utcnow() - timedelta(days=400)
+    old = make_event(starts_at=past, ends_at=past + timedelta(hours=3), registration_closes_at=None)
+    recent = make_event()
+    for number in range(3):
+        db.session.add(Registration(**{**_row(old.id, number)}))
+    db.session.commit()
+    keeper = register_attendee(recent.id, attendee(email="zostaje@example.org"))
+    before = figures()
+
+    cutoff = (utcnow() - timedelta(days=365)).strftime("%Y-%m-%d")
+    result = runner.invoke(args=["anonymize", "--before", cutoff])
+
+    assert result.exit_code == 0 and "3 registration(s) anonymized" in result.output
+    assert figures() == before
+    db.session.refresh(keeper)
+    assert keeper.email == "zostaje@example.org"
+    assert runner.invoke(args=["anonymize", "--before", cutoff]).output.startswith("0 ")
+    entry = db.session.scalars(sa.select(AuditEntry).order_by(AuditEntry.id)).first()
+    assert entry.action == "retention_anonymized" and entry.actor == "command line"
+    assert runner.invoke(args=["anonymize", "--before", "wczoraj"]).exit_code != 0
+
+
+def _row(event_id, number):
+    from events.models import OrganizationType, RegistrationStatus
+
+    now = utcnow()
+    return {
+        "event_id": event_id, "status": RegistrationStatus.CONFIRMED, "first_name": "Ola",
+        "last_name": f"Stara{number}", "email": f"stara{number}@example.org",
+        "organization": "Fundacja", "organization_type": OrganizationType.NGO,
+        "county": "kolski", "dr_member": True, "data_consent_at": now,
+        "data_consent_version": "v1", "language": "pl", "manage_token": f"old-{number}",
+        "ticket_code": f"OLD{number}",
+    }  # fmt: skip
