@@ -54,12 +54,13 @@ def test_an_organizer_makes_lists_and_withdraws_a_link(app, client, people):
         url,
         data={"label": "Wolontariuszka Ola", "hours": "12", "csrf_token": csrf_token(client, url)},
     )
-    html = response.get_data(as_text=True)
-    assert response.status_code == 200
+    assert response.status_code == 302  # a reload of the next page makes no second link
+    html = client.get(url).get_data(as_text=True)
     link_url = re.search(r'id="new-link-url"[^>]*value="([^"]+)"', html).group(1)
     assert link_url.startswith("https://rejestracja.example.org/checkin/link/")
     assert 'src="data:image/png;base64,' in html
     assert "Wolontariuszka Ola" in html and "org@example.org" in html and "Active" in html
+    assert 'id="new-link-url"' not in client.get(url).get_data(as_text=True)  # shown once
 
     volunteer = app.test_client()
     token = link_url.rsplit("/", 1)[1]

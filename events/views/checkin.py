@@ -26,6 +26,7 @@ from events.views.access import organizer_required
 bp = Blueprint("checkin", __name__, url_prefix="/checkin")
 
 LINK_SESSION_KEY = "checkin_link"
+NEW_LINK_SESSION_KEY = "new_checkin_link"
 
 
 def event_or_404(slug: str):
@@ -69,17 +70,21 @@ def open_link(token: str):
 def links(slug: str):
     event = event_or_404(slug)
     form = CheckInLinkForm()
-    new_link = None
     if form.validate_on_submit():
         try:
             link, token = create_link(event.id, form.label.data, current_user, form.hours.data)
         except AccessError as error:
             form.hours.errors.append(str(error.message))
         else:
-            url = absolute_url("checkin.open_link", token=token)
-            qr = base64.b64encode(ticket_png(url, box_size=6)).decode()
-            new_link = {"link": link, "url": url, "qr": qr}
-            form = CheckInLinkForm(formdata=None)
+            # Shown once, on the page the redirect leads to (a reload makes no new link).
+            session[NEW_LINK_SESSION_KEY] = {"label": link.label, "token": token}
+            return redirect(url_for(".links", slug=slug))
+    new_link = None
+    made = session.pop(NEW_LINK_SESSION_KEY, None)
+    if made:
+        url = absolute_url("checkin.open_link", token=made["token"])
+        qr = base64.b64encode(ticket_png(url, box_size=6)).decode()
+        new_link = {"label": made["label"], "url": url, "qr": qr}
     return render_template(
         "checkin/links.html",
         event=event,
