@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app app
+PYTEST_ARGS ?= -n 2
 
 .PHONY: run test lint format translations migrate-db extract-messages db-revision clean
 
