@@ -312,3 +312,19 @@ def test_links_of_cancelled_events_are_not_sent(smtp_server):
     register_attendee(event.id, attendee(email="c2@example.org"), notify=False)
     cancel_event(event.id)
     assert request_links("c2@example.org") is False
+
+
+def test_the_qr_code_from_the_email_checks_in_its_own_registration(smtp_server):
+    from events.models import ScanMethod, ScanResult, User
+    from events.services.checkin import Actor, scan_code
+
+    event = make_event()
+    register_attendee(event.id, attendee(email="other@example.org"))
+    mine = register_attendee(event.id, attendee(email="qr@example.org"))
+    code = qr_text(only(received(smtp_server, "qr@example.org")))
+    staff = User(email="s@example.org", password_hash="x", role="staff")
+    db.session.add(staff)
+    db.session.commit()
+    verdict = scan_code(event.id, code, ScanMethod.CAMERA, Actor(user_id=staff.id))
+    assert verdict.result == ScanResult.CHECKED_IN
+    assert verdict.registration.id == mine.id
