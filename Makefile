@@ -25,9 +25,12 @@ translations: $(VENV)/.runtime
 migrate-db: $(VENV)/.runtime translations
 	$(FLASK) db upgrade
 
-## Serve the app on http://127.0.0.1:5000 with the demo programme; mail goes to instance/mail/.
+## Serve the app on http://127.0.0.1:5000 with the demo programme and an outbox worker;
+## mail goes to instance/mail/ unless MAIL_SERVER is set. Ctrl+C stops both.
 run: migrate-db
 	$(FLASK) seed-demo --if-empty
+	trap 'kill 0' EXIT INT TERM; \
+	$(FLASK) outbox-worker --interval 2 & \
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
 lint: $(VENV)/.dev

@@ -14,3 +14,12 @@ def fold(text: str) -> str:
 
 def search_text(first_name: str, last_name: str, email: str, organization: str) -> str:
     return fold(" ".join((first_name, last_name, email, organization)))
+
+
+_POLISH = "aąbcćdeęfghijklłmnńoópqrsśtuvwxyzźż"
+_RANK = {letter: index for index, letter in enumerate(_POLISH)}
+
+
+def polish_sort_key(text: str) -> tuple:
+    """Alphabetical order as Polish readers expect it: Ł after L, Ż at the end."""
+    return tuple(_RANK.get(char, 100 + ord(char)) for char in text.lower())

@@ -131,7 +131,7 @@ def test_login_redirects_only_to_local_pages(app, client):
         "/login?next=https://evil.example/",
         data={"email": "org@example.org", "password": "poprawne-haslo", "csrf_token": token},
     )
-    assert response.headers["Location"] == "/"
+    assert response.headers["Location"] == "/organizer/"  # an organizer's own area
 
 
 def test_production_refuses_to_start_with_laptop_settings(monkeypatch):

@@ -272,13 +272,17 @@ def test_actions_on_people_are_applied_and_audited(app, organizer, full_event):
         ).all()
         assert [entry.action for entry in entries] == [
             "cancelled_by_organizer",
+            "checked_in_by_organizer",
+            "check_in_undone_by_organizer",
             "confirmation_resent",
         ]
         assert entries[0].before["status"] == "confirmed"
         assert entries[0].after["status"] == "cancelled"
         assert entries[0].actor == "org@example.org"
     history = organizer.get(f"/organizer/events/{full_event}/audit").get_data(as_text=True)
-    assert "cancelled_by_organizer" in history and "org@example.org" in history
+    assert "Registration cancelled" in history and "org@example.org" in history
+    assert "Confirmed → Cancelled" not in history  # raw values, not labels: "confirmed → cancelled"
+    assert "confirmed → cancelled" in history
 
 
 def test_approving_and_declining_applications(app, organizer):

@@ -49,12 +49,17 @@ def map_url(event) -> str | None:
 
 
 def queue_registration_email(
-    kind: str, registration: Registration, with_calendar: bool = True, **context
+    kind: str,
+    registration: Registration,
+    with_calendar: bool = True,
+    subject_text: str | None = None,
+    **context,
 ) -> OutboxMessage:
     """Compose the `kind` message for a registration and add it to the outbox.
 
     `with_calendar=False` leaves out the invite, for people who never got one
-    (a waiting list place learning that the event changed).
+    (a waiting list place learning that the event changed); `subject_text`
+    replaces the usual subject (an organizer's own message).
     """
     subject, with_ticket, method = REGISTRATION_EMAILS[kind]
     if not with_calendar:
@@ -65,7 +70,7 @@ def queue_registration_email(
         message = _render(
             kind,
             registration.email,
-            _subject(subject, event.title),
+            subject_text or _subject(subject, event.title),
             registration=registration,
             event=event,
             manage_url=manage_url,

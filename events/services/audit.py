@@ -1,9 +1,11 @@
 """The audit log: every organizer action, written in the action's own transaction."""
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from enum import Enum
 
 import sqlalchemy as sa
+from flask_babel import format_datetime
+from flask_babel import lazy_gettext as _l
 
 from events.extensions import db
 from events.models import AuditEntry, User
@@ -19,7 +21,9 @@ def snapshot(model, fields: tuple[str, ...]) -> dict:
 def _plain(value):
     if isinstance(value, Enum):
         return value.value
-    if isinstance(value, datetime | date):
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat() if value.tzinfo else value.isoformat()
+    if isinstance(value, date):
         return value.isoformat()
     return value
 
@@ -56,3 +60,59 @@ def event_log(event_id: int, limit: int = 500) -> list[AuditEntry]:
             .limit(limit)
         )
     )
+
+
+ACTIONS = {
+    "event_created": _l("Event created"),
+    "event_updated": _l("Event changed"),
+    "event_published": _l("Event published"),
+    "event_cancelled": _l("Event cancelled"),
+    "event_duplicated": _l("Made as a copy"),
+    "approved": _l("Application accepted"),
+    "declined": _l("Application declined"),
+    "promoted": _l("Given a seat"),
+    "cancelled_by_organizer": _l("Registration cancelled"),
+    "confirmation_resent": _l("Email sent again"),
+    "added_by_organizer": _l("Registration added by phone"),
+    "checked_in_by_organizer": _l("Checked in"),
+    "check_in_undone_by_organizer": _l("Check-in undone"),
+    "message_sent": _l("Message to registrants"),
+    "person_erased": _l("Personal data erased"),
+    "retention_anonymized": _l("Old registrations anonymized"),
+}
+FIELDS = {
+    "title": _l("Title"), "slug": _l("Address"), "kind": _l("Type"),
+    "description": _l("Description"), "starts_at": _l("Starts"), "ends_at": _l("Ends"),
+    "venue_name": _l("Venue"), "venue_address": _l("Address"), "county": _l("County"),
+    "online_url": _l("Online link (optional)"), "capacity": _l("Seats"),
+    "registration_opens_at": _l("Registration opens (optional)"),
+    "registration_closes_at": _l("Registration closes (optional)"),
+    "mode": _l("Registration mode"), "waitlist_enabled": _l("Waiting list when full"),
+    "status": _l("Status"), "first_name": _l("First name"), "last_name": _l("Last name"),
+    "email": _l("Email address"), "organization": _l("Organization"),
+    "subject": _l("Subject"), "recipients": _l("To"), "result": _l("Status"),
+}  # fmt: skip
+
+
+def changes(entry: AuditEntry) -> list[tuple[str, object, object]]:
+    """(field label, before, after) for what differs, with times shown in Warsaw."""
+    before, after = entry.before or {}, entry.after or {}
+    rows = []
+    for key in list(before) + [key for key in after if key not in before]:
+        old, new = before.get(key), after.get(key)
+        if old != new:
+            rows.append((str(FIELDS.get(key, key)), _shown(old), _shown(new)))
+    return rows
+
+
+def _shown(value):
+    if isinstance(value, str) and len(value) >= 19 and value[4] == "-" and value[10] == "T":
+        try:
+            return format_datetime(datetime.fromisoformat(value), "d MMM y, HH:mm")
+        except ValueError:
+            return value
+    return "–" if value is None else value
+
+
+def action_label(action: str) -> str:
+    return str(ACTIONS.get(action, action))

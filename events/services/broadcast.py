@@ -20,7 +20,11 @@ def recipients(event_id: int, audience: Audience) -> list[Registration]:
     return list(
         db.session.scalars(
             sa.select(Registration)
-            .where(Registration.event_id == event_id, Registration.status.in_(statuses))
+            .where(
+                Registration.event_id == event_id,
+                Registration.status.in_(statuses),
+                ~Registration.email.like("%@invalid"),  # anonymized people
+            )
             .order_by(Registration.id)
         )
     )
@@ -33,7 +37,11 @@ def send_to_registrants(
     people = recipients(event_id, audience)
     for registration in people:
         queue_registration_email(
-            "organizer_message", registration, message_subject=subject, message_body=body
+            "organizer_message",
+            registration,
+            subject_text=subject,
+            message_subject=subject,
+            message_body=body,
         )
     audit.record(
         "message_sent",

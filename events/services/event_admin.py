@@ -38,7 +38,7 @@ AUDITED = (
 
 
 class EventAdminError(DomainError):
-    """Codes: invalid, over_capacity (with `field_errors` and `extra`)."""
+    """Codes: invalid, over_capacity (with `field_errors` and `extra`), cancelled."""
 
     def __init__(self, code, message, field_errors=None, extra=0):
         super().__init__(code, message)
@@ -131,6 +131,10 @@ def update_event(
     _check(data)
     try:
         event = lock_event(event_id)
+        if event.status == EventStatus.CANCELLED:
+            raise EventAdminError(
+                "cancelled", _l("A cancelled event cannot be changed. Duplicate it instead.")
+            )
         before = audit.snapshot(event, AUDITED)
         confirmed = confirmed_count(event.id)
         extra = 0 if data.capacity is None else confirmed - data.capacity

@@ -2,8 +2,9 @@
 attendance sheet (PDF). CSV and XLSX are written row by row from a streamed
 query, so 10,000 registrations never sit in memory at once.
 
-Cells that a spreadsheet would run as a formula (=, +, -, @, tab, carriage
-return at the start) are neutralized with a leading apostrophe.
+In the CSV, cells that a spreadsheet would run as a formula (=, +, -, @, tab,
+carriage return at the start) are neutralized with a leading apostrophe; in
+the XLSX every text is stored as a string cell, which Excel never evaluates.
 """
 
 import csv
@@ -142,8 +143,8 @@ def _xlsx_cell(sheet, value):
         cell.number_format = "yyyy-mm-dd hh:mm"
         return cell
     if isinstance(value, str):
-        cell = WriteOnlyCell(sheet, value=neutralize(value))
-        cell.data_type = "s"  # never a formula
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.data_type = "s"  # stored as text: Excel never runs it as a formula
         return cell
     return value
 

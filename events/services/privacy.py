@@ -10,11 +10,12 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from events.extensions import db
-from events.models import Event, OutboxMessage, Registration, User
+from events.models import AuditEntry, Event, OutboxMessage, Registration, User, utcnow
 from events.services import audit
-from events.services.registration import new_manage_token, new_ticket_code
+from events.services.registration import cancel_registration, new_manage_token, new_ticket_code
 
 ANONYMOUS = "—"
+PERSONAL = {"first_name", "last_name", "email", "organization", "phone", "needs"}
 
 
 def _anonymize(registration: Registration) -> None:
@@ -33,16 +34,37 @@ def is_anonymized(registration: Registration) -> bool:
     return registration.email.endswith("@invalid")
 
 
+def _scrub_audit(registration_ids: list[int]) -> None:
+    """The audit log keeps what happened, not who it happened to."""
+    entries = db.session.scalars(
+        sa.select(AuditEntry).where(AuditEntry.registration_id.in_(registration_ids))
+    ).all()
+    for entry in entries:
+        for side in ("before", "after"):
+            values = getattr(entry, side)
+            if values:
+                setattr(
+                    entry, side, {k: ANONYMOUS if k in PERSONAL else v for k, v in values.items()}
+                )
+
+
 def erase_person(email: str, user: User | None) -> int:
-    """Anonymize every registration of this address and drop their unsent and sent
-    messages. Returns how many registrations were anonymized."""
+    """Anonymize every registration of this address, everywhere, and drop their
+    messages. A place at an event still to come is cancelled first (the seat goes to
+    the waiting list): an anonymous ticket could not be used anyway. Returns how many
+    registrations were anonymized."""
     address = email.strip().lower()
     registrations = db.session.scalars(
         sa.select(Registration).where(Registration.email == address)
     ).all()
+    now = utcnow()
+    for registration in registrations:
+        if registration.is_active and registration.event.ends_at > now:
+            cancel_registration(registration.id, by=user)
     for registration in registrations:
         _anonymize(registration)
         audit.record("person_erased", user, registration.event_id, registration_id=registration.id)
+    _scrub_audit([registration.id for registration in registrations])
     db.session.execute(sa.delete(OutboxMessage).where(OutboxMessage.recipient == address))
     db.session.commit()
     return len(registrations)
@@ -58,6 +80,7 @@ def anonymize_before(cutoff: datetime, user: User | None = None) -> int:
     emails = {registration.email for registration in registrations}
     for registration in registrations:
         _anonymize(registration)
+    _scrub_audit([registration.id for registration in registrations])
     if emails:
         db.session.execute(sa.delete(OutboxMessage).where(OutboxMessage.recipient.in_(emails)))
     audit.record(

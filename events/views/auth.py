@@ -25,7 +25,8 @@ def login():
         else:
             login_user(user)
             flash(_("You are logged in as %(email)s.", email=user.email), "success")
-            return redirect(local_path(request.args.get("next"), url_for("public.index")))
+            home = url_for("organizer.dashboard" if user.is_organizer else "checkin.events")
+            return redirect(local_path(request.args.get("next"), home))
     return render_template("auth/login.html", form=form, error=error)
 
 

@@ -33,8 +33,7 @@ def test_create_publish_approve_and_download(browser, live_app, tmp_path):
     organizer.fill("#email", "org@example.org")
     organizer.fill("#password", PASSWORD)
     organizer.press("#password", "Enter")
-    organizer.wait_for_url(live_app.url + "/")
-    organizer.click("text=Organizer")
+    organizer.wait_for_url(live_app.url + "/organizer/")  # organizers land on their area
     organizer.click("text=New event")
     organizer.fill("#title", "Szkolenie liderów lokalnych w Koninie")
     organizer.select_option("#kind", "training")

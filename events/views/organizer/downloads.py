@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 
 from events.extensions import db
 from events.models import Registration, RegistrationStatus
+from events.search import polish_sort_key
 from events.services.exports import attendance_pdf, csv_lines, xlsx_file
 from events.services.participants import TableQuery
 from events.views.organizer import bp, event_or_404
@@ -17,9 +18,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _csv_response(event_id: int | None, query: TableQuery, filename: str) -> Response:
-    response = Response(
-        stream_with_context(csv_lines(event_id, query)), mimetype="text/csv; charset=utf-8"
-    )
+    response = Response(stream_with_context(csv_lines(event_id, query)), mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
@@ -58,13 +57,14 @@ def attendance_sheet(event_id: int):
     """The printable attendance list of confirmed people, by last name."""
     event = event_or_404(event_id)
     people = db.session.scalars(
-        sa.select(Registration)
-        .where(
+        sa.select(Registration).where(
             Registration.event_id == event.id,
             Registration.status == RegistrationStatus.CONFIRMED,
         )
-        .order_by(Registration.last_name, Registration.first_name)
     ).all()
+    people = sorted(
+        people, key=lambda r: (polish_sort_key(r.last_name), polish_sort_key(r.first_name))
+    )
     project = _("Działamy Razem: seminars, training courses and meetings")
     response = Response(attendance_pdf(event, people, project), mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'attachment; filename="lista-{event.slug}.pdf"'

@@ -9,7 +9,7 @@ from events.extensions import db
 from events.forms import ConfirmForm
 from events.models import Event, EventStatus, RegistrationStatus
 from events.organizer_forms import EventForm
-from events.services.audit import event_log
+from events.services.audit import action_label, changes, event_log
 from events.services.availability import status_counts
 from events.services.checkin import door_counts
 from events.services.event_admin import (
@@ -74,6 +74,8 @@ def edit_event(event_id: int):
             update_event(event.id, form.event_data(), current_user, choice, form.change_note.data)
         except EventAdminError as error:
             _apply_errors(form, error)
+            if error.code == "cancelled":
+                flash(str(error.message), "error")
             if error.code == "over_capacity":
                 overflow_needed = error.extra
                 form.overflow.errors = [str(error.message)]
@@ -131,4 +133,10 @@ def duplicate(event_id: int):
 @bp.get("/events/<int:event_id>/audit")
 def audit_log(event_id: int):
     event = event_or_404(event_id)
-    return render_template("organizer/audit.html", event=event, entries=event_log(event.id))
+    return render_template(
+        "organizer/audit.html",
+        event=event,
+        entries=event_log(event.id),
+        changes=changes,
+        action_label=action_label,
+    )

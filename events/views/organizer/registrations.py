@@ -7,10 +7,12 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from events.counties import BY_CODE, COUNTIES
+from events.extensions import db
 from events.forms import ConfirmForm
 from events.models import OrganizationType, RegistrationStatus
 from events.organizer_forms import MessageForm, PhoneRegistrationForm
 from events.services import DomainError
+from events.services.audit import record
 from events.services.broadcast import Audience, recipients, send_to_registrants
 from events.services.checkin import Actor, check_in_registration, undo_check_in
 from events.services.participants import (
@@ -61,6 +63,19 @@ def registrations(event_id: int):
     )
 
 
+def _door(action, name, event_id, registration_id, user):
+    """A check-in or undo from the table: the scan is recorded, and so is the action."""
+    verdict = action(event_id, registration_id, Actor(user_id=user.id))
+    record(
+        name,
+        user,
+        event_id,
+        registration_id=registration_id,
+        after={"result": verdict.result.value},
+    )
+    db.session.commit()
+
+
 def _erase(event_id, registration_id, user):
     erase_person(registration_of_event(event_id, registration_id).email, user)
 
@@ -72,14 +87,14 @@ ACTIONS = {
     "cancel": (cancel, _l("The registration was cancelled.")),
     "resend": (resend_confirmation, _l("The message was sent again.")),
     "checkin": (
-        lambda event_id, registration_id, user: check_in_registration(
-            event_id, registration_id, Actor(user_id=user.id)
+        lambda event_id, registration_id, user: _door(
+            check_in_registration, "checked_in_by_organizer", event_id, registration_id, user
         ),
         _l("Checked in."),
     ),
     "undo": (
-        lambda event_id, registration_id, user: undo_check_in(
-            event_id, registration_id, Actor(user_id=user.id)
+        lambda event_id, registration_id, user: _door(
+            undo_check_in, "check_in_undone_by_organizer", event_id, registration_id, user
         ),
         _l("The check-in was undone."),
     ),

@@ -39,7 +39,7 @@ def _csv(report, filename: str) -> Response:
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
     writer.writerow([_("Section"), _("Item"), _("Confirmed people"), _("Attended")])
     writer.writerows(figures_rows(report, _labels()))
-    response = Response("\ufeff" + buffer.getvalue(), mimetype="text/csv; charset=utf-8")
+    response = Response("\ufeff" + buffer.getvalue(), mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
