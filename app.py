@@ -79,6 +79,10 @@ def configure_templates(app: Flask) -> None:
         county_name=county_name, get_locale=get_locale, absolute_url=absolute_url
     )
     app.jinja_env.filters["datetime"] = format_datetime
+    # "5M46BDGTFLMU..." shown as "5M46 BDGT FLMU ...": easier to read out at the door.
+    app.jinja_env.filters["grouped"] = lambda code: " ".join(
+        code[index : index + 4] for index in range(0, len(code), 4)
+    )
 
     @app.after_request
     def security_headers(response):

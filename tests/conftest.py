@@ -203,3 +203,8 @@ def csrf_token(client, url: str) -> str:
     )
     assert match, f"no CSRF token on {url}"
     return match.group(1)
+
+
+def grouped(code: str) -> str:
+    """A ticket code as people see it: in groups of four characters."""
+    return " ".join(code[index : index + 4] for index in range(0, len(code), 4))
