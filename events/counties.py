@@ -106,7 +106,6 @@ COUNTIES: list[County] = (
     + [County(OUTSIDE, "spoza Wielkopolski", "outside Wielkopolska")]
 )
 BY_CODE: dict[str, County] = {county.code: county for county in COUNTIES}
-WIELKOPOLSKA = [county for county in COUNTIES if county.code != OUTSIDE]
 
 
 def county_name(code: str | None) -> str:

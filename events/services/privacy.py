@@ -30,10 +30,6 @@ def _anonymize(registration: Registration) -> None:
     registration.ticket_code = new_ticket_code()
 
 
-def is_anonymized(registration: Registration) -> bool:
-    return registration.email.endswith("@invalid")
-
-
 def _scrub_audit(registration_ids: list[int]) -> None:
     """The audit log keeps what happened, not who it happened to."""
     entries = db.session.scalars(

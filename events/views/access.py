@@ -21,7 +21,6 @@ def role_required(*roles: Role):
                 abort(403)
             return view(*args, **kwargs)
 
-        guarded.required_roles = roles
         return guarded
 
     return decorator
