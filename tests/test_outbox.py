@@ -116,7 +116,7 @@ def test_outbox_status_lists_what_was_not_sent(app, runner, refusing_server):
 
 def test_two_worker_processes_deliver_each_of_200_messages_exactly_once(app, database_url):
     server = start_smtp_server()
-    server.inbox.delay = 0.01  # about 2 s of work: the workers overlap
+    server.inbox.delay = 0.02  # about 4 s of work: the two workers surely overlap
     with app.app_context():
         for number in range(200):
             enqueue(
