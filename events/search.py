@@ -12,6 +12,18 @@ def fold(text: str) -> str:
     return "".join(char for char in decomposed if not unicodedata.combining(char))
 
 
+def word_filters(column, query: str, most: int = 5) -> list:
+    """LIKE conditions on a folded column, one per word of `query` (all must match).
+
+    % and _ typed by a person are matched literally, not as wildcards.
+    """
+    conditions = []
+    for word in fold(query).split()[:most]:
+        escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        conditions.append(column.like(f"%{escaped}%", escape="\\"))
+    return conditions
+
+
 def search_text(first_name: str, last_name: str, email: str, organization: str) -> str:
     return fold(" ".join((first_name, last_name, email, organization)))
 

@@ -8,7 +8,7 @@ from flask_babel import format_datetime
 from flask_babel import lazy_gettext as _l
 
 from events.extensions import db
-from events.models import AuditEntry, User
+from events.models import AuditEntry, EventStatus, RegistrationStatus, User
 
 COMMAND_LINE = "command line"
 
@@ -101,8 +101,16 @@ def changes(entry: AuditEntry) -> list[tuple[str, object, object]]:
     for key in list(before) + [key for key in after if key not in before]:
         old, new = before.get(key), after.get(key)
         if old != new:
+            if key == "status":
+                old, new = _status(entry, old), _status(entry, new)
             rows.append((str(FIELDS.get(key, key)), _shown(old), _shown(new)))
     return rows
+
+
+def _status(entry: AuditEntry, value):
+    """A status in words: a registration's when the entry is about one, else the event's."""
+    kind = RegistrationStatus if entry.registration_id else EventStatus
+    return str(kind(value).label) if value in kind._value2member_map_ else value
 
 
 def _shown(value):

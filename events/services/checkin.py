@@ -25,7 +25,7 @@ from events.models import (
     ScanResult,
     utcnow,
 )
-from events.search import fold
+from events.search import word_filters
 from events.services import DomainError
 
 MAX_CODE_LENGTH = 64
@@ -258,16 +258,9 @@ def door_counts(event_id: int) -> dict[str, int]:
 def search_attendees(event_id: int, query: str, limit: int = 15) -> list[Registration]:
     """Registrations of the event whose name, email or organization contains every
     word, with or without Polish letters."""
-    words = [word for word in fold(query).split() if word][:5]
-    if not words or len(query) > 100:
+    conditions = word_filters(Registration.search_text, query)
+    if not conditions or len(query) > 100:
         return []
-    statement = sa.select(Registration).where(Registration.event_id == event_id)
-    for word in words:
-        pattern = f"%{_escape_like(word)}%"
-        statement = statement.where(Registration.search_text.like(pattern, escape="\\"))
+    statement = sa.select(Registration).where(Registration.event_id == event_id, *conditions)
     statement = statement.order_by(Registration.last_name, Registration.first_name).limit(limit)
     return list(db.session.scalars(statement))
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -152,10 +152,7 @@ def update_event(
         schedule = Schedule(
             data.starts_at, data.ends_at, data.venue_name, data.venue_address, data.online_url
         )
-        if event.status == EventStatus.DRAFT:
-            _set_schedule_quietly(event, schedule)
-        else:
-            apply_schedule(event, schedule, note)
+        apply_schedule(event, schedule, note)  # a draft has nobody registered to tell
         for name, value in _values(data).items():
             setattr(event, name, value)
         if extra > 0:
@@ -169,13 +166,6 @@ def update_event(
         db.session.rollback()
         raise
     return event
-
-
-def _set_schedule_quietly(event: Event, schedule: Schedule) -> None:
-    """A draft has nobody to tell."""
-    event.starts_at, event.ends_at = schedule.starts_at, schedule.ends_at
-    event.venue_name, event.venue_address = schedule.venue_name, schedule.venue_address
-    event.online_url = schedule.online_url
 
 
 def _remove_overflow(event: Event, extra: int, overflow: Overflow) -> None:

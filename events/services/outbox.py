@@ -37,7 +37,7 @@ log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=5)
 FIRST_RETRY = timedelta(minutes=1)
 LONGEST_RETRY = timedelta(hours=6)
-MAX_ATTEMPTS = 10  # about a day of retries
+MAX_ATTEMPTS = 10  # the 10th attempt comes about 8.5 hours after the first
 
 
 @dataclass

@@ -16,8 +16,9 @@ from events.models import (
     ScanResult,
     User,
 )
-from events.search import fold
+from events.search import word_filters
 from events.services import DomainError, audit
+from events.services.availability import confirmed_count
 from events.services.registration import (
     AUDITED,
     Attendee,
@@ -91,9 +92,7 @@ def filtered(event_id: int | None, query: TableQuery):
     )
     if event_id is not None:
         statement = statement.where(Registration.event_id == event_id)
-    for word in fold(query.search).split()[:5]:
-        pattern = f"%{word.replace('%', '').replace('_', '')}%"
-        statement = statement.where(Registration.search_text.like(pattern))
+    statement = statement.where(*word_filters(Registration.search_text, query.search))
     if query.status:
         statement = statement.where(Registration.status == query.status)
     if query.county:
@@ -143,13 +142,7 @@ def promote(event_id: int, registration_id: int, user: User) -> None:
     if registration.status != RegistrationStatus.WAITLISTED:
         db.session.rollback()
         raise ParticipantError("wrong_status", _l("This person is not on the waiting list."))
-    confirmed = db.session.scalar(
-        sa.select(sa.func.count()).where(
-            Registration.event_id == event_id,
-            Registration.status == RegistrationStatus.CONFIRMED,
-        )
-    )
-    if event.capacity is not None and confirmed >= event.capacity:
+    if event.capacity is not None and confirmed_count(event_id) >= event.capacity:
         db.session.rollback()
         raise ParticipantError(
             "full", _l("No seat is free. Raise the capacity or cancel a registration first.")
