@@ -1,4 +1,9 @@
-"""The application factory. `flask --app app ...` finds the module-level `app`."""
+"""The application factory.
+
+Nothing is built on import: `flask --app app ...` finds `create_app` by itself,
+gunicorn is started with `'app:create_app()'`, and tests and benchmarks build
+their own app with their own configuration.
+"""
 
 import os
 
@@ -7,12 +12,13 @@ from flask_babel import format_datetime, get_locale
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from events import cli
-from events.config import ConfigError, check_production, load_config
+from events.config import check_production, load_config
 from events.counties import county_name
 from events.extensions import babel, configure_sqlite, csrf, db, login_manager, mail, migrate
 from events.i18n import select_locale
-from events.messages.mail import absolute_url
+from events.messages.links import absolute_url
 from events.models import User
+from events.timezone import period
 from events.views import api, auth, checkin, errors, public, registration
 from events.views.organizer import bp as organizer_bp
 
@@ -34,7 +40,9 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def configure(app: Flask, overrides: dict) -> None:
-    app.config.update(load_config())
+    """The environment's settings, then the caller's. A test passes its whole
+    configuration (`APP_ENV` included), so the shell's environment cannot stop it."""
+    app.config.update(load_config({} if overrides.get("TESTING") else os.environ))
     app.config.update(overrides)
     check_production(app.config)
     os.makedirs(app.instance_path, exist_ok=True)
@@ -76,7 +84,7 @@ def register_blueprints(app: Flask) -> None:
 
 def configure_templates(app: Flask) -> None:
     app.jinja_env.globals.update(
-        county_name=county_name, get_locale=get_locale, absolute_url=absolute_url
+        county_name=county_name, get_locale=get_locale, absolute_url=absolute_url, period=period
     )
     app.jinja_env.filters["datetime"] = format_datetime
     # "5M46BDGTFLMU..." shown as "5M46 BDGT FLMU ...": easier to read out at the door.
@@ -92,14 +100,3 @@ def configure_templates(app: Flask) -> None:
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         return response
-
-
-def _module_app() -> Flask:
-    """The app for `flask --app app` and gunicorn: a configuration error is one clear line."""
-    try:
-        return create_app()
-    except ConfigError as error:
-        raise SystemExit(f"Configuration error: {error}") from None
-
-
-app = _module_app()

@@ -2,7 +2,7 @@
 
 import sys
 import time
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 import click
 import sqlalchemy as sa
@@ -10,15 +10,15 @@ from flask import Flask
 from flask.cli import with_appcontext
 from flask_babel import force_locale
 
+from events import unit_of_work
 from events.extensions import db
+from events.messages.outbox import deliver_due, deliver_pending, outbox_summary, prune_sent
 from events.models import Event, OutboxStatus, Role
 from events.services.accounts import AccountError, create_user
 from events.services.checkin_access import AccessError, assign_staff
-from events.services.outbox import deliver_due, deliver_pending, outbox_summary
 from events.services.privacy import anonymize_before
 from events.services.reminders import DEFAULT_HOURS_BEFORE, send_reminders
-
-WARSAW = ZoneInfo("Europe/Warsaw")
+from events.timezone import WARSAW
 
 
 def register(app: Flask) -> None:
@@ -27,6 +27,7 @@ def register(app: Flask) -> None:
         create_user_command,
         outbox_worker_command,
         outbox_status_command,
+        prune_outbox_command,
         send_reminders_command,
         assign_staff_command,
         anonymize_command,
@@ -100,6 +101,21 @@ def outbox_status_command() -> None:
             f"#{message.id} {message.status.value} {message.kind} to {message.recipient}, "
             f"{message.attempts} attempt(s), next {when}: {message.last_error or '-'}"
         )
+
+
+@click.command("prune-outbox")
+@with_appcontext
+@click.option(
+    "--days",
+    default=30,
+    show_default=True,
+    type=click.IntRange(1, 3650),
+    help="Delete messages sent more than this many days ago.",
+)
+def prune_outbox_command(days: int) -> None:
+    """Delete old sent messages (they hold personal data); failed ones stay (run from cron)."""
+    count = unit_of_work.command(prune_sent)(timedelta(days=days))
+    click.echo(f"{count} sent message(s) older than {days} days deleted.")
 
 
 @click.command("send-reminders")

@@ -6,12 +6,23 @@ that `create_app` merges with the overrides a test passes in.
 
 import os
 
+import click
+
+from events.timezone import TIMEZONE_NAME
+
 DEV_SECRET_KEY = "dev-only-insecure-secret-key"  # noqa: S105 - refused in production
 MIN_SECRET_KEY_LENGTH = 32
 
 
-class ConfigError(RuntimeError):
-    """The configuration is unsafe or incomplete for the chosen APP_ENV."""
+class ConfigError(click.ClickException):
+    """The configuration is unsafe or incomplete for the chosen APP_ENV.
+
+    A click exception, so that `flask --app app ...` says it in one line,
+    without a traceback, when the factory refuses to build the app.
+    """
+
+    def format_message(self) -> str:
+        return f"Configuration error: {self.message}"
 
 
 def _bool(value: str | None, default: bool = False) -> bool:
@@ -62,9 +73,11 @@ def load_config(environ=os.environ) -> dict:
         "MAIL_USERNAME": environ.get("MAIL_USERNAME") or None,
         "MAIL_PASSWORD": environ.get("MAIL_PASSWORD") or None,
         "MAIL_SUPPRESS_SEND": False,  # Flask-Mail would otherwise not send when TESTING
-        # Deliver the outbox from the web process right after each response; set
-        # to false when `flask --app app outbox-worker` runs beside it.
-        "MAIL_SEND_AFTER_RESPONSE": _bool(environ.get("MAIL_SEND_AFTER_RESPONSE"), True),
+        # Development only: deliver the outbox from the web process right after each
+        # response. In production only `flask --app app outbox-worker` delivers, so
+        # that a message to 500 people never holds a web worker.
+        "MAIL_SEND_AFTER_RESPONSE": env != "production"
+        and _bool(environ.get("MAIL_SEND_AFTER_RESPONSE"), True),
         "MAIL_DEFAULT_SENDER": environ.get(
             "MAIL_DEFAULT_SENDER", "Działamy Razem <no-reply@localhost>"
         ),
@@ -72,7 +85,7 @@ def load_config(environ=os.environ) -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": env == "production",
         "BABEL_DEFAULT_LOCALE": "pl",
-        "BABEL_DEFAULT_TIMEZONE": "Europe/Warsaw",
+        "BABEL_DEFAULT_TIMEZONE": TIMEZONE_NAME,
         "WTF_CSRF_TIME_LIMIT": None,
     }
 

@@ -1,7 +1,6 @@
 """The demo programme: realistic events of the project, dated from today on."""
 
 from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from events.extensions import db
 from events.models import (
@@ -13,8 +12,8 @@ from events.models import (
     utcnow,
 )
 from events.services.registration import Attendee, register_attendee
-
-WARSAW = ZoneInfo("Europe/Warsaw")
+from events.timezone import WARSAW
+from events.unit_of_work import command
 
 SEMINAR_TEXT = (
     "Seminarium przedstawiające ideę partnerstwa lokalnego: jak organizacje pozarządowe, "
@@ -243,11 +242,12 @@ def demo_attendee(index: int) -> Attendee:
     )
 
 
+@command
 def seed_demo() -> list[Event]:
     """Add the demo programme, with registrations on the first seminar and a full partner meeting."""
     events = demo_events()
     db.session.add_all(events)
-    db.session.commit()
+    db.session.flush()
     by_slug = {event.slug: event for event in events}
     for index in range(12):
         register_attendee(by_slug["seminarium-poznan"].id, demo_attendee(index), notify=False)

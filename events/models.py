@@ -42,13 +42,16 @@ class UTCDateTime(sa.TypeDecorator):
 
 
 def _enum(enum_class) -> sa.Enum:
-    """Store an enum by its value, as a short string column on every database."""
+    """Store an enum by its value, as a short string column with a CHECK constraint
+    (named after the enum) that refuses any other value, on every database."""
     return sa.Enum(
         enum_class,
         native_enum=False,
         length=24,
         values_callable=lambda members: [member.value for member in members],
         validate_strings=True,
+        create_constraint=True,
+        name=enum_class.__name__.lower(),
     )
 
 
@@ -166,7 +169,8 @@ class Event(db.Model):
 
     __table_args__ = (
         sa.CheckConstraint("capacity IS NULL OR capacity >= 0", name="capacity_not_negative"),
-        sa.CheckConstraint("ends_at >= starts_at", name="ends_after_start"),
+        # The same rule as events.services.lifecycle.ends_after_start.
+        sa.CheckConstraint("ends_at > starts_at", name="ends_after_start"),
     )
 
     def __repr__(self) -> str:
@@ -194,6 +198,11 @@ class Registration(db.Model):
     image_consent_version: Mapped[str | None] = mapped_column(sa.String(40))
     language: Mapped[str] = mapped_column(sa.String(5), default="pl")
     reminder_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The door state, written in the same transaction as the Scan record that
+    # changed it (the scans stay as the history, undos included).
+    checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    checked_in_by: Mapped[str | None] = mapped_column(sa.String(254))  # email or link label
+    anonymized_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     manage_token: Mapped[str] = mapped_column(sa.String(64), unique=True)
     ticket_code: Mapped[str] = mapped_column(sa.String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -222,6 +231,14 @@ class Registration(db.Model):
     @property
     def is_active(self) -> bool:
         return self.status in ACTIVE_STATUSES
+
+    @property
+    def is_checked_in(self) -> bool:
+        return self.checked_in_at is not None
+
+    @property
+    def is_anonymized(self) -> bool:
+        return self.anonymized_at is not None
 
     def __repr__(self) -> str:
         return f"<Registration {self.id} {self.status}>"
@@ -269,28 +286,25 @@ class OutboxStatus(enum.StrEnum):
 
 
 class OutboxMessage(db.Model):
-    """An email composed in the same transaction as the change that caused it.
+    """An email, stored in the same transaction as the change that caused it.
 
-    The row holds everything needed to build the MIME message: both bodies,
-    the calendar (with its METHOD) and the ticket's QR code, so that what is
-    sent is what was true when the change was committed.
+    `facts` is a frozen copy (JSON) of what the message is about, taken when it
+    was queued: the registration's and event's columns and the message's own
+    details. The subject, bodies, calendar and QR code are rendered from those
+    facts when the message is delivered (see events.messages.compose), so the
+    expensive part runs outside the transaction that holds a seat lock, and
+    what is sent is still what was true when the change was committed.
     """
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(sa.String(40))
     recipient: Mapped[str] = mapped_column(sa.String(254), index=True)
-    subject: Mapped[str] = mapped_column(sa.String(300))
-    body_text: Mapped[str] = mapped_column(sa.Text)
-    body_html: Mapped[str] = mapped_column(sa.Text)
-    calendar: Mapped[str | None] = mapped_column(sa.Text)
-    calendar_method: Mapped[str | None] = mapped_column(sa.String(20))
-    qr_png: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
+    language: Mapped[str] = mapped_column(sa.String(5), default="pl", server_default="pl")
+    facts: Mapped[dict] = mapped_column(sa.JSON)
     registration_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("registration.id", ondelete="SET NULL"), index=True
     )
-    status: Mapped[OutboxStatus] = mapped_column(
-        _enum(OutboxStatus), default=OutboxStatus.PENDING, index=True
-    )
+    status: Mapped[OutboxStatus] = mapped_column(_enum(OutboxStatus), default=OutboxStatus.PENDING)
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(
         UTCDateTime, default=utcnow, server_default=sa.text("CURRENT_TIMESTAMP")
@@ -299,6 +313,18 @@ class OutboxMessage(db.Model):
     last_error: Mapped[str | None] = mapped_column(sa.Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        # Workers look only at what is still to send; sent rows pile up beside it.
+        sa.Index(
+            "ix_outbox_message_due",
+            "next_attempt_at",
+            "id",
+            postgresql_where=sa.text("status = 'pending'"),
+            sqlite_where=sa.text("status = 'pending'"),
+        ),
+        sa.Index("ix_outbox_message_sent_at", "sent_at"),
+    )
 
 
 event_staff = sa.Table(

@@ -1,7 +1,6 @@
 """Forms of the organizer area: events, a registration taken by phone, a message."""
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -23,8 +22,8 @@ from events.forms import RegistrationForm, _required, clean_line, clean_text
 from events.models import EventKind, RegistrationMode
 from events.services.broadcast import Audience
 from events.services.event_admin import EventData, Overflow
+from events.timezone import WARSAW
 
-WARSAW = ZoneInfo("Europe/Warsaw")
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
 
 
@@ -109,10 +108,8 @@ class EventForm(FlaskForm):
             ),
         ]
         self.overflow.choices = [
-            SelectChoice(
-                Overflow.WAITLIST.value, _l("Move the latest registered to the waiting list")
-            ),
-            SelectChoice(Overflow.CANCEL.value, _l("Cancel the latest registrations")),
+            SelectChoice(Overflow.WAITLIST.value, _l("Move them to the waiting list")),
+            SelectChoice(Overflow.CANCEL.value, _l("Cancel their registrations")),
         ]
 
     def fill_from(self, event) -> None:

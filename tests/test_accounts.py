@@ -207,3 +207,25 @@ def test_behind_a_trusted_proxy_the_client_address_is_the_forwarded_one(tmp_path
 
     app.test_client().get("/_address", headers={"X-Forwarded-For": "203.0.113.7"})
     assert seen["ip"] == "203.0.113.7"
+
+
+def test_tests_do_not_depend_on_the_shells_environment(monkeypatch, tmp_path):
+    """`APP_ENV=production python -m pytest` runs the suite: a test's own configuration
+    is all its app reads, whatever the shell exports."""
+    from tests.conftest import make_app
+
+    monkeypatch.setenv("APP_ENV", "production")
+    monkeypatch.setenv("MAIL_PORT", "not-a-port")
+    app = make_app(f"sqlite:///{tmp_path / 'shell.db'}")
+    assert app.config["APP_ENV"] == "development"
+    assert app.config["SESSION_COOKIE_SECURE"] is False
+
+
+def test_importing_the_app_module_builds_nothing(monkeypatch):
+    import importlib
+
+    import app as app_module
+
+    monkeypatch.setenv("APP_ENV", "production")  # would refuse to build
+    importlib.reload(app_module)
+    assert not hasattr(app_module, "app")

@@ -5,7 +5,7 @@ icalendar and, independently, with vobject; its QR code with zxing-cpp.
 """
 
 import io
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import icalendar
 import pytest
@@ -14,10 +14,10 @@ import zxingcpp
 from PIL import Image
 
 from events.extensions import db
+from events.messages.outbox import deliver_due
 from events.models import EventStatus, RegistrationMode, RegistrationStatus
 from events.services.event_changes import Schedule, cancel_event, reschedule_event
 from events.services.lost_link import request_links
-from events.services.outbox import deliver_due
 from events.services.registration import (
     approve_registration,
     cancel_registration,
@@ -235,12 +235,14 @@ def test_reminders_go_once_to_confirmed_people_of_events_starting_soon(smtp_serv
     confirmed = register_attendee(event.id, attendee(email="r1@example.org"), notify=False)
     register_attendee(event.id, attendee(email="r2@example.org"), notify=False)  # waiting
     gone = register_attendee(
-        make_event(starts_at=soon, ends_at=soon).id, attendee(email="r3@example.org"), notify=False
+        make_event(starts_at=soon, ends_at=soon + timedelta(hours=1)).id,
+        attendee(email="r3@example.org"),
+        notify=False,
     )
     cancel_registration(gone.id)
     later = utcnow() + timedelta(days=5)
     register_attendee(
-        make_event(starts_at=later, ends_at=later).id,
+        make_event(starts_at=later, ends_at=later + timedelta(hours=1)).id,
         attendee(email="r4@example.org"),
         notify=False,
     )
@@ -329,3 +331,24 @@ def test_the_qr_code_from_the_email_checks_in_its_own_registration(smtp_server):
     verdict = scan_code(event.id, code, ScanMethod.CAMERA, Actor(user_id=staff.id))
     assert verdict.result == ScanResult.CHECKED_IN
     assert verdict.registration.id == mine.id
+
+
+def test_a_two_day_training_reads_with_both_dates(smtp_server):
+    start = datetime(2030, 6, 1, 8, 0, tzinfo=UTC)  # Saturday 10:00 in Warsaw
+    event = make_event(starts_at=start, ends_at=start + timedelta(days=1, hours=6))
+    register_attendee(event.id, attendee(email="dwa@example.org"))
+    message = only(received(smtp_server, "dwa@example.org"))
+    text = message.get_body(("plain",)).get_content()
+    assert "sobota, 1 czerwca 2030, 10:00 – niedziela, 2 czerwca 2030, 16:00" in text
+
+
+def test_what_is_sent_is_what_was_true_when_the_change_was_committed(smtp_server):
+    """Mail is rendered at delivery from facts frozen at commit: a later change of the
+    event (or an erasure of the person) does not rewrite a message already queued."""
+    event = make_event(title="Seminarium w Lesznie")
+    register_attendee(event.id, attendee(email="fakty@example.org", first_name="Ola"))
+    event.title, event.venue_name = "Inny tytuł", "Inne miejsce"
+    db.session.commit()
+    message = only(received(smtp_server, "fakty@example.org"))
+    assert message["Subject"].endswith("Seminarium w Lesznie")
+    assert "Centrum Kultury" in message.get_body(("plain",)).get_content()

@@ -114,8 +114,8 @@ def test_without_mail_server_messages_are_written_as_eml_files(tmp_path):
     with app.app_context():
         db.create_all()
         register_attendee(make_event().id, attendee(email="ala@example.org"), notify=False)
+        from events.messages.outbox import deliver_pending
         from events.services.lost_link import request_links
-        from events.services.outbox import deliver_pending
 
         assert request_links("ala@example.org")
         assert deliver_pending().sent == 1

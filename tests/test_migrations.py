@@ -2,6 +2,7 @@
 
 import psycopg
 import pytest
+import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
@@ -38,4 +39,79 @@ def test_upgrade_from_empty_to_head_matches_the_models(empty_database):
         assert differences == []
         downgrade(revision="base")
         upgrade()  # and back again: the downgrade is complete
+        db.engine.dispose()
+
+
+def test_the_lifecycle_migration_backfills_door_state_anonymization_and_pending_mail(
+    empty_database,
+):
+    """Door state from the scans (the latest check-in or undo decides), anonymized rows
+    marked, and a message still to send keeps what was rendered for it."""
+    app = make_app(empty_database)
+    with app.app_context():
+        upgrade(revision="445c07b1171e")
+        connection = db.session.connection()
+        insert = connection.exec_driver_sql
+        insert(
+            'INSERT INTO "user" (id, email, password_hash, role, active, created_at) '
+            "VALUES (1, 'bramka@example.org', 'x', 'staff', true, '2026-06-01 08:00:00')"
+        )
+        insert(
+            "INSERT INTO event (id, slug, title, kind, description, starts_at, ends_at, "
+            "venue_name, venue_address, county, mode, waitlist_enabled, status, sequence, "
+            "created_at, updated_at) VALUES (1, 'e', 'E', 'seminar', '', "
+            "'2026-06-01 08:00:00', '2026-06-01 08:00:00', '', '', 'm-poznan', 'open', true, "
+            "'published', 0, '2026-05-01 08:00:00', '2026-05-01 08:00:00')"
+        )
+        for number, email in enumerate(
+            ["in@example.org", "undone@example.org", "never@example.org",
+             "anonymized-4@invalid"], start=1,
+        ):  # fmt: skip
+            insert(
+                "INSERT INTO registration (id, event_id, status, first_name, last_name, email, "
+                "organization, organization_type, county, dr_member, search_text, "
+                "data_consent_at, data_consent_version, language, manage_token, ticket_code, "
+                f"created_at, updated_at) VALUES ({number}, 1, 'confirmed', 'A', 'B', "
+                f"'{email}', 'O', 'ngo', 'm-poznan', true, '', '2026-05-01 08:00:00', 'v1', "
+                f"'pl', 't{number}', 'c{number}', '2026-05-01 08:00:00', "
+                "'2026-05-02 08:00:00')"
+            )
+        scans = [  # (registration, result, minute): undo then check-in again counts as in
+            (1, "checked_in", 1), (1, "undone", 2), (1, "checked_in", 3), (1, "already", 4),
+            (2, "checked_in", 5), (2, "undone", 6), (3, "not_confirmed", 7),
+        ]  # fmt: skip
+        for number, (registration_id, result, minute) in enumerate(scans, start=1):
+            insert(
+                "INSERT INTO scan (id, event_id, registration_id, result, method, code, "
+                f"user_id, at) VALUES ({number}, 1, {registration_id}, '{result}', 'camera', "
+                f"'', 1, '2026-06-01 08:{minute:02d}:00')"
+            )
+        insert(
+            "INSERT INTO outbox_message (id, kind, recipient, subject, body_text, body_html, "
+            "status, attempts, next_attempt_at, created_at) VALUES (1, 'confirmed', "
+            "'in@example.org', 'Potwierdzenie', 'Tekst', '<p>Tekst</p>', 'pending', 0, "
+            "'2026-05-01 08:00:00', '2026-05-01 08:00:00')"
+        )
+        db.session.commit()
+        upgrade()
+        rows = db.session.execute(
+            sa.text(
+                "SELECT id, checked_in_at, checked_in_by, anonymized_at FROM registration "
+                "ORDER BY id"
+            )
+        ).all()
+        assert [(row[0], row[1] is not None, row[2]) for row in rows] == [
+            (1, True, "bramka@example.org"), (2, False, None), (3, False, None), (4, False, None)
+        ]  # fmt: skip
+        assert "08:03" in str(rows[0][1])
+        assert [row[3] is not None for row in rows] == [False, False, False, True]
+        # The instant event now lasts an hour; the pending message is still whole.
+        assert db.session.execute(sa.text("SELECT ends_at > starts_at FROM event")).scalar()
+        with app.test_request_context():
+            from events.messages.compose import render
+            from events.models import OutboxMessage
+
+            message = render(db.session.get(OutboxMessage, 1))
+        assert (message.subject, message.body_text) == ("Potwierdzenie", "Tekst")
+        db.session.remove()
         db.engine.dispose()

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 
 from app import create_app
 from events.extensions import db
+from events.messages.compose import render
 from events.models import (
     AuditEntry,
     Event,
@@ -189,18 +190,68 @@ def test_more_seats_promote_people_from_the_waiting_list(app, organizer, full_ev
     assert statuses(app, full_event) == ["confirmed"] * 3 + ["waitlisted"]
 
 
-def test_fewer_seats_than_confirmed_people_needs_a_choice(app, organizer, full_event):
+def registration_ids(app, event_id):
+    with app.app_context():
+        return db.session.scalars(
+            sa.select(Registration.id)
+            .where(Registration.event_id == event_id)
+            .order_by(Registration.id)
+        ).all()
+
+
+def test_fewer_seats_than_confirmed_people_asks_who_leaves_by_name(app, organizer, full_event):
+    first, second, _, _ = registration_ids(app, full_event)
     response = edit(organizer, full_event, capacity="1")
     assert response.status_code == 200
-    assert "1 confirmed people do not fit" in response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    assert "1 confirmed people do not fit" in page
+    # Both confirmed people are named; the latest registered is chosen for the organizer.
+    assert f'value="{second}" id="leaving-{second}" checked' in page
+    assert f'value="{first}" id="leaving-{first}">' in page
     assert statuses(app, full_event) == ["confirmed"] * 2 + ["waitlisted"] * 2  # unchanged
 
-    assert edit(organizer, full_event, capacity="1", overflow="waitlist").status_code == 302
-    assert statuses(app, full_event) == ["confirmed"] + ["waitlisted"] * 3
+    # The organizer picks the first person instead.
+    response = edit(organizer, full_event, capacity="1", overflow="waitlist", leaving=str(first))
+    assert response.status_code == 302
+    assert statuses(app, full_event) == ["waitlisted", "confirmed", "waitlisted", "waitlisted"]
+
+
+def test_a_choice_of_the_wrong_number_of_people_is_asked_again(app, organizer, full_event):
+    first, second, _, _ = registration_ids(app, full_event)
+    both = edit(
+        organizer, full_event, capacity="1", overflow="waitlist", leaving=[str(first), str(second)]
+    )
+    assert both.status_code == 200
+    assert "1 confirmed people do not fit" in both.get_data(as_text=True)
+    assert statuses(app, full_event) == ["confirmed"] * 2 + ["waitlisted"] * 2
+
+
+def test_lowering_seats_never_moves_a_checked_in_person(app, organizer, full_event):
+    """The defect: a person checked in at 15:22 showed as waitlisted after a capacity cut."""
+    first, second, _, _ = registration_ids(app, full_event)
+    with app.app_context():
+        db.session.get(Registration, second).checked_in_at = utcnow()
+        db.session.commit()
+    page = edit(organizer, full_event, capacity="1").get_data(as_text=True)
+    assert f'id="leaving-{second}"' not in page  # not offered
+    assert f'value="{first}" id="leaving-{first}" checked' in page
+    # Even when asked for by a crafted form, the checked-in person stays.
+    forced = edit(organizer, full_event, capacity="1", overflow="waitlist", leaving=str(second))
+    assert forced.status_code == 200
+    assert statuses(app, full_event) == ["confirmed"] * 2 + ["waitlisted"] * 2
+    # Below the number of people inside: refused with a reason next to the field.
+    with app.app_context():
+        db.session.get(Registration, first).checked_in_at = utcnow()
+        db.session.commit()
+    refused = edit(organizer, full_event, capacity="1").get_data(as_text=True)
+    assert "More people are already checked in than this." in refused
+    assert statuses(app, full_event) == ["confirmed"] * 2 + ["waitlisted"] * 2
 
 
 def test_cancelling_extra_people_tells_them(app, organizer, full_event):
-    assert edit(organizer, full_event, capacity="1", overflow="cancel").status_code == 302
+    _, second, _, _ = registration_ids(app, full_event)
+    response = edit(organizer, full_event, capacity="1", overflow="cancel", leaving=str(second))
+    assert response.status_code == 302
     assert statuses(app, full_event) == ["confirmed", "cancelled", "waitlisted", "waitlisted"]
     with app.app_context():
         kinds = db.session.scalars(sa.select(OutboxMessage.kind)).all()
@@ -360,6 +411,29 @@ def test_a_message_to_registrants_is_previewed_then_sent(app, organizer, full_ev
     assert organizer.post(url, data={**data, "confirm": "send"}).status_code == 302
     with app.app_context():
         messages = db.session.scalars(sa.select(OutboxMessage)).all()
-    assert len(messages) == 4 and all("Sala 12." in m.body_text for m in messages)
+        bodies = [render(message).body_text for message in messages]
+    assert len(bodies) == 4 and all("Sala 12." in body for body in bodies)
     empty = organizer.post(url, data={**data, "subject": "", "confirm": "send"})
     assert "Enter a subject." in empty.get_data(as_text=True)
+
+
+def test_the_dashboard_reads_its_figures_in_a_fixed_number_of_queries(app, organizer):
+    def queries_for_dashboard() -> int:
+        statements = []
+        with app.app_context():
+            engine = db.engine
+        listener = lambda *args: statements.append(args[2])  # noqa: E731
+        sa.event.listen(engine, "before_cursor_execute", listener)
+        try:
+            assert organizer.get("/organizer/").status_code == 200
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", listener)
+        return len(statements)
+
+    with app.app_context():
+        make_event()
+    few = queries_for_dashboard()
+    with app.app_context():
+        for _ in range(15):
+            register_attendee(make_event().id, attendee(), notify=False)
+    assert queries_for_dashboard() == few

@@ -10,8 +10,8 @@ import pytest
 import sqlalchemy as sa
 
 from events.extensions import db
+from events.messages.outbox import MAX_ATTEMPTS, deliver_pending, enqueue, retry_delay
 from events.models import OutboxMessage, OutboxStatus, Registration, utcnow
-from events.services.outbox import MAX_ATTEMPTS, deliver_pending, enqueue, retry_delay
 from events.services.registration import register_attendee
 from tests.conftest import csrf_token, free_port, start_smtp_server
 from tests.factories import attendee, form_data, make_event
@@ -123,9 +123,13 @@ def test_two_worker_processes_deliver_each_of_200_messages_exactly_once(app, dat
                 OutboxMessage(
                     kind="test",
                     recipient=f"person{number}@example.org",
-                    subject=f"Message {number}",
-                    body_text="Tekst",
-                    body_html="<p>Tekst</p>",
+                    facts={  # as rendered before facts existed: sent as it is
+                        "rendered": {
+                            "subject": f"Message {number}",
+                            "body_text": "Tekst",
+                            "body_html": "<p>Tekst</p>",
+                        }
+                    },
                 )
             )
         db.session.commit()
@@ -158,3 +162,27 @@ def test_two_worker_processes_deliver_each_of_200_messages_exactly_once(app, dat
     assert sorted(subjects) == sorted(f"Message {number}" for number in range(200))
     assert all("sent" in output for output in outputs), outputs  # both took part
     assert {m.status for m in outbox(app)} == {OutboxStatus.SENT}
+
+
+def test_prune_outbox_deletes_old_sent_messages_only(app, runner, refusing_server):
+    with app.app_context():
+        event = make_event()
+        for address in ("old@example.org", "new@example.org", "nobody@example.org"):
+            register_attendee(event.id, attendee(email=address))
+        deliver_pending()
+        old = db.session.scalar(
+            sa.select(OutboxMessage).where(OutboxMessage.recipient == "old@example.org")
+        )
+        old.sent_at = utcnow() - timedelta(days=40)
+        db.session.commit()
+    result = runner.invoke(args=["prune-outbox", "--days", "30"])
+    assert result.exit_code == 0 and "1 sent message(s)" in result.output
+    assert sorted(m.recipient for m in outbox(app)) == ["new@example.org", "nobody@example.org"]
+
+
+def test_in_production_only_the_worker_delivers():
+    from events.config import load_config
+
+    production = {"APP_ENV": "production", "MAIL_SEND_AFTER_RESPONSE": "true"}
+    assert load_config(production)["MAIL_SEND_AFTER_RESPONSE"] is False
+    assert load_config({})["MAIL_SEND_AFTER_RESPONSE"] is True

@@ -181,3 +181,21 @@ def test_odd_addresses_get_a_clear_answer_never_a_500(client, url):
     response = client.get(url)
     assert response.status_code in (400, 404)
     assert "<html" in response.get_data(as_text=True)
+
+
+def test_an_event_across_warsaw_midnight_shows_both_dates(app, client):
+    """21:30–23:30 UTC is one day in UTC but 23:30–01:30 in Warsaw (summer time)."""
+    start = datetime(2030, 6, 1, 21, 30, tzinfo=UTC)
+    with app.app_context():
+        slug = make_event(starts_at=start, ends_at=start + timedelta(hours=2)).slug
+    html = page(client, f"/events/{slug}", "pl")
+    assert "1 czerwca 2030, 23:30" in html
+    assert "2 czerwca 2030, 01:30" in html
+
+
+def test_a_one_day_event_shows_its_date_once(app, client):
+    start = datetime(2030, 6, 1, 8, 0, tzinfo=UTC)  # 10:00 in Warsaw
+    with app.app_context():
+        slug = make_event(starts_at=start, ends_at=start + timedelta(hours=6)).slug
+    html = page(client, f"/events/{slug}", "pl")
+    assert "1 czerwca 2030, 10:00–16:00" in html

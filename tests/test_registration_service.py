@@ -7,6 +7,7 @@ import pytest
 
 from events.extensions import db
 from events.models import EventStatus, Registration, RegistrationMode, RegistrationStatus, utcnow
+from events.services.lifecycle import Code
 from events.services.registration import (
     RegistrationError,
     approve_registration,
@@ -154,12 +155,14 @@ def test_cancelling_a_waitlisted_place_moves_the_others_up_and_promotes_nobody()
     assert waitlist_position(second) == 1
 
 
-def test_cancelling_twice_changes_nothing():
+def test_cancelling_twice_is_refused_and_changes_nothing():
     event = make_event(capacity=1)
     holder = register_attendee(event.id, attendee())
     waiting = register_attendee(event.id, attendee())
     cancel_registration(holder.id)
-    assert cancel_registration(holder.id) == []
+    with pytest.raises(RegistrationError) as refused:
+        cancel_registration(holder.id)
+    assert refused.value.code == Code.WRONG_STATUS
     db.session.refresh(waiting)
     assert waiting.status == CONFIRMED
 

@@ -332,3 +332,27 @@ def test_after_cancelling_the_page_offers_to_register_again(app, client):
     html = client.get(f"/r/{registration.manage_token}").get_data(as_text=True)
     assert "Changed your mind? Register again" in html
     assert f'href="/events/{slug}"' in html
+
+
+def test_once_the_event_has_started_the_registrant_cannot_cancel(app, client):
+    slug = new_event(app, capacity=1)
+    holder = registered(app, slug)
+    registered(app, slug)  # waiting
+    url = f"/r/{holder.manage_token}/cancel"
+    client.set_cookie("lang", "en")
+    token = csrf_token(client, url)
+    with app.app_context():
+        event = db.session.scalar(sa.select(Event).where(Event.slug == slug))
+        event.starts_at = utcnow() - timedelta(minutes=5)
+        event.ends_at = utcnow() + timedelta(hours=2)
+        db.session.commit()
+    page = client.get(f"/r/{holder.manage_token}").get_data(as_text=True)
+    assert "Cancel my registration" not in page
+    assert "The event has already started" in page
+    assert client.get(url).status_code == 302  # no confirmation page to reach
+    response = client.post(url, data={"csrf_token": token}, follow_redirects=True)
+    assert "The event has already started" in response.get_data(as_text=True)
+    assert [r.status for r in registrations(app)] == [
+        RegistrationStatus.CONFIRMED,
+        RegistrationStatus.WAITLISTED,
+    ]

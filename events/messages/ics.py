@@ -9,15 +9,14 @@ import hashlib
 from datetime import datetime
 from email.utils import parseaddr
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 import icalendar
 from flask import current_app
 
 from events.models import Event, EventStatus, Registration, utcnow
+from events.timezone import WARSAW
 
 PRODID = "-//Dzialamy Razem//Rejestracja na wydarzenia//PL"
-WARSAW = ZoneInfo("Europe/Warsaw")
 
 REQUEST = "REQUEST"
 CANCEL = "CANCEL"
@@ -88,7 +87,9 @@ def calendar_file(components, method: str | None = None) -> bytes:
     return calendar.to_ical()
 
 
-def invite(registration: Registration, manage_url: str, method: str) -> bytes:
+def invite(
+    registration: Registration, manage_url: str, method: str, stamp: datetime | None = None
+) -> bytes:
     """An iTIP invite (RFC 5546) for one registration: REQUEST to add or update, CANCEL to withdraw.
 
     ORGANIZER is the configured sender (RFC 5546 requires it); the ATTENDEE has
@@ -96,7 +97,7 @@ def invite(registration: Registration, manage_url: str, method: str) -> bytes:
     carries a higher SEQUENCE than any REQUEST sent before it.
     """
     event = registration.event
-    entry = event_component(event, manage_url, registration_uid(registration))
+    entry = event_component(event, manage_url, registration_uid(registration), now=stamp)
     organizer_name, organizer_email = parseaddr(current_app.config["MAIL_DEFAULT_SENDER"])
     organizer = icalendar.vCalAddress(f"mailto:{organizer_email}")
     organizer.params["CN"] = _param_text(organizer_name or organizer_email)

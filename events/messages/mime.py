@@ -18,8 +18,6 @@ from email.utils import formatdate, make_msgid
 
 from flask_mail import Message
 
-from events.models import OutboxMessage
-
 QR_CONTENT_ID = "ticket-qr@dzialamy-razem"
 # CRLF line ends, as SMTP requires. Headers stay on one line up to SMTP's limit:
 # Python's folding of encoded words loses or doubles spaces in subjects.
@@ -31,7 +29,8 @@ def one_line(text: str, limit: int = 250) -> str:
     return " ".join(text.split())[:limit]
 
 
-def build_mime(row: OutboxMessage, sender: str, domain: str) -> EmailMessage:
+def build_mime(row, sender: str, domain: str) -> EmailMessage:
+    """`row` is a `compose.Rendered`: subject, bodies, and the optional QR and calendar."""
     message = EmailMessage(policy=SMTP_POLICY)
     message["Subject"] = one_line(row.subject)
     message["From"] = sender

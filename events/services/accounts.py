@@ -15,6 +15,7 @@ from events.extensions import db
 from events.models import LoginFailure, Role, User, utcnow
 from events.services import DomainError
 from events.services.registration import normalize_email
+from events.unit_of_work import command
 
 THROTTLE_WINDOW = timedelta(minutes=15)
 MAX_FAILURES_PER_EMAIL = 5
@@ -27,6 +28,7 @@ class AccountError(DomainError):
     """Codes: exists, weak_password, throttled, invalid."""
 
 
+@command
 def create_user(email: str, password: str, role: Role) -> User:
     """Create an active account.
 
@@ -47,7 +49,6 @@ def create_user(email: str, password: str, role: Role) -> User:
     user = User(email=email, role=role, active=True)
     user.set_password(password)
     db.session.add(user)
-    db.session.commit()
     return user
 
 
@@ -78,10 +79,19 @@ def authenticate(email: str, password: str, ip: str, now: datetime | None = None
     if user is None:
         check_password_hash(_DUMMY_HASH, password)  # same time as for a real account
     if user is None or not user.active or not user.check_password(password):
-        db.session.add(LoginFailure(email=email, ip=ip, at=now))
-        db.session.execute(sa.delete(LoginFailure).where(LoginFailure.at < now - THROTTLE_WINDOW))
-        db.session.commit()
+        _record_failure(email, ip, now)
         raise AccountError("invalid", _l("Wrong email or password."))
-    db.session.execute(sa.delete(LoginFailure).where(LoginFailure.email == email))
-    db.session.commit()
+    _forget_failures(email)
     return user
+
+
+@command
+def _record_failure(email: str, ip: str, now: datetime) -> None:
+    """A failed login counts, even though the login itself is refused."""
+    db.session.add(LoginFailure(email=email, ip=ip, at=now))
+    db.session.execute(sa.delete(LoginFailure).where(LoginFailure.at < now - THROTTLE_WINDOW))
+
+
+@command
+def _forget_failures(email: str) -> None:
+    db.session.execute(sa.delete(LoginFailure).where(LoginFailure.email == email))

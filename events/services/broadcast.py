@@ -8,6 +8,7 @@ from events.extensions import db
 from events.messages.mail import queue_registration_email
 from events.models import ACTIVE_STATUSES, Registration, RegistrationStatus, User
 from events.services import audit
+from events.unit_of_work import command
 
 
 class Audience(enum.StrEnum):
@@ -23,13 +24,14 @@ def recipients(event_id: int, audience: Audience) -> list[Registration]:
             .where(
                 Registration.event_id == event_id,
                 Registration.status.in_(statuses),
-                ~Registration.email.like("%@invalid"),  # anonymized people
+                Registration.anonymized_at.is_(None),
             )
             .order_by(Registration.id)
         )
     )
 
 
+@command
 def send_to_registrants(
     event_id: int, subject: str, body: str, audience: Audience, user: User
 ) -> int:
@@ -49,5 +51,4 @@ def send_to_registrants(
         event_id,
         after={"subject": subject, "audience": audience.value, "recipients": len(people)},
     )
-    db.session.commit()
     return len(people)

@@ -1,10 +1,13 @@
 """Checking people in at the door.
 
-One entry point per action (`scan_code`, `check_in_registration`, `undo_check_in`)
-locks the registration row, reads its latest check-in record, decides, and
-writes a new Scan record — refusals included. Two phones scanning one ticket
-at the same moment therefore get one "checked in" and one "already". A nonce
-chosen by the device makes a retried request return its first answer.
+One command per action (`scan_code`, `check_in_registration`, `undo_check_in`)
+locks the registration row, asks the lifecycle whether a check-in is allowed,
+sets the door state on the registration (`checked_in_at`, `checked_in_by`) and
+writes a Scan record — refusals included — in one transaction. Two phones
+scanning one ticket at the same moment therefore get one "checked in" and one
+"already". A nonce chosen by the device makes a retried request return its
+first answer. Counters, tables, exports and reports read the registration's
+door state; the scans are the history.
 """
 
 import re
@@ -17,16 +20,21 @@ from sqlalchemy.exc import IntegrityError
 
 from events.extensions import db
 from events.models import (
+    CheckInLink,
     Event,
     Registration,
     RegistrationStatus,
     Scan,
     ScanMethod,
     ScanResult,
+    User,
     utcnow,
 )
 from events.search import word_filters
-from events.services import DomainError
+from events.services import DomainError, audit
+from events.services.lifecycle import Action, ActorKind, Code, refusal
+from events.services.registration import lock_registration
+from events.unit_of_work import command
 
 MAX_CODE_LENGTH = 64
 FAILED_SCANS_PER_MINUTE = 30
@@ -50,9 +58,17 @@ class Verdict:
     result: ScanResult
     scan: Scan
     registration: Registration | None = None
-    previous: Scan | None = None  # for ALREADY: the check-in that came first
     other_event: Event | None = None
     replayed: bool = field(default=False)
+
+    @property
+    def checked_in_at(self) -> datetime | None:
+        """For ALREADY: when the person was checked in (and `checked_in_by`: by whom)."""
+        return self.registration.checked_in_at if self.registration else None
+
+    @property
+    def checked_in_by(self) -> str | None:
+        return self.registration.checked_in_by if self.registration else None
 
 
 def normalize_code(raw: str) -> str:
@@ -62,6 +78,7 @@ def normalize_code(raw: str) -> str:
     return _NOT_CODE.sub("", code) if len(code) <= 2 * MAX_CODE_LENGTH else code
 
 
+@command
 def scan_code(
     event_id: int,
     raw_code: str,
@@ -91,10 +108,13 @@ def scan_code(
     return _decide(event_id, registration.id, method, actor, nonce, now, code)
 
 
+@command
 def check_in_registration(
     event_id: int, registration_id: int, actor: Actor, nonce: str | None = None
 ) -> Verdict:
-    """Check in a person found by name (no code at hand)."""
+    """Check in a person found by name (no code at hand).
+
+    Raises CheckInError "not_found" for a registration of another event."""
     replay = _replayed(nonce, event_id, actor)
     if replay:
         return replay
@@ -104,68 +124,61 @@ def check_in_registration(
     return _decide(event_id, registration_id, ScanMethod.SEARCH, actor, nonce, utcnow(), "")
 
 
+@command
 def undo_check_in(event_id: int, registration_id: int, actor: Actor) -> Verdict:
     """Take back a check-in; recorded as an UNDONE scan, never deleted.
 
     Raises CheckInError "not_found" or "not_checked_in".
     """
-    registration = _lock_registration(registration_id)
+    registration = lock_registration(registration_id)
     if registration is None or registration.event_id != event_id:
-        db.session.rollback()
         raise CheckInError("not_found", _l("This person is not registered for this event."))
-    latest = latest_check_in(registration_id)
-    if latest is None or latest.result != ScanResult.CHECKED_IN:
-        db.session.rollback()
+    if refusal(registration, Action.UNDO_CHECK_IN, ActorKind.DOOR) is not None:
         raise CheckInError("not_checked_in", _l("This person is not checked in."))
-    return _record(
-        event_id, registration, ScanResult.UNDONE, latest.method, actor, None, utcnow(), ""
+    registration.checked_in_at = registration.checked_in_by = None
+    method = db.session.scalar(
+        sa.select(Scan.method)
+        .where(Scan.registration_id == registration.id, Scan.result == ScanResult.CHECKED_IN)
+        .order_by(Scan.id.desc())
+        .limit(1)
     )
+    return _record(
+        event_id, registration, ScanResult.UNDONE, method or ScanMethod.SEARCH, actor, None,
+        utcnow(), "",
+    )  # fmt: skip
+
+
+# What a refusal of the lifecycle means at the door.
+_DOOR_RESULTS = {Code.CHECKED_IN: ScanResult.ALREADY}
 
 
 def _decide(event_id, registration_id, method, actor, nonce, now, code) -> Verdict:
-    registration = _lock_registration(registration_id)
+    registration = lock_registration(registration_id)
     if registration.event_id != event_id:
         verdict = _record(
             event_id, registration, ScanResult.WRONG_EVENT, method, actor, nonce, now, code
         )
         verdict.other_event = registration.event
         return verdict
-    if registration.status == RegistrationStatus.CANCELLED:
-        result = ScanResult.CANCELLED
-    elif registration.status != RegistrationStatus.CONFIRMED:
-        result = ScanResult.NOT_CONFIRMED
-    else:
-        latest = latest_check_in(registration.id)
-        if latest is not None and latest.result == ScanResult.CHECKED_IN:
-            verdict = _record(
-                event_id, registration, ScanResult.ALREADY, method, actor, nonce, now, code
-            )
-            verdict.previous = latest
-            return verdict
+    refused = refusal(registration, Action.CHECK_IN, ActorKind.DOOR, now)
+    if refused is None:
+        registration.checked_in_at = now
+        registration.checked_in_by = _actor_label(actor)
         result = ScanResult.CHECKED_IN
+    elif registration.status == RegistrationStatus.CANCELLED:
+        result = ScanResult.CANCELLED
+    else:
+        result = _DOOR_RESULTS.get(refused, ScanResult.NOT_CONFIRMED)
     return _record(event_id, registration, result, method, actor, nonce, now, code)
 
 
-def _lock_registration(registration_id: int) -> Registration | None:
-    return db.session.execute(
-        sa.select(Registration)
-        .where(Registration.id == registration_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).scalar_one_or_none()
-
-
-def latest_check_in(registration_id: int) -> Scan | None:
-    """The latest check-in or undo of a registration: the person's state at the door."""
-    return db.session.scalar(
-        sa.select(Scan)
-        .where(
-            Scan.registration_id == registration_id,
-            Scan.result.in_([ScanResult.CHECKED_IN, ScanResult.UNDONE]),
-        )
-        .order_by(Scan.id.desc())
-        .limit(1)
-    )
+def _actor_label(actor: Actor) -> str:
+    """Who checked a person in, as the door and the table show it."""
+    if actor.user_id:
+        user = db.session.get(User, actor.user_id)
+        return user.email if user else "?"
+    link = db.session.get(CheckInLink, actor.link_id) if actor.link_id else None
+    return link.label if link else "?"
 
 
 def _record(event_id, registration, result, method, actor, nonce, now, code) -> Verdict:
@@ -180,11 +193,12 @@ def _record(event_id, registration, result, method, actor, nonce, now, code) -> 
         nonce=nonce or None,
         at=now,
     )
-    db.session.add(scan)
     try:
-        db.session.commit()
+        with db.session.begin_nested():  # a savepoint: a nonce clash keeps the rest usable
+            db.session.add(scan)
     except IntegrityError:  # the same nonce, sent twice at once: the first one answers
-        db.session.rollback()
+        if registration is not None:
+            db.session.refresh(registration)
         replay = _replayed(nonce, event_id, actor)
         if replay is None:
             raise
@@ -204,17 +218,6 @@ def _replayed(nonce: str | None, event_id: int, actor: Actor) -> Verdict | None:
         raise CheckInError("nonce_used", _l("This request was already used. Scan again."))
     verdict = Verdict(result=scan.result, scan=scan, registration=scan.registration)
     verdict.replayed = True
-    if scan.result == ScanResult.ALREADY and scan.registration_id:
-        verdict.previous = db.session.scalar(
-            sa.select(Scan)
-            .where(
-                Scan.registration_id == scan.registration_id,
-                Scan.result == ScanResult.CHECKED_IN,
-                Scan.id < scan.id,
-            )
-            .order_by(Scan.id.desc())
-            .limit(1)
-        )
     if scan.result == ScanResult.WRONG_EVENT and scan.registration:
         verdict.other_event = scan.registration.event
     return verdict
@@ -230,29 +233,48 @@ def _recent_failures(actor: Actor, now: datetime) -> int:
 
 
 def door_counts(event_id: int) -> dict[str, int]:
-    """{"checked_in": people inside by the records, "confirmed": confirmed registrations}."""
-    later = sa.orm.aliased(Scan)
-    newer_exists = (
-        sa.select(later.id)
-        .where(
-            later.registration_id == Scan.registration_id,
-            later.result.in_([ScanResult.CHECKED_IN, ScanResult.UNDONE]),
-            later.id > Scan.id,
-        )
-        .exists()
-    )
-    checked_in = db.session.scalar(
-        sa.select(sa.func.count()).where(
-            Scan.event_id == event_id, Scan.result == ScanResult.CHECKED_IN, ~newer_exists
-        )
-    )
-    confirmed = db.session.scalar(
-        sa.select(sa.func.count()).where(
-            Registration.event_id == event_id,
-            Registration.status == RegistrationStatus.CONFIRMED,
-        )
-    )
+    """{"checked_in": people inside, "confirmed": confirmed registrations}, in one query
+    over this event's registrations only."""
+    checked_in, confirmed = db.session.execute(
+        sa.select(
+            sa.func.count(Registration.checked_in_at),
+            sa.func.count().filter(Registration.status == RegistrationStatus.CONFIRMED),
+        ).where(Registration.event_id == event_id)
+    ).one()
     return {"checked_in": checked_in, "confirmed": confirmed}
+
+
+def checked_in_counts(event_ids: list[int]) -> dict[int, int]:
+    """People checked in per event, for many events in one query."""
+    counts = dict.fromkeys(event_ids, 0)
+    if event_ids:
+        rows = db.session.execute(
+            sa.select(Registration.event_id, sa.func.count())
+            .where(Registration.event_id.in_(event_ids), Registration.checked_in_at.is_not(None))
+            .group_by(Registration.event_id)
+        )
+        counts.update(dict(rows.all()))
+    return counts
+
+
+@command
+def organizer_door_action(event_id: int, registration_id: int, user: User, undo: bool) -> Verdict:
+    """A check-in (or its undo) from the organizers' table: the scan, the door state
+    and the audit entry in one transaction. Returns the verdict, which may be a
+    refusal ("already", "not confirmed"), so the page can say what happened."""
+    actor = Actor(user_id=user.id)
+    if undo:
+        verdict = undo_check_in(event_id, registration_id, actor)
+    else:
+        verdict = check_in_registration(event_id, registration_id, actor)
+    audit.record(
+        "check_in_undone_by_organizer" if undo else "checked_in_by_organizer",
+        user,
+        event_id,
+        registration_id=registration_id,
+        after={"result": verdict.result.value},
+    )
+    return verdict
 
 
 def search_attendees(event_id: int, query: str, limit: int = 15) -> list[Registration]:

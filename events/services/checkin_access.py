@@ -12,6 +12,7 @@ from events.extensions import db
 from events.models import CheckInLink, Event, EventStatus, Role, User, utcnow
 from events.services import DomainError
 from events.services.checkin import Actor
+from events.unit_of_work import command
 
 MAX_LINK_HOURS = 24 * 7
 
@@ -41,6 +42,7 @@ def scannable_events(user: User, now: datetime | None = None) -> list[Event]:
     return list(db.session.scalars(query.order_by(Event.starts_at)))
 
 
+@command
 def create_link(event_id: int, label: str, created_by: User, hours: int) -> tuple[CheckInLink, str]:
     """Make a check-in link; returns it with its secret token, which is shown only now."""
     if not 1 <= hours <= MAX_LINK_HOURS:
@@ -54,7 +56,6 @@ def create_link(event_id: int, label: str, created_by: User, hours: int) -> tupl
         expires_at=utcnow() + timedelta(hours=hours),
     )
     db.session.add(link)
-    db.session.commit()
     return link, token
 
 
@@ -66,13 +67,13 @@ def find_link(token: str | None, now: datetime | None = None) -> CheckInLink | N
     return link if link and link.usable(now or utcnow()) else None
 
 
+@command
 def revoke_link(link_id: int, event_id: int) -> CheckInLink | None:
     link = db.session.get(CheckInLink, link_id)
     if link is None or link.event_id != event_id:
         return None
     if link.revoked_at is None:
         link.revoked_at = utcnow()
-        db.session.commit()
     return link
 
 
@@ -97,6 +98,7 @@ def actor_for(event: Event, user: User | None, link_token: str | None) -> Actor 
     return None
 
 
+@command
 def assign_staff(email: str, slug: str) -> tuple[User, Event]:
     """Let a staff account check people in at an event. Raises AccessError."""
     user = db.session.scalar(sa.select(User).where(User.email == email.strip().lower()))
@@ -107,5 +109,4 @@ def assign_staff(email: str, slug: str) -> tuple[User, Event]:
         raise AccessError("unknown_event", _l("There is no event with this address."))
     if event not in user.events:
         user.events.append(event)
-        db.session.commit()
     return user, event

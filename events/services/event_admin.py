@@ -1,8 +1,10 @@
 """Creating and changing events: the organizer's side of the programme.
 
-Every function validates, locks the event where seats are at stake, writes
-the audit log and commits. Changes of time or place and cancellations tell the
-registrants (see `event_changes`); more seats go to the waiting list first.
+Every command validates, locks the event where seats are at stake and writes
+the audit log, in one transaction. Changes of time or place and cancellations
+tell the registrants (see `event_changes`); more seats go to the waiting list
+first; fewer seats than confirmed people make the organizer choose, by name,
+who leaves their seat (never a person already checked in).
 """
 
 import enum
@@ -26,9 +28,21 @@ from events.models import (
     User,
 )
 from events.services import DomainError, audit
-from events.services.availability import confirmed_count
 from events.services.event_changes import Schedule, apply_schedule
-from events.services.registration import lock_event, promote_from_waitlist, waitlist_position
+from events.services.lifecycle import (
+    Action,
+    ActorKind,
+    confirmed_count,
+    ends_after_start,
+    refusal,
+    seats_short,
+)
+from events.services.registration import (
+    lock_event,
+    promote_from_waitlist,
+    queue_status_email,
+)
+from events.unit_of_work import command
 
 AUDITED = (
     "title", "slug", "kind", "description", "starts_at", "ends_at", "venue_name",
@@ -38,12 +52,14 @@ AUDITED = (
 
 
 class EventAdminError(DomainError):
-    """Codes: invalid, over_capacity (with `field_errors` and `extra`), cancelled."""
+    """Codes: invalid, cancelled, over_capacity (with `extra`: how many must leave, and
+    `movable`: the confirmed people who may, latest first), checked_in_over_capacity."""
 
-    def __init__(self, code, message, field_errors=None, extra=0):
+    def __init__(self, code, message, field_errors=None, extra=0, movable=()):
         super().__init__(code, message)
         self.field_errors = field_errors or {}
         self.extra = extra
+        self.movable = list(movable)
 
 
 class Overflow(enum.StrEnum):
@@ -74,7 +90,7 @@ class EventData:
 def field_errors(data: EventData) -> dict[str, str]:
     """Rules between fields; each message belongs next to the field named."""
     errors = {}
-    if data.ends_at <= data.starts_at:
+    if not ends_after_start(data.starts_at, data.ends_at):
         errors["ends_at"] = _l("The end must be after the start.")
     if data.registration_closes_at and data.registration_closes_at > data.starts_at:
         errors["registration_closes_at"] = _l("Registration must close before the event starts.")
@@ -107,6 +123,7 @@ def unique_slug(title: str, exclude_id: int | None = None) -> str:
     return slug
 
 
+@command
 def create_event(data: EventData, user: User) -> Event:
     """A new draft event. Raises EventAdminError "invalid"."""
     _check(data)
@@ -114,84 +131,114 @@ def create_event(data: EventData, user: User) -> Event:
     db.session.add(event)
     db.session.flush()
     audit.record("event_created", user, event.id, after=audit.snapshot(event, AUDITED))
-    db.session.commit()
     return event
 
 
+@command
 def update_event(
     event_id: int,
     data: EventData,
     user: User,
     overflow: Overflow | None = None,
     note: str | None = None,
+    leaving: list[int] | None = None,
 ) -> Event:
     """Change an event. A new time or place notifies the registrants; more seats
-    promote people from the waiting list; fewer seats than confirmed people needs
-    `overflow` (else EventAdminError "over_capacity", carrying how many are extra)."""
+    promote people from the waiting list.
+
+    Fewer seats than confirmed people needs `overflow` (what happens to those who
+    leave their seat) and `leaving` (their registration ids, exactly as many as
+    are extra, none checked in); without them EventAdminError "over_capacity"
+    carries how many are extra and who may leave, the latest registered first.
+    A capacity below the number of people already checked in is refused
+    ("checked_in_over_capacity").
+    """
     _check(data)
-    try:
-        event = lock_event(event_id)
-        if event.status == EventStatus.CANCELLED:
-            raise EventAdminError(
-                "cancelled", _l("A cancelled event cannot be changed. Duplicate it instead.")
-            )
-        before = audit.snapshot(event, AUDITED)
-        confirmed = confirmed_count(event.id)
-        extra = 0 if data.capacity is None else confirmed - data.capacity
-        if extra > 0 and overflow is None:
-            raise EventAdminError(
-                "over_capacity",
-                _l(
-                    "%(count)d confirmed people do not fit in the new capacity. "
-                    "Choose what happens to them.",
-                    count=extra,
-                ),
-                {"capacity": _l("More people are confirmed than this.")},
-                extra,
-            )
-        schedule = Schedule(
-            data.starts_at, data.ends_at, data.venue_name, data.venue_address, data.online_url
+    event = lock_event(event_id)
+    if event.status == EventStatus.CANCELLED:
+        raise EventAdminError(
+            "cancelled", _l("A cancelled event cannot be changed. Duplicate it instead.")
         )
-        apply_schedule(event, schedule, note)  # a draft has nobody registered to tell
-        for name, value in _values(data).items():
-            setattr(event, name, value)
-        if extra > 0:
-            _remove_overflow(event, extra, overflow)
-        promote_from_waitlist(event)
-        audit.record(
-            "event_updated", user, event.id, before=before, after=audit.snapshot(event, AUDITED)
-        )
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    before = audit.snapshot(event, AUDITED)
+    extra = seats_short(data.capacity, confirmed_count(event.id))
+    leavers = _choose_leavers(event, extra, overflow, leaving) if extra else []
+    schedule = Schedule(
+        data.starts_at, data.ends_at, data.venue_name, data.venue_address, data.online_url
+    )
+    apply_schedule(event, schedule, note)  # a draft has nobody registered to tell
+    for name, value in _values(data).items():
+        setattr(event, name, value)
+    for registration in leavers:
+        _leave_seat(registration, overflow, user)
+    promote_from_waitlist(event)
+    audit.record(
+        "event_updated", user, event.id, before=before, after=audit.snapshot(event, AUDITED)
+    )
     return event
 
 
-def _remove_overflow(event: Event, extra: int, overflow: Overflow) -> None:
-    """The latest confirmed registrations leave their seats."""
-    latest = db.session.scalars(
+def movable_people(event: Event) -> list[Registration]:
+    """Confirmed people who may leave their seat (not checked in), latest registered first."""
+    confirmed = db.session.scalars(
         sa.select(Registration)
         .where(
             Registration.event_id == event.id,
             Registration.status == RegistrationStatus.CONFIRMED,
         )
         .order_by(Registration.id.desc())
-        .limit(extra)
     ).all()
-    for registration in latest:
-        if overflow == Overflow.WAITLIST:
-            registration.status = RegistrationStatus.WAITLISTED
-            db.session.flush()
-            queue_registration_email(
-                "waitlisted", registration, position=waitlist_position(registration)
-            )
-        else:
-            registration.status = RegistrationStatus.CANCELLED
-            queue_registration_email("cancelled", registration)
+    return [r for r in confirmed if refusal(r, Action.DEMOTE, ActorKind.ORGANIZER) is None]
+
+
+def _choose_leavers(event, extra, overflow, leaving) -> list[Registration]:
+    movable = movable_people(event)
+    if len(movable) < extra:
+        raise EventAdminError(
+            "checked_in_over_capacity",
+            _l("More people are already checked in than this. Choose more seats."),
+            {"capacity": _l("More people are already checked in than this.")},
+        )
+    chosen = [r for r in movable if r.id in set(leaving or ())]
+    if overflow is None or len(chosen) != extra or len(set(leaving or ())) != extra:
+        raise EventAdminError(
+            "over_capacity",
+            _l(
+                "%(count)d confirmed people do not fit in the new capacity. "
+                "Choose who leaves their seat and what happens to them.",
+                count=extra,
+            ),
+            {"capacity": _l("More people are confirmed than this.")},
+            extra,
+            movable,
+        )
+    return chosen
+
+
+def _leave_seat(registration: Registration, overflow: Overflow, user: User) -> None:
+    """One person leaves their seat: back to the waiting list, or cancelled; told and audited."""
+    action = Action.DEMOTE if overflow == Overflow.WAITLIST else Action.CANCEL
+    if refusal(registration, action, ActorKind.ORGANIZER) is not None:
+        raise EventAdminError("invalid", _l("This person cannot leave their seat."))
+    before = audit.snapshot(registration, ("status",))
+    if overflow == Overflow.WAITLIST:
+        registration.status = RegistrationStatus.WAITLISTED
+        db.session.flush()
+        queue_status_email(registration)
+    else:
+        registration.status = RegistrationStatus.CANCELLED
+        queue_registration_email("cancelled", registration)
+    audit.record(
+        "seat_withdrawn",
+        user,
+        registration.event_id,
+        registration_id=registration.id,
+        before=before,
+        after=audit.snapshot(registration, ("status",)),
+    )
     db.session.flush()
 
 
+@command
 def publish_event(event_id: int, user: User) -> Event:
     event = lock_event(event_id)
     if event.status == EventStatus.DRAFT:
@@ -203,10 +250,10 @@ def publish_event(event_id: int, user: User) -> Event:
             before={"status": "draft"},
             after={"status": "published"},
         )
-    db.session.commit()
     return event
 
 
+@command
 def duplicate_event(event_id: int, user: User) -> Event:
     """A draft copy (same details, no registrations), to adapt for the next date."""
     original = db.session.get(Event, event_id)
@@ -216,7 +263,6 @@ def duplicate_event(event_id: int, user: User) -> Event:
     db.session.add(copy)
     db.session.flush()
     audit.record("event_duplicated", user, copy.id, before={"copy_of_event": original.id})
-    db.session.commit()
     return copy
 
 

@@ -1,13 +1,12 @@
 """Changes an organizer makes to an event that its registrants must hear about.
 
-The organizer screens call these; each change and its emails commit together.
+The organizer screens call these; each change and its emails are one command.
 """
 
 from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 
 from events.extensions import db
 from events.messages.mail import queue_registration_email
@@ -20,7 +19,9 @@ from events.models import (
     User,
 )
 from events.services import DomainError, audit
+from events.services.lifecycle import Code, ends_after_start
 from events.services.registration import lock_event
+from events.unit_of_work import command
 
 
 class EventChangeError(DomainError):
@@ -82,6 +83,7 @@ def apply_schedule(event: Event, schedule: Schedule, note: str | None = None) ->
     return _tell_registrants(event.id, "event_changed", note=note)
 
 
+@command
 def reschedule_event(event_id: int, schedule: Schedule, note: str | None = None) -> int:
     """Change the time or place; every active registrant is told.
 
@@ -90,20 +92,15 @@ def reschedule_event(event_id: int, schedule: Schedule, note: str | None = None)
     number of messages queued (0 when nothing changed).
     Raises EventChangeError "invalid_times" or "cancelled".
     """
-    if schedule.ends_at < schedule.starts_at:
-        raise EventChangeError("invalid_times", _l("The end must be after the start."))
-    try:
-        event = lock_event(event_id)
-        if event.status == EventStatus.CANCELLED:
-            raise EventChangeError("cancelled", _l("This event has been cancelled."))
-        told = apply_schedule(event, schedule, note)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
-    return told
+    if not ends_after_start(schedule.starts_at, schedule.ends_at):
+        raise EventChangeError(Code.INVALID_TIMES, Code.INVALID_TIMES.message)
+    event = lock_event(event_id)
+    if event.status == EventStatus.CANCELLED:
+        raise EventChangeError(Code.EVENT_CANCELLED, Code.EVENT_CANCELLED.message)
+    return apply_schedule(event, schedule, note)
 
 
+@command
 def cancel_event(event_id: int, user: User | None = None) -> int:
     """Cancel the event; every active registrant is told, calendars get METHOD:CANCEL.
 
@@ -111,23 +108,17 @@ def cancel_event(event_id: int, user: User | None = None) -> int:
     the event's status is what closes them. Cancelling twice sends nothing.
     Returns the number of messages queued. Written to the audit log.
     """
-    try:
-        event = lock_event(event_id)
-        if event.status == EventStatus.CANCELLED:
-            db.session.rollback()
-            return 0
-        before = {"status": event.status.value}
-        event.status = EventStatus.CANCELLED
-        told = _tell_registrants(event.id, "event_cancelled")
-        audit.record(
-            "event_cancelled",
-            user,
-            event.id,
-            before=before,
-            after={"status": "cancelled", "notified": told},
-        )
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    event = lock_event(event_id)
+    if event.status == EventStatus.CANCELLED:
+        return 0
+    before = {"status": event.status.value}
+    event.status = EventStatus.CANCELLED
+    told = _tell_registrants(event.id, "event_cancelled")
+    audit.record(
+        "event_cancelled",
+        user,
+        event.id,
+        before=before,
+        after={"status": "cancelled", "notified": told},
+    )
     return told

@@ -14,7 +14,6 @@ import tempfile
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask_babel import format_datetime
@@ -30,8 +29,8 @@ from events.counties import county_name
 from events.extensions import db
 from events.models import Event, Registration
 from events.services.participants import TableQuery, filtered
+from events.timezone import WARSAW
 
-WARSAW = ZoneInfo("Europe/Warsaw")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 FONTS = Path(__file__).resolve().parents[2] / "static" / "fonts"
 BATCH = 500
@@ -67,7 +66,8 @@ def _rows(event_id: int | None, query: TableQuery) -> Iterator[list]:
     statement = filtered(event_id, query).add_columns(Event.title, Event.starts_at)
     statement = statement.join(Event, Event.id == Registration.event_id)
     result = db.session.execute(statement.execution_options(yield_per=BATCH))
-    for registration, checked_in_at, title, starts_at in result:
+    for registration, title, starts_at in result:
+        checked_in_at = registration.checked_in_at
         row = [
             registration.last_name,
             registration.first_name,

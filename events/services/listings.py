@@ -2,20 +2,18 @@
 
 from dataclasses import dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
 from events.extensions import db
 from events.models import Event, EventKind, EventStatus, RegistrationStatus
-from events.services.availability import (
+from events.services.lifecycle import (
     RegistrationState,
+    free_seats,
     registration_state,
-    seats_left,
     status_counts,
 )
-
-WARSAW = ZoneInfo("Europe/Warsaw")
+from events.timezone import WARSAW
 
 
 @dataclass
@@ -71,7 +69,7 @@ def _listing(event: Event, counts: dict, now: datetime) -> Listing:
     return Listing(
         event=event,
         state=registration_state(event, confirmed, now),
-        seats_left=seats_left(event, confirmed),
+        seats_left=free_seats(event, confirmed),
         waitlisted=counts.get(RegistrationStatus.WAITLISTED, 0),
     )
 

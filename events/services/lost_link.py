@@ -20,10 +20,12 @@ from events.models import (
     utcnow,
 )
 from events.services.registration import normalize_email
+from events.unit_of_work import command
 
 RESEND_INTERVAL = timedelta(minutes=2)
 
 
+@command
 def request_links(raw_email: str, language: str = "pl", now: datetime | None = None) -> bool:
     """Queue an email, in `language`, with the links of the address's upcoming registrations.
 
@@ -53,7 +55,6 @@ def request_links(raw_email: str, language: str = "pl", now: datetime | None = N
         )
     )
     if not registrations or recently_sent:
-        db.session.rollback()
         return False
     queue_templated(
         "your_links",
@@ -62,5 +63,4 @@ def request_links(raw_email: str, language: str = "pl", now: datetime | None = N
         _l("Your registrations – Działamy Razem"),
         registrations=registrations,
     )
-    db.session.commit()
     return True

@@ -1,5 +1,6 @@
 """The registrations of an event as organizers see them: a filtered, sorted,
-paginated table, and the actions they take on a person (each one audited)."""
+paginated table, the attendance sheet, and the actions they take on a person
+(each one a command, audited in its own transaction)."""
 
 from dataclasses import dataclass
 
@@ -7,28 +8,23 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from events.extensions import db
-from events.messages.mail import queue_registration_email
-from events.models import (
-    OrganizationType,
-    Registration,
-    RegistrationStatus,
-    Scan,
-    ScanResult,
-    User,
-)
-from events.search import word_filters
+from events.models import OrganizationType, Registration, RegistrationStatus, User
+from events.search import polish_sort_key, word_filters
 from events.services import DomainError, audit
-from events.services.availability import confirmed_count
+from events.services.checkin import organizer_door_action
+from events.services.lifecycle import ActorKind, allowed_actions
+from events.services.privacy import erase_person
 from events.services.registration import (
     AUDITED,
     Attendee,
     approve_registration,
     cancel_registration,
     decline_registration,
-    lock_event,
+    promote_registration,
     register_attendee,
-    waitlist_position,
+    resend_status_email,
 )
+from events.unit_of_work import command
 
 PAGE_SIZE = 50
 SORTS = {
@@ -57,7 +53,11 @@ class TableQuery:
 @dataclass
 class Row:
     registration: Registration
-    checked_in_at: object | None
+    actions: set  # what the organizer may do with this registration now (lifecycle.Action)
+
+    @property
+    def checked_in_at(self):
+        return self.registration.checked_in_at
 
 
 @dataclass
@@ -68,28 +68,13 @@ class Table:
     pages: int
 
 
-def checked_in_subquery():
-    """Per registration, the time of its check-in if its latest door record is one."""
-    latest = (
-        sa.select(Scan.registration_id, sa.func.max(Scan.id).label("scan_id"))
-        .where(Scan.result.in_([ScanResult.CHECKED_IN, ScanResult.UNDONE]))
-        .group_by(Scan.registration_id)
-        .subquery()
-    )
-    return (
-        sa.select(Scan.registration_id, Scan.at.label("checked_in_at"))
-        .join(latest, latest.c.scan_id == Scan.id)
-        .where(Scan.result == ScanResult.CHECKED_IN)
-        .subquery()
-    )
-
-
 def filtered(event_id: int | None, query: TableQuery):
-    """The SELECT of (Registration, checked-in time) for a table or a download."""
-    checked = checked_in_subquery()
-    statement = sa.select(Registration, checked.c.checked_in_at).outerjoin(
-        checked, checked.c.registration_id == Registration.id
-    )
+    """The SELECT of registrations for a table or a download (one event, or all when None).
+
+    Everything it reads is on the registration row, so its cost depends on this
+    event's registrations only.
+    """
+    statement = sa.select(Registration)
     if event_id is not None:
         statement = statement.where(Registration.event_id == event_id)
     statement = statement.where(*word_filters(Registration.search_text, query.search))
@@ -107,8 +92,9 @@ def registration_table(event_id: int, query: TableQuery) -> Table:
     total = db.session.scalar(sa.select(sa.func.count()).select_from(statement.subquery()))
     pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
     page = min(max(query.page, 1), pages)
-    rows = db.session.execute(statement.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
-    return Table([Row(registration, at) for registration, at in rows], total, page, pages)
+    found = db.session.scalars(statement.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
+    rows = [Row(r, allowed_actions(r, ActorKind.ORGANIZER)) for r in found]
+    return Table(rows, total, page, pages)
 
 
 def registration_of_event(event_id: int, registration_id: int) -> Registration:
@@ -117,6 +103,19 @@ def registration_of_event(event_id: int, registration_id: int) -> Registration:
     if registration is None or registration.event_id != event_id:
         raise ParticipantError("not_found", _l("No such registration for this event."))
     return registration
+
+
+def confirmed_for_attendance_sheet(event_id: int) -> list[Registration]:
+    """The confirmed people of an event, by last name in Polish alphabetical order."""
+    people = db.session.scalars(
+        sa.select(Registration).where(
+            Registration.event_id == event_id,
+            Registration.status == RegistrationStatus.CONFIRMED,
+        )
+    ).all()
+    return sorted(
+        people, key=lambda r: (polish_sort_key(r.last_name), polish_sort_key(r.first_name))
+    )
 
 
 def approve(event_id: int, registration_id: int, user: User) -> None:
@@ -132,54 +131,30 @@ def cancel(event_id: int, registration_id: int, user: User) -> None:
 
 
 def promote(event_id: int, registration_id: int, user: User) -> None:
-    """Give a free seat to this person, ahead of others on the waiting list.
-
-    Raises ParticipantError "wrong_status" or "full" (no seat is free).
-    """
-    registration = registration_of_event(event_id, registration_id)
-    event = lock_event(event_id)
-    db.session.refresh(registration)
-    if registration.status != RegistrationStatus.WAITLISTED:
-        db.session.rollback()
-        raise ParticipantError("wrong_status", _l("This person is not on the waiting list."))
-    if event.capacity is not None and confirmed_count(event_id) >= event.capacity:
-        db.session.rollback()
-        raise ParticipantError(
-            "full", _l("No seat is free. Raise the capacity or cancel a registration first.")
-        )
-    before = audit.snapshot(registration, AUDITED)
-    registration.status = RegistrationStatus.CONFIRMED
-    queue_registration_email("promoted", registration)
-    audit.record(
-        "promoted",
-        user,
-        event_id,
-        registration_id=registration.id,
-        before=before,
-        after=audit.snapshot(registration, AUDITED),
-    )
-    db.session.commit()
+    promote_registration(registration_of_event(event_id, registration_id).id, by=user)
 
 
-def resend_confirmation(event_id: int, registration_id: int, user: User) -> None:
-    """Send the email matching the person's status again (with ticket and invite)."""
-    registration = registration_of_event(event_id, registration_id)
-    kind = {
-        RegistrationStatus.CONFIRMED: "confirmed",
-        RegistrationStatus.WAITLISTED: "waitlisted",
-        RegistrationStatus.PENDING: "pending",
-    }.get(registration.status)
-    if kind is None:
-        raise ParticipantError("wrong_status", _l("There is nothing to resend for this status."))
-    queue_registration_email(kind, registration, position=waitlist_position(registration))
-    audit.record(
-        "confirmation_resent", user, event_id, registration_id=registration.id, after={"kind": kind}
-    )
-    db.session.commit()
+def resend(event_id: int, registration_id: int, user: User) -> None:
+    resend_status_email(registration_of_event(event_id, registration_id).id, by=user)
 
 
+def check_in(event_id: int, registration_id: int, user: User):
+    """Returns the verdict: it may be a refusal, which the page must say."""
+    return organizer_door_action(event_id, registration_id, user, undo=False)
+
+
+def undo_check_in(event_id: int, registration_id: int, user: User):
+    return organizer_door_action(event_id, registration_id, user, undo=True)
+
+
+def erase(event_id: int, registration_id: int, user: User) -> None:
+    erase_person(registration_of_event(event_id, registration_id).email, user)
+
+
+@command
 def add_by_hand(event_id: int, attendee: Attendee, user: User, notify: bool) -> Registration:
-    """A registration taken by phone: the same rules as online (seats, duplicates)."""
+    """A registration taken by phone: the same rules as online (seats, duplicates),
+    the registration and its audit entry in one transaction."""
     registration = register_attendee(event_id, attendee, notify=notify)
     audit.record(
         "added_by_organizer",
@@ -188,5 +163,4 @@ def add_by_hand(event_id: int, attendee: Attendee, user: User, notify: bool) -> 
         registration_id=registration.id,
         after=audit.snapshot(registration, AUDITED),
     )
-    db.session.commit()
     return registration

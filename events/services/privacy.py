@@ -13,12 +13,14 @@ from events.extensions import db
 from events.models import AuditEntry, Event, OutboxMessage, Registration, User, utcnow
 from events.services import audit
 from events.services.registration import cancel_registration, new_manage_token, new_ticket_code
+from events.unit_of_work import command
 
 ANONYMOUS = "—"
 PERSONAL = {"first_name", "last_name", "email", "organization", "phone", "needs"}
 
 
-def _anonymize(registration: Registration) -> None:
+def _anonymize(registration: Registration, now) -> None:
+    registration.anonymized_at = now
     registration.first_name = ANONYMOUS
     registration.last_name = ANONYMOUS
     registration.email = f"anonymized-{registration.id}@invalid"
@@ -44,38 +46,43 @@ def _scrub_audit(registration_ids: list[int]) -> None:
                 )
 
 
+@command
 def erase_person(email: str, user: User | None) -> int:
     """Anonymize every registration of this address, everywhere, and drop their
-    messages. A place at an event still to come is cancelled first (the seat goes to
-    the waiting list): an anonymous ticket could not be used anyway. Returns how many
-    registrations were anonymized."""
+    messages, in one transaction. A place at an event that has not started is
+    cancelled first (the seat goes to the waiting list): an anonymous ticket could
+    not be used anyway. Returns how many registrations were anonymized."""
     address = email.strip().lower()
     registrations = db.session.scalars(
-        sa.select(Registration).where(Registration.email == address)
+        sa.select(Registration).where(
+            Registration.email == address, Registration.anonymized_at.is_(None)
+        )
     ).all()
     now = utcnow()
     for registration in registrations:
-        if registration.is_active and registration.event.ends_at > now:
-            cancel_registration(registration.id, by=user)
+        upcoming = registration.event.starts_at > now
+        if upcoming and registration.is_active and not registration.is_checked_in:
+            cancel_registration(registration.id, by=user, now=now)
     for registration in registrations:
-        _anonymize(registration)
+        _anonymize(registration, now)
         audit.record("person_erased", user, registration.event_id, registration_id=registration.id)
     _scrub_audit([registration.id for registration in registrations])
     db.session.execute(sa.delete(OutboxMessage).where(OutboxMessage.recipient == address))
-    db.session.commit()
     return len(registrations)
 
 
+@command
 def anonymize_before(cutoff: datetime, user: User | None = None) -> int:
     """Anonymize the registrations of events that ended before `cutoff`."""
     registrations = db.session.scalars(
         sa.select(Registration)
         .join(Event, Event.id == Registration.event_id)
-        .where(Event.ends_at < cutoff, ~Registration.email.like("%@invalid"))
+        .where(Event.ends_at < cutoff, Registration.anonymized_at.is_(None))
     ).all()
     emails = {registration.email for registration in registrations}
+    now = utcnow()
     for registration in registrations:
-        _anonymize(registration)
+        _anonymize(registration, now)
     _scrub_audit([registration.id for registration in registrations])
     if emails:
         db.session.execute(sa.delete(OutboxMessage).where(OutboxMessage.recipient.in_(emails)))
@@ -84,5 +91,4 @@ def anonymize_before(cutoff: datetime, user: User | None = None) -> int:
         user,
         after={"ended_before": cutoff.isoformat(), "registrations": len(registrations)},
     )
-    db.session.commit()
     return len(registrations)

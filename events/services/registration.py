@@ -1,9 +1,11 @@
 """Registering for an event, the waiting list, approvals and cancellation.
 
-Every function that changes seats first locks the event row (SELECT ... FOR
+Every command that changes seats first locks the event row (SELECT ... FOR
 UPDATE on PostgreSQL; on SQLite every transaction already holds the write
 lock, see `configure_sqlite`), so two people can never both take the last seat.
-Each function commits its own transaction.
+Under the lock only the seat arithmetic, the row changes and the outbox rows
+(frozen facts, a few hundred bytes) are written; emails are rendered at
+delivery. What may happen to a registration is decided by `lifecycle`.
 """
 
 import base64
@@ -13,7 +15,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
 from events import consents
@@ -25,21 +26,29 @@ from events.models import (
     EventStatus,
     OrganizationType,
     Registration,
-    RegistrationMode,
     RegistrationStatus,
+    User,
     utcnow,
 )
 from events.search import search_text
-from events.services import DomainError, audit
-from events.services.availability import (
-    RegistrationState,
+from events.services import audit
+from events.services.lifecycle import (
+    REFUSED_STATES,
+    Action,
+    ActorKind,
+    Code,
+    LifecycleError,
     confirmed_count,
+    event_started,
+    free_seats,
+    has_free_seat,
+    initial_status,
     registration_state,
+    require,
 )
+from events.unit_of_work import command
 
-
-class RegistrationError(DomainError):
-    """Codes: not_published, cancelled, not_open_yet, closed, duplicate, full, wrong_status."""
+RegistrationError = LifecycleError  # the name the views and tests know
 
 
 @dataclass
@@ -97,6 +106,16 @@ def lock_event(event_id: int) -> Event:
     ).scalar_one()
 
 
+def lock_registration(registration_id: int) -> Registration | None:
+    """Load the registration, fresh, and hold its row lock until the transaction ends."""
+    return db.session.execute(
+        sa.select(Registration)
+        .where(Registration.id == registration_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).scalar_one_or_none()
+
+
 def find_active_registration(event_id: int, email: str) -> Registration | None:
     return db.session.scalar(
         sa.select(Registration).where(
@@ -107,64 +126,36 @@ def find_active_registration(event_id: int, email: str) -> Registration | None:
     )
 
 
-_REFUSALS = {
-    RegistrationState.DRAFT: ("not_published", _l("This event is not open for registration.")),
-    RegistrationState.CANCELLED: ("cancelled", _l("This event has been cancelled.")),
-    RegistrationState.NOT_OPEN_YET: ("not_open_yet", _l("Registration has not opened yet.")),
-    RegistrationState.CLOSED: ("closed", _l("Registration for this event is closed.")),
-    RegistrationState.FULL: ("full", _l("Sorry, there are no seats left for this event.")),
-}
-
-
+@command
 def register_attendee(
     event_id: int, attendee: Attendee, now: datetime | None = None, notify: bool = True
-):
+) -> Registration:
     """Register a person; returns the new Registration.
 
     The confirmation, waiting-list or application email is queued in the same
     transaction (unless `notify` is false, as for demo data).
-    Raises RegistrationError when the event is not open for registration, when
-    it is full without a waiting list, or when this email already holds an
-    active registration for it (code "duplicate").
+    Raises RegistrationError (a LifecycleError) with Code NOT_PUBLISHED,
+    EVENT_CANCELLED, NOT_OPEN_YET, CLOSED, FULL (no waiting list), DUPLICATE
+    (this email already holds an active registration) or CONSENT.
     """
     now = now or utcnow()
+    event = lock_event(event_id)
+    state = registration_state(event, confirmed_count(event.id), now)
+    if state in REFUSED_STATES:
+        raise LifecycleError(REFUSED_STATES[state])
+    if find_active_registration(event.id, attendee.email):
+        raise LifecycleError(Code.DUPLICATE)
+    if not attendee.data_consent:
+        raise LifecycleError(Code.CONSENT)
+    registration = _new_registration(event, attendee, initial_status(event, state), now)
     try:
-        event = lock_event(event_id)
-        confirmed = confirmed_count(event.id)
-        state = registration_state(event, confirmed, now)
-        if state in _REFUSALS:
-            raise RegistrationError(*_REFUSALS[state])
-        if find_active_registration(event.id, attendee.email):
-            raise RegistrationError(
-                "duplicate", _l("This email address is already registered for this event.")
-            )
-        if not attendee.data_consent:
-            raise RegistrationError(
-                "consent", _l("Consent to the processing of personal data is required.")
-            )
-        registration = _new_registration(event, attendee, _initial_status(event, state), now)
-        db.session.add(registration)
-        db.session.flush()
-        if notify:
-            _notify_status(registration)
-        db.session.commit()
+        with db.session.begin_nested():  # a savepoint: a clash leaves the transaction usable
+            db.session.add(registration)
     except IntegrityError as error:  # a concurrent duplicate slipped past the check
-        db.session.rollback()
-        raise RegistrationError(
-            "duplicate", _l("This email address is already registered for this event.")
-        ) from error
-    except Exception:
-        db.session.rollback()
-        raise
+        raise LifecycleError(Code.DUPLICATE) from error
+    if notify:
+        queue_status_email(registration)
     return registration
-
-
-def _initial_status(event: Event, state: RegistrationState) -> RegistrationStatus:
-    if event.mode == RegistrationMode.APPROVAL:
-        return RegistrationStatus.PENDING
-    if state == RegistrationState.WAITLIST:
-        return RegistrationStatus.WAITLISTED
-    return RegistrationStatus.CONFIRMED
 
 
 def _new_registration(event, attendee: Attendee, status, now) -> Registration:
@@ -194,14 +185,21 @@ def _new_registration(event, attendee: Attendee, status, now) -> Registration:
     )
 
 
-def _notify_status(registration: Registration) -> None:
+STATUS_EMAILS = {
+    RegistrationStatus.CONFIRMED: "confirmed",
+    RegistrationStatus.WAITLISTED: "waitlisted",
+    RegistrationStatus.PENDING: "pending",
+}
+"""The email that tells a person where an active registration stands."""
+
+
+def queue_status_email(registration: Registration) -> None:
     """Queue the email that tells a person where their registration stands."""
-    kind = {
-        RegistrationStatus.CONFIRMED: "confirmed",
-        RegistrationStatus.WAITLISTED: "waitlisted",
-        RegistrationStatus.PENDING: "pending",
-    }[registration.status]
-    queue_registration_email(kind, registration, position=waitlist_position(registration))
+    queue_registration_email(
+        STATUS_EMAILS[registration.status],
+        registration,
+        position=waitlist_position(registration),
+    )
 
 
 def waitlist_position(registration: Registration) -> int | None:
@@ -226,56 +224,66 @@ def find_by_manage_token(token: str) -> Registration | None:
 AUDITED = ("status", "first_name", "last_name", "email", "organization")
 
 
-def _audit(action: str, by, registration: Registration, before: dict) -> None:
-    """Organizer actions go to the audit log in the same transaction."""
-    if by is not None:
-        after = audit.snapshot(registration, AUDITED)
-        audit.record(
-            action,
-            by,
-            registration.event_id,
-            registration_id=registration.id,
-            before=before,
-            after=after,
-        )
+def audit_change(action: str, by: User | None, registration: Registration, before: dict) -> None:
+    """An organizer's change of a registration goes to the audit log, in the same transaction."""
+    audit.record(
+        action,
+        by,
+        registration.event_id,
+        registration_id=registration.id,
+        before=before,
+        after=audit.snapshot(registration, AUDITED),
+    )
 
 
-def cancel_registration(registration_id: int, by=None) -> list[Registration]:
+def _locked(registration_id: int) -> tuple[Event, Registration]:
+    """The event's lock first (seats may move), then the registration, both fresh."""
+    registration = db.session.get(Registration, registration_id)
+    if registration is None:
+        raise LifecycleError(Code.WRONG_STATUS)
+    event = lock_event(registration.event_id)
+    return event, lock_registration(registration_id)
+
+
+@command
+def cancel_registration(
+    registration_id: int, by: User | None = None, now: datetime | None = None
+) -> list[Registration]:
     """Cancel a registration; a freed seat goes to the first on the waiting list.
 
-    Returns the registrations promoted from the waiting list (maybe none).
-    The person gets a cancellation email (withdrawing the calendar invite they
-    had if their seat was confirmed); each promoted person gets their ticket.
-    Cancelling an already cancelled registration changes nothing.
+    `by` is the organizer who cancels (audited); None means the registrant, through
+    their link, who may do so only until the event starts. Returns the
+    registrations promoted from the waiting list (maybe none). The person gets a
+    cancellation email (withdrawing the calendar invite they had if their seat was
+    confirmed); each promoted person gets their ticket. Raises LifecycleError
+    (WRONG_STATUS when already cancelled, EVENT_STARTED, CHECKED_IN).
     """
-    registration = db.session.get(Registration, registration_id)
-    try:
-        event = lock_event(registration.event_id)
-        db.session.refresh(registration)
-        promoted: list[Registration] = []
-        if registration.is_active:
-            before = audit.snapshot(registration, AUDITED)
-            had_seat = registration.status == RegistrationStatus.CONFIRMED
-            registration.status = RegistrationStatus.CANCELLED
-            db.session.flush()
-            queue_registration_email("cancelled", registration, with_calendar=had_seat)
-            promoted = promote_from_waitlist(event)
-            _audit("cancelled_by_organizer", by, registration, before)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
-    return promoted
+    now = now or utcnow()
+    event, registration = _locked(registration_id)
+    actor = ActorKind.ORGANIZER if by is not None else ActorKind.REGISTRANT
+    require(registration, Action.CANCEL, actor, now)
+    before = audit.snapshot(registration, AUDITED)
+    had_seat = registration.status == RegistrationStatus.CONFIRMED
+    registration.status = RegistrationStatus.CANCELLED
+    db.session.flush()
+    queue_registration_email("cancelled", registration, with_calendar=had_seat)
+    if by is not None:
+        audit_change("cancelled_by_organizer", by, registration, before)
+    return promote_from_waitlist(event, now) if had_seat else []
 
 
-def promote_from_waitlist(event: Event) -> list[Registration]:
+def promote_from_waitlist(event: Event, now: datetime | None = None) -> list[Registration]:
     """Fill free seats from the waiting list, first come first served.
 
-    The caller holds the event lock and commits.
+    Nobody is promoted once the event has started, or for a cancelled or draft
+    event. The caller holds the event lock.
     """
-    if event.status != EventStatus.PUBLISHED:
+    now = now or utcnow()
+    if event.status != EventStatus.PUBLISHED or event_started(event, now):
         return []
-    free = None if event.capacity is None else event.capacity - confirmed_count(event.id)
+    free = free_seats(event, confirmed_count(event.id))
+    if free == 0:
+        return []
     query = (
         sa.select(Registration)
         .where(
@@ -285,66 +293,89 @@ def promote_from_waitlist(event: Event) -> list[Registration]:
         .order_by(Registration.id)
     )
     if free is not None:
-        if free <= 0:
-            return []
         query = query.limit(free)
     promoted = list(db.session.scalars(query))
     for registration in promoted:
+        require(registration, Action.PROMOTE, ActorKind.SYSTEM, now)
         registration.status = RegistrationStatus.CONFIRMED
         queue_registration_email("promoted", registration)
     db.session.flush()
     return promoted
 
 
-def approve_registration(registration_id: int, by=None) -> Registration:
+@command
+def promote_registration(registration_id: int, by: User, now: datetime | None = None) -> None:
+    """An organizer gives a free seat to this person, ahead of others on the waiting list.
+
+    Raises LifecycleError WRONG_STATUS, EVENT_STARTED, EVENT_CANCELLED, or FULL
+    (no seat is free).
+    """
+    now = now or utcnow()
+    event, registration = _locked(registration_id)
+    require(registration, Action.PROMOTE, ActorKind.ORGANIZER, now)
+    if not has_free_seat(event, confirmed_count(event.id)):
+        raise LifecycleError(Code.FULL)
+    before = audit.snapshot(registration, AUDITED)
+    registration.status = RegistrationStatus.CONFIRMED
+    queue_registration_email("promoted", registration)
+    audit_change("promoted", by, registration, before)
+
+
+@command
+def approve_registration(
+    registration_id: int, by: User | None = None, now: datetime | None = None
+) -> Registration:
     """Accept an application: a seat if one is free, else the waiting list.
 
-    Raises RegistrationError "wrong_status" unless the application is pending,
-    and "full" when no seat is free and the event has no waiting list.
+    Raises LifecycleError WRONG_STATUS unless the application is pending,
+    EVENT_STARTED, EVENT_CANCELLED, and FULL when no seat is free and the event
+    has no waiting list.
+    """
+    now = now or utcnow()
+    event, registration = _locked(registration_id)
+    require(registration, Action.APPROVE, ActorKind.ORGANIZER, now)
+    before = audit.snapshot(registration, AUDITED)
+    if has_free_seat(event, confirmed_count(event.id)):
+        registration.status = RegistrationStatus.CONFIRMED
+    elif event.waitlist_enabled:
+        registration.status = RegistrationStatus.WAITLISTED
+    else:
+        raise LifecycleError(Code.FULL)
+    db.session.flush()
+    if registration.status == RegistrationStatus.CONFIRMED:
+        queue_registration_email("accepted", registration)
+    else:
+        queue_status_email(registration)
+    audit_change("approved", by, registration, before)
+    return registration
+
+
+@command
+def decline_registration(
+    registration_id: int, by: User | None = None, now: datetime | None = None
+) -> Registration:
+    """Decline a pending application. Raises LifecycleError WRONG_STATUS otherwise."""
+    _event, registration = _locked(registration_id)
+    require(registration, Action.DECLINE, ActorKind.ORGANIZER, now)
+    before = audit.snapshot(registration, AUDITED)
+    registration.status = RegistrationStatus.DECLINED
+    queue_registration_email("declined", registration)
+    audit_change("declined", by, registration, before)
+    return registration
+
+
+@command
+def resend_status_email(registration_id: int, by: User, now: datetime | None = None) -> str:
+    """Send the email matching the person's status again (with ticket and invite).
+
+    Returns the kind of email sent. Raises LifecycleError WRONG_STATUS or EVENT_ENDED.
     """
     registration = db.session.get(Registration, registration_id)
-    try:
-        event = lock_event(registration.event_id)
-        db.session.refresh(registration)
-        if registration.status != RegistrationStatus.PENDING:
-            raise RegistrationError("wrong_status", _l("This application was already decided."))
-        before = audit.snapshot(registration, AUDITED)
-        free = event.capacity is None or confirmed_count(event.id) < event.capacity
-        if free:
-            registration.status = RegistrationStatus.CONFIRMED
-        elif event.waitlist_enabled:
-            registration.status = RegistrationStatus.WAITLISTED
-        else:
-            raise RegistrationError("full", _REFUSALS[RegistrationState.FULL][1])
-        db.session.flush()
-        if registration.status == RegistrationStatus.CONFIRMED:
-            queue_registration_email("accepted", registration)
-        else:
-            queue_registration_email(
-                "waitlisted", registration, position=waitlist_position(registration)
-            )
-        _audit("approved", by, registration, before)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
-    return registration
-
-
-def decline_registration(registration_id: int, by=None) -> Registration:
-    """Decline a pending application. Raises RegistrationError "wrong_status" otherwise."""
-    registration = db.session.get(Registration, registration_id)
-    try:
-        lock_event(registration.event_id)
-        db.session.refresh(registration)
-        if registration.status != RegistrationStatus.PENDING:
-            raise RegistrationError("wrong_status", _l("This application was already decided."))
-        before = audit.snapshot(registration, AUDITED)
-        registration.status = RegistrationStatus.DECLINED
-        queue_registration_email("declined", registration)
-        _audit("declined", by, registration, before)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
-    return registration
+    require(registration, Action.RESEND, ActorKind.ORGANIZER, now)
+    queue_status_email(registration)
+    kind = STATUS_EMAILS[registration.status]
+    audit.record(
+        "confirmation_resent", by, registration.event_id,
+        registration_id=registration.id, after={"kind": kind},
+    )  # fmt: skip
+    return kind

@@ -7,10 +7,12 @@ import sqlalchemy as sa
 from events.extensions import db
 from events.messages.mail import queue_registration_email
 from events.models import Event, EventStatus, Registration, RegistrationStatus, utcnow
+from events.unit_of_work import command
 
 DEFAULT_HOURS_BEFORE = 24
 
 
+@command
 def send_reminders(hours_before: int = DEFAULT_HOURS_BEFORE, now: datetime | None = None) -> int:
     """Queue one reminder per confirmed registration of events starting within `hours_before`.
 
@@ -35,5 +37,4 @@ def send_reminders(hours_before: int = DEFAULT_HOURS_BEFORE, now: datetime | Non
     for registration in registrations:
         registration.reminder_sent_at = now
         queue_registration_email("reminder", registration)
-    db.session.commit()
     return len(registrations)

@@ -1,6 +1,6 @@
 """Figures for the project's funder, per event and for the whole programme.
 
-Counts come from registration statuses and door records only, so anonymizing
+Counts come from registration statuses and the door state on each registration only, so anonymizing
 people (which keeps county, organization type and membership) leaves them as
 they were.
 """
@@ -22,7 +22,6 @@ from events.models import (
     RegistrationStatus,
     utcnow,
 )
-from events.services.participants import checked_in_subquery
 
 
 @dataclass
@@ -48,8 +47,7 @@ class Report:
 def build_report(event_id: int | None = None, now: datetime | None = None) -> Report:
     """The figures of one event, or of every published or past event when None."""
     now = now or utcnow()
-    checked = checked_in_subquery()
-    attended = checked.c.checked_in_at.is_not(None)
+    attended = Registration.checked_in_at.is_not(None)
     statement = (
         sa.select(
             Registration.status,
@@ -61,7 +59,6 @@ def build_report(event_id: int | None = None, now: datetime | None = None) -> Re
             sa.func.count(),
         )
         .join(Event, Event.id == Registration.event_id)
-        .outerjoin(checked, checked.c.registration_id == Registration.id)
         .where(Event.status != EventStatus.DRAFT)
         .group_by(
             Registration.status,

@@ -16,7 +16,6 @@ from events.services.checkin import (
     Verdict,
     check_in_registration,
     door_counts,
-    latest_check_in,
     scan_code,
     search_attendees,
     undo_check_in,
@@ -67,14 +66,6 @@ def _text(data: dict, key: str, limit: int = MAX_BODY_TEXT) -> str:
     return "".join(char for char in value[:limit] if char.isprintable())
 
 
-def _who(scan) -> str:
-    if scan.user is not None:
-        return scan.user.email
-    if scan.link is not None:
-        return scan.link.label
-    return "?"
-
-
 def verdict_json(verdict: Verdict, event) -> dict:
     registration = verdict.registration
     titles = {
@@ -87,11 +78,11 @@ def verdict_json(verdict: Verdict, event) -> dict:
         ScanResult.UNKNOWN: _("Unknown code"),
     }
     detail = ""
-    if verdict.result == ScanResult.ALREADY and verdict.previous is not None:
+    if verdict.result == ScanResult.ALREADY and verdict.checked_in_at is not None:
         detail = _(
             "Checked in at %(time)s by %(who)s.",
-            time=format_datetime(verdict.previous.at, "HH:mm"),
-            who=_who(verdict.previous),
+            time=format_datetime(verdict.checked_in_at, "HH:mm"),
+            who=verdict.checked_in_by or "?",
         )
     elif verdict.result == ScanResult.WRONG_EVENT and verdict.other_event is not None:
         detail = _(
@@ -183,8 +174,6 @@ def search(slug: str):
     event, _actor = _event_and_actor(slug)
     results = []
     for registration in search_attendees(event.id, request.args.get("q", "")[:100]):
-        latest = latest_check_in(registration.id)
-        checked_in = latest is not None and latest.result == ScanResult.CHECKED_IN
         results.append(
             {
                 "registration_id": registration.id,
@@ -193,7 +182,7 @@ def search(slug: str):
                 "email": registration.email,
                 "status": registration.status.value,
                 "status_label": str(registration.status.label),
-                "checked_in": checked_in,
+                "checked_in": registration.is_checked_in,
             }
         )
     return jsonify({"results": results})

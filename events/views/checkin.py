@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from events.forms import CheckInLinkForm, ConfirmForm
-from events.messages.mail import absolute_url
+from events.messages.links import absolute_url
 from events.messages.qr import ticket_png
 from events.models import utcnow
 from events.services.checkin import door_counts

@@ -17,7 +17,7 @@ from flask_babel import format_date
 from events.counties import BY_CODE, COUNTIES
 from events.i18n import LANGUAGE_COOKIE, LANGUAGES
 from events.messages.ics import calendar_file, event_component, event_uid
-from events.messages.mail import absolute_url
+from events.messages.links import absolute_url
 from events.models import EventKind, utcnow
 from events.services.listings import (
     Filters,

@@ -8,9 +8,10 @@ from flask_babel import lazy_gettext as _l
 from events import consents
 from events.forms import ConfirmForm, LostLinkForm, RegistrationForm
 from events.messages.ics import calendar_file, event_component, registration_uid
-from events.messages.mail import absolute_url
+from events.messages.links import absolute_url
 from events.messages.qr import ticket_png
 from events.models import OrganizationType, RegistrationStatus, utcnow
+from events.services.lifecycle import Action, ActorKind, allowed_actions
 from events.services.listings import find_public_event, listing_for
 from events.services.lost_link import request_links
 from events.services.registration import (
@@ -95,6 +96,7 @@ def manage(token: str):
             registration=registration,
             event=registration.event,
             position=waitlist_position(registration),
+            can_cancel=_may_cancel(registration),
         )
     )
     response.headers["Cache-Control"] = "no-store"
@@ -124,6 +126,10 @@ def calendar(token: str):
     return response
 
 
+def _may_cancel(registration) -> bool:
+    return Action.CANCEL in allowed_actions(registration, ActorKind.REGISTRANT)
+
+
 @bp.route("/r/<token>/cancel", methods=["GET", "POST"])
 def cancel(token: str):
     registration = _registration_or_404(token)
@@ -131,8 +137,14 @@ def cancel(token: str):
     if not registration.is_active:
         return redirect(url_for(".manage", token=token))
     if form.validate_on_submit():
-        cancel_registration(registration.id)
-        flash(_("Your registration has been cancelled."), "success")
+        try:
+            cancel_registration(registration.id)
+        except RegistrationError as error:
+            flash(str(error.message), "error")
+        else:
+            flash(_("Your registration has been cancelled."), "success")
+        return redirect(url_for(".manage", token=token))
+    if not _may_cancel(registration):
         return redirect(url_for(".manage", token=token))
     return render_template("registration/cancel.html", registration=registration, form=form)
 

@@ -6,9 +6,10 @@ Create Date: 2026-11-25 12:57:06.223965
 
 """
 from alembic import op
+import unicodedata
+
 import sqlalchemy as sa
 
-import events.models
 
 
 # revision identifiers, used by Alembic.
@@ -25,8 +26,6 @@ def upgrade():
 
     # ### end Alembic commands ###
     # Fill the new column for registrations made before it existed.
-    from events.search import search_text
-
     registration = sa.table(
         "registration",
         sa.column("id", sa.Integer),
@@ -52,6 +51,16 @@ def upgrade():
             .where(registration.c.id == row_id)
             .values(search_text=search_text(first, last, email, organization))
         )
+
+
+_EXTRA = str.maketrans({"ł": "l", "ø": "o", "đ": "d", "ß": "ss"})
+
+
+def search_text(first_name, last_name, email, organization):
+    """The folding of events.search as it was when this revision was written (frozen)."""
+    text = " ".join((first_name, last_name, email, organization)).lower().translate(_EXTRA)
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
 
 
 def downgrade():

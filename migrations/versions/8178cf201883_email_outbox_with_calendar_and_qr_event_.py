@@ -8,7 +8,6 @@ Create Date: 2026-11-25 12:17:09.255293
 from alembic import op
 import sqlalchemy as sa
 
-import events.models
 
 
 # revision identifiers, used by Alembic.
@@ -28,13 +27,13 @@ def upgrade():
         batch_op.add_column(sa.Column('calendar_method', sa.String(length=20), nullable=True))
         batch_op.add_column(sa.Column('qr_png', sa.LargeBinary(), nullable=True))
         batch_op.add_column(sa.Column('registration_id', sa.Integer(), nullable=True))
-        batch_op.add_column(sa.Column('next_attempt_at', events.models.UTCDateTime(timezone=True), server_default=sa.text('CURRENT_TIMESTAMP'), nullable=False))
-        batch_op.add_column(sa.Column('locked_until', events.models.UTCDateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('next_attempt_at', sa.DateTime(timezone=True), server_default=sa.text('CURRENT_TIMESTAMP'), nullable=False))
+        batch_op.add_column(sa.Column('locked_until', sa.DateTime(timezone=True), nullable=True))
         batch_op.create_index(batch_op.f('ix_outbox_message_registration_id'), ['registration_id'], unique=False)
         batch_op.create_foreign_key(batch_op.f('fk_outbox_message_registration_id_registration'), 'registration', ['registration_id'], ['id'], ondelete='SET NULL')
 
     with op.batch_alter_table('registration', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('reminder_sent_at', events.models.UTCDateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('reminder_sent_at', sa.DateTime(timezone=True), nullable=True))
 
     # ### end Alembic commands ###
 

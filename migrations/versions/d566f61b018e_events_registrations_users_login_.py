@@ -8,7 +8,6 @@ Create Date: 2026-11-25 12:07:57.007762
 from alembic import op
 import sqlalchemy as sa
 
-import events.models
 
 
 # revision identifiers, used by Alembic.
@@ -26,20 +25,20 @@ def upgrade():
     sa.Column('title', sa.String(length=200), nullable=False),
     sa.Column('kind', sa.Enum('seminar', 'training', 'consultation', 'partner_meeting', name='eventkind', native_enum=False, length=24), nullable=False),
     sa.Column('description', sa.Text(), nullable=False),
-    sa.Column('starts_at', events.models.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('ends_at', events.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('starts_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('ends_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('venue_name', sa.String(length=200), nullable=False),
     sa.Column('venue_address', sa.String(length=300), nullable=False),
     sa.Column('county', sa.String(length=40), nullable=False),
     sa.Column('online_url', sa.String(length=500), nullable=True),
     sa.Column('capacity', sa.Integer(), nullable=True),
-    sa.Column('registration_opens_at', events.models.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('registration_closes_at', events.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('registration_opens_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('registration_closes_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('mode', sa.Enum('open', 'approval', name='registrationmode', native_enum=False, length=24), nullable=False),
     sa.Column('waitlist_enabled', sa.Boolean(), nullable=False),
     sa.Column('status', sa.Enum('draft', 'published', 'cancelled', name='eventstatus', native_enum=False, length=24), nullable=False),
-    sa.Column('created_at', events.models.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', events.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.CheckConstraint('capacity IS NULL OR capacity >= 0', name=op.f('ck_event_capacity_not_negative')),
     sa.CheckConstraint('ends_at >= starts_at', name=op.f('ck_event_ends_after_start')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_event')),
@@ -52,7 +51,7 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('email', sa.String(length=254), nullable=False),
     sa.Column('ip', sa.String(length=64), nullable=False),
-    sa.Column('at', events.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_login_failure'))
     )
     with op.batch_alter_table('login_failure', schema=None) as batch_op:
@@ -70,8 +69,8 @@ def upgrade():
     sa.Column('status', sa.Enum('pending', 'sent', 'failed', name='outboxstatus', native_enum=False, length=24), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('last_error', sa.Text(), nullable=True),
-    sa.Column('created_at', events.models.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('sent_at', events.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('sent_at', sa.DateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_outbox_message'))
     )
     with op.batch_alter_table('outbox_message', schema=None) as batch_op:
@@ -84,7 +83,7 @@ def upgrade():
     sa.Column('password_hash', sa.String(length=256), nullable=False),
     sa.Column('role', sa.Enum('organizer', 'staff', name='role', native_enum=False, length=24), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
-    sa.Column('created_at', events.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_user')),
     sa.UniqueConstraint('email', name=op.f('uq_user_email'))
     )
@@ -101,15 +100,15 @@ def upgrade():
     sa.Column('county', sa.String(length=40), nullable=False),
     sa.Column('dr_member', sa.Boolean(), nullable=False),
     sa.Column('needs', sa.Text(), nullable=True),
-    sa.Column('data_consent_at', events.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('data_consent_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('data_consent_version', sa.String(length=40), nullable=False),
-    sa.Column('image_consent_at', events.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('image_consent_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('image_consent_version', sa.String(length=40), nullable=True),
     sa.Column('language', sa.String(length=5), nullable=False),
     sa.Column('manage_token', sa.String(length=64), nullable=False),
     sa.Column('ticket_code', sa.String(length=64), nullable=False),
-    sa.Column('created_at', events.models.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', events.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['event_id'], ['event.id'], name=op.f('fk_registration_event_id_event')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_registration')),
     sa.UniqueConstraint('manage_token', name=op.f('uq_registration_manage_token')),

@@ -8,7 +8,6 @@ Create Date: 2026-11-25 12:30:22.843632
 from alembic import op
 import sqlalchemy as sa
 
-import events.models
 
 
 # revision identifiers, used by Alembic.
@@ -26,9 +25,9 @@ def upgrade():
     sa.Column('label', sa.String(length=100), nullable=False),
     sa.Column('token_hash', sa.String(length=64), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=False),
-    sa.Column('created_at', events.models.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('expires_at', events.models.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('revoked_at', events.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('revoked_at', sa.DateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_check_in_link_created_by_id_user')),
     sa.ForeignKeyConstraint(['event_id'], ['event.id'], name=op.f('fk_check_in_link_event_id_event')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_check_in_link')),
@@ -54,7 +53,7 @@ def upgrade():
     sa.Column('user_id', sa.Integer(), nullable=True),
     sa.Column('link_id', sa.Integer(), nullable=True),
     sa.Column('nonce', sa.String(length=64), nullable=True),
-    sa.Column('at', events.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['event_id'], ['event.id'], name=op.f('fk_scan_event_id_event')),
     sa.ForeignKeyConstraint(['link_id'], ['check_in_link.id'], name=op.f('fk_scan_link_id_check_in_link')),
     sa.ForeignKeyConstraint(['registration_id'], ['registration.id'], name=op.f('fk_scan_registration_id_registration'), ondelete='SET NULL'),

@@ -2,16 +2,12 @@
 
 import os
 
-import sqlalchemy as sa
 from flask import Response, request, send_file, stream_with_context
 from flask_babel import gettext as _
 
-from events.extensions import db
-from events.models import Registration, RegistrationStatus
-from events.search import polish_sort_key
 from events.services.exports import attendance_pdf, csv_lines, xlsx_file
-from events.services.participants import TableQuery
-from events.views.organizer import bp, event_or_404
+from events.services.participants import TableQuery, confirmed_for_attendance_sheet
+from events.views.organizer.blueprint import bp, event_or_404
 from events.views.organizer.registrations import table_query
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -56,15 +52,7 @@ def programme_xlsx():
 def attendance_sheet(event_id: int):
     """The printable attendance list of confirmed people, by last name."""
     event = event_or_404(event_id)
-    people = db.session.scalars(
-        sa.select(Registration).where(
-            Registration.event_id == event.id,
-            Registration.status == RegistrationStatus.CONFIRMED,
-        )
-    ).all()
-    people = sorted(
-        people, key=lambda r: (polish_sort_key(r.last_name), polish_sort_key(r.first_name))
-    )
+    people = confirmed_for_attendance_sheet(event.id)
     project = _("Działamy Razem: seminars, training courses and meetings")
     response = Response(attendance_pdf(event, people, project), mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'attachment; filename="lista-{event.slug}.pdf"'

@@ -10,8 +10,7 @@ from events.forms import ConfirmForm
 from events.models import Event, EventStatus, RegistrationStatus
 from events.organizer_forms import EventForm
 from events.services.audit import action_label, changes, event_log
-from events.services.availability import status_counts
-from events.services.checkin import door_counts
+from events.services.checkin import checked_in_counts
 from events.services.event_admin import (
     EventAdminError,
     Overflow,
@@ -21,19 +20,21 @@ from events.services.event_admin import (
     update_event,
 )
 from events.services.event_changes import cancel_event
-from events.views.organizer import bp, event_or_404
+from events.services.lifecycle import status_counts
+from events.views.organizer.blueprint import bp, event_or_404
 
 
 @bp.get("/")
 def dashboard():
     events = db.session.scalars(sa.select(Event).order_by(Event.starts_at)).all()
-    counts = status_counts([event.id for event in events])
+    ids = [event.id for event in events]
+    counts, inside = status_counts(ids), checked_in_counts(ids)  # three queries in all
     figures = {
         event.id: {
             "confirmed": counts[event.id].get(RegistrationStatus.CONFIRMED, 0),
             "waitlisted": counts[event.id].get(RegistrationStatus.WAITLISTED, 0),
             "pending": counts[event.id].get(RegistrationStatus.PENDING, 0),
-            "checked_in": door_counts(event.id)["checked_in"],
+            "checked_in": inside[event.id],
         }
         for event in events
     }
@@ -67,17 +68,20 @@ def edit_event(event_id: int):
     form = EventForm()
     if request.method == "GET":
         form.fill_from(event)
-    overflow_needed = 0
+    overflow_needed, movable, leaving = 0, [], []
     if form.validate_on_submit():
         choice = Overflow(form.overflow.data) if form.overflow.data else None
+        leaving = [int(value) for value in request.form.getlist("leaving") if value.isdigit()]
         try:
-            update_event(event.id, form.event_data(), current_user, choice, form.change_note.data)
+            update_event(
+                event.id, form.event_data(), current_user, choice, form.change_note.data, leaving
+            )
         except EventAdminError as error:
             _apply_errors(form, error)
             if error.code == "cancelled":
                 flash(str(error.message), "error")
             if error.code == "over_capacity":
-                overflow_needed = error.extra
+                overflow_needed, movable = error.extra, error.movable
                 form.overflow.errors = [str(error.message)]
         else:
             flash(_("The changes were saved."), "success")
@@ -87,6 +91,8 @@ def edit_event(event_id: int):
         form=form,
         event=event,
         overflow=overflow_needed,
+        movable=movable,
+        leaving=set(leaving) or {person.id for person in movable[:overflow_needed]},
         action_form=ConfirmForm(),
     )
 

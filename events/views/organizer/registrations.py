@@ -7,29 +7,28 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from events.counties import BY_CODE, COUNTIES
-from events.extensions import db
 from events.forms import ConfirmForm
-from events.models import OrganizationType, RegistrationStatus
+from events.models import OrganizationType, RegistrationStatus, ScanResult
 from events.organizer_forms import MessageForm, PhoneRegistrationForm
 from events.services import DomainError
-from events.services.audit import record
 from events.services.broadcast import Audience, recipients, send_to_registrants
-from events.services.checkin import Actor, check_in_registration, undo_check_in
 from events.services.participants import (
     SORTS,
     TableQuery,
     add_by_hand,
     approve,
     cancel,
+    check_in,
     decline,
+    erase,
     promote,
     registration_of_event,
     registration_table,
-    resend_confirmation,
+    resend,
+    undo_check_in,
 )
-from events.services.privacy import erase_person
 from events.views import local_path, parse_enum
-from events.views.organizer import bp, event_or_404
+from events.views.organizer.blueprint import bp, event_or_404
 from events.views.registration import attendee_from
 
 
@@ -63,42 +62,21 @@ def registrations(event_id: int):
     )
 
 
-def _door(action, name, event_id, registration_id, user):
-    """A check-in or undo from the table: the scan is recorded, and so is the action."""
-    verdict = action(event_id, registration_id, Actor(user_id=user.id))
-    record(
-        name,
-        user,
-        event_id,
-        registration_id=registration_id,
-        after={"result": verdict.result.value},
-    )
-    db.session.commit()
-
-
-def _erase(event_id, registration_id, user):
-    erase_person(registration_of_event(event_id, registration_id).email, user)
-
-
 ACTIONS = {
     "approve": (approve, _l("The application was accepted.")),
     "decline": (decline, _l("The application was declined.")),
     "promote": (promote, _l("The person got a seat.")),
     "cancel": (cancel, _l("The registration was cancelled.")),
-    "resend": (resend_confirmation, _l("The message was sent again.")),
-    "checkin": (
-        lambda event_id, registration_id, user: _door(
-            check_in_registration, "checked_in_by_organizer", event_id, registration_id, user
-        ),
-        _l("Checked in."),
-    ),
-    "undo": (
-        lambda event_id, registration_id, user: _door(
-            undo_check_in, "check_in_undone_by_organizer", event_id, registration_id, user
-        ),
-        _l("The check-in was undone."),
-    ),
-    "erase": (_erase, _l("The person's data was erased; the figures stay.")),
+    "resend": (resend, _l("The message was sent again.")),
+    "checkin": (check_in, _l("Checked in.")),
+    "undo": (undo_check_in, _l("The check-in was undone.")),
+    "erase": (erase, _l("The person's data was erased; the figures stay.")),
+}
+# A check-in from the table that was refused says why (the verdict), not "Checked in."
+DOOR_REFUSALS = {
+    ScanResult.ALREADY: _l("This person was already checked in."),
+    ScanResult.CANCELLED: _l("This registration is cancelled: not checked in."),
+    ScanResult.NOT_CONFIRMED: _l("This person has no confirmed seat: not checked in."),
 }
 
 
@@ -112,13 +90,17 @@ def registration_action(event_id: int, registration_id: int, action: str):
     function, done = ACTIONS[action]
     try:
         registration_of_event(event.id, registration_id)
-        function(event.id, registration_id, current_user)
+        outcome = function(event.id, registration_id, current_user)
     except DomainError as error:
         if error.code == "not_found":
             abort(404)
         flash(str(error.message), "error")
     else:
-        flash(str(done), "success")
+        refused = DOOR_REFUSALS.get(getattr(outcome, "result", None))
+        if refused is not None:
+            flash(str(refused), "error")
+        else:
+            flash(str(done), "success")
     default = url_for(".registrations", event_id=event.id)
     return redirect(local_path(request.form.get("back"), default))
 

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 
 from events.services.reports import build_report, county_chart_svg, figures_rows
-from events.views.organizer import bp, event_or_404
+from events.views.organizer.blueprint import bp, event_or_404
 
 
 def _labels() -> dict[str, str]:

@@ -5,9 +5,10 @@ only if the change that caused it was committed. `deliver_pending` sends what
 is due in three steps, so that no database transaction stays open while an
 SMTP server is being talked to:
 
-1. claim a batch: due rows get a lease (`locked_until`) and one more attempt;
-   on PostgreSQL the rows are read with FOR UPDATE SKIP LOCKED, so several
-   workers never claim the same row;
+1. claim a batch: due rows get a lease (`locked_until`) and one more attempt,
+   and are rendered from their frozen facts (`compose`); on PostgreSQL the rows
+   are read with FOR UPDATE SKIP LOCKED, so several workers never claim the
+   same row;
 2. send them (SMTP when MAIL_SERVER is set, else .eml files in instance/mail/);
 3. record each outcome: sent; failed for good (a 5xx answer, a bad address);
    or retried later with exponential backoff (4xx answers, a server that is down).
@@ -28,9 +29,11 @@ import sqlalchemy as sa
 from flask import after_this_request, current_app, g, has_request_context
 
 from events.extensions import db, mail
+from events.messages.compose import build_message
 from events.messages.ics import uid_domain
-from events.messages.mime import PreparedMessage, build_mime
+from events.messages.mime import PreparedMessage
 from events.models import OutboxMessage, OutboxStatus, utcnow
+from events.unit_of_work import command
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +54,7 @@ class DeliveryReport:
 def enqueue(message: OutboxMessage) -> OutboxMessage:
     """Add a message to the outbox; it is delivered after the caller commits."""
     db.session.add(message)
-    if has_request_context() and current_app.config.get("MAIL_SEND_AFTER_RESPONSE", True):
+    if has_request_context() and current_app.config.get("MAIL_SEND_AFTER_RESPONSE"):
         _deliver_after_response()
     return message
 
@@ -103,6 +106,7 @@ def deliver_due(batch: int = 50, rounds: int = 40) -> DeliveryReport:
     return total
 
 
+@command
 def _claim(limit: int, now: datetime) -> list[tuple[int, EmailMessage | Exception]]:
     rows = db.session.scalars(
         sa.select(OutboxMessage)
@@ -121,10 +125,9 @@ def _claim(limit: int, now: datetime) -> list[tuple[int, EmailMessage | Exceptio
         row.locked_until = now + LEASE
         row.attempts += 1
         try:
-            batch.append((row.id, build_mime(row, sender, uid_domain())))
+            batch.append((row.id, build_message(row, sender, uid_domain())))
         except Exception as error:  # noqa: BLE001 - e.g. an address the email package refuses
             batch.append((row.id, error))
-    db.session.commit()
     return batch
 
 
@@ -176,6 +179,7 @@ def is_permanent(error: Exception) -> bool:
     return not isinstance(error, (smtplib.SMTPException, OSError))
 
 
+@command
 def _record(outcomes, now: datetime) -> DeliveryReport:
     report = DeliveryReport()
     for row_id, error in outcomes:
@@ -194,8 +198,19 @@ def _record(outcomes, now: datetime) -> DeliveryReport:
             row.next_attempt_at = now + retry_delay(row.attempts)
             report.retrying += 1
         log.warning("Mail #%s to %s not sent: %s", row_id, row.recipient, row.last_error)
-    db.session.commit()
     return report
+
+
+def prune_sent(older_than: timedelta, now: datetime | None = None) -> int:
+    """Delete sent messages older than `older_than` (they hold personal data); returns
+    how many. Failed and pending messages stay for a person to look at."""
+    cutoff = (now or utcnow()) - older_than
+    result = db.session.execute(
+        sa.delete(OutboxMessage).where(
+            OutboxMessage.status == OutboxStatus.SENT, OutboxMessage.sent_at < cutoff
+        )
+    )
+    return result.rowcount
 
 
 def outbox_summary() -> dict:

@@ -1,0 +1,120 @@
+"""Rendering an outbox row into the email a person receives.
+
+A row holds the message's kind, recipient, language and its frozen facts (see
+`facts`). The subject, the text and HTML bodies (templates/email/<kind>.txt and
+.html), the ticket's QR code and the calendar invite are made here, when the
+row is delivered: after the transaction that queued it has committed, so that
+no seat lock is held while templates, images and calendars are built. The facts
+are those of the moment of the change, so what is sent is what was true then,
+whatever happened to the registration since.
+"""
+
+import base64
+from dataclasses import dataclass
+from email.message import EmailMessage
+
+from flask import render_template
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+
+from events.messages import ics
+from events.messages.facts import thaw
+from events.messages.links import absolute_url, map_url
+from events.messages.mime import QR_CONTENT_ID, build_mime, one_line
+from events.messages.qr import ticket_png
+from events.models import OutboxMessage
+
+# kind: (subject, attach the ticket, calendar METHOD)
+REGISTRATION_EMAILS = {
+    "confirmed": (_l("Registration confirmed: %(title)s"), True, ics.REQUEST),
+    "waitlisted": (_l("Waiting list: %(title)s"), False, None),
+    "pending": (_l("Application received: %(title)s"), False, None),
+    "promoted": (_l("A seat is yours: %(title)s"), True, ics.REQUEST),
+    "accepted": (_l("Application accepted: %(title)s"), True, ics.REQUEST),
+    "declined": (_l("Application not accepted: %(title)s"), False, None),
+    "cancelled": (_l("Registration cancelled: %(title)s"), False, ics.CANCEL),
+    "event_changed": (_l("Change of time or place: %(title)s"), False, ics.REQUEST),
+    "event_cancelled": (_l("Event cancelled: %(title)s"), False, ics.CANCEL),
+    "reminder": (_l("Reminder: %(title)s"), True, None),
+    "organizer_message": (_l("Message about %(title)s"), False, None),
+}
+
+
+@dataclass
+class Rendered:
+    """Everything `mime.build_mime` needs."""
+
+    id: int
+    recipient: str
+    subject: str
+    body_text: str
+    body_html: str
+    calendar: str | None = None
+    calendar_method: str | None = None
+    qr_png: bytes | None = None
+
+
+def render(row: OutboxMessage) -> Rendered:
+    """The message of an outbox row, in the recipient's language."""
+    facts = row.facts
+    if "rendered" in facts:  # queued before facts existed: sent as it was rendered then
+        return _already_rendered(row, facts["rendered"])
+    context = thaw(facts.get("context", {}))
+    with force_locale(row.language):
+        if row.kind in REGISTRATION_EMAILS:
+            return _registration_email(row, facts, context)
+        return Rendered(
+            row.id,
+            row.recipient,
+            one_line(facts["subject"], 300),
+            render_template(f"email/{row.kind}.txt", **context),
+            render_template(f"email/{row.kind}.html", **context),
+        )
+
+
+def _registration_email(row: OutboxMessage, facts: dict, context: dict) -> Rendered:
+    subject, with_ticket, method = REGISTRATION_EMAILS[row.kind]
+    if not facts.get("with_calendar", True):
+        method = None
+    registration = context["registration"]
+    event = registration.event
+    manage_url = absolute_url("registration.manage", token=registration.manage_token)
+    context.update(
+        event=event,
+        manage_url=manage_url,
+        map_url=map_url(event),
+        with_ticket=with_ticket,
+        qr_cid=QR_CONTENT_ID,
+    )
+    subject_text = facts.get("subject") or str(subject) % {"title": one_line(event.title, 150)}
+    rendered = Rendered(
+        row.id,
+        row.recipient,
+        one_line(subject_text, 300),
+        render_template(f"email/{row.kind}.txt", **context),
+        render_template(f"email/{row.kind}.html", **context),
+    )
+    if with_ticket:
+        rendered.qr_png = ticket_png(registration.ticket_code, box_size=8)
+    if method:
+        rendered.calendar = ics.invite(registration, manage_url, method, row.created_at).decode()
+        rendered.calendar_method = method
+    return rendered
+
+
+def _already_rendered(row: OutboxMessage, parts: dict) -> Rendered:
+    qr_png = base64.b64decode(parts["qr_png"]) if parts.get("qr_png") else None
+    return Rendered(
+        row.id,
+        row.recipient,
+        parts["subject"],
+        parts["body_text"],
+        parts["body_html"],
+        parts.get("calendar"),
+        parts.get("calendar_method"),
+        qr_png,
+    )
+
+
+def build_message(row: OutboxMessage, sender: str, domain: str) -> EmailMessage:
+    return build_mime(render(row), sender, domain)

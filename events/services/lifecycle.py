@@ -1,0 +1,315 @@
+"""The lifecycle of a registration, in one place: its statuses, what may happen to
+it, who may make it happen, when, and the seat arithmetic.
+
+Read `TRANSITIONS` first: every action on an existing registration, the statuses
+it starts from, the status it leads to, the actors who may take it, and its time
+rule. `refusal()` applies the table to one registration; the services call
+`require()` before they change anything, and views and templates ask
+`allowed_actions()` which buttons to show instead of deciding again.
+
+The rules, in words:
+- a registrant may cancel only until the event starts; an organizer may cancel
+  later too (audited), but never a person who is checked in (undo that first);
+- nobody is promoted from the waiting list once the event has started, or when
+  it is cancelled, or without a free seat;
+- a checked-in registration is never moved: not by a change of capacity, not by
+  a cancellation;
+- an event ends after it starts (`ends_after_start`, also a CHECK constraint).
+"""
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from events.extensions import db
+from events.models import (
+    ACTIVE_STATUSES,
+    Event,
+    EventStatus,
+    Registration,
+    RegistrationStatus,
+    utcnow,
+)
+from events.services import DomainError
+
+S = RegistrationStatus
+
+
+class ActorKind(enum.StrEnum):
+    REGISTRANT = "registrant"  # the person, through their private link
+    ORGANIZER = "organizer"
+    DOOR = "door"  # staff or a volunteer's check-in link at the door
+    SYSTEM = "system"  # the application itself (promotion, retention)
+
+
+class Action(enum.StrEnum):
+    CANCEL = "cancel"
+    APPROVE = "approve"
+    DECLINE = "decline"
+    PROMOTE = "promote"  # a waiting-list place gets a seat
+    DEMOTE = "demote"  # a seat goes back to the waiting list (fewer seats)
+    CHECK_IN = "checkin"
+    UNDO_CHECK_IN = "undo"
+    RESEND = "resend"
+    ERASE = "erase"
+
+
+class Code(enum.StrEnum):
+    """Why something was refused; the message says it to a person."""
+
+    NOT_PUBLISHED = "not_published"
+    EVENT_CANCELLED = "cancelled"
+    NOT_OPEN_YET = "not_open_yet"
+    CLOSED = "closed"
+    FULL = "full"
+    DUPLICATE = "duplicate"
+    CONSENT = "consent"
+    WRONG_STATUS = "wrong_status"
+    NOT_YOURS = "not_allowed"
+    EVENT_STARTED = "event_started"
+    EVENT_ENDED = "event_ended"
+    CHECKED_IN = "checked_in"
+    NOT_CHECKED_IN = "not_checked_in"
+    ANONYMIZED = "anonymized"
+    INVALID_TIMES = "invalid_times"
+
+    @property
+    def message(self):
+        return _MESSAGES[self]
+
+
+_MESSAGES = {
+    Code.NOT_PUBLISHED: _l("This event is not open for registration."),
+    Code.EVENT_CANCELLED: _l("This event has been cancelled."),
+    Code.NOT_OPEN_YET: _l("Registration has not opened yet."),
+    Code.CLOSED: _l("Registration for this event is closed."),
+    Code.FULL: _l("Sorry, there are no seats left for this event."),
+    Code.DUPLICATE: _l("This email address is already registered for this event."),
+    Code.CONSENT: _l("Consent to the processing of personal data is required."),
+    Code.WRONG_STATUS: _l("This is not possible for a registration with this status."),
+    Code.NOT_YOURS: _l("You may not do this."),
+    Code.EVENT_STARTED: _l(
+        "The event has already started: this can no longer be changed here. "
+        "Please contact the organizer."
+    ),
+    Code.EVENT_ENDED: _l("The event is over."),
+    Code.CHECKED_IN: _l("This person is checked in. Undo the check-in first."),
+    Code.NOT_CHECKED_IN: _l("This person is not checked in."),
+    Code.ANONYMIZED: _l("This person's data has already been erased."),
+    Code.INVALID_TIMES: _l("The end must be after the start."),
+}
+
+
+class LifecycleError(DomainError):
+    """A refused action; `code` is a `Code`."""
+
+    def __init__(self, code: Code):
+        super().__init__(code, code.message)
+
+
+class When(enum.Enum):
+    ANY_TIME = "any time"
+    BEFORE_START = "before the event starts"
+    BEFORE_END = "before the event ends"
+
+
+@dataclass(frozen=True)
+class Transition:
+    from_statuses: frozenset[RegistrationStatus]
+    to_status: RegistrationStatus | None  # None: the status stays
+    actors: dict[ActorKind, When]
+    checked_in: bool | None = False  # the door state it needs; None: either
+    open_event: bool = False  # refused for a cancelled event
+
+
+_ACTIVE = frozenset(ACTIVE_STATUSES)
+_ALL = frozenset(RegistrationStatus)
+ORG, YOU, DOOR, SYS = ActorKind.ORGANIZER, ActorKind.REGISTRANT, ActorKind.DOOR, ActorKind.SYSTEM
+
+TRANSITIONS: dict[Action, Transition] = {
+    Action.CANCEL: Transition(
+        _ACTIVE, S.CANCELLED, {YOU: When.BEFORE_START, ORG: When.ANY_TIME}
+    ),
+    Action.APPROVE: Transition(
+        frozenset({S.PENDING}), S.CONFIRMED, {ORG: When.BEFORE_START}, open_event=True
+    ),  # or WAITLISTED when no seat is free
+    Action.DECLINE: Transition(frozenset({S.PENDING}), S.DECLINED, {ORG: When.ANY_TIME}),
+    Action.PROMOTE: Transition(
+        frozenset({S.WAITLISTED}),
+        S.CONFIRMED,
+        {ORG: When.BEFORE_START, SYS: When.BEFORE_START},
+        open_event=True,
+    ),
+    Action.DEMOTE: Transition(frozenset({S.CONFIRMED}), S.WAITLISTED, {ORG: When.ANY_TIME}),
+    Action.CHECK_IN: Transition(
+        frozenset({S.CONFIRMED}), None, {DOOR: When.ANY_TIME, ORG: When.ANY_TIME}
+    ),
+    Action.UNDO_CHECK_IN: Transition(
+        _ALL, None, {DOOR: When.ANY_TIME, ORG: When.ANY_TIME}, checked_in=True
+    ),
+    Action.RESEND: Transition(_ACTIVE, None, {ORG: When.BEFORE_END}, checked_in=None),
+    Action.ERASE: Transition(_ALL, None, {ORG: When.ANY_TIME, SYS: When.ANY_TIME}, checked_in=None),
+}  # fmt: skip
+
+
+def event_started(event: Event, now: datetime) -> bool:
+    return now >= event.starts_at
+
+
+def event_ended(event: Event, now: datetime) -> bool:
+    return now >= event.ends_at
+
+
+def ends_after_start(starts_at: datetime, ends_at: datetime) -> bool:
+    """The one rule for an event's times (the database's CHECK says the same)."""
+    return ends_at > starts_at
+
+
+def _time_refusal(when: When, event: Event, now: datetime) -> Code | None:
+    if when == When.BEFORE_START and event_started(event, now):
+        return Code.EVENT_STARTED
+    if when == When.BEFORE_END and event_ended(event, now):
+        return Code.EVENT_ENDED
+    return None
+
+
+def refusal(
+    registration: Registration, action: Action, actor: ActorKind, now: datetime | None = None
+) -> Code | None:
+    """Why `actor` may not take `action` on `registration` now, or None when it may.
+
+    Seats are not counted here: a promotion or approval also needs a free seat
+    (`has_free_seat`), which the service checks under the event's lock.
+    """
+    now = now or utcnow()
+    rule = TRANSITIONS[action]
+    event = registration.event
+    if actor not in rule.actors:
+        return Code.NOT_YOURS
+    if registration.anonymized_at is not None:
+        return Code.ANONYMIZED
+    if registration.status not in rule.from_statuses:
+        return Code.WRONG_STATUS
+    checked_in = registration.checked_in_at is not None
+    if rule.checked_in is True and not checked_in:
+        return Code.NOT_CHECKED_IN
+    if rule.checked_in is False and checked_in:
+        return Code.CHECKED_IN
+    if rule.open_event and event.status == EventStatus.CANCELLED:
+        return Code.EVENT_CANCELLED
+    return _time_refusal(rule.actors[actor], event, now)
+
+
+def require(
+    registration: Registration, action: Action, actor: ActorKind, now: datetime | None = None
+) -> None:
+    """Raise LifecycleError when the action is refused."""
+    code = refusal(registration, action, actor, now)
+    if code is not None:
+        raise LifecycleError(code)
+
+
+def allowed_actions(
+    registration: Registration, actor: ActorKind, now: datetime | None = None
+) -> set[Action]:
+    """The actions `actor` may take on this registration now (seats aside)."""
+    now = now or utcnow()
+    return {action for action in Action if refusal(registration, action, actor, now) is None}
+
+
+# Seats ----------------------------------------------------------------------------
+
+
+def confirmed_count(event_id: int) -> int:
+    return db.session.scalar(
+        sa.select(sa.func.count()).where(
+            Registration.event_id == event_id,
+            Registration.status == RegistrationStatus.CONFIRMED,
+        )
+    )
+
+
+def free_seats(event: Event, confirmed: int) -> int | None:
+    """Seats still free; None when the event has no limit. The one place for this sum."""
+    if event.capacity is None:
+        return None
+    return max(event.capacity - confirmed, 0)
+
+
+def has_free_seat(event: Event, confirmed: int) -> bool:
+    free = free_seats(event, confirmed)
+    return free is None or free > 0
+
+
+def seats_short(capacity: int | None, confirmed: int) -> int:
+    """How many confirmed people a capacity leaves without a seat (0 if all fit)."""
+    return 0 if capacity is None else max(confirmed - capacity, 0)
+
+
+def status_counts(event_ids: list[int]) -> dict[int, dict[RegistrationStatus, int]]:
+    """Registrations per event and status, in one query."""
+    counts: dict[int, dict[RegistrationStatus, int]] = {event_id: {} for event_id in event_ids}
+    if not event_ids:
+        return counts
+    rows = db.session.execute(
+        sa.select(Registration.event_id, Registration.status, sa.func.count())
+        .where(Registration.event_id.in_(event_ids))
+        .group_by(Registration.event_id, Registration.status)
+    )
+    for event_id, status, count in rows:
+        counts[event_id][status] = count
+    return counts
+
+
+# Registering: what a visitor can do with an event right now ------------------------
+
+
+class RegistrationState(enum.StrEnum):
+    DRAFT = "draft"
+    CANCELLED = "cancelled"
+    NOT_OPEN_YET = "not_open_yet"
+    OPEN = "open"
+    WAITLIST = "waitlist"  # full, but the waiting list takes people
+    FULL = "full"  # full, no waiting list
+    CLOSED = "closed"
+
+
+REFUSED_STATES = {
+    RegistrationState.DRAFT: Code.NOT_PUBLISHED,
+    RegistrationState.CANCELLED: Code.EVENT_CANCELLED,
+    RegistrationState.NOT_OPEN_YET: Code.NOT_OPEN_YET,
+    RegistrationState.CLOSED: Code.CLOSED,
+    RegistrationState.FULL: Code.FULL,
+}
+
+
+def registration_closes_at(event: Event) -> datetime:
+    """Registration closes at its set time, and at the latest when the event starts."""
+    closes = event.registration_closes_at
+    return min(closes, event.starts_at) if closes else event.starts_at
+
+
+def registration_state(event: Event, confirmed: int, now: datetime) -> RegistrationState:
+    if event.status == EventStatus.DRAFT:
+        return RegistrationState.DRAFT
+    if event.status == EventStatus.CANCELLED:
+        return RegistrationState.CANCELLED
+    if event.registration_opens_at and now < event.registration_opens_at:
+        return RegistrationState.NOT_OPEN_YET
+    if now >= registration_closes_at(event):
+        return RegistrationState.CLOSED
+    if not has_free_seat(event, confirmed):
+        return RegistrationState.WAITLIST if event.waitlist_enabled else RegistrationState.FULL
+    return RegistrationState.OPEN
+
+
+def initial_status(event, state: RegistrationState) -> RegistrationStatus:
+    """The status a new registration starts in (the state is one that accepts people)."""
+    if event.mode == "approval":
+        return RegistrationStatus.PENDING
+    if state == RegistrationState.WAITLIST:
+        return RegistrationStatus.WAITLISTED
+    return RegistrationStatus.CONFIRMED
