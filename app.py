@@ -19,7 +19,7 @@ from events.i18n import select_locale
 from events.messages.links import absolute_url
 from events.models import User
 from events.timezone import period
-from events.views import api, auth, checkin, errors, public, registration
+from events.views import api, auth, checkin, errors, public, registration, ticket
 from events.views.organizer import bp as organizer_bp
 
 # Only this site's own scripts, styles and images (and data: images); no framing.
@@ -75,6 +75,7 @@ def configure_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     app.register_blueprint(public.bp)
     app.register_blueprint(registration.bp)
+    app.register_blueprint(ticket.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(checkin.bp)
     app.register_blueprint(api.bp)

@@ -5,6 +5,7 @@ that `create_app` merges with the overrides a test passes in.
 """
 
 import os
+from email.utils import parseaddr
 
 import click
 
@@ -59,6 +60,9 @@ def load_config(environ=os.environ) -> dict:
     proxies = environ.get("TRUSTED_PROXIES", "0").strip()
     if not proxies.isdigit():
         raise ConfigError(f"TRUSTED_PROXIES must be a number of proxies, not {proxies!r}.")
+    contact = " ".join(environ.get("ORGANIZER_CONTACT", "").split()) or None
+    if contact and "@" not in parseaddr(contact)[1]:
+        raise ConfigError(f"ORGANIZER_CONTACT must be an email address, not {contact!r}.")
     return {
         "APP_ENV": env,
         "SECRET_KEY": environ.get("SECRET_KEY", DEV_SECRET_KEY),
@@ -81,6 +85,9 @@ def load_config(environ=os.environ) -> dict:
         "MAIL_DEFAULT_SENDER": environ.get(
             "MAIL_DEFAULT_SENDER", "Działamy Razem <no-reply@localhost>"
         ),
+        # Where registrants' replies go (Reply-To, and named in every email's footer);
+        # an event's own contact address takes precedence. Unset: "do not reply".
+        "ORGANIZER_CONTACT": contact,
         "SESSION_COOKIE_SECURE": env == "production",
         "SESSION_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": env == "production",

@@ -5,6 +5,7 @@ PostgreSQL; they are shown in Europe/Warsaw by the templates.
 """
 
 import enum
+import secrets
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -19,6 +20,11 @@ from events.extensions import db
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def new_secret() -> str:
+    """A secret for a private link: 256 bits, URL-safe."""
+    return secrets.token_urlsafe(32)
 
 
 class UTCDateTime(sa.TypeDecorator):
@@ -152,6 +158,8 @@ class Event(db.Model):
     venue_address: Mapped[str] = mapped_column(sa.String(300), default="")
     county: Mapped[str] = mapped_column(sa.String(40))
     online_url: Mapped[str | None] = mapped_column(sa.String(500))
+    # Where registrants' replies go (Reply-To); empty: ORGANIZER_CONTACT.
+    contact_email: Mapped[str | None] = mapped_column(sa.String(254))
     capacity: Mapped[int | None] = mapped_column()  # None: unlimited
     registration_opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     registration_closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -204,7 +212,13 @@ class Registration(db.Model):
     checked_in_by: Mapped[str | None] = mapped_column(sa.String(254))  # email or link label
     anonymized_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     manage_token: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    # The secret of the ticket page (/t/<ticket_token>): QR code, event and status,
+    # nothing personal. Calendar entries link to it, never to the manage page.
+    ticket_token: Mapped[str] = mapped_column(sa.String(64), unique=True, default=new_secret)
     ticket_code: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    # Set by the one-click unsubscribe of organizer messages (RFC 8058); the
+    # messages about the registration itself still come.
+    organizer_messages_stopped_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

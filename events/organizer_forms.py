@@ -7,6 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
+    EmailField,
     IntegerField,
     RadioField,
     SelectField,
@@ -18,7 +19,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import URL, InputRequired, Length, NumberRange, Optional
 
 from events.counties import county_choices
-from events.forms import RegistrationForm, _required, clean_line, clean_text
+from events.forms import MailboxAddress, RegistrationForm, _required, clean_line, clean_text
 from events.models import EventKind, RegistrationMode
 from events.services.broadcast import Audience
 from events.services.event_admin import EventData, Overflow
@@ -91,6 +92,19 @@ class EventForm(FlaskForm):
         choices=[],
         validators=[Optional()],
     )
+    contact_email = EmailField(
+        _l("Contact address for registrants (optional)"),
+        description=_l(
+            "Replies to this event's emails go here, and the emails name it. "
+            "Empty: the network's address, if one is set."
+        ),
+        filters=[clean_line],
+        validators=[
+            Optional(),
+            Length(max=254),
+            MailboxAddress(),
+        ],
+    )
     change_note = TextAreaField(
         _l("Note for registrants about a change of time or place (optional)"),
         filters=[clean_text],
@@ -113,7 +127,9 @@ class EventForm(FlaskForm):
         ]
 
     def fill_from(self, event) -> None:
-        for name in ("title", "description", "venue_name", "venue_address", "online_url"):
+        for name in (
+            "title", "description", "venue_name", "venue_address", "online_url", "contact_email",
+        ):  # fmt: skip
             getattr(self, name).data = getattr(event, name)
         self.kind.data, self.county.data, self.mode.data = (
             event.kind.value,
@@ -140,6 +156,7 @@ class EventForm(FlaskForm):
             registration_closes_at=aware(self.registration_closes_at.data),
             mode=RegistrationMode(self.mode.data),
             waitlist_enabled=self.waitlist_enabled.data,
+            contact_email=(self.contact_email.data or "").lower() or None,
         )
 
 
@@ -158,6 +175,10 @@ class MessageForm(FlaskForm):
     )
     body = TextAreaField(
         _l("Message"),
+        description=_l(
+            "Each email begins with a greeting in the registrant's language and ends "
+            "with the event's details: start with what you have to say."
+        ),
         filters=[clean_text],
         validators=[_required(_l("Write the message.")), Length(max=5000)],
     )

@@ -164,6 +164,7 @@ class Inbox:
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd API)
         await asyncio.sleep(self.delay)
         message = message_from_bytes(envelope.content, policy=policy.default)
+        message.raw_bytes = envelope.content  # as received, for checks of the wire format
         self.messages.append((envelope.rcpt_tos, message))
         return "250 OK"
 

@@ -54,26 +54,28 @@ def only(messages):
 
 
 def calendar_parts(message):
-    """The text/calendar alternative and the invite.ics attachment."""
-    parts = [part for part in message.walk() if part.get_content_type() == "text/calendar"]
-    alternative = [p for p in parts if p.get_content_disposition() is None]
-    attached = [p for p in parts if p.get_filename() == "invite.ics"]
-    return alternative, attached
+    """Every text/calendar part (an invite is one part: the alternative with its METHOD)."""
+    return [part for part in message.walk() if part.get_content_type() == "text/calendar"]
 
 
 def invite_of(message, method):
-    """Check both calendar parts carry `method` and parse the same invite twice."""
-    alternative, attached = calendar_parts(message)
-    assert len(alternative) == 1 and len(attached) == 1
-    for part in alternative + attached:
-        assert part.get_param("method") == method
-    data = attached[0].get_payload(decode=True)
-    assert alternative[0].get_content().encode() == data.replace(b"\r\n", b"\r\n")
+    """Check the one calendar part carries `method` and parse it twice."""
+    parts = calendar_parts(message)
+    assert len(parts) == 1, "one calendar representation per message"
+    [part] = parts
+    assert part.get_param("method") == method
+    assert part.get_content_disposition() is None  # an alternative, not an attachment
+    data = part.get_payload(decode=True)
     calendar = icalendar.Calendar.from_ical(data)
     assert calendar["METHOD"] == method
     second_opinion = vobject.readOne(data.decode())
     assert second_opinion.method.value == method
     return calendar.walk("VEVENT")[0], second_opinion.vevent
+
+
+def data_of(message) -> str:
+    [part] = calendar_parts(message)
+    return part.get_payload(decode=True).decode()
 
 
 def qr_text(message) -> str:
@@ -114,7 +116,10 @@ def test_confirmation_has_both_bodies_the_qr_code_and_an_invite(smtp_server):
     assert entry["ATTENDEE"] == "mailto:ala@example.org"
     assert entry["ATTENDEE"].params["RSVP"] == "FALSE"
     assert entry["SEQUENCE"] == 0 and entry["STATUS"] == "CONFIRMED"
-    assert manage_url in entry["DESCRIPTION"] and "Kalisz" in entry["LOCATION"]
+    ticket_url = f"https://rejestracja.example.org/t/{registration.ticket_token}"
+    assert ticket_url in entry["DESCRIPTION"] and entry["URL"] == ticket_url
+    assert registration.manage_token not in data_of(message)  # the calendar is shared
+    assert "Kalisz" in entry["LOCATION"]
     assert second.uid.value == entry["UID"]
     assert second.dtstart.value == event.starts_at
 
@@ -135,7 +140,7 @@ def test_waiting_list_and_promotion_emails(smtp_server):
     notice = only(received(smtp_server, "second@example.org"))
     assert notice["Subject"] == "Waiting list: Spotkanie"
     assert "in place 1" in notice.get_body(("plain",)).get_content()
-    assert calendar_parts(notice) == ([], [])  # no invite without a seat
+    assert calendar_parts(notice) == []  # no invite without a seat
 
     cancel_registration(holder.id)
     cancelled = only(received(smtp_server, "first@example.org", "Registration cancelled"))
@@ -153,7 +158,7 @@ def test_cancelling_a_waiting_place_sends_no_calendar_cancel(smtp_server):
     waiting = register_attendee(event.id, attendee(email="w@example.org", language="en"))
     cancel_registration(waiting.id)
     message = only(received(smtp_server, "w@example.org", "Registration cancelled"))
-    assert calendar_parts(message) == ([], [])
+    assert calendar_parts(message) == []
 
 
 def test_application_emails(smtp_server):
@@ -171,7 +176,7 @@ def test_application_emails(smtp_server):
     assert qr_text(message) == accepted.ticket_code
     invite_of(message, "REQUEST")
     refusal = only(received(smtp_server, "no@example.org", "Application not accepted"))
-    assert calendar_parts(refusal) == ([], [])
+    assert calendar_parts(refusal) == []
 
 
 def test_a_change_of_time_updates_the_same_calendar_entry_with_a_higher_sequence(smtp_server):
@@ -205,7 +210,7 @@ def test_people_waiting_hear_about_a_change_without_an_invite(smtp_server):
     start = event.starts_at + timedelta(days=1)
     reschedule_event(event.id, Schedule(start, start + timedelta(hours=1), "Sala", "Adres"))
     update = only(received(smtp_server, "wait@example.org", "Change of time"))
-    assert calendar_parts(update) == ([], [])
+    assert calendar_parts(update) == []
 
 
 def test_an_unchanged_schedule_sends_nothing(smtp_server):
@@ -259,7 +264,7 @@ def test_reminders_go_once_to_confirmed_people_of_events_starting_soon(smtp_serv
 def test_the_lost_link_email(smtp_server):
     registration = register_attendee(make_event().id, attendee(email="l@example.org"))
     assert request_links("l@example.org", "en")
-    message = only(received(smtp_server, "l@example.org", "Your registrations"))
+    message = only(received(smtp_server, "l@example.org", "Twoje rejestracje"))
     assert registration.manage_token in message.get_body(("plain",)).get_content()
 
 

@@ -114,4 +114,52 @@ def test_the_lifecycle_migration_backfills_door_state_anonymization_and_pending_
             message = render(db.session.get(OutboxMessage, 1))
         assert (message.subject, message.body_text) == ("Potwierdzenie", "Tekst")
         db.session.remove()
+
+
+TICKET_LINKS = "c3a9e2f41d07"  # the revision that adds ticket secrets
+
+
+def test_registrations_made_before_ticket_links_get_their_own_secret(empty_database):
+    app = make_app(empty_database)
+    with app.app_context():
+        from alembic.script import ScriptDirectory
+
+        migrate_config = app.extensions["migrate"].migrate.get_config()
+        previous = ScriptDirectory.from_config(migrate_config).get_revision(TICKET_LINKS)
+        upgrade(revision=previous.down_revision)
+        now = "2026-11-01 10:00:00"
+        with db.engine.begin() as connection:
+            connection.execute(
+                sa.text(
+                    "INSERT INTO event (id, slug, title, kind, description, starts_at, ends_at,"
+                    " venue_name, venue_address, county, mode, waitlist_enabled, status,"
+                    " sequence, created_at, updated_at) VALUES (1, 's', 'T', 'seminar', '',"
+                    " :now, :now, '', '', 'm-kalisz', 'open', true, 'published', 0, :now, :now)"
+                ),
+                {"now": now},
+            )
+            for number in (1, 2):
+                connection.execute(
+                    sa.text(
+                        "INSERT INTO registration (id, event_id, status, first_name, last_name,"
+                        " email, organization, organization_type, county, dr_member,"
+                        " data_consent_at, data_consent_version, language, manage_token,"
+                        " ticket_code, created_at, updated_at) VALUES (:n, 1, 'confirmed', 'A',"
+                        " 'B', :email, 'O', 'ngo', 'm-kalisz', true, :now, 'v1', 'pl', :manage,"
+                        " :code, :now, :now)"
+                    ),
+                    {
+                        "n": number,
+                        "email": f"{number}@example.org",
+                        "now": now,
+                        "manage": f"manage-{number}",
+                        "code": f"CODE{number}",
+                    },  # fmt: skip
+                )
+        upgrade()
+        with db.engine.connect() as connection:
+            tokens = connection.execute(sa.text("SELECT ticket_token FROM registration")).scalars()
+            tokens = list(tokens)
+        assert len(tokens) == 2 and len(set(tokens)) == 2
+        assert all(token and len(token) >= 40 for token in tokens)
         db.engine.dispose()

@@ -128,6 +128,16 @@ def test_create_publish_and_find_the_event_in_the_programme(app, organizer):
     assert actions == ["event_created", "event_published"]
 
 
+def test_an_event_can_have_its_own_contact_address(app, organizer):
+    form = event_form(contact_email="  Kalisz@Example.org ")
+    response = organizer.post("/organizer/events/new", data={**form, "csrf_token": organizer.token})
+    assert response.status_code == 302
+    event = event_named(app, "Seminarium w Gnieźnie")
+    assert event.contact_email == "kalisz@example.org"
+    page = organizer.get(f"/organizer/events/{event.id}/edit").get_data(as_text=True)
+    assert 'value="kalisz@example.org"' in page
+
+
 @pytest.mark.parametrize(
     ("changes", "field", "message"),
     [
@@ -139,6 +149,8 @@ def test_create_publish_and_find_the_event_in_the_programme(app, organizer):
         ({"starts_at": "jutro"}, "starts_at", "Not a valid datetime value."),
         ({"online_url": "javascript:alert(1)"}, "online_url", "Enter a full address"),
         ({"county": "nowhere"}, "county", "Not a valid choice"),
+        ({"contact_email": "biuro@"}, "contact_email", "Enter an email address"),
+        ({"contact_email": "a@b@example.org"}, "contact_email", "Enter an email address"),
     ],
 )  # fmt: skip
 def test_event_form_errors_are_explained_next_to_the_field(app, organizer, changes, field, message):

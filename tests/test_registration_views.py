@@ -243,7 +243,7 @@ def test_ticket_qr_code_holds_only_the_ticket_code(app, client):
     assert result.format == zxingcpp.BarcodeFormat.QRCode
 
 
-def test_calendar_file_has_the_event_in_warsaw_time_and_the_manage_link(app, client):
+def test_calendar_file_has_the_event_in_warsaw_time_and_the_ticket_link_only(app, client):
     registration = registered(app, new_event(app))
     response = client.get(f"/r/{registration.manage_token}/calendar.ics")
     assert response.mimetype == "text/calendar"
@@ -253,8 +253,9 @@ def test_calendar_file_has_the_event_in_warsaw_time_and_the_manage_link(app, cli
     assert entry.decoded("DTSTART") == registration.event.starts_at
     assert entry["DTSTART"].params["TZID"] == "Europe/Warsaw"
     assert calendar.walk("VTIMEZONE")[0]["TZID"] == "Europe/Warsaw"
-    manage_url = f"https://rejestracja.example.org/r/{registration.manage_token}"
-    assert manage_url in entry["DESCRIPTION"]
+    ticket_url = f"https://rejestracja.example.org/t/{registration.ticket_token}"
+    assert ticket_url in entry["DESCRIPTION"] and entry["URL"] == ticket_url
+    assert registration.manage_token not in response.get_data(as_text=True)
     assert entry["STATUS"] == "CONFIRMED"
     assert re.fullmatch(r"registration-[0-9a-f]{32}@rejestracja\.example\.org", entry["UID"])
 

@@ -10,14 +10,14 @@ whatever happened to the registration since.
 """
 
 import base64
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.message import EmailMessage
 
-from flask import render_template
+from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
-from events.messages import ics
+from events.messages import ics, unsubscribe
 from events.messages.facts import thaw
 from events.messages.links import absolute_url, map_url
 from events.messages.mime import QR_CONTENT_ID, build_mime, one_line
@@ -52,6 +52,21 @@ class Rendered:
     calendar: str | None = None
     calendar_method: str | None = None
     qr_png: bytes | None = None
+    headers: dict = field(default_factory=dict)  # Reply-To, List-Unsubscribe...
+
+
+def reply_address(event=None) -> str | None:
+    """Where replies go: the event's contact, else ORGANIZER_CONTACT; None: nobody reads them."""
+    return (event and event.contact_email) or current_app.config.get("ORGANIZER_CONTACT") or None
+
+
+def unsubscribe_url(registration) -> str:
+    """The one-click link (RFC 8058) that stops organizer messages for this registration."""
+    return absolute_url(
+        "ticket.stop_messages",
+        token=registration.ticket_token,
+        signature=unsubscribe.signature(registration.ticket_token),
+    )
 
 
 def render(row: OutboxMessage) -> Rendered:
@@ -63,12 +78,16 @@ def render(row: OutboxMessage) -> Rendered:
     with force_locale(row.language):
         if row.kind in REGISTRATION_EMAILS:
             return _registration_email(row, facts, context)
+        subject = one_line(facts["subject"], 300)  # also the HTML's title: filters compare
+        reply_to = reply_address()
+        context.update(subject=subject, reply_to=reply_to)
         return Rendered(
             row.id,
             row.recipient,
-            one_line(facts["subject"], 300),
+            subject,
             render_template(f"email/{row.kind}.txt", **context),
             render_template(f"email/{row.kind}.html", **context),
+            headers={"Reply-To": reply_to} if reply_to else {},
         )
 
 
@@ -79,25 +98,39 @@ def _registration_email(row: OutboxMessage, facts: dict, context: dict) -> Rende
     registration = context["registration"]
     event = registration.event
     manage_url = absolute_url("registration.manage", token=registration.manage_token)
+    # Calendars are shared: their entries link to the ticket page, never to manage_url.
+    ticket_url = absolute_url("ticket.show", token=registration.ticket_token)
+    subject_text = facts.get("subject") or str(subject) % {"title": one_line(event.title, 150)}
+    headers = {}
+    reply_to = reply_address(event)
+    if reply_to:
+        headers["Reply-To"] = reply_to
+    if row.kind == "organizer_message":
+        context["unsubscribe_url"] = unsubscribe_url(registration)
+        headers["List-Unsubscribe"] = f"<{context['unsubscribe_url']}>"
+        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     context.update(
         event=event,
         manage_url=manage_url,
+        ticket_url=ticket_url,
+        reply_to=reply_to,
+        subject=one_line(subject_text, 300),
         map_url=map_url(event),
         with_ticket=with_ticket,
         qr_cid=QR_CONTENT_ID,
     )
-    subject_text = facts.get("subject") or str(subject) % {"title": one_line(event.title, 150)}
     rendered = Rendered(
         row.id,
         row.recipient,
         one_line(subject_text, 300),
         render_template(f"email/{row.kind}.txt", **context),
         render_template(f"email/{row.kind}.html", **context),
+        headers=headers,
     )
     if with_ticket:
         rendered.qr_png = ticket_png(registration.ticket_code, box_size=8)
     if method:
-        rendered.calendar = ics.invite(registration, manage_url, method, row.created_at).decode()
+        rendered.calendar = ics.invite(registration, ticket_url, method, row.created_at).decode()
         rendered.calendar_method = method
     return rendered
 

@@ -3,6 +3,11 @@
 One VEVENT per registration (UID `registration-<id>@<host>`), so that the
 invite in a person's calendar is updated in place (same UID, higher SEQUENCE)
 or withdrawn (METHOD:CANCEL). The public feed uses one UID per event.
+
+Calendar entries are seen by whoever shares or is delegated the calendar: they
+link to the ticket page (QR code, event, status), never to the manage page.
+Times are in Europe/Warsaw, with the zone's rules written as RRULEs, as the tz
+database's iCalendar exports do: every client converts them itself.
 """
 
 import hashlib
@@ -12,6 +17,7 @@ from urllib.parse import urlsplit
 
 import icalendar
 from flask import current_app
+from flask_babel import gettext as _
 
 from events.models import Event, EventStatus, Registration, utcnow
 from events.timezone import WARSAW
@@ -20,6 +26,30 @@ PRODID = "-//Dzialamy Razem//Rejestracja na wydarzenia//PL"
 
 REQUEST = "REQUEST"
 CANCEL = "CANCEL"
+
+# Europe/Warsaw since 1996 (the EU's summer time): the last Sunday of March at
+# 02:00 local time to +02:00, the last Sunday of October at 03:00 local time
+# (summer time) back to +01:00. DTSTART is the local time before each change
+# (RFC 5545, 3.6.5).
+WARSAW_VTIMEZONE = """BEGIN:VTIMEZONE
+TZID:Europe/Warsaw
+X-LIC-LOCATION:Europe/Warsaw
+BEGIN:DAYLIGHT
+TZNAME:CEST
+TZOFFSETFROM:+0100
+TZOFFSETTO:+0200
+DTSTART:19700329T020000
+RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU
+END:DAYLIGHT
+BEGIN:STANDARD
+TZNAME:CET
+TZOFFSETFROM:+0200
+TZOFFSETTO:+0100
+DTSTART:19701025T030000
+RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU
+END:STANDARD
+END:VTIMEZONE
+""".replace("\n", "\r\n")
 
 
 def uid_domain() -> str:
@@ -50,21 +80,32 @@ def location_of(event: Event) -> str:
 
 
 def event_component(
-    event: Event, url: str, uid: str, now: datetime | None = None, tentative: bool = False
+    event: Event,
+    url: str,
+    uid: str,
+    now: datetime | None = None,
+    tentative: bool = False,
+    link_label: str = "",
 ):
-    """A VEVENT for `event`, whose description ends with `url` (its page or a manage link).
+    """A VEVENT for `event`, whose description ends with `url` (its page or a ticket link).
 
-    `tentative` marks a place that is not confirmed yet (waiting list, application).
+    `tentative` marks a place that is not confirmed yet (waiting list, application);
+    `now` is the DTSTAMP (the time of an invite; a feed passes the event's last change).
+    A cancelled event's summary starts with "Cancelled:", in the current language.
     """
     entry = icalendar.Event()
     entry.add("uid", uid)
     entry.add("dtstamp", now or utcnow())
     entry.add("dtstart", event.starts_at.astimezone(WARSAW))
     entry.add("dtend", event.ends_at.astimezone(WARSAW))
-    entry.add("summary", event.title)
+    if event.status == EventStatus.CANCELLED:
+        entry.add("summary", _("Cancelled: %(title)s", title=event.title))
+    else:
+        entry.add("summary", event.title)
     if location_of(event):
         entry.add("location", location_of(event))
-    entry.add("description", f"{event.description}\n\n{url}".strip())
+    link = f"{link_label} {url}".strip()
+    entry.add("description", f"{event.description}\n\n{link}".strip())
     entry.add("url", url)
     entry.add("sequence", event.sequence)
     if event.status == EventStatus.CANCELLED:
@@ -74,30 +115,52 @@ def event_component(
     return entry
 
 
-def calendar_file(components, method: str | None = None) -> bytes:
-    """A VCALENDAR holding the given VEVENTs and the VTIMEZONE they use."""
+def warsaw_timezone() -> icalendar.Timezone:
+    return icalendar.Timezone.from_ical(WARSAW_VTIMEZONE)
+
+
+def calendar_file(components, method: str | None = None, name: str | None = None) -> bytes:
+    """A VCALENDAR holding the given VEVENTs and the VTIMEZONE they use.
+
+    `name` is the calendar's name in subscribing clients (X-WR-CALNAME).
+    """
     calendar = icalendar.Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
     if method:
         calendar.add("method", method)
+    if name:
+        calendar.add("x-wr-calname", name)
+        calendar.add("x-wr-timezone", "Europe/Warsaw")
+    calendar.add_component(warsaw_timezone())
     for component in components:
         calendar.add_component(component)
-    calendar.add_missing_timezones()
     return calendar.to_ical()
 
 
+def feed_component(event: Event, url: str) -> icalendar.Event:
+    """A VEVENT of the public feed: stamped with the event's last change, so
+    that the same programme always gives the same file (and ETag)."""
+    changed = event.updated_at or event.created_at
+    entry = event_component(event, url, event_uid(event), now=changed)
+    entry.add("last-modified", changed)
+    return entry
+
+
 def invite(
-    registration: Registration, manage_url: str, method: str, stamp: datetime | None = None
+    registration: Registration, ticket_url: str, method: str, stamp: datetime | None = None
 ) -> bytes:
     """An iTIP invite (RFC 5546) for one registration: REQUEST to add or update, CANCEL to withdraw.
 
+    The entry links to the ticket page (`ticket_url`), never to the manage page.
     ORGANIZER is the configured sender (RFC 5546 requires it); the ATTENDEE has
     RSVP=FALSE so that calendar clients do not mail replies to it. A CANCEL
     carries a higher SEQUENCE than any REQUEST sent before it.
     """
     event = registration.event
-    entry = event_component(event, manage_url, registration_uid(registration), now=stamp)
+    entry = event_component(
+        event, ticket_url, registration_uid(registration), now=stamp, link_label=_("Your ticket:")
+    )
     organizer_name, organizer_email = parseaddr(current_app.config["MAIL_DEFAULT_SENDER"])
     organizer = icalendar.vCalAddress(f"mailto:{organizer_email}")
     organizer.params["CN"] = _param_text(organizer_name or organizer_email)

@@ -3,10 +3,15 @@
     multipart/mixed
       multipart/alternative
         text/plain
-        multipart/related        (text/html + the QR code as a CID image)
-        text/calendar; method=…  (the invite Gmail and Outlook show)
-      image/png                  (bilet.png)
-      text/calendar; method=…    (invite.ics)
+        multipart/related; type="text/html"   (text/html + the QR code as a CID image)
+        text/calendar; method=…                (the one calendar part: Gmail, Outlook
+                                                and Apple Mail read it from here)
+      image/png                                (bilet.png)
+
+The rules followed (RFC 2045, 2046, 2047): base64 and quoted-printable lines of
+at most 76 characters; encoded words of at most 75 characters, each header line
+that holds them at most 76; `type` on multipart/related; MIME-Version once, on
+the message itself; bodies in quoted-printable, so any SMTP server takes them.
 
 Flask-Mail sends it: `PreparedMessage` hands the built message to Flask-Mail's
 connection, which keeps its configuration, TLS, login and header checks.
@@ -19,9 +24,18 @@ from email.utils import formatdate, make_msgid
 from flask_mail import Message
 
 QR_CONTENT_ID = "ticket-qr@dzialamy-razem"
-# CRLF line ends, as SMTP requires. Headers stay on one line up to SMTP's limit:
-# Python's folding of encoded words loses or doubles spaces in subjects.
-SMTP_POLICY = policy.SMTP.clone(max_line_length=998)
+# CRLF line ends, as SMTP requires; 76 characters, the limit of RFC 2045 for
+# base64 and quoted-printable lines (the email package uses it for both).
+# Headers set raw (List-Unsubscribe's long URL, the folded Subject) are sent as given.
+SMTP_POLICY = policy.SMTP.clone(max_line_length=76, refold_source="none")
+ENCODED_WORD_LIMIT = 75  # RFC 2047, section 2
+# Headers a rendered message may add; nothing else. Reply-To may hold a name with
+# Polish letters (encoded); the List-* headers are ASCII URLs that must not be
+# encoded, so they go on one line, as RFC 2369 allows (at most 998 characters).
+EXTRA_HEADERS = ("Reply-To",)
+URL_HEADERS = ("List-Unsubscribe", "List-Unsubscribe-Post")
+# Printable ASCII that stays as it is inside a Q-encoded word (RFC 2047, 5 (3)).
+_Q_SAFE = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!*+-/")
 
 
 def one_line(text: str, limit: int = 250) -> str:
@@ -29,20 +43,66 @@ def one_line(text: str, limit: int = 250) -> str:
     return " ".join(text.split())[:limit]
 
 
+def _q_char(char: str) -> str:
+    if char in _Q_SAFE:
+        return char
+    if char == " ":
+        return "_"
+    return "".join(f"={byte:02X}" for byte in char.encode())
+
+
+def encoded_words(name: str, text: str) -> str:
+    """`text` as Q-encoded words (RFC 2047) folded onto lines of at most 76 characters.
+
+    Every space is kept inside an encoded word (as "_"): the white space between
+    two encoded words is dropped by readers, so no space is lost or doubled, and
+    a character's bytes never straddle two words.
+    """
+    prefix, suffix = "=?utf-8?q?", "?="
+    budget = 76 - len(name) - 2  # "Subject: " on the first line
+    words, current = [], ""
+    for char in text:
+        piece = _q_char(char)
+        limit = min(budget, ENCODED_WORD_LIMIT) - len(prefix) - len(suffix)
+        if current and len(current) + len(piece) > limit:
+            words.append(prefix + current + suffix)
+            current, budget = "", 75  # later lines start with one space
+        current += piece
+    words.append(prefix + current + suffix)
+    return "\r\n ".join(words)
+
+
+def set_text_header(message: EmailMessage, name: str, text: str) -> None:
+    """Plain ASCII as it is (folded at spaces); anything else as encoded words."""
+    if text.isascii():
+        message[name] = text
+    else:
+        message.set_raw(name, encoded_words(name, text))
+
+
 def build_mime(row, sender: str, domain: str) -> EmailMessage:
-    """`row` is a `compose.Rendered`: subject, bodies, and the optional QR and calendar."""
+    """`row` is a `compose.Rendered`: subject, bodies, headers, the optional QR and calendar."""
     message = EmailMessage(policy=SMTP_POLICY)
-    message["Subject"] = one_line(row.subject)
+    set_text_header(message, "Subject", one_line(row.subject))
     message["From"] = sender
     message["To"] = row.recipient
+    extra = row.headers or {}
+    for name in EXTRA_HEADERS:
+        if extra.get(name):
+            message[name] = one_line(extra[name], 500)
+    for name in URL_HEADERS:
+        value = one_line(extra.get(name) or "", 900)
+        if value and value.isascii():
+            message.set_raw(name, value)
     message["Date"] = formatdate(usegmt=True)
     message["Message-ID"] = make_msgid(idstring=f"outbox-{row.id}", domain=domain)
     message["Auto-Submitted"] = "auto-generated"
-    message.set_content(row.body_text)
-    message.add_alternative(row.body_html, subtype="html")
+    message.set_content(row.body_text, cte="quoted-printable")
+    message.add_alternative(row.body_html, subtype="html", cte="quoted-printable")
     if row.qr_png:
         html_part = message.get_payload()[1]
         html_part.add_related(row.qr_png, "image", "png", cid=f"<{QR_CONTENT_ID}>")
+        html_part.set_param("type", "text/html")
     if row.calendar:
         message.add_alternative(
             row.calendar,
@@ -52,14 +112,9 @@ def build_mime(row, sender: str, domain: str) -> EmailMessage:
         )
     if row.qr_png:
         message.add_attachment(row.qr_png, "image", "png", filename="bilet.png")
-    if row.calendar:
-        message.add_attachment(
-            row.calendar.encode(),
-            "text",
-            "calendar",
-            filename="invite.ics",
-            params={"method": row.calendar_method, "charset": "utf-8"},
-        )
+    for part in message.walk():
+        if part is not message:
+            del part["MIME-Version"]
     return message
 
 

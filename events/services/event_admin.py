@@ -47,7 +47,7 @@ from events.unit_of_work import command
 AUDITED = (
     "title", "slug", "kind", "description", "starts_at", "ends_at", "venue_name",
     "venue_address", "county", "online_url", "capacity", "registration_opens_at",
-    "registration_closes_at", "mode", "waitlist_enabled", "status",
+    "registration_closes_at", "mode", "waitlist_enabled", "status", "contact_email",
 )  # fmt: skip
 
 
@@ -85,6 +85,7 @@ class EventData:
     registration_closes_at: datetime | None
     mode: RegistrationMode
     waitlist_enabled: bool
+    contact_email: str | None = None  # Reply-To of this event's emails
 
 
 def field_errors(data: EventData) -> dict[str, str]:

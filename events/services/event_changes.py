@@ -67,12 +67,30 @@ def schedule_of(event: Event) -> Schedule:
     )
 
 
+def _place(schedule: Schedule) -> str:
+    return ", ".join(part for part in (schedule.venue_name, schedule.venue_address) if part)
+
+
+def what_changed(old: Schedule, new: Schedule) -> dict:
+    """The schedule before a change and what differs (old → new in the email); plain
+    values and times, so that the message's frozen facts can hold them."""
+    return {
+        "starts_at": old.starts_at,
+        "ends_at": old.ends_at,
+        "time_changed": (old.starts_at, old.ends_at) != (new.starts_at, new.ends_at),
+        "place": _place(old),
+        "place_changed": _place(old) != _place(new),
+        "online_changed": (old.online_url or "") != (new.online_url or ""),
+    }
+
+
 def apply_schedule(event: Event, schedule: Schedule, note: str | None = None) -> int:
     """Set a new time or place on a locked event and queue the notices; the caller commits.
 
     Returns the number of messages queued (0 when nothing changed).
     """
-    if schedule_of(event) == schedule:
+    previous = schedule_of(event)
+    if previous == schedule:
         return 0
     if event.starts_at != schedule.starts_at:
         _forget_reminders(event.id)  # remind people again before the new date
@@ -80,7 +98,9 @@ def apply_schedule(event: Event, schedule: Schedule, note: str | None = None) ->
     event.venue_name, event.venue_address = schedule.venue_name, schedule.venue_address
     event.online_url = schedule.online_url
     event.sequence += 1
-    return _tell_registrants(event.id, "event_changed", note=note)
+    return _tell_registrants(
+        event.id, "event_changed", note=note, previous=what_changed(previous, schedule)
+    )
 
 
 @command
@@ -113,6 +133,7 @@ def cancel_event(event_id: int, user: User | None = None) -> int:
         return 0
     before = {"status": event.status.value}
     event.status = EventStatus.CANCELLED
+    event.sequence += 1  # calendars and feeds see the change
     told = _tell_registrants(event.id, "event_cancelled")
     audit.record(
         "event_cancelled",

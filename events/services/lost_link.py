@@ -27,7 +27,10 @@ RESEND_INTERVAL = timedelta(minutes=2)
 
 @command
 def request_links(raw_email: str, language: str = "pl", now: datetime | None = None) -> bool:
-    """Queue an email, in `language`, with the links of the address's upcoming registrations.
+    """Queue an email with the links of the address's upcoming registrations.
+
+    It is written in the language of the person's latest registration (the one
+    they chose most recently); `language` (the page's) only when none says.
 
     Returns whether a message was queued: False when the address has none, or
     when one was sent less than RESEND_INTERVAL ago (against mail bombing).
@@ -56,10 +59,11 @@ def request_links(raw_email: str, language: str = "pl", now: datetime | None = N
     )
     if not registrations or recently_sent:
         return False
+    latest = max(registrations, key=lambda registration: (registration.created_at, registration.id))
     queue_templated(
         "your_links",
         email,
-        language,
+        latest.language or language,
         _l("Your registrations – Działamy Razem"),
         registrations=registrations,
     )

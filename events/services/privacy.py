@@ -10,7 +10,15 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from events.extensions import db
-from events.models import AuditEntry, Event, OutboxMessage, Registration, User, utcnow
+from events.models import (
+    AuditEntry,
+    Event,
+    OutboxMessage,
+    Registration,
+    User,
+    new_secret,
+    utcnow,
+)
 from events.services import audit
 from events.services.registration import cancel_registration, new_manage_token, new_ticket_code
 from events.unit_of_work import command
@@ -29,6 +37,7 @@ def _anonymize(registration: Registration, now) -> None:
     registration.needs = None
     registration.search_text = ""
     registration.manage_token = new_manage_token()
+    registration.ticket_token = new_secret()
     registration.ticket_code = new_ticket_code()
 
 

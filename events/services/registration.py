@@ -28,6 +28,7 @@ from events.models import (
     Registration,
     RegistrationStatus,
     User,
+    new_secret,
     utcnow,
 )
 from events.search import search_text
@@ -181,6 +182,7 @@ def _new_registration(event, attendee: Attendee, status, now) -> Registration:
         image_consent_version=consents.IMAGE_USE_VERSION if attendee.image_consent else None,
         language=attendee.language,
         manage_token=new_manage_token(),
+        ticket_token=new_secret(),
         ticket_code=new_ticket_code(),
     )
 

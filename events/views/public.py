@@ -1,5 +1,6 @@
 """Public pages: the programme with its filters, an event's page, the language switch."""
 
+import hashlib
 from datetime import date, timedelta
 
 from flask import (
@@ -13,10 +14,11 @@ from flask import (
     url_for,
 )
 from flask_babel import format_date
+from flask_babel import gettext as _
 
 from events.counties import BY_CODE, COUNTIES
 from events.i18n import LANGUAGE_COOKIE, LANGUAGES
-from events.messages.ics import calendar_file, event_component, event_uid
+from events.messages.ics import calendar_file, feed_component
 from events.messages.links import absolute_url
 from events.models import EventKind, utcnow
 from events.services.listings import (
@@ -74,7 +76,8 @@ def feed():
     """A subscribable calendar of the programme (published and cancelled events)."""
     since = utcnow() - timedelta(days=FEED_PAST_DAYS)
     listings = public_events(Filters(), since)  # events that ended after `since`
-    return _calendar_response([listing.event for listing in listings], "dzialamy-razem.ics")
+    events = [listing.event for listing in listings]
+    return _calendar_response(events, "dzialamy-razem.ics", _("Działamy Razem: events"))
 
 
 @bp.get("/events/<slug>.ics")
@@ -82,17 +85,27 @@ def event_calendar(slug: str):
     found = find_public_event(slug)
     if found is None:
         abort(404)
-    return _calendar_response([found], f"{found.slug}.ics")
+    return _calendar_response([found], f"{found.slug}.ics", found.title)
 
 
-def _calendar_response(events, filename: str) -> Response:
+def _calendar_response(events, filename: str, name: str) -> Response:
+    """The calendar file, with an ETag and Last-Modified; 304 when the client has it.
+
+    Each entry is stamped with its event's last change, so the same programme
+    gives the same bytes, and the ETag (a hash of them) changes with any change.
+    """
     components = [
-        event_component(event, absolute_url("public.event", slug=event.slug), event_uid(event))
-        for event in events
+        feed_component(event, absolute_url("public.event", slug=event.slug)) for event in events
     ]
-    response = Response(calendar_file(components), mimetype="text/calendar")
+    body = calendar_file(components, name=name)
+    response = Response(body, mimetype="text/calendar")
     response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
-    return response
+    response.headers["Cache-Control"] = "no-cache"  # revalidate, then 304 if unchanged
+    response.set_etag(hashlib.sha256(body).hexdigest()[:32])
+    changes = [event.updated_at or event.created_at for event in events]
+    if changes:
+        response.last_modified = max(changes)
+    return response.make_conditional(request)
 
 
 @bp.get("/language/<code>")

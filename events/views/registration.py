@@ -116,10 +116,14 @@ def ticket(token: str):
 @bp.get("/r/<token>/calendar.ics")
 def calendar(token: str):
     registration = _registration_or_404(token)
-    link = absolute_url("registration.manage", token=registration.manage_token)
+    # The entry links to the ticket page: calendars are shared, this page is private.
+    link = absolute_url("ticket.show", token=registration.ticket_token)
     uid = registration_uid(registration)
     tentative = registration.status != RegistrationStatus.CONFIRMED
-    body = calendar_file([event_component(registration.event, link, uid, tentative=tentative)])
+    entry = event_component(
+        registration.event, link, uid, tentative=tentative, link_label=_("Your ticket:")
+    )
+    body = calendar_file([entry])
     response = Response(body, mimetype="text/calendar")
     disposition = f'attachment; filename="{registration.event.slug}.ics"'
     response.headers["Content-Disposition"] = disposition

@@ -1,0 +1,104 @@
+"""One message of every kind a registrant can get, in a given language.
+
+Used by the MIME checks and the spam-score check: each kind is produced by the
+services that send it in production, and received by the test SMTP server.
+"""
+
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from events.extensions import db
+from events.messages.outbox import deliver_due
+from events.models import RegistrationMode, User, utcnow
+from events.services.broadcast import Audience, send_to_registrants
+from events.services.event_changes import Schedule, cancel_event, reschedule_event
+from events.services.lost_link import request_links
+from events.services.registration import (
+    approve_registration,
+    cancel_registration,
+    decline_registration,
+    register_attendee,
+)
+from events.services.reminders import send_reminders
+from tests.factories import attendee, make_event, make_user
+
+KINDS = (
+    "confirmed",
+    "waitlisted",
+    "pending",
+    "promoted",
+    "accepted",
+    "declined",
+    "cancelled",
+    "event_changed",
+    "event_cancelled",
+    "reminder",
+    "organizer_message",
+    "your_links",
+)
+
+TITLE = "Seminarium: partnerstwo lokalne w praktyce – Poznań, Kalisz, Piła i Leszno (2026/27)"
+
+
+def every_kind(smtp_server, language: str) -> dict:
+    """{kind: the parsed message} for every kind in KINDS, sent to one person each."""
+
+    def person(kind, **extra):
+        return attendee(email=f"{kind}.{language}@example.org", language=language, **extra)
+
+    soon = utcnow().replace(microsecond=0) + timedelta(hours=20)
+    full = make_event(title=TITLE, capacity=1)
+    holder = register_attendee(full.id, person("cancelled"))
+    register_attendee(full.id, person("promoted"))
+    cancel_registration(holder.id)  # cancelled, and promoted from the waiting list
+    register_attendee(full.id, person("waitlisted"))
+
+    approval = make_event(title=TITLE, mode=RegistrationMode.APPROVAL)
+    register_attendee(approval.id, person("pending"))
+    approve_registration(register_attendee(approval.id, person("accepted")).id)
+    decline_registration(register_attendee(approval.id, person("declined")).id)
+
+    register_attendee(make_event(title=TITLE).id, person("confirmed"))
+
+    soon_event = make_event(title=TITLE, starts_at=soon, ends_at=soon + timedelta(hours=3))
+    register_attendee(soon_event.id, person("reminder"), notify=False)
+    send_reminders()
+
+    told = make_event(title=TITLE)
+    register_attendee(told.id, person("organizer_message"), notify=False)
+    send_to_registrants(
+        told.id,
+        "Zmiana sali",
+        "Dzień dobry,\n\nspotykamy się w sali 12 na pierwszym piętrze.\n\nDo zobaczenia!",
+        Audience.CONFIRMED,
+        organizer(),
+    )
+
+    changed = make_event(title=TITLE)
+    register_attendee(changed.id, person("event_changed"), notify=False)
+    later = changed.starts_at + timedelta(days=1)
+    reschedule_event(
+        changed.id,
+        Schedule(later, later + timedelta(hours=3), "Sala B", "ul. Nowa 2, 62-800 Kalisz"),
+        note="Sala na parterze.",
+    )
+
+    gone = make_event(title=TITLE)
+    register_attendee(gone.id, person("event_cancelled"), notify=False)
+    cancel_event(gone.id)
+
+    register_attendee(make_event(title=TITLE).id, person("your_links"), notify=False)
+    request_links(f"your_links.{language}@example.org", language)
+
+    deliver_due()
+    messages = {}
+    for kind in KINDS:
+        inbox = smtp_server.inbox.to(f"{kind}.{language}@example.org")
+        messages[kind] = inbox[-1]
+    return messages
+
+
+def organizer() -> User:
+    existing = db.session.scalar(sa.select(User).where(User.email == "organizator@example.org"))
+    return existing or make_user()
