@@ -134,9 +134,9 @@ def test_registrations_made_before_ticket_links_get_their_own_secret(empty_datab
                     "INSERT INTO event (id, slug, title, kind, description, starts_at, ends_at,"
                     " venue_name, venue_address, county, mode, waitlist_enabled, status,"
                     " sequence, created_at, updated_at) VALUES (1, 's', 'T', 'seminar', '',"
-                    " :now, :now, '', '', 'm-kalisz', 'open', true, 'published', 0, :now, :now)"
+                    " :now, :end, '', '', 'm-kalisz', 'open', true, 'published', 0, :now, :now)"
                 ),
-                {"now": now},
+                {"now": now, "end": "2026-11-01 14:00:00"},
             )
             for number in (1, 2):
                 connection.execute(
