@@ -46,6 +46,20 @@ def _scrub_audit(registration_ids: list[int]) -> None:
                 )
 
 
+def registrations_of_person(email: str) -> list[Registration]:
+    """Every registration of this address, at every event, newest event first: what
+    erasing the person would touch (shown on the confirmation page)."""
+    address = email.strip().lower()
+    return list(
+        db.session.scalars(
+            sa.select(Registration)
+            .join(Event, Event.id == Registration.event_id)
+            .where(Registration.email == address)
+            .order_by(Event.starts_at.desc())
+        )
+    )
+
+
 @command
 def erase_person(email: str, user: User | None) -> int:
     """Anonymize every registration of this address, everywhere, and drop their

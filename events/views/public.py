@@ -1,4 +1,5 @@
-"""Public pages: the programme with its filters, an event's page, the language switch."""
+"""Public pages: the programme with its filters, an event's page, the privacy notice,
+the language switch."""
 
 from datetime import date, timedelta
 
@@ -14,6 +15,7 @@ from flask import (
 )
 from flask_babel import format_date
 
+from events import consents
 from events.counties import BY_CODE, COUNTIES
 from events.i18n import LANGUAGE_COOKIE, LANGUAGES
 from events.messages.ics import calendar_file, event_component, event_uid
@@ -67,6 +69,12 @@ def event(slug: str):
     if found is None:
         abort(404)
     return render_template("public/event.html", listing=listing_for(found, utcnow()))
+
+
+@bp.get("/privacy")
+def privacy():
+    """The privacy notice (GDPR art. 13); the controller comes from the configuration."""
+    return render_template("public/privacy.html", consents=consents)
 
 
 @bp.get("/events.ics")

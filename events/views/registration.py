@@ -44,6 +44,7 @@ def attendee_from(form: RegistrationForm) -> Attendee:
         county=form.county.data,
         dr_member=form.dr_member.data == "yes",
         needs=form.needs.data or None,
+        needs_consent=bool(form.needs.data) and form.needs_consent.data,
         data_consent=form.data_consent.data,
         image_consent=form.image_consent.data,
         language=form.language.data,
