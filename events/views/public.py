@@ -16,7 +16,7 @@ from flask import (
 from flask_babel import format_date
 
 from events import consents
-from events.counties import BY_CODE, COUNTIES
+from events.counties import BY_CODE, sorted_counties
 from events.i18n import LANGUAGE_COOKIE, LANGUAGES
 from events.messages.ics import calendar_file, event_component, event_uid
 from events.messages.links import absolute_url
@@ -58,7 +58,7 @@ def index():
         listings=public_events(filters, now),
         filters=filters,
         kinds=list(EventKind),
-        counties=COUNTIES,
+        counties=sorted_counties(),
         months=upcoming_months(now),
     )
 

@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from events.counties import BY_CODE, COUNTIES
+from events.counties import BY_CODE, sorted_counties
 from events.forms import ConfirmForm
 from events.models import OrganizationType, RegistrationStatus, ScanResult, utcnow
 from events.organizer_forms import MessageForm, PhoneRegistrationForm
@@ -56,7 +56,7 @@ def registrations(event_id: int):
         table=registration_table(event.id, query),
         query=query,
         statuses=list(RegistrationStatus),
-        counties=COUNTIES,
+        counties=sorted_counties(),
         types=list(OrganizationType),
         sorts=SORTS,
         action_form=ConfirmForm(),
