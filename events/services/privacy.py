@@ -86,6 +86,21 @@ def erase_person(email: str, user: User | None) -> int:
 
 
 @command
+def forget_needs(now: datetime | None = None) -> int:
+    """Delete what people wrote about their needs (it may concern health, GDPR art. 9)
+    once their event has ended; the consent's time and version stay as the record.
+    Returns how many registrations lost their needs."""
+    ended = sa.select(Event.id).where(Event.ends_at < (now or utcnow()))
+    result = db.session.execute(
+        sa.update(Registration)
+        .where(Registration.event_id.in_(ended), Registration.needs.is_not(None))
+        .values(needs=None)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0
+
+
+@command
 def anonymize_before(cutoff: datetime, user: User | None = None) -> int:
     """Anonymize the registrations of events that ended before `cutoff`."""
     registrations = db.session.scalars(
