@@ -178,11 +178,17 @@ def _extra_states(site, data):
         page.fill("#needs", "Pętla indukcyjna")
         page.click("button[type=submit].button-primary")
         page.wait_for_selector("#error-summary")
+        # A summary link leads to the first control of a group, then to a consent.
+        page.click('#error-summary a[href="#dr_member-0"]')
+        assert page.evaluate("document.activeElement.id") == "dr_member-0"
+        page.click('#error-summary a[href="#needs_consent"]')
+        assert page.evaluate("document.activeElement.id") == "needs_consent"
 
     def duplicate(page):
         page.goto(site.url + register)
         _fill_registration(page, data["email"])
         page.wait_for_selector("#duplicate")
+        assert page.evaluate("document.activeElement.id") == "duplicate"  # read first
 
     def lost_link_sent(page):
         page.goto(site.url + "/lost-link")
@@ -208,6 +214,7 @@ def _extra_states(site, data):
         page.fill("#label", "Wejście od ul. Głównej")
         page.click("button[type=submit].button-primary")
         page.wait_for_selector("#new-link")
+        assert page.evaluate("document.activeElement.id") == "new-link"  # shown once
 
     def event_form_errors(page):
         page.goto(site.url + "/organizer/events/new")
