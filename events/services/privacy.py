@@ -54,7 +54,7 @@ def registrations_of_person(email: str) -> list[Registration]:
         db.session.scalars(
             sa.select(Registration)
             .join(Event, Event.id == Registration.event_id)
-            .where(Registration.email == address)
+            .where(Registration.email == address, Registration.anonymized_at.is_(None))
             .order_by(Event.starts_at.desc())
         )
     )
