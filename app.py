@@ -16,7 +16,7 @@ from events.config import check_production, load_config
 from events.counties import county_name
 from events.extensions import babel, configure_sqlite, csrf, db, login_manager, mail, migrate
 from events.i18n import select_locale
-from events.messages.links import absolute_url
+from events.messages.links import absolute_url, map_url
 from events.models import User
 from events.timezone import period
 from events.views import api, auth, checkin, errors, public, registration, ticket
@@ -85,7 +85,11 @@ def register_blueprints(app: Flask) -> None:
 
 def configure_templates(app: Flask) -> None:
     app.jinja_env.globals.update(
-        county_name=county_name, get_locale=get_locale, absolute_url=absolute_url, period=period
+        county_name=county_name,
+        get_locale=get_locale,
+        absolute_url=absolute_url,
+        map_url=map_url,
+        period=period,
     )
     app.jinja_env.filters["datetime"] = format_datetime
     # "5M46BDGTFLMU..." shown as "5M46 BDGT FLMU ...": easier to read out at the door.

@@ -2,21 +2,21 @@
 
 import sys
 import time
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 
 import click
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import with_appcontext
 from flask_babel import force_locale
 
 from events import unit_of_work
 from events.extensions import db
 from events.messages.outbox import deliver_due, deliver_pending, outbox_summary, prune_sent
-from events.models import Event, OutboxStatus, Role
+from events.models import Event, OutboxStatus, Role, utcnow
 from events.services.accounts import AccountError, create_user
 from events.services.checkin_access import AccessError, assign_staff
-from events.services.privacy import anonymize_before
+from events.services.privacy import anonymize_before, forget_needs
 from events.services.reminders import DEFAULT_HOURS_BEFORE, send_reminders
 from events.timezone import WARSAW
 
@@ -153,12 +153,32 @@ def assign_staff_command(email: str, event_slug: str) -> None:
 @click.option(
     "--before",
     "cutoff",
-    required=True,
     type=click.DateTime(formats=["%Y-%m-%d"]),
-    help="Anonymize registrations of events that ended before this date (YYYY-MM-DD).",
+    help="Anonymize registrations of events that ended before this date (YYYY-MM-DD); "
+    "default: RETENTION_MONTHS months ago.",
 )
 def anonymize_command(cutoff) -> None:
-    """Retention: drop who registered for past events, keep the figures for reports."""
+    """Retention (run it daily from cron): delete the needs of people at events that have
+    ended, and drop who registered for events that ended before the cutoff, keeping
+    the figures for reports. The privacy notice promises both."""
+    if cutoff is None:
+        months = current_app.config["RETENTION_MONTHS"]
+        today = utcnow().astimezone(WARSAW).date()
+        cutoff = datetime.combine(months_before(today, months), datetime.min.time())
+    forgotten = forget_needs()
+    click.echo(f"{forgotten} registration(s) lost their needs (events that have ended).")
     moment = cutoff.replace(tzinfo=WARSAW)
     count = anonymize_before(moment)
     click.echo(f"{count} registration(s) anonymized (events that ended before {cutoff:%Y-%m-%d}).")
+
+
+def months_before(day: date, months: int) -> date:
+    """The same day `months` earlier (the last day of a shorter month)."""
+    year, month = divmod(day.year * 12 + day.month - 1 - months, 12)
+    month += 1
+    for last in (31, 30, 29, 28):
+        try:
+            return date(year, month, min(day.day, last))
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")

@@ -41,6 +41,14 @@ def database_url(raw: str) -> str:
 
 
 ENVIRONMENTS = ("development", "production")
+# Who holds the registrants' data (GDPR art. 13). Placeholders for a laptop only:
+# production refuses to start without the real CONTROLLER_NAME and CONTROLLER_EMAIL.
+DEV_CONTROLLER = {
+    "CONTROLLER_NAME": "Działamy Razem (example controller: set CONTROLLER_NAME)",
+    "CONTROLLER_ADDRESS": "ul. Przykładowa 1, 60-001 Poznań",
+    "CONTROLLER_EMAIL": "kontakt@example.org",
+}
+DEFAULT_RETENTION_MONTHS = 12
 DEFAULT_BASE_URL = "http://127.0.0.1:5000"
 
 
@@ -57,6 +65,9 @@ def load_config(environ=os.environ) -> dict:
     mail_port = environ.get("MAIL_PORT", "25").strip()
     if not mail_port.isdigit():
         raise ConfigError(f"MAIL_PORT must be a port number, not {mail_port!r}.")
+    retention = environ.get("RETENTION_MONTHS", str(DEFAULT_RETENTION_MONTHS)).strip()
+    if not retention.isdigit() or int(retention) < 1:
+        raise ConfigError(f"RETENTION_MONTHS must be a number of months, not {retention!r}.")
     proxies = environ.get("TRUSTED_PROXIES", "0").strip()
     if not proxies.isdigit():
         raise ConfigError(f"TRUSTED_PROXIES must be a number of proxies, not {proxies!r}.")
@@ -88,6 +99,8 @@ def load_config(environ=os.environ) -> dict:
         # Where registrants' replies go (Reply-To, and named in every email's footer);
         # an event's own contact address takes precedence. Unset: "do not reply".
         "ORGANIZER_CONTACT": contact,
+        **controller_settings(environ, env),
+        "RETENTION_MONTHS": int(retention),
         "SESSION_COOKIE_SECURE": env == "production",
         "SESSION_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": env == "production",
@@ -97,11 +110,35 @@ def load_config(environ=os.environ) -> dict:
     }
 
 
+def controller_settings(environ, env: str) -> dict:
+    """The data controller and the contact shown on the privacy page, in footers and emails."""
+    settings = {
+        key: (environ.get(key) or "").strip() or None
+        for key in (
+            "CONTROLLER_NAME",
+            "CONTROLLER_ADDRESS",
+            "CONTROLLER_EMAIL",
+            "CONTROLLER_PHONE",
+            "DPO_EMAIL",
+            "CONTACT_EMAIL",
+            "CONTACT_PHONE",
+        )
+    }
+    if env != "production":
+        for key, value in DEV_CONTROLLER.items():
+            settings[key] = settings[key] or value
+    # The contact for questions about the events defaults to the controller's.
+    settings["CONTACT_EMAIL"] = settings["CONTACT_EMAIL"] or settings["CONTROLLER_EMAIL"]
+    settings["CONTACT_PHONE"] = settings["CONTACT_PHONE"] or settings["CONTROLLER_PHONE"]
+    return settings
+
+
 def check_production(config: dict) -> None:
     """Refuse to run in production with settings that only suit a laptop.
 
     The development secret or a short one; links in emails pointing to this
-    machine; no mail server (mail would quietly go to files).
+    machine; no mail server (mail would quietly go to files); no data controller
+    (people must know who holds their data and whom to ask).
     """
     if config.get("APP_ENV") != "production":
         return
@@ -116,5 +153,11 @@ def check_production(config: dict) -> None:
         problems.append("BASE_URL must be the site's public https:// address")
     if not config.get("MAIL_SERVER"):
         problems.append("MAIL_SERVER must name the SMTP server")
+    if not config.get("CONTROLLER_NAME"):
+        problems.append("CONTROLLER_NAME must name the data controller (the privacy notice)")
+    if not config.get("CONTROLLER_EMAIL"):
+        problems.append("CONTROLLER_EMAIL must give the data controller's contact address")
+    if not config.get("CONTROLLER_ADDRESS"):
+        problems.append("CONTROLLER_ADDRESS must give the data controller's postal address")
     if problems:
         raise ConfigError("APP_ENV=production refuses to start: " + "; ".join(problems) + ".")

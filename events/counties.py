@@ -1,8 +1,12 @@
 """The 35 counties (powiaty) of Wielkopolska, plus "outside Wielkopolska".
 
 Codes are stored in the database; names are shown in the visitor's language.
-Land counties come first (in Polish alphabetical order), then the four city
-counties, then the entry for people from outside the voivodeship.
+Each name starts with the word people know ("gnieźnieński (powiat)", "Gniezno
+County"), so that typing in a plain select finds it; choices are listed in the
+alphabetical order of the visitor's language, the entry for people from
+outside the voivodeship last. "Poznań (miasto na prawach powiatu)" and
+"poznański (powiat)" both start with "poznań": the city comes first, typing on
+("poznańs") reaches the county.
 """
 
 from dataclasses import dataclass
@@ -98,9 +102,9 @@ _CITIES = [
 OUTSIDE = "spoza"
 
 COUNTIES: list[County] = (
-    [County(code, f"powiat {_LAND_PL[code]}", f"{seat} County") for code, seat in _LAND]
+    [County(code, f"{_LAND_PL[code]} (powiat)", f"{seat} County") for code, seat in _LAND]
     + [
-        County(code, f"{city} (miasto na prawach powiatu)", f"{city} (city county)", city=True)
+        County(code, f"{city} (miasto na prawach powiatu)", f"{city} (city)", city=True)
         for code, city in _CITIES
     ]
     + [County(OUTSIDE, "spoza Wielkopolski", "outside Wielkopolska")]
@@ -114,6 +118,21 @@ def county_name(code: str | None) -> str:
     return county.name() if county else (code or "")
 
 
+_POLISH_ORDER = " ()-aąbcćdeęfghijklłmnńoóprsśtuvwxyzźż"
+
+
+def _alphabetical(name: str) -> list[int]:
+    """A sort key in the Polish alphabet (ł after l, ś after s...), case ignored."""
+    return [_POLISH_ORDER.find(letter) for letter in name.lower()]
+
+
+def sorted_counties() -> list[County]:
+    """The counties in the alphabetical order of their names in the current language,
+    "outside Wielkopolska" last."""
+    inside = [county for county in COUNTIES if county.code != OUTSIDE]
+    return sorted(inside, key=lambda county: _alphabetical(county.name())) + [BY_CODE[OUTSIDE]]
+
+
 def county_choices() -> list[tuple[str, str]]:
-    """(code, name) pairs for a select field, in the current language."""
-    return [(county.code, county.name()) for county in COUNTIES]
+    """(code, name) pairs for a select field, in the current language and its order."""
+    return [(county.code, county.name()) for county in sorted_counties()]

@@ -164,6 +164,17 @@ class RegistrationForm(FlaskForm):
         ],
     )
     image_consent = BooleanField()
+    needs_consent = BooleanField()
+
+    def validate_needs_consent(self, field):
+        """Needs may concern health (GDPR art. 9): kept only with an explicit consent."""
+        if self.needs.data and not field.data:
+            raise ValidationError(
+                _l(
+                    "To tell us about your needs, tick the consent for this information, "
+                    "or leave the needs field empty."
+                )
+            )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

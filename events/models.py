@@ -204,6 +204,9 @@ class Registration(db.Model):
     data_consent_version: Mapped[str] = mapped_column(sa.String(40))
     image_consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     image_consent_version: Mapped[str | None] = mapped_column(sa.String(40))
+    # The explicit consent for the "needs" field (it may tell about health: GDPR art. 9).
+    needs_consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    needs_consent_version: Mapped[str | None] = mapped_column(sa.String(40))
     language: Mapped[str] = mapped_column(sa.String(5), default="pl")
     reminder_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The door state, written in the same transaction as the Scan record that

@@ -148,8 +148,18 @@ def test_production_refuses_to_start_with_laptop_settings(monkeypatch):
     with pytest.raises(ConfigError, match="at least 32"):
         create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
     monkeypatch.setenv("SECRET_KEY", "k" * 48)
+    for name in ("CONTROLLER_NAME", "CONTROLLER_EMAIL", "CONTROLLER_ADDRESS"):
+        monkeypatch.delenv(name, raising=False)
+    with pytest.raises(ConfigError) as refused:
+        create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    for missing in ("CONTROLLER_NAME", "CONTROLLER_EMAIL", "CONTROLLER_ADDRESS"):
+        assert missing in str(refused.value)
+    monkeypatch.setenv("CONTROLLER_NAME", "Stowarzyszenie Działamy Razem")
+    monkeypatch.setenv("CONTROLLER_EMAIL", "iod@dzialamyrazem.example.org")
+    monkeypatch.setenv("CONTROLLER_ADDRESS", "ul. Święty Marcin 1, 61-001 Poznań")
     app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
     assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert app.config["CONTACT_EMAIL"] == "iod@dzialamyrazem.example.org"
 
 
 def test_the_flask_command_explains_a_configuration_error_in_one_line(tmp_path):

@@ -73,7 +73,10 @@ def test_an_organizer_makes_lists_and_withdraws_a_link(app, client, people):
     response = client.post(revoke, data={"csrf_token": csrf_token(client, url)})
     assert response.status_code == 302
     assert "Withdrawn" in client.get(url).get_data(as_text=True)
-    assert volunteer.get(f"/checkin/{people['slug']}").status_code == 302  # to the login page
+    # The volunteer is told that the link is gone, not asked to log in.
+    gone = volunteer.get(f"/checkin/{people['slug']}")
+    assert gone.status_code == 403 and "Ten link do rejestracji obecności nie działa" in gone.text
+    assert volunteer.get(f"/checkin/{people['slug']}").status_code == 302  # then: log in
 
 
 @pytest.mark.parametrize(

@@ -106,6 +106,10 @@ def test_confirmation_has_both_bodies_the_qr_code_and_an_invite(smtp_server):
         assert manage_url in body
         assert "Centrum Kultury, ul. Główna 1, 62-800 Kalisz" in body
         assert grouped(registration.ticket_code) in body  # in groups of four
+        # Every email says who holds the data, where to read about it and whom to ask.
+        assert "https://rejestracja.example.org/privacy" in body
+        assert "Administrator Twoich danych osobowych: Działamy Razem" in body
+        assert "kontakt@example.org" in body
     assert "openstreetmap.org/search" in html
     assert qr_text(message) == registration.ticket_code
 

@@ -52,7 +52,8 @@ def test_a_registered_person_gets_their_links_by_email(app, client, smtp_server)
 
     html = ask_for_links(client, "  EWA@example.org ")
 
-    assert "If this address has registrations" in html
+    # The page repeats the address, as it was stored (the person sees a typo).
+    assert "If ewa@example.org has registrations" in html
     [message] = links_emails(smtp_server, "ewa@example.org")
     # In the language of the latest registration (Polish), not the page's (English).
     assert message["Subject"] == "Twoje rejestracje – Działamy Razem"
@@ -71,7 +72,8 @@ def test_an_unknown_address_gets_the_same_answer_and_no_email(app, client, smtp_
         register_attendee(make_event().id, attendee(email="ewa@example.org"), notify=False)
     known = ask_for_links(client, "ewa@example.org")
     unknown = ask_for_links(client, "nikt@example.org")
-    strip = lambda html: re.sub(r'value="[^"]+"', "", html)  # noqa: E731 - CSRF tokens differ
+    # Only the CSRF tokens and the repeated address differ.
+    strip = lambda html: re.sub(r'value="[^"]+"|\S+@example.org', "", html)  # noqa: E731
     assert strip(known) == strip(unknown)
     assert links_emails(smtp_server, "nikt@example.org") == []
 

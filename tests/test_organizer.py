@@ -449,3 +449,26 @@ def test_the_dashboard_reads_its_figures_in_a_fixed_number_of_queries(app, organ
         for _ in range(15):
             register_attendee(make_event().id, attendee(), notify=False)
     assert queries_for_dashboard() == few
+
+
+def test_erasing_a_person_goes_through_a_page_that_names_them(app, organizer, full_event):
+    first = ids(app, full_event)[0]
+    with app.app_context():
+        other = make_event(title="Szkolenie w Pile")
+        register_attendee(other.id, attendee(email="p0@example.org"), notify=False)
+    table = organizer.get(f"/organizer/events/{full_event}/registrations").get_data(as_text=True)
+    page_url = f"/organizer/events/{full_event}/registrations/{first}/erase"
+    assert f'href="{page_url}?back=' in table  # a link to the page, no browser confirm()
+    page = organizer.get(page_url).get_data(as_text=True)
+    assert "Erase the personal data of Zofia Wiśniewska?" in page
+    assert "p0@example.org" in page and "Szkolenie w Pile" in page and "Pełne spotkanie" in page
+    assert "2 registrations will be anonymized" in page and "cannot be undone" in page
+    assert f'action="{page_url}"' in page  # the form posts to the "erase" action
+    assert statuses(app, full_event)[0] == "confirmed"  # looking changes nothing
+
+    assert act(organizer, full_event, first, "erase").status_code == 302
+    with app.app_context():
+        erased = db.session.get(Registration, first)
+        assert erased.anonymized_at is not None and erased.email != "p0@example.org"
+    again = organizer.get(page_url)
+    assert again.status_code == 302  # nothing left to erase: back to the table

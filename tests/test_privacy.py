@@ -88,7 +88,10 @@ def test_retention_anonymizes_only_events_that_ended_before_the_date(runner):
     assert figures() == before
     db.session.refresh(keeper)
     assert keeper.email == "zostaje@example.org"
-    assert runner.invoke(args=["anonymize", "--before", cutoff]).output.startswith("0 ")
+    assert (
+        "0 registration(s) anonymized"
+        in runner.invoke(args=["anonymize", "--before", cutoff]).output
+    )
     entry = db.session.scalars(sa.select(AuditEntry).order_by(AuditEntry.id)).first()
     assert entry.action == "retention_anonymized" and entry.actor == "command line"
     assert runner.invoke(args=["anonymize", "--before", "wczoraj"]).exit_code != 0

@@ -101,7 +101,9 @@ def test_each_invalid_field_gets_its_message_next_to_it_and_in_the_summary(
     html = response.get_data(as_text=True)
     error_paragraph = html[html.index(f'id="{field}-error"') :].split("</p>")[0]
     assert message in error_paragraph
-    assert f'<li><a href="#{field}">{message}</a></li>' in html
+    # A group of radio buttons is reached through its first button, not the fieldset.
+    target = f"{field}-0" if field == "dr_member" else field
+    assert f'<li><a href="#{target}">{message}</a></li>' in html
     assert 'aria-invalid="true"' in html or field == "dr_member"
     assert registrations(app) == []
 

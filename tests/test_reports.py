@@ -63,6 +63,12 @@ def test_the_report_page_has_a_chart_and_a_csv(app, past_event):
                                 "csrf_token": token})  # fmt: skip
     html = client.get(f"/organizer/events/{past_event}/report").get_data(as_text=True)
     assert "<svg" in html and "Piła County" in html and "Złotów County" in html
+    # Counties with people first, most first, in the chart and the table; zeros folded away.
+    chart = html[html.index("<svg") : html.index("</svg>")]
+    assert chart.index("Piła County") < chart.index("Koło County")
+    assert "Złotów County" not in chart and "<details" in html
+    folded = html[html.index("<details") :]
+    assert "Złotów County" in folded and "Piła County" not in folded
     response = client.get(f"/organizer/events/{past_event}/report.csv")
     rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig")), delimiter=";"))
     assert ["Totals", "Confirmed / attended", "3", "2"] in rows

@@ -67,6 +67,7 @@ class Code(enum.StrEnum):
     FULL = "full"
     DUPLICATE = "duplicate"
     CONSENT = "consent"
+    NEEDS_CONSENT = "needs_consent"  # needs (maybe health data) without their own consent
     WRONG_STATUS = "wrong_status"
     NOT_YOURS = "not_allowed"
     EVENT_STARTED = "event_started"
@@ -89,6 +90,7 @@ _MESSAGES = {
     Code.FULL: _l("Sorry, there are no seats left for this event."),
     Code.DUPLICATE: _l("This email address is already registered for this event."),
     Code.CONSENT: _l("Consent to the processing of personal data is required."),
+    Code.NEEDS_CONSENT: _l("To tell us about your needs, give the consent for this information."),
     Code.WRONG_STATUS: _l("This is not possible for a registration with this status."),
     Code.NOT_YOURS: _l("You may not do this."),
     Code.EVENT_STARTED: _l(

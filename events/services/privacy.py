@@ -55,6 +55,20 @@ def _scrub_audit(registration_ids: list[int]) -> None:
                 )
 
 
+def registrations_of_person(email: str) -> list[Registration]:
+    """Every registration of this address, at every event, newest event first: what
+    erasing the person would touch (shown on the confirmation page)."""
+    address = email.strip().lower()
+    return list(
+        db.session.scalars(
+            sa.select(Registration)
+            .join(Event, Event.id == Registration.event_id)
+            .where(Registration.email == address, Registration.anonymized_at.is_(None))
+            .order_by(Event.starts_at.desc())
+        )
+    )
+
+
 @command
 def erase_person(email: str, user: User | None) -> int:
     """Anonymize every registration of this address, everywhere, and drop their
@@ -78,6 +92,21 @@ def erase_person(email: str, user: User | None) -> int:
     _scrub_audit([registration.id for registration in registrations])
     db.session.execute(sa.delete(OutboxMessage).where(OutboxMessage.recipient == address))
     return len(registrations)
+
+
+@command
+def forget_needs(now: datetime | None = None) -> int:
+    """Delete what people wrote about their needs (it may concern health, GDPR art. 9)
+    once their event has ended; the consent's time and version stay as the record.
+    Returns how many registrations lost their needs."""
+    ended = sa.select(Event.id).where(Event.ends_at < (now or utcnow()))
+    result = db.session.execute(
+        sa.update(Registration)
+        .where(Registration.event_id.in_(ended), Registration.needs.is_not(None))
+        .values(needs=None)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0
 
 
 @command

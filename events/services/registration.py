@@ -67,6 +67,7 @@ class Attendee:
     image_consent: bool = False
     phone: str | None = None
     needs: str | None = None
+    needs_consent: bool = False  # explicit consent for "needs" (GDPR art. 9(2)(a))
     language: str = "pl"
 
 
@@ -148,6 +149,8 @@ def register_attendee(
         raise LifecycleError(Code.DUPLICATE)
     if not attendee.data_consent:
         raise LifecycleError(Code.CONSENT)
+    if attendee.needs and not attendee.needs_consent:
+        raise LifecycleError(Code.NEEDS_CONSENT)
     registration = _new_registration(event, attendee, initial_status(event, state), now)
     try:
         with db.session.begin_nested():  # a savepoint: a clash leaves the transaction usable
@@ -180,6 +183,8 @@ def _new_registration(event, attendee: Attendee, status, now) -> Registration:
         data_consent_version=consents.DATA_PROCESSING_VERSION,
         image_consent_at=now if attendee.image_consent else None,
         image_consent_version=consents.IMAGE_USE_VERSION if attendee.image_consent else None,
+        needs_consent_at=now if attendee.needs else None,
+        needs_consent_version=consents.NEEDS_VERSION if attendee.needs else None,
         language=attendee.language,
         manage_token=new_manage_token(),
         ticket_token=new_secret(),

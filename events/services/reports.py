@@ -29,6 +29,10 @@ class Breakdown:
     confirmed: int = 0
     attended: int = 0
 
+    @property
+    def has_people(self) -> bool:
+        return bool(self.confirmed or self.attended)
+
 
 @dataclass
 class Report:
@@ -123,36 +127,47 @@ def figures_rows(report: Report, labels: dict[str, str]) -> list[list]:
     return rows
 
 
+def counties_with_people(report: Report) -> list[tuple[str, Breakdown]]:
+    """(code, figures) of the counties with confirmed or attending people, most first."""
+    rows = [(code, item) for code, item in report.by_county.items() if item.has_people]
+    return sorted(rows, key=lambda row: (-row[1].confirmed, -row[1].attended))
+
+
 def county_chart_svg(report: Report, title: str, legend: tuple[str, str]) -> str:
-    """A horizontal bar chart of confirmed and attended people per county, as SVG."""
-    bar, gap, label_width, chart_width = 12, 6, 230, 360
-    rows = list(report.by_county.items())
+    """A horizontal bar chart of confirmed and attended people per county, as SVG.
+
+    Only the counties with someone in them, most first: the zeros are listed
+    beside the chart, folded away. Each county's name stands above its bars, so
+    that the chart stays narrow and its text readable on a phone."""
+    bar, label, gap, width = 16, 20, 10, 360
+    chart_width = width - 40
+    rows = counties_with_people(report)
     top = max([item.confirmed for _code, item in rows] + [1])
-    height = 40 + len(rows) * (2 * bar + gap)
+    step = label + 2 * bar + gap
+    height = 30 + len(rows) * step
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 '
-        f'{label_width + chart_width + 50} {height}" aria-labelledby="chart-title">',
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {width} {height}" '
+        'aria-labelledby="chart-title">',
         f'<title id="chart-title">{escape(title)}</title>',
-        f'<rect x="{label_width}" y="4" width="12" height="12" fill="#0b5394"/>'
-        f'<text x="{label_width + 18}" y="15" font-size="12">{escape(legend[0])}</text>',
-        f'<rect x="{label_width + 160}" y="4" width="12" height="12" fill="#145c2c"/>'
-        f'<text x="{label_width + 178}" y="15" font-size="12">{escape(legend[1])}</text>',
+        '<rect x="0" y="4" width="14" height="14" fill="#0b5394"/>'
+        f'<text x="20" y="17" font-size="15">{escape(legend[0])}</text>',
+        '<rect x="190" y="4" width="14" height="14" fill="#145c2c"/>'
+        f'<text x="210" y="17" font-size="15">{escape(legend[1])}</text>',
     ]
     for index, (code, item) in enumerate(rows):
-        y = 30 + index * (2 * bar + gap)
+        y = 30 + index * step
         parts.append(
-            f'<text x="{label_width - 6}" y="{y + bar + 3}" font-size="11" text-anchor="end">'
-            f"{escape(county_name(code))}</text>"
+            f'<text x="0" y="{y + label - 5}" font-size="15">{escape(county_name(code))}</text>'
         )
         for offset, value, colour in (
-            (0, item.confirmed, "#0b5394"),
-            (bar, item.attended, "#145c2c"),
+            (label, item.confirmed, "#0b5394"),
+            (label + bar, item.attended, "#145c2c"),
         ):
-            width = round(chart_width * value / top)
+            length = round(chart_width * value / top)
             parts.append(
-                f'<rect x="{label_width}" y="{y + offset}" width="{width}" height="{bar - 1}" '
-                f'fill="{colour}"/><text x="{label_width + width + 4}" y="{y + offset + bar - 2}" '
-                f'font-size="10">{value}</text>'
+                f'<rect x="0" y="{y + offset}" width="{length}" height="{bar - 1}" '
+                f'fill="{colour}"/><text x="{length + 4}" y="{y + offset + bar - 3}" '
+                f'font-size="14">{value}</text>'
             )
     parts.append("</svg>")
     return "".join(parts)

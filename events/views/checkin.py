@@ -49,6 +49,11 @@ def scanner(slug: str):
     event = event_or_404(slug)
     actor = actor_for(event, current_user, session.get(LINK_SESSION_KEY))
     if actor is None:
+        token = session.get(LINK_SESSION_KEY)
+        if not current_user.is_authenticated and token and find_link(token) is None:
+            # The volunteer's link was withdrawn or has expired: say so, not "log in".
+            session.pop(LINK_SESSION_KEY)
+            return render_template("checkin/link_invalid.html"), 403
         if not current_user.is_authenticated:
             return redirect(url_for("auth.login", next=request.path))
         abort(403)

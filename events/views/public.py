@@ -1,4 +1,5 @@
-"""Public pages: the programme with its filters, an event's page, the language switch."""
+"""Public pages: the programme with its filters, an event's page, the privacy notice,
+the language switch."""
 
 import hashlib
 from datetime import date, timedelta
@@ -16,7 +17,8 @@ from flask import (
 from flask_babel import format_date
 from flask_babel import gettext as _
 
-from events.counties import BY_CODE, COUNTIES
+from events import consents
+from events.counties import BY_CODE, sorted_counties
 from events.i18n import LANGUAGE_COOKIE, LANGUAGES
 from events.messages.ics import calendar_file, feed_component
 from events.messages.links import absolute_url
@@ -58,7 +60,7 @@ def index():
         listings=public_events(filters, now),
         filters=filters,
         kinds=list(EventKind),
-        counties=COUNTIES,
+        counties=sorted_counties(),
         months=upcoming_months(now),
     )
 
@@ -69,6 +71,12 @@ def event(slug: str):
     if found is None:
         abort(404)
     return render_template("public/event.html", listing=listing_for(found, utcnow()))
+
+
+@bp.get("/privacy")
+def privacy():
+    """The privacy notice (GDPR art. 13); the controller comes from the configuration."""
+    return render_template("public/privacy.html", consents=consents)
 
 
 @bp.get("/events.ics")

@@ -1,6 +1,16 @@
 """Registering, the "my registration" page behind its secret link, and lost links."""
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -26,6 +36,8 @@ from events.services.registration import (
 
 bp = Blueprint("registration", __name__)
 
+SENT_SESSION_KEY = "lost_link_sent_to"
+
 _WELCOME = {
     RegistrationStatus.CONFIRMED: _l("Thank you! Your seat is confirmed."),
     RegistrationStatus.WAITLISTED: _l("The event is full: you are on the waiting list."),
@@ -44,6 +56,7 @@ def attendee_from(form: RegistrationForm) -> Attendee:
         county=form.county.data,
         dr_member=form.dr_member.data == "yes",
         needs=form.needs.data or None,
+        needs_consent=bool(form.needs.data) and form.needs_consent.data,
         data_consent=form.data_consent.data,
         image_consent=form.image_consent.data,
         language=form.language.data,
@@ -158,12 +171,15 @@ def lost_link():
     form = LostLinkForm()
     if form.validate_on_submit():
         request_links(form.email.data, str(get_locale()))
-        flash(
-            _(
-                "If this address has registrations for upcoming events, we have sent "
-                "their links to it. Check your inbox (and the spam folder)."
-            ),
-            "success",
-        )
-        return redirect(url_for(".lost_link"))
+        # Shown once on the next page, so that the person sees where we wrote.
+        session[SENT_SESSION_KEY] = normalize_email(form.email.data)
+        return redirect(url_for(".lost_link_sent"))
     return render_template("registration/lost_link.html", form=form)
+
+
+@bp.get("/lost-link/sent")
+def lost_link_sent():
+    address = session.pop(SENT_SESSION_KEY, None)
+    if not address:
+        return redirect(url_for(".lost_link"))
+    return render_template("registration/lost_link_sent.html", address=address)

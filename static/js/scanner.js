@@ -108,7 +108,12 @@
     if (busy) return Promise.resolve();
     busy = true;
     return post(url, body)
-      .then(showVerdict, function () {
+      .then(function (json) {
+        // Not allowed any more (a withdrawn or expired link, a session that ended):
+        // the page itself says what happened and what to do.
+        if (json.httpStatus === 401) window.location.reload();
+        else showVerdict(json);
+      }, function () {
         showVerdict({ error: data.textOffline });
       })
       .then(function () {

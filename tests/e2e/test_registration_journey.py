@@ -65,9 +65,11 @@ def test_register_and_cancel_with_the_keyboard_only(live_app, seminar, page):
     ]:
         tab_to(page, selector)
         page.keyboard.type(text)
-    for selector in ("#organization_type", "#county"):
-        tab_to(page, selector)
-        page.keyboard.press("ArrowDown")
+    tab_to(page, "#organization_type")
+    page.keyboard.press("ArrowDown")
+    tab_to(page, "#county")
+    page.keyboard.type("gni")  # the county's own name finds it, not "powiat ..."
+    assert page.input_value("#county") == "gnieznienski"
     tab_to(page, "#dr_member-0")
     page.keyboard.press("Space")
     tab_to(page, "#data_consent")
@@ -94,6 +96,62 @@ def test_register_and_cancel_with_the_keyboard_only(live_app, seminar, page):
     page.wait_for_selector(".status-cancelled")
     with live_app.app_context():
         assert db.session.scalar(sa.select(Registration.status)) == RegistrationStatus.CANCELLED
+
+
+def choose_by_typing(page, selector: str, text: str) -> str:
+    """Type into a focused select as a person would, then let its search time out."""
+    tab_to(page, selector)
+    page.keyboard.type(text, delay=60)
+    chosen = page.input_value(selector)
+    page.wait_for_timeout(1100)  # a pause starts a new search in the list
+    return chosen
+
+
+@pytest.mark.parametrize(
+    ("language", "typed", "register"),
+    [
+        (
+            "pl",
+            [("pozn", "m-poznan"), ("poznańs", "poznanski"), ("kalisk", "kaliski")],
+            "Zarejestruj się",
+        ),
+        (
+            "en",
+            [("poznań (", "m-poznan"), ("poznań c", "poznanski"), ("gniez", "gnieznienski")],
+            "Register",
+        ),
+    ],
+)
+def test_a_county_is_chosen_by_typing_its_name_with_the_keyboard_only(
+    live_app, seminar, page, language, typed, register
+):
+    page.context.add_cookies([{"name": "lang", "value": language, "url": live_app.url}])
+    page.goto(live_app.url + f"/events/{seminar}/register")
+    for selector, text in [
+        ("#first_name", "Jan"),
+        ("#last_name", "Kowalski"),
+        ("#email", f"jan.{language}@example.org"),
+        ("#organization", "Fundacja Wielkopolska"),
+    ]:
+        tab_to(page, selector)
+        page.keyboard.type(text)
+    tab_to(page, "#organization_type")
+    page.keyboard.press("ArrowDown")
+    for text, code in typed:
+        assert choose_by_typing(page, "#county", text) == code, text
+    tab_to(page, "#dr_member-0")
+    page.keyboard.press("Space")
+    tab_to(page, "#data_consent")
+    page.keyboard.press("Space")
+    tab_to(page, "button[type=submit].button-primary")
+    assert register in page.inner_text("button[type=submit].button-primary")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/r/*")
+    with live_app.app_context():
+        registration = db.session.scalar(
+            sa.select(Registration).where(Registration.email == f"jan.{language}@example.org")
+        )
+        assert registration.county == typed[-1][1]
 
 
 def test_public_pages_have_no_serious_accessibility_violations(live_app, seminar, page):

@@ -6,9 +6,9 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from events.counties import BY_CODE, COUNTIES
+from events.counties import BY_CODE, sorted_counties
 from events.forms import ConfirmForm
-from events.models import OrganizationType, RegistrationStatus, ScanResult
+from events.models import OrganizationType, RegistrationStatus, ScanResult, utcnow
 from events.organizer_forms import MessageForm, PhoneRegistrationForm
 from events.services import DomainError
 from events.services.broadcast import Audience, recipients, send_to_registrants
@@ -27,6 +27,7 @@ from events.services.participants import (
     resend,
     undo_check_in,
 )
+from events.services.privacy import registrations_of_person
 from events.views import local_path, parse_enum
 from events.views.organizer.blueprint import bp, event_or_404
 from events.views.registration import attendee_from
@@ -55,7 +56,7 @@ def registrations(event_id: int):
         table=registration_table(event.id, query),
         query=query,
         statuses=list(RegistrationStatus),
-        counties=COUNTIES,
+        counties=sorted_counties(),
         types=list(OrganizationType),
         sorts=SORTS,
         action_form=ConfirmForm(),
@@ -78,6 +79,30 @@ DOOR_REFUSALS = {
     ScanResult.CANCELLED: _l("This registration is cancelled: not checked in."),
     ScanResult.NOT_CONFIRMED: _l("This person has no confirmed seat: not checked in."),
 }
+
+
+@bp.get("/events/<int:event_id>/registrations/<int:registration_id>/erase")
+def erase_confirm(event_id: int, registration_id: int):
+    """Erasing cannot be undone: this page names the person and says what will happen;
+    its form posts to the "erase" action."""
+    event = event_or_404(event_id)
+    try:
+        registration = registration_of_event(event.id, registration_id)
+    except DomainError:
+        abort(404)
+    if registration.anonymized_at is not None:
+        flash(_("This person's data has already been erased."), "info")
+        return redirect(url_for(".registrations", event_id=event.id))
+    default = url_for(".registrations", event_id=event.id)
+    return render_template(
+        "organizer/erase.html",
+        event=event,
+        registration=registration,
+        affected=registrations_of_person(registration.email),
+        now=utcnow(),
+        back=local_path(request.args.get("back"), default),
+        form=ConfirmForm(),
+    )
 
 
 @bp.post("/events/<int:event_id>/registrations/<int:registration_id>/<action>")

@@ -7,7 +7,12 @@ from flask import Response, render_template
 from flask_babel import gettext as _
 from markupsafe import Markup
 
-from events.services.reports import build_report, county_chart_svg, figures_rows
+from events.services.reports import (
+    build_report,
+    counties_with_people,
+    county_chart_svg,
+    figures_rows,
+)
 from events.views.organizer.blueprint import bp, event_or_404
 
 
@@ -31,7 +36,11 @@ def _page(report, event):
         report, _("Confirmed and attended per county"), (_("Confirmed people"), _("Attended"))
     )
     chart = Markup(chart)  # noqa: S704 - county_chart_svg escapes every text it holds
-    return render_template("organizer/report.html", report=report, event=event, chart=chart)
+    busy = counties_with_people(report)
+    quiet = [code for code, item in report.by_county.items() if not item.has_people]
+    return render_template(
+        "organizer/report.html", report=report, event=event, chart=chart, busy=busy, quiet=quiet
+    )
 
 
 def _csv(report, filename: str) -> Response:

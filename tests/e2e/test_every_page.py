@@ -1,0 +1,326 @@
+"""Every page of the URL map in Chromium, with data and empty, in Polish:
+
+- axe-core finds no violation of any impact, at 390×844 and at 1366×900;
+- nothing scrolls sideways at 320, 390 and 640 px (document width ≤ viewport);
+- no two pages share a title, unless listed in SHARED_TITLES.
+
+The walk takes its pages from `app.url_map`: a new page is covered without
+editing this test, and a new URL argument fails it until SAMPLES knows a value.
+States that no URL reaches (a form with errors, a notice after a POST, error
+pages) are listed in EXTRA_STATES.
+"""
+
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from flask import url_for
+
+from events.extensions import db
+from events.models import RegistrationMode, Role
+from events.services.checkin import Actor, check_in_registration
+from events.services.checkin_access import create_link
+from events.services.registration import cancel_registration, register_attendee
+from tests.factories import attendee, make_event, make_user
+
+pytestmark = pytest.mark.browser
+
+PASSWORD = "haslo-do-przegladu"
+AXE_VIEWPORTS = [(390, 844), (1366, 900)]
+NARROW_WIDTHS = (320, 390, 640)
+# Pages that are not HTML (calendars, tickets, downloads, JSON) are recognised by
+# their content type and left out; these endpoints only answer POST or need one.
+NOT_PAGES_WITHOUT_DATA = {"static"}
+# Two states may share a title only when they are the same page, listed here.
+SHARED_TITLES = [
+    # A check-in link opens the scanner: the same page as an organizer's scanner.
+    {"checkin.open_link", "checkin.scanner"},
+    # Without a fresh "sent" note, the confirmation page sends people back to the form.
+    {"registration.lost_link", "registration.lost_link_sent"},
+    # The language switch redirects to the programme.
+    {"public.set_language", "public.index"},
+    # Two people's "cancel my registration" pages for one event.
+    {"registration.cancel"},
+]
+# Sample values that rightly find no page: a ticket exists only for a confirmed seat.
+EXPECTED_NOT_FOUND = {"registration.ticket waiting", "registration.ticket cancelled"}
+
+
+@dataclass
+class Site:
+    url: str
+    values: dict = field(default_factory=dict)
+
+
+def _seed(app) -> dict:
+    """An event full of people in every state, an empty one, and the accounts."""
+    with app.app_context():
+        organizer = make_user(email="org@example.org", password=PASSWORD, role=Role.ORGANIZER)
+        full = make_event(
+            title="Seminarium: partnerstwo lokalne w praktyce",
+            capacity=2,
+            venue_address="ul. Święty Marcin 80/82, 61-809 Poznań",
+        )
+        empty = make_event(title="Szkolenie liderów lokalnych w Koninie", capacity=None)
+        approval = make_event(
+            title="Spotkanie zespołu partnerskiego", mode=RegistrationMode.APPROVAL
+        )
+        confirmed = register_attendee(
+            full.id,
+            attendee(
+                first_name="Bartłomiej",
+                last_name="Grzegorzewski-Szczepańczyk",
+                email="bartlomiej.grzegorzewski-szczepanczyk@stowarzyszenie-przykladowe.org.pl",
+                organization="Stowarzyszenie na rzecz Rozwoju Gmin Powiatu Czarnkowskiego",
+                county="czarnkowsko-trzcianecki",
+                needs="Podjazd dla wózka, posiłek wegetariański.",
+                needs_consent=True,
+                phone="+48 600 100 200",
+            ),
+            notify=False,
+        )
+        second = register_attendee(full.id, attendee(first_name="Ewa"), notify=False)
+        waiting = register_attendee(full.id, attendee(first_name="Jan"), notify=False)
+        cancelled = register_attendee(approval.id, attendee(first_name="Ola"), notify=False)
+        register_attendee(approval.id, attendee(first_name="Piotr"), notify=False)
+        cancel_registration(cancelled.id)
+        check_in_registration(full.id, second.id, Actor(user_id=organizer.id))
+        link, link_token = create_link(full.id, "Wolontariuszka Ola", organizer, 12)
+        db.session.commit()
+        return {
+            "full_id": full.id,
+            "full_slug": full.slug,
+            "empty_id": empty.id,
+            "empty_slug": empty.slug,
+            "registration_id": confirmed.id,
+            "email": confirmed.email,
+            "confirmed": confirmed.manage_token,
+            "waiting": waiting.manage_token,
+            "cancelled": cancelled.manage_token,
+            "link_token": link_token,
+            "link_id": link.id,
+        }
+
+
+def _variants(rule, data) -> list[tuple[str, dict]]:
+    """(label, URL values) for a rule: the full event and the empty one; for a
+    registration's page each status. Fails for an argument it does not know."""
+    arguments = set(rule.arguments)
+    if not arguments:
+        return [("", {})]
+    if rule.endpoint == "public.set_language":
+        return [("", {"code": "pl"})]
+    if rule.endpoint == "checkin.open_link":
+        return [("", {"token": data["link_token"]})]
+    if arguments == {"token"}:
+        return [
+            (status, {"token": data[status]}) for status in ("confirmed", "waiting", "cancelled")
+        ]
+    if arguments == {"event_id", "registration_id"}:
+        return [("", {"event_id": data["full_id"], "registration_id": data["registration_id"]})]
+    if arguments == {"event_id"}:
+        return [
+            ("with people", {"event_id": data["full_id"]}),
+            ("empty", {"event_id": data["empty_id"]}),
+        ]
+    if arguments == {"slug"}:
+        return [
+            ("with people", {"slug": data["full_slug"]}),
+            ("empty", {"slug": data["empty_slug"]}),
+        ]
+    if arguments == {"slug", "link_id"}:
+        return [("", {"slug": data["full_slug"], "link_id": data["link_id"]})]
+    raise AssertionError(f"Give the page walk a sample value for {rule.rule} ({rule.endpoint})")
+
+
+def _organizer_area(path: str) -> bool:
+    return path.startswith(("/organizer", "/checkin/")) and not path.startswith("/checkin/link/")
+
+
+def _new_page(browser, site):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="pl-PL")
+    context.add_cookies([{"name": "lang", "value": "pl", "url": site.url}])
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    return page
+
+
+def _log_in(page, site, email):
+    page.goto(site.url + "/login")
+    page.fill("#email", email)
+    page.fill("#password", PASSWORD)
+    page.press("#password", "Enter")
+    page.wait_for_load_state()
+
+
+# States no GET reaches: (name, who, what to do on the page). `who` is "anonymous",
+# "organizer" or "staff".
+def _fill_registration(page, email):
+    page.fill("#first_name", "Zofia")
+    page.fill("#last_name", "Wiśniewska")
+    page.fill("#email", email)
+    page.fill("#organization", "Stowarzyszenie Razem")
+    page.select_option("#organization_type", "ngo")
+    page.select_option("#county", "gnieznienski")
+    page.check("#dr_member-0")
+    page.check("#data_consent")
+    page.click("button[type=submit].button-primary")
+    page.wait_for_load_state()
+
+
+def _extra_states(site, data):
+    full_id, full_slug = data["full_id"], data["full_slug"]
+    register = f"/events/{full_slug}/register"
+
+    def form_errors(page):
+        page.goto(site.url + register)
+        page.fill("#needs", "Pętla indukcyjna")
+        page.click("button[type=submit].button-primary")
+        page.wait_for_selector("#error-summary")
+        # A summary link leads to the first control of a group, then to a consent.
+        page.click('#error-summary a[href="#dr_member-0"]')
+        assert page.evaluate("document.activeElement.id") == "dr_member-0"
+        page.click('#error-summary a[href="#needs_consent"]')
+        assert page.evaluate("document.activeElement.id") == "needs_consent"
+
+    def duplicate(page):
+        page.goto(site.url + register)
+        _fill_registration(page, data["email"])
+        page.wait_for_selector("#duplicate")
+        assert page.evaluate("document.activeElement.id") == "duplicate"  # read first
+
+    def lost_link_sent(page):
+        page.goto(site.url + "/lost-link")
+        page.fill("#email", "ktos@example.org")
+        page.click("button[type=submit].button-primary")
+        page.wait_for_url("**/lost-link/sent")
+
+    def lost_link_error(page):
+        page.goto(site.url + "/lost-link")
+        page.click("button[type=submit].button-primary")
+        page.wait_for_selector("#error-summary")
+
+    def login_failed(page):
+        page.context.clear_cookies()
+        page.goto(site.url + "/login")
+        page.fill("#email", "org@example.org")
+        page.fill("#password", "zle-haslo-zle")
+        page.press("#password", "Enter")
+        page.wait_for_selector("#login-error")
+
+    def new_link(page):
+        page.goto(site.url + f"/checkin/{full_slug}/links")
+        page.fill("#label", "Wejście od ul. Głównej")
+        page.click("button[type=submit].button-primary")
+        page.wait_for_selector("#new-link")
+        assert page.evaluate("document.activeElement.id") == "new-link"  # shown once
+
+    def event_form_errors(page):
+        page.goto(site.url + "/organizer/events/new")
+        page.click("main button[type=submit].button-primary")
+        page.wait_for_selector("#error-summary")
+
+    def message_preview(page):
+        page.goto(site.url + f"/organizer/events/{full_id}/message")
+        page.fill("#subject", "Zmiana sali")
+        page.fill("#body", "Spotykamy się w sali 2.")
+        page.click("button[name=confirm][value=preview]")
+        page.wait_for_selector("button[name=confirm][value=send]")
+
+    def not_found(page):
+        page.goto(site.url + "/no-such-page")
+
+    def withdrawn_link(page):
+        page.goto(site.url + "/checkin/link/not-a-valid-link")
+
+    def staff_forbidden(page):
+        page.goto(site.url + f"/organizer/events/{data['empty_id']}/report")
+
+    return [
+        ("form with errors", "anonymous", form_errors),
+        ("duplicate registration", "anonymous", duplicate),
+        ("lost link sent", "anonymous", lost_link_sent),
+        ("lost link form with errors", "anonymous", lost_link_error),
+        ("page not found", "anonymous", not_found),
+        ("check-in link not valid", "anonymous", withdrawn_link),
+        ("new check-in link", "organizer", new_link),
+        ("event form with errors", "organizer", event_form_errors),
+        ("message preview", "organizer", message_preview),
+        ("organizer page for staff", "staff", staff_forbidden),
+        ("login failed", "login", login_failed),
+    ]
+
+
+def _check(page, axe_script, name, problems):
+    """axe at both sizes and the widths, with every folded menu opened."""
+    page.evaluate("document.querySelectorAll('details').forEach(d => { d.open = true; })")
+    page.evaluate(axe_script)
+    for width, height in AXE_VIEWPORTS:
+        page.set_viewport_size({"width": width, "height": height})
+        results = page.evaluate("axe.run({resultTypes: ['violations']})")
+        for violation in results["violations"]:
+            targets = [str(node["target"]) for node in violation["nodes"][:3]]
+            problems.append(
+                f"{name} at {width}px: {violation['id']} ({violation['impact']}) {targets}"
+            )
+    for width in NARROW_WIDTHS:
+        page.set_viewport_size({"width": width, "height": 844})
+        scroll = page.evaluate("document.documentElement.scrollWidth")
+        if scroll > width:
+            problems.append(f"{name}: {scroll}px wide in a {width}px screen")
+    return page.title()
+
+
+def test_every_page_is_accessible_fits_a_phone_and_has_its_own_title(live_app, browser):
+    data = _seed(live_app)
+    site = Site(url=live_app.url)
+    pages = {
+        "anonymous": _new_page(browser, site),
+        "organizer": _new_page(browser, site),
+        "staff": _new_page(browser, site),
+        "login": _new_page(browser, site),
+    }
+    with live_app.app_context():
+        make_user(email="staff@example.org", password=PASSWORD, role=Role.STAFF)
+    _log_in(pages["organizer"], site, "org@example.org")
+    _log_in(pages["staff"], site, "staff@example.org")
+    axe_script = Axe().axe_script
+    problems, titles, walked, seen, not_found = [], {}, [], set(), []
+
+    for rule in sorted(live_app.url_map.iter_rules(), key=lambda rule: rule.rule):
+        if "GET" not in rule.methods or rule.endpoint in NOT_PAGES_WITHOUT_DATA:
+            continue
+        for label, values in _variants(rule, data):
+            with live_app.test_request_context():
+                path = url_for(rule.endpoint, **values)
+            page = pages["organizer" if _organizer_area(path) else "anonymous"]
+            response = page.request.get(site.url + path)
+            name = f"{rule.endpoint} {label}".strip()
+            if response.status == 404:
+                not_found.append(name)
+                continue
+            if not response.headers.get("content-type", "").startswith("text/html"):
+                continue  # a calendar, an image, a download, JSON
+            page.goto(site.url + path)
+            final = urlsplit(page.url).path
+            walked.append(name)
+            if final in seen and final != path:
+                continue  # a redirect to a page already walked
+            seen.add(final)
+            titles.setdefault(_check(page, axe_script, name, problems), []).append(rule.endpoint)
+
+    for name, who, action in _extra_states(site, data):
+        page = pages[who]
+        action(page)
+        titles.setdefault(_check(page, axe_script, name, problems), []).append(name)
+
+    shared = [
+        f"{title!r}: {', '.join(names)}"
+        for title, names in titles.items()
+        if len(names) > 1 and set(names) not in SHARED_TITLES
+    ]
+    assert len(walked) >= 30, walked
+    assert set(not_found) == EXPECTED_NOT_FOUND
+    assert problems == [], "\n".join(problems)
+    assert shared == [], "\n".join(shared)
