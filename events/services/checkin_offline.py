@@ -10,8 +10,9 @@ who also holds that person's ticket.
 
 Sync replays queued scans and undos through the ordinary check-in functions,
 with the device's nonce (a batch sent twice counts once) and the device's time.
-The server is the judge: a ticket already checked in by another device is
-recorded as a duplicate scan (`already`).
+The server is the judge: when two devices checked one ticket in, the check-in
+made first (by the devices' clocks) stands and the other is recorded as a
+duplicate scan (`already`).
 """
 
 import base64
@@ -33,6 +34,7 @@ from events.services.checkin import (
     Actor,
     CheckInError,
     Verdict,
+    latest_check_in,
     scan_code,
     undo_check_in,
 )
@@ -208,6 +210,30 @@ def _sync_undo(event_id: int, item: dict, actor: Actor, at: datetime) -> Verdict
     return verdict
 
 
+def _earliest_stands(verdict: Verdict, at: datetime) -> Verdict:
+    """Two devices checked one ticket in while offline: the check-in made first stands,
+    whichever device synced first; the other becomes the duplicate (`already`)."""
+    previous = verdict.previous
+    if verdict.result != ScanResult.ALREADY or verdict.replayed or previous is None:
+        return verdict
+    if previous.at <= at:
+        return verdict
+    db.session.execute(
+        sa.select(Registration.id)
+        .where(Registration.id == verdict.scan.registration_id)
+        .with_for_update()
+    )
+    standing = latest_check_in(verdict.scan.registration_id)
+    if standing is None or standing.id != previous.id or standing.result != ScanResult.CHECKED_IN:
+        db.session.rollback()
+        return verdict
+    previous.result = ScanResult.ALREADY
+    verdict.scan.result = ScanResult.CHECKED_IN
+    db.session.commit()
+    verdict.result = ScanResult.CHECKED_IN
+    return verdict
+
+
 def _sync_item(event: Event, item, actor: Actor, now: datetime) -> SyncOutcome:
     nonce = item.get("nonce") if isinstance(item, dict) else None
     if not isinstance(nonce, str) or not 8 <= len(nonce) <= 64 or not nonce.isprintable():
@@ -224,7 +250,8 @@ def _sync_item(event: Event, item, actor: Actor, now: datetime) -> SyncOutcome:
         if method not in (ScanMethod.CAMERA.value, ScanMethod.SCANNER.value):
             method = ScanMethod.SCANNER.value
         code = "".join(char for char in code if char.isprintable())
-        outcome.verdict = scan_code(event.id, code, ScanMethod(method), actor, nonce=nonce, now=at)
+        verdict = scan_code(event.id, code, ScanMethod(method), actor, nonce=nonce, now=at)
+        outcome.verdict = _earliest_stands(verdict, at)
     except (CheckInError, SyncError) as error:
         db.session.rollback()
         outcome.error = error

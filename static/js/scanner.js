@@ -452,6 +452,11 @@
     }
     if (verdict.result === "checked_in") {
       markRecent(verdict.registration_id, { pending: false });
+      if (result.previous_at) {
+        // Another device checked this ticket in later: this check-in stands, that one is the duplicate.
+        note(fill(T.duplicate, { name: verdict.name, time: clock(result.previous_at) }));
+        markRecent(verdict.registration_id, { note: T.already });
+      }
       if (item.local !== "checked_in") {
         note(fill(T.differs, { name: verdict.name, title: verdict.title }));
         if (!findRecent(verdict.registration_id)) {
