@@ -116,6 +116,12 @@
     document.getElementById("count-confirmed").textContent = counts.confirmed;
   }
 
+  // Offline, the counter follows this device's own check-ins until the server answers.
+  function bumpCount(change) {
+    var shown = document.getElementById("count-checked-in");
+    shown.textContent = Math.max(0, (parseInt(shown.textContent, 10) || 0) + change);
+  }
+
   function feedback(tone) {
     if (!soundBox.checked) return;
     if (navigator.vibrate) navigator.vibrate(tone === "good" ? 80 : [200, 80, 200]);
@@ -289,6 +295,7 @@
         } else {
           Object.assign(verdict, { result: "checked_in", title: T.checkedIn });
           store.setCheckedIn(found.index, at);
+          bumpCount(1);
         }
         item.registration_id = person.r;
       }
@@ -339,6 +346,7 @@
     var queueIt = function () {
       var item = { kind: "undo", nonce: nonce(), registration_id: registrationId, at: new Date().toISOString() };
       if (store && index) store.setCheckedIn(index, null);
+      bumpCount(-1);
       return enqueue(item).then(function () {
         var verdict = { result: "undone", title: T.undoneTitle, name: name, registration_id: registrationId, offline: true, detail: T.offlineDetail };
         remember(verdict);
@@ -391,6 +399,7 @@
       var online = isOnline();
       root.dataset.online = online ? "true" : "false";
       root.dataset.queued = String(queuedCount);
+      root.dataset.list = list ? "ready" : "none";
       statusLine.textContent = [
         online ? T.online : T.offline,
         fill(T.lastSync, { time: lastSyncAt ? clock(lastSyncAt) : T.never }),
@@ -424,6 +433,7 @@
       if (json.httpStatus !== 200) return refused(json);
       csrf = json.csrf || csrf;
       setCounts(json.counts);
+      lastSyncAt = new Date().toISOString();
       lastScanId = json.last_scan_id;
       return store.saveDataset(json).then(function () {
         return store.queued().then(function (items) {
@@ -711,7 +721,16 @@
 
   if (window.TicketDecoder) TicketDecoder.prepare(data.wasmUrl);
   if ("serviceWorker" in navigator) {
-    navigator.serviceWorker.register(data.workerUrl).catch(function () {});
+    navigator.serviceWorker.register(data.workerUrl).then(function () {
+      return navigator.serviceWorker.ready;
+    }).then(function () {
+      // This page came before its service worker: keep a copy for opening it offline.
+      return caches.open("scanner-pages").then(function (cache) {
+        return cache.add(location.pathname);
+      });
+    }).then(function () {
+      root.dataset.cached = "true";
+    }).catch(function () {});
   }
   renderRecent();
   cameraLabel();
