@@ -118,8 +118,8 @@
     });
   };
 
-  // {index, person: {r, n, o, s}, checkedInAt} for a ticket code, or null when the
-  // list does not know it (or cannot be read: then the server will judge).
+  // {index, person: {r, n, o, s}, checkedInAt} for a ticket code; null when the list
+  // does not know it; false when the list cannot be read (corrupted): the server judges.
   Store.prototype.judge = function (rawCode) {
     var self = this;
     var code = normalize(rawCode);
@@ -150,7 +150,7 @@
         };
       });
     }).catch(function () {
-      return null;
+      return false;
     });
   };
 
