@@ -3,6 +3,7 @@ the replay of queued scans (replays, reordering, other events, tampering, clocks
 
 import base64
 import json
+import threading
 from datetime import timedelta
 
 import pytest
@@ -318,3 +319,34 @@ def test_search_finds_a_ticket_by_its_last_six_characters(app, client, door):
     assert [r["name"] for r in results] == ["Jan Lis"]
     other = client.get(f"/api/checkin/{door['slug']}/search?q={door['elsewhere'][-6:]}")
     assert other.get_json()["results"] == []
+
+
+def test_six_doors_syncing_one_ticket_at_once_leave_the_earliest_standing(app, door):
+    slug, code = door["slug"], door["anna"]
+    first = app.test_client()
+    token = log_in(first)
+    session_cookie = first.get_cookie("session")
+    clients = [app.test_client() for _ in range(6)]
+    for client in clients:
+        client.set_cookie("session", session_cookie.value)
+    barrier = threading.Barrier(6)
+    results = [None] * 6
+
+    def door_phone(index):
+        # Doors 0 and 1 replay one batch (a retry racing the original).
+        nonce = "door-x-00001" if index < 2 else f"door-{index}-00001"
+        batch = [item(code, nonce, minutes_ago=10 + (index if index >= 2 else 0))]
+        barrier.wait()
+        answer = sync(clients[index], token, slug, batch).get_json()["results"][0]
+        results[index] = answer["verdict"]["result"]
+
+    threads = [threading.Thread(target=door_phone, args=(index,)) for index in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    with app.app_context():
+        rows = db.session.execute(sa.select(Scan.result, Scan.nonce).order_by(Scan.at)).all()
+    assert len(rows) == 5  # the replayed batch counted once
+    assert rows[0] == (ScanResult.CHECKED_IN, "door-5-00001")  # made first: 15 minutes ago
+    assert [row.result for row in rows[1:]] == [ScanResult.ALREADY] * 4

@@ -213,24 +213,23 @@ def _sync_undo(event_id: int, item: dict, actor: Actor, at: datetime) -> Verdict
 def _earliest_stands(verdict: Verdict, at: datetime) -> Verdict:
     """Two devices checked one ticket in while offline: the check-in made first stands,
     whichever device synced first; the other becomes the duplicate (`already`)."""
-    previous = verdict.previous
-    if verdict.result != ScanResult.ALREADY or verdict.replayed or previous is None:
+    if verdict.result != ScanResult.ALREADY or verdict.replayed or verdict.previous is None:
         return verdict
-    if previous.at <= at:
+    if verdict.previous.at <= at:
         return verdict
+    registration_id = verdict.scan.registration_id
     db.session.execute(
-        sa.select(Registration.id)
-        .where(Registration.id == verdict.scan.registration_id)
-        .with_for_update()
+        sa.select(Registration.id).where(Registration.id == registration_id).with_for_update()
     )
-    standing = latest_check_in(verdict.scan.registration_id)
-    if standing is None or standing.id != previous.id or standing.result != ScanResult.CHECKED_IN:
+    standing = latest_check_in(registration_id)  # read again, under the lock
+    if standing is None or standing.result != ScanResult.CHECKED_IN or standing.at <= at:
         db.session.rollback()
         return verdict
-    previous.result = ScanResult.ALREADY
+    standing.result = ScanResult.ALREADY
     verdict.scan.result = ScanResult.CHECKED_IN
     db.session.commit()
     verdict.result = ScanResult.CHECKED_IN
+    verdict.previous = standing
     return verdict
 
 
