@@ -350,3 +350,29 @@ def test_six_doors_syncing_one_ticket_at_once_leave_the_earliest_standing(app, d
     assert len(rows) == 5  # the replayed batch counted once
     assert rows[0] == (ScanResult.CHECKED_IN, "door-5-00001")  # made first: 15 minutes ago
     assert [row.result for row in rows[1:]] == [ScanResult.ALREADY] * 4
+
+
+def test_names_in_the_clear_only_when_the_organizer_chose_offline_search(app, client, door):
+    token = log_in(client)
+    slug = door["slug"]
+    assert client.get(f"/api/checkin/{slug}/dataset").get_json()["names"] is None
+    with app.app_context():
+        event = find_public_event(slug)
+        event.offline_name_search = True
+        db.session.commit()
+    names = client.get(f"/api/checkin/{slug}/dataset").get_json()["names"]
+    assert {person["n"] for person in names} == {"Anna Kowalska", "Jan Lis", "Zofia Odwołana"}
+    # Found by name offline, checked in by id when the connection returns.
+    found = {
+        "kind": "checkin",
+        "registration_id": door["anna_id"],
+        "nonce": "by-name-0001",
+        "at": at(7),
+    }
+    first = sync(client, token, slug, [found]).get_json()["results"][0]
+    assert first["verdict"]["result"] == "checked_in"
+    again = sync(client, token, slug, [found]).get_json()["results"][0]
+    assert again["verdict"]["replayed"] is True
+    with app.app_context():
+        moment = db.session.scalar(sa.select(Scan.at))
+    assert abs(moment - (utcnow() - timedelta(minutes=7))) < timedelta(seconds=30)

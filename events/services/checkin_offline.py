@@ -28,12 +28,13 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from flask_babel import lazy_gettext as _l
 
 from events.extensions import db
-from events.models import Event, Registration, Scan, ScanMethod, ScanResult
-from events.services import DomainError
+from events.models import Event, Registration, Scan, ScanMethod, ScanResult, User
+from events.services import DomainError, audit
 from events.services.checkin import (
     Actor,
     CheckInError,
     Verdict,
+    check_in_registration,
     latest_check_in,
     scan_code,
     undo_check_in,
@@ -109,10 +110,14 @@ def event_dataset(event: Event, secret: str, now: datetime) -> dict:
     key = index_key(secret, event.id)
     inside = _checked_in_since(event.id)
     entries = []
-    registrations = db.session.scalars(
-        sa.select(Registration).where(Registration.event_id == event.id).order_by(Registration.id)
+    registrations_list = list(
+        db.session.scalars(
+            sa.select(Registration)
+            .where(Registration.event_id == event.id)
+            .order_by(Registration.id)
+        )
     )
-    for registration in registrations:
+    for registration in registrations_list:
         index = ticket_index(key, registration.ticket_code)
         payload = {
             "r": registration.id,
@@ -129,6 +134,12 @@ def event_dataset(event: Event, secret: str, now: datetime) -> dict:
             }
         )
     last_scan = db.session.scalar(sa.select(sa.func.max(Scan.id)).where(Scan.event_id == event.id))
+    names = None
+    if event.offline_name_search:  # the organizer chose names in the clear on devices
+        names = [
+            {"k": entry["k"], "r": r.id, "n": r.full_name, "o": r.organization, "s": r.status.value}
+            for entry, r in zip(entries, registrations_list, strict=True)
+        ]
     return {
         "event": event.slug,
         "key": base64.b64encode(key).decode(),
@@ -136,6 +147,7 @@ def event_dataset(event: Event, secret: str, now: datetime) -> dict:
         "expires_at": _iso(dataset_expires_at(event)),
         "last_scan_id": last_scan or 0,
         "entries": entries,
+        "names": names,
     }
 
 
@@ -186,6 +198,15 @@ def _find_nonce(nonce: str) -> Scan | None:
     return db.session.scalar(sa.select(Scan).where(Scan.nonce == nonce))
 
 
+def _item_registration(item: dict) -> int:
+    registration_id = item.get("registration_id")
+    if not isinstance(registration_id, int) or isinstance(registration_id, bool):
+        raise SyncError("bad_item", _l("This entry could not be read."))
+    if not 1 <= registration_id < 2**31:
+        raise SyncError("bad_item", _l("This entry could not be read."))
+    return registration_id
+
+
 def _sync_undo(event_id: int, item: dict, actor: Actor, at: datetime) -> Verdict:
     """An undo made offline, made idempotent by its nonce (undo_check_in takes none)."""
     nonce = item["nonce"]
@@ -198,12 +219,7 @@ def _sync_undo(event_id: int, item: dict, actor: Actor, at: datetime) -> Verdict
         ):
             raise CheckInError("nonce_used", _l("This request was already used. Scan again."))
         return Verdict(earlier.result, earlier, earlier.registration, replayed=True)
-    registration_id = item.get("registration_id")
-    if not isinstance(registration_id, int) or isinstance(registration_id, bool):
-        raise SyncError("bad_item", _l("This entry could not be read."))
-    if not 1 <= registration_id < 2**31:
-        raise SyncError("bad_item", _l("This entry could not be read."))
-    verdict = undo_check_in(event_id, registration_id, actor)
+    verdict = undo_check_in(event_id, _item_registration(item), actor)
     verdict.scan.nonce = nonce
     verdict.scan.at = at
     db.session.commit()
@@ -243,6 +259,13 @@ def _sync_item(event: Event, item, actor: Actor, now: datetime) -> SyncOutcome:
         if item.get("kind") == "undo":
             outcome.verdict = _sync_undo(event.id, item, actor, at)
             return outcome
+        if item.get("kind") == "checkin":  # found by name in an offline search
+            verdict = check_in_registration(event.id, _item_registration(item), actor, nonce)
+            if not verdict.replayed:
+                verdict.scan.at = at
+                db.session.commit()
+            outcome.verdict = _earliest_stands(verdict, at)
+            return outcome
         code, method = item.get("code"), item.get("method")
         if item.get("kind") != "scan" or not isinstance(code, str) or len(code) > 1000:
             raise SyncError("bad_item", _l("This entry could not be read."))
@@ -276,3 +299,20 @@ def sync_scans(event: Event, batch_event: str, items, actor: Actor, now: datetim
 
     ordered = [item for _position, item in sorted(enumerate(items), key=device_order)]
     return [_sync_item(event, item, actor, now) for item in ordered]
+
+
+def set_offline_name_search(event: Event, enabled: bool, user: User) -> None:
+    """Let scanners of `event` search names offline (names kept in the clear on the
+    devices), or stop it; audited."""
+    if event.offline_name_search == enabled:
+        return
+    before = {"offline_name_search": event.offline_name_search}
+    event.offline_name_search = enabled
+    audit.record(
+        "offline_search_changed",
+        user,
+        event.id,
+        before=before,
+        after={"offline_name_search": enabled},
+    )
+    db.session.commit()

@@ -34,6 +34,7 @@ from events.services.checkin_access import (
     revoke_link,
     scannable_events,
 )
+from events.services.checkin_offline import set_offline_name_search
 from events.services.listings import find_public_event
 from events.views.access import organizer_required
 
@@ -123,6 +124,24 @@ def revoke(slug: str, link_id: int):
     return redirect(url_for(".links", slug=slug))
 
 
+@bp.post("/<slug>/offline-search")
+@organizer_required
+def offline_search(slug: str):
+    """Turn offline search by name on or off for this event's scanners."""
+    event = event_or_404(slug)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    enabled = request.form.get("enabled") == "1"
+    set_offline_name_search(event, enabled, current_user)
+    if enabled:
+        flash(
+            _("Scanners will keep names for searching offline from their next refresh."), "success"
+        )
+    else:
+        flash(_("Scanners will no longer keep names for searching offline."), "success")
+    return redirect(url_for(".links", slug=slug))
+
+
 # The scanner as an installable, offline web app: its texts, service worker and manifest.
 
 OFFLINE_ASSETS = (
@@ -187,6 +206,10 @@ def scanner_texts() -> dict[str, str]:
         ),
         "eventOver": _("The event is over: the ticket list was erased from this device."),
         "checkInName": _("Check in {name}"),
+        "offlineSearch": _(
+            "No connection: search by name works offline only when the organizer allows it. "
+            "Scan the ticket or type its code."
+        ),
         "clockAdjusted": _("This device's clock is wrong: the server's time was recorded."),
     }
 

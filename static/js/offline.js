@@ -10,7 +10,7 @@
 (function () {
   "use strict";
 
-  var VERSION = 1;
+  var VERSION = 2;
 
   function request(idbRequest) {
     return new Promise(function (resolve, reject) {
@@ -84,10 +84,13 @@
 
   Store.prototype.saveDataset = function (data) {
     var self = this;
-    var transaction = self.tx(["entries", "meta"], "readwrite");
+    var transaction = self.tx(["entries", "meta", "names"], "readwrite");
     var entries = transaction.objectStore("entries");
     entries.clear();
     data.entries.forEach(function (entry) { entries.put(entry); });
+    var names = transaction.objectStore("names");
+    names.clear(); // kept only while the organizer allows offline search by name
+    (data.names || []).forEach(function (person) { names.put(person); });
     var meta = {
       name: "dataset",
       key: data.key,
@@ -166,6 +169,29 @@
     });
   };
 
+  function fold(text) {
+    return String(text).toLowerCase().replace(/\u0142/g, "l").normalize("NFD").replace(/[\u0300-\u036f]/g, "");
+  }
+
+  // People whose name or organization holds every word of `query` (offline search,
+  // only when the organizer allowed it), each with its entry's check-in state.
+  Store.prototype.searchNames = function (query) {
+    var self = this;
+    var words = fold(query).split(/\s+/).filter(Boolean);
+    if (!words.length) return Promise.resolve([]);
+    return request(self.tx(["names"]).objectStore("names").getAll()).then(function (people) {
+      var found = people.filter(function (person) {
+        var text = fold(person.n + " " + person.o);
+        return words.every(function (word) { return text.indexOf(word) !== -1; });
+      }).slice(0, 15);
+      return Promise.all(found.map(function (person) {
+        return request(self.tx(["entries"]).objectStore("entries").get(person.k)).then(function (entry) {
+          return Object.assign({ checkedInAt: entry ? entry.c : null }, person);
+        });
+      }));
+    });
+  };
+
   Store.prototype.enqueue = function (item) {
     var transaction = this.tx(["queue"], "readwrite");
     transaction.objectStore("queue").add(item);
@@ -186,8 +212,9 @@
   // Forget the ticket list (the queue stays: no check-in is lost).
   Store.prototype.eraseList = function () {
     var self = this;
-    var transaction = self.tx(["entries", "meta"], "readwrite");
+    var transaction = self.tx(["entries", "meta", "names"], "readwrite");
     transaction.objectStore("entries").clear();
+    transaction.objectStore("names").clear();
     transaction.objectStore("meta").clear();
     return done(transaction).then(function () {
       self.metaCache = null;
@@ -198,11 +225,14 @@
   function open(slug) {
     if (!window.indexedDB || !window.crypto || !crypto.subtle) return Promise.reject(new Error("unsupported"));
     var opening = indexedDB.open("door-" + slug, VERSION);
-    opening.onupgradeneeded = function () {
+    opening.onupgradeneeded = function (event) {
       var db = opening.result;
-      db.createObjectStore("meta", { keyPath: "name" });
-      db.createObjectStore("entries", { keyPath: "k" });
-      db.createObjectStore("queue", { keyPath: "seq", autoIncrement: true });
+      if (event.oldVersion < 1) {
+        db.createObjectStore("meta", { keyPath: "name" });
+        db.createObjectStore("entries", { keyPath: "k" });
+        db.createObjectStore("queue", { keyPath: "seq", autoIncrement: true });
+      }
+      if (event.oldVersion < 2) db.createObjectStore("names", { keyPath: "r" });
     };
     return request(opening).then(function (db) {
       return new Store(db, slug);

@@ -337,8 +337,39 @@
         remember(json);
         showVerdict(json);
       },
-      function () { showVerdict({ error: T.noConnection }); }
+      function () {
+        var item = { kind: "checkin", nonce: body.nonce, registration_id: registrationId, at: new Date().toISOString(), local: "queued" };
+        return enqueue(item).then(function () {
+          showVerdict({ result: "queued", title: T.queued, detail: T.queuedDetail, offline: true });
+        });
+      }
     );
+  }
+
+  // Found by name in the device's list (offline search, when the organizer allows it).
+  function checkInOffline(person) {
+    var verdict = { offline: true, detail: T.offlineDetail, name: person.n, organization: person.o, registration_id: person.r };
+    if (person.s === "cancelled") {
+      Object.assign(verdict, { result: "cancelled", title: T.cancelled });
+    } else if (person.s !== "confirmed") {
+      Object.assign(verdict, { result: "not_confirmed", title: T.notConfirmed });
+    } else if (person.checkedInAt) {
+      Object.assign(verdict, { result: "already", title: T.already, detail: fill(T.alreadyAt, { time: clock(person.checkedInAt) }) });
+    } else {
+      Object.assign(verdict, { result: "checked_in", title: T.checkedIn });
+    }
+    if (verdict.result !== "checked_in") {
+      showVerdict(verdict);
+      return Promise.resolve();
+    }
+    var at = new Date().toISOString();
+    var item = { kind: "checkin", nonce: nonce(), registration_id: person.r, at: at, local: "checked_in", index: person.k };
+    store.setCheckedIn(person.k, at);
+    bumpCount(1);
+    return enqueue(item).then(function () {
+      remember(verdict, person.k);
+      showVerdict(verdict);
+    });
   }
 
   function undo(registrationId, name, index) {
@@ -439,9 +470,9 @@
         return store.queued().then(function (items) {
           // Check-ins still waiting are not in the server's list yet.
           return Promise.all(items.map(function (item) {
-            return item.kind === "scan" && item.local === "checked_in"
-              ? store.judge(item.code).then(function (found) { if (found) store.setCheckedIn(found.index, item.at); })
-              : null;
+            if (item.local !== "checked_in") return null;
+            if (item.index) return store.setCheckedIn(item.index, item.at);
+            return store.judge(item.code).then(function (found) { if (found) store.setCheckedIn(found.index, item.at); });
           }));
         });
       });
@@ -672,8 +703,24 @@
       resultsList.textContent = "";
       return;
     }
-    call(data.searchUrl + "?q=" + encodeURIComponent(query)).then(showResults, function () {
-      resultsList.textContent = T.noConnection;
+    var online = isOnline() ? call(data.searchUrl + "?q=" + encodeURIComponent(query)) : Promise.reject();
+    online.then(showResults, function () {
+      return searchOffline(query);
+    });
+  }
+
+  function searchOffline(query) {
+    var searching = store ? store.searchNames(query) : Promise.resolve([]);
+    return searching.then(function (people) {
+      if (!people.length) {
+        resultsList.textContent = T.offlineSearch;
+        return;
+      }
+      showResults({ results: people.map(function (person) {
+        return { registration_id: person.r, name: person.n, organization: person.o, checked_in: !!person.checkedInAt, offline: person };
+      }) });
+    }, function () {
+      resultsList.textContent = T.offlineSearch;
     });
   }
 
@@ -699,18 +746,20 @@
       var item = document.createElement("li");
       var text = document.createElement("span");
       text.className = "result-text";
-      text.textContent = person.name + " – " + person.organization + ", " + person.email + " (" + person.status_label + ")";
+      text.textContent = person.offline
+        ? person.name + " – " + person.organization
+        : person.name + " – " + person.organization + ", " + person.email + " (" + person.status_label + ")";
       item.appendChild(text);
       if (person.checked_in) {
         var done = document.createElement("strong");
         done.textContent = " " + T.checkedIn;
         item.appendChild(done);
         item.appendChild(resultButton(T.undoCheckIn, person.name, false, function () {
-          return undo(person.registration_id, person.name, null);
+          return undo(person.registration_id, person.name, person.offline ? person.offline.k : null);
         }));
       } else {
         item.appendChild(resultButton(T.checkIn, person.name, true, function () {
-          return checkInById(person.registration_id);
+          return person.offline ? checkInOffline(person.offline) : checkInById(person.registration_id);
         }));
       }
       resultsList.appendChild(item);

@@ -237,3 +237,22 @@ def test_logging_out_erases_the_ticket_list_from_the_device(browser, live_app, d
     names = page.evaluate("indexedDB.databases().then(list => list.map(db => db.name))")
     assert not [name for name in names if name.startswith("door-")]
     assert page.evaluate("caches.keys()") == []
+
+
+def test_offline_search_by_name_when_the_organizer_allows_it(browser, live_app, door):
+    with live_app.app_context():
+        from events.services.listings import find_public_event
+
+        find_public_event(door["slug"]).offline_name_search = True
+        db.session.commit()
+    page = open_scanner(browser, live_app, door["slug"])
+    wait_ready(page)
+    page.context.set_offline(True)
+    page.fill("#search", "lucja zajac")
+    page.get_by_role("button", name="Check in: Łucja Zając").click()
+    assert "Łucja Zając" in wait_verdict(page, "checked_in")
+    assert page.locator("#verdict").get_attribute("data-offline") == "true"
+    page.click("#verdict-next")
+    page.context.set_offline(False)
+    page.wait_for_selector('#scanner[data-queued="0"]', timeout=15_000)
+    assert scans(live_app) == [(ScanResult.CHECKED_IN, ScanMethod.SEARCH)]
