@@ -57,7 +57,13 @@
 
   function clock(iso) {
     var date = iso ? new Date(iso) : new Date();
-    return date.toLocaleTimeString(document.documentElement.lang, { hour: "2-digit", minute: "2-digit" });
+    var options = { hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: data.timeZone };
+    try {
+      return date.toLocaleTimeString(document.documentElement.lang, options);
+    } catch (error) {
+      delete options.timeZone; // an unknown zone on an old browser: the device's own
+      return date.toLocaleTimeString(document.documentElement.lang, options);
+    }
   }
 
   function nonce() {
@@ -158,7 +164,7 @@
 
   // A verdict stays until the next scan or a tap; the recent list is the safety net.
   function showVerdict(json) {
-    var tone = json.error ? "bad" : TONE[json.result] || "bad";
+    var tone = json.error ? "bad" : json.suggestion ? "warn" : TONE[json.result] || "bad";
     verdictNow = json;
     delete verdictBox.dataset.sending;
     verdictBox.dataset.offline = json.offline ? "true" : "false";

@@ -70,9 +70,12 @@ def test_undo_from_the_recent_list_from_already_and_from_search(browser, live_ap
     assert "Anna Nowak" in wait_verdict(page, "undone")
     page.click("#verdict-next")
     assert page.locator('#recent li[data-state="undone"] .recent-name').inner_text() == "Anna Nowak"
+    page.locator("#recent").scroll_into_view_if_needed()
+    shot(page, "recent-list")
 
     type_code(page, jerzy)  # the wrong Jerzy came to the door: undo on "already"
     text = wait_verdict(page, "already")
+    shot(page, "verdict-already")
     assert "by bramka@example.org" in text
     page.click("#verdict-undo")
     wait_verdict(page, "undone")
@@ -122,6 +125,7 @@ def test_a_slip_of_one_character_is_offered_with_the_name(browser, live_app, doo
     slip = code[:7] + ("X" if code[7] != "X" else "Y") + code[8:]
     type_code(page, slip)
     assert "Did you mean Jerzy Wójcik?" in wait_verdict(page, "unknown")
+    shot(page, "verdict-did-you-mean")
     page.get_by_role("button", name="Check in Jerzy Wójcik").click()
     wait_verdict(page, "checked_in")
     page.click("#verdict-next")
