@@ -376,3 +376,13 @@ def test_names_in_the_clear_only_when_the_organizer_chose_offline_search(app, cl
     with app.app_context():
         moment = db.session.scalar(sa.select(Scan.at))
     assert abs(moment - (utcnow() - timedelta(minutes=7))) < timedelta(seconds=30)
+
+
+def test_unknown_codes_sent_through_sync_count_against_the_limit(app, client, door):
+    token = log_in(client)
+    guesses = [item(f"ZGADUJE{number:04}", f"guess-{number:06}", 30) for number in range(35)]
+    results = sync(client, token, door["slug"], guesses[:30]).get_json()["results"]
+    assert all(r["verdict"]["result"] == "unknown" for r in results)
+    late = sync(client, token, door["slug"], guesses[30:] + [item(door["anna"], "real-000001")])
+    codes = [r.get("code") for r in late.get_json()["results"]]
+    assert codes == ["throttled"] * 6  # kept in the device's queue, sent again later

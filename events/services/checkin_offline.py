@@ -272,7 +272,12 @@ def _sync_item(event: Event, item, actor: Actor, now: datetime) -> SyncOutcome:
         if method not in (ScanMethod.CAMERA.value, ScanMethod.SCANNER.value):
             method = ScanMethod.SCANNER.value
         code = "".join(char for char in code if char.isprintable())
-        verdict = scan_code(event.id, code, ScanMethod(method), actor, nonce=nonce, now=at)
+        # Judged now (so that guesses sent through sync count against the limit of
+        # unknown codes), then dated at the device's time, unknown codes excepted.
+        verdict = scan_code(event.id, code, ScanMethod(method), actor, nonce=nonce, now=now)
+        if not verdict.replayed and verdict.result != ScanResult.UNKNOWN:
+            verdict.scan.at = at
+            db.session.commit()
         outcome.verdict = _earliest_stands(verdict, at)
     except (CheckInError, SyncError) as error:
         db.session.rollback()
