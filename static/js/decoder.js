@@ -20,7 +20,7 @@
           return path.endsWith(".wasm") && wasmUrl ? wasmUrl : prefix + path;
         },
       },
-      fireImmediately: true,
+      fireImmediately: false, // compiled on the first frame, not on every page load
     });
   }
 

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from playwright.sync_api import expect
 
 from events.extensions import db
 from events.models import Scan, ScanMethod, ScanResult, utcnow
@@ -28,8 +29,10 @@ def type_code(page, code):
     page.keyboard.press("Enter")
 
 
-def wait_verdict(page, result):
+def wait_verdict(page, result, name=None):
     page.wait_for_selector(f'#verdict[data-result="{result}"]:not([hidden])')
+    if name:  # the same verdict may still show the person before
+        expect(page.locator("#verdict .verdict-name")).to_have_text(name)
     return page.inner_text("#verdict")
 
 
@@ -61,7 +64,7 @@ def test_undo_from_the_recent_list_from_already_and_from_search(browser, live_ap
     page.wait_for_timeout(3000)  # the verdict stays until the next scan or a tap
     assert page.locator("#verdict").is_visible()
     type_code(page, jerzy)
-    wait_verdict(page, "checked_in")
+    wait_verdict(page, "checked_in", "Jerzy Wójcik")
     page.click("#verdict-next")
     names = page.locator("#recent .recent-name").all_inner_texts()
     assert names == ["Jerzy Wójcik", "Anna Nowak"]  # newest first
@@ -162,9 +165,10 @@ def test_check_in_with_the_network_off(launch, live_app, door, tmp_path):
     assert page.locator("#offline-banner").is_visible()
     assert "Kamil Kamerowy" in wait_verdict(page, "checked_in")  # read by the camera
     assert page.locator("#verdict").get_attribute("data-offline") == "true"
-    for code in door["codes"]:
+    names = ("Anna Nowak", "Jerzy Wójcik", "Łucja Zając")
+    for code, name in zip(door["codes"], names, strict=True):
         type_code(page, code.lower())
-        wait_verdict(page, "checked_in")
+        wait_verdict(page, "checked_in", name)
     type_code(page, door["codes"][0])
     assert "Anna Nowak" in wait_verdict(page, "already")
     page.click("#verdict-next")
