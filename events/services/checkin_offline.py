@@ -26,6 +26,7 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import IntegrityError
 
 from events.extensions import db
 from events.models import Event, Registration, Scan, ScanMethod, ScanResult, User
@@ -35,10 +36,10 @@ from events.services.checkin import (
     CheckInError,
     Verdict,
     check_in_registration,
-    latest_check_in,
     scan_code,
     undo_check_in,
 )
+from events.unit_of_work import command
 
 MAX_BATCH = 50
 KEEP_AFTER_EVENT = timedelta(hours=12)
@@ -57,6 +58,7 @@ class SyncOutcome:
     verdict: Verdict | None = None
     error: CheckInError | SyncError | None = None
     clock_adjusted: bool = False
+    other_check_in_at: datetime | None = None  # the duplicate's, or the one that stands
 
 
 def index_key(secret: str, event_id: int) -> bytes:
@@ -77,19 +79,6 @@ def dataset_expires_at(event: Event) -> datetime:
     return event.ends_at + KEEP_AFTER_EVENT
 
 
-def _checked_in_since(event_id: int) -> dict[int, datetime]:
-    """registration id -> time of the check-in that stands, for those inside now."""
-    state: dict[int, datetime | None] = {}
-    rows = db.session.execute(
-        sa.select(Scan.registration_id, Scan.result, Scan.at)
-        .where(Scan.event_id == event_id, Scan.result.in_(_STATE_RESULTS))
-        .order_by(Scan.id)
-    )
-    for registration_id, result, at in rows:
-        state[registration_id] = at if result == ScanResult.CHECKED_IN else None
-    return {key: value for key, value in state.items() if value is not None}
-
-
 def _encrypt(key: bytes, index: str, payload: dict) -> str:
     nonce = os.urandom(12)
     sealed = AESGCM(key).encrypt(nonce, json.dumps(payload).encode(), index.encode())
@@ -108,7 +97,6 @@ def event_dataset(event: Event, secret: str, now: datetime) -> dict:
     if now > dataset_expires_at(event):
         raise SyncError("event_over", _l("The event is over: the offline list was erased."))
     key = index_key(secret, event.id)
-    inside = _checked_in_since(event.id)
     entries = []
     registrations_list = list(
         db.session.scalars(
@@ -125,7 +113,7 @@ def event_dataset(event: Event, secret: str, now: datetime) -> dict:
             "o": registration.organization,
             "s": registration.status.value,
         }
-        since = inside.get(registration.id)
+        since = registration.checked_in_at
         entries.append(
             {
                 "k": index,
@@ -222,31 +210,68 @@ def _sync_undo(event_id: int, item: dict, actor: Actor, at: datetime) -> Verdict
     verdict = undo_check_in(event_id, _item_registration(item), actor)
     verdict.scan.nonce = nonce
     verdict.scan.at = at
-    db.session.commit()
     return verdict
 
 
-def _earliest_stands(verdict: Verdict, at: datetime) -> Verdict:
+def _dated(verdict: Verdict, at: datetime) -> Verdict:
+    """A scan judged now is dated at the device's time (unknown codes excepted, so that
+    guesses sent through sync count against the limit), and so is the door state."""
+    if verdict.replayed or verdict.result == ScanResult.UNKNOWN:
+        return verdict
+    verdict.scan.at = at
+    if verdict.result == ScanResult.CHECKED_IN:
+        verdict.registration.checked_in_at = at
+    return verdict
+
+
+def _label(scan: Scan) -> str:
+    return scan.user.email if scan.user else scan.link.label if scan.link else "?"
+
+
+def _earliest_stands(verdict: Verdict, at: datetime) -> datetime | None:
     """Two devices checked one ticket in while offline: the check-in made first stands,
-    whichever device synced first; the other becomes the duplicate (`already`)."""
-    if verdict.result != ScanResult.ALREADY or verdict.replayed or verdict.previous is None:
-        return verdict
-    if verdict.previous.at <= at:
-        return verdict
-    registration_id = verdict.scan.registration_id
-    db.session.execute(
-        sa.select(Registration.id).where(Registration.id == registration_id).with_for_update()
+    whichever device synced first; the other becomes the duplicate (`already`).
+    Runs under the registration's row lock taken by the check-in; returns the time of
+    the other check-in, if there is one."""
+    registration = verdict.registration
+    if verdict.result != ScanResult.ALREADY or verdict.replayed or registration is None:
+        return None
+    standing_at = registration.checked_in_at
+    if standing_at is None or standing_at <= at:
+        return standing_at
+    standing = db.session.scalar(
+        sa.select(Scan)
+        .where(Scan.registration_id == registration.id, Scan.result == ScanResult.CHECKED_IN)
+        .order_by(Scan.id.desc())
+        .limit(1)
     )
-    standing = latest_check_in(registration_id)  # read again, under the lock
-    if standing is None or standing.result != ScanResult.CHECKED_IN or standing.at <= at:
-        db.session.rollback()
-        return verdict
+    if standing is None:
+        return standing_at
     standing.result = ScanResult.ALREADY
-    verdict.scan.result = ScanResult.CHECKED_IN
-    db.session.commit()
-    verdict.result = ScanResult.CHECKED_IN
-    verdict.previous = standing
-    return verdict
+    verdict.scan.result = verdict.result = ScanResult.CHECKED_IN
+    registration.checked_in_at = at
+    registration.checked_in_by = _label(verdict.scan)
+    return standing_at
+
+
+@command
+def _apply_item(event: Event, item: dict, actor: Actor, now: datetime, at: datetime):
+    """One queued scan, check-in by name or undo: one transaction."""
+    nonce, kind = item["nonce"], item.get("kind")
+    if kind == "undo":
+        return _sync_undo(event.id, item, actor, at), None
+    if kind == "checkin":  # found by name in an offline search
+        verdict = check_in_registration(event.id, _item_registration(item), actor, nonce)
+    else:
+        code, method = item.get("code"), item.get("method")
+        if kind != "scan" or not isinstance(code, str) or len(code) > 1000:
+            raise SyncError("bad_item", _l("This entry could not be read."))
+        if method not in (ScanMethod.CAMERA.value, ScanMethod.SCANNER.value):
+            method = ScanMethod.SCANNER.value
+        code = "".join(char for char in code if char.isprintable())
+        verdict = scan_code(event.id, code, ScanMethod(method), actor, nonce=nonce, now=now)
+    verdict = _dated(verdict, at)
+    return verdict, _earliest_stands(verdict, at)
 
 
 def _sync_item(event: Event, item, actor: Actor, now: datetime) -> SyncOutcome:
@@ -256,32 +281,14 @@ def _sync_item(event: Event, item, actor: Actor, now: datetime) -> SyncOutcome:
     at, adjusted = _device_time(item.get("at"), now)
     outcome = SyncOutcome(nonce, clock_adjusted=adjusted)
     try:
-        if item.get("kind") == "undo":
-            outcome.verdict = _sync_undo(event.id, item, actor, at)
-            return outcome
-        if item.get("kind") == "checkin":  # found by name in an offline search
-            verdict = check_in_registration(event.id, _item_registration(item), actor, nonce)
-            if not verdict.replayed:
-                verdict.scan.at = at
-                db.session.commit()
-            outcome.verdict = _earliest_stands(verdict, at)
-            return outcome
-        code, method = item.get("code"), item.get("method")
-        if item.get("kind") != "scan" or not isinstance(code, str) or len(code) > 1000:
-            raise SyncError("bad_item", _l("This entry could not be read."))
-        if method not in (ScanMethod.CAMERA.value, ScanMethod.SCANNER.value):
-            method = ScanMethod.SCANNER.value
-        code = "".join(char for char in code if char.isprintable())
-        # Judged now (so that guesses sent through sync count against the limit of
-        # unknown codes), then dated at the device's time, unknown codes excepted.
-        verdict = scan_code(event.id, code, ScanMethod(method), actor, nonce=nonce, now=now)
-        if not verdict.replayed and verdict.result != ScanResult.UNKNOWN:
-            verdict.scan.at = at
-            db.session.commit()
-        outcome.verdict = _earliest_stands(verdict, at)
+        outcome.verdict, outcome.other_check_in_at = _apply_item(event, item, actor, now, at)
     except (CheckInError, SyncError) as error:
-        db.session.rollback()
         outcome.error = error
+    except IntegrityError:  # the same undo sent twice at once: the first one answers
+        earlier = _find_nonce(nonce)
+        if earlier is None:
+            raise
+        outcome.verdict = Verdict(earlier.result, earlier, earlier.registration, replayed=True)
     return outcome
 
 
@@ -306,6 +313,7 @@ def sync_scans(event: Event, batch_event: str, items, actor: Actor, now: datetim
     return [_sync_item(event, item, actor, now) for item in ordered]
 
 
+@command
 def set_offline_name_search(event: Event, enabled: bool, user: User) -> None:
     """Let scanners of `event` search names offline (names kept in the clear on the
     devices), or stop it; audited."""
@@ -320,4 +328,3 @@ def set_offline_name_search(event: Event, enabled: bool, user: User) -> None:
         before=before,
         after={"offline_name_search": enabled},
     )
-    db.session.commit()

@@ -276,7 +276,7 @@ def sync(slug: str):
             entry["verdict"] = verdict_json(outcome.verdict, event)
             entry["verdict"].pop("counts", None)
             entry["at"] = outcome.verdict.scan.at.isoformat()
-            if outcome.verdict.previous is not None:
-                entry["previous_at"] = outcome.verdict.previous.at.isoformat()
+            if outcome.other_check_in_at is not None:
+                entry["previous_at"] = outcome.other_check_in_at.isoformat()
         results.append(entry)
     return jsonify({"results": results, "counts": door_counts(event.id)})
