@@ -783,7 +783,20 @@
   // ---- start
 
   if (window.TicketDecoder) TicketDecoder.prepare(data.wasmUrl);
-  if ("serviceWorker" in navigator) {
+  renderRecent();
+  cameraLabel();
+  startCamera();
+  // The offline machinery starts once the page has loaded: it never delays the scanner.
+  if (document.readyState === "complete") startOffline();
+  else window.addEventListener("load", startOffline);
+
+  function startOffline() {
+    registerWorker();
+    startStore();
+  }
+
+  function registerWorker() {
+    if (!("serviceWorker" in navigator)) return;
     navigator.serviceWorker.register(data.workerUrl).then(function () {
       return navigator.serviceWorker.ready;
     }).then(function () {
@@ -795,22 +808,22 @@
       root.dataset.cached = "true";
     }).catch(function () {});
   }
-  renderRecent();
-  cameraLabel();
-  var opening = window.DoorStore ? DoorStore.open(data.slug) : Promise.reject();
-  opening.then(function (opened) {
-    store = opened;
-    return store.meta();
-  }).then(function (meta) {
-    if (meta && meta.expiresAt && new Date(meta.expiresAt) < new Date()) return store.eraseList();
-    if (meta) lastScanId = meta.lastScanId;
-  }).catch(function () {
-    store = null; // no IndexedDB here: online only
-  }).then(function () {
-    return syncQueue();
-  }).then(refreshList).then(function () {
-    setTimeout(tick, POLL_EVERY_MS);
-    setInterval(refreshList, REFRESH_LIST_EVERY_MS);
-  });
-  startCamera();
+
+  function startStore() {
+    var opening = window.DoorStore ? DoorStore.open(data.slug) : Promise.reject();
+    return opening.then(function (opened) {
+      store = opened;
+      return store.meta();
+    }).then(function (meta) {
+      if (meta && meta.expiresAt && new Date(meta.expiresAt) < new Date()) return store.eraseList();
+      if (meta) lastScanId = meta.lastScanId;
+    }).catch(function () {
+      store = null; // no IndexedDB here: online only
+    }).then(function () {
+      return syncQueue();
+    }).then(refreshList).then(function () {
+      setTimeout(tick, POLL_EVERY_MS);
+      setInterval(refreshList, REFRESH_LIST_EVERY_MS);
+    });
+  }
 })();
