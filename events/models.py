@@ -170,6 +170,8 @@ class Event(db.Model):
     status: Mapped[EventStatus] = mapped_column(_enum(EventStatus), default=EventStatus.DRAFT)
     # Raised on every change of time or place, so calendars update their entry in place.
     sequence: Mapped[int] = mapped_column(default=0, server_default="0")
+    # The organizer's choice: scanners keep names in the clear for searching offline.
+    offline_name_search: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

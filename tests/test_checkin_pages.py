@@ -126,3 +126,60 @@ def test_assign_staff_command(app, runner, people):
     assert result.exit_code == 0 and "may now check people in" in result.output
     result = runner.invoke(args=["assign-staff", "nikt@example.org", slug])
     assert result.exit_code != 0 and "no account" in result.output
+
+
+def test_the_scanner_installs_as_an_offline_app(client, people):
+    worker = client.get("/checkin/sw.js")
+    assert worker.status_code == 200 and worker.mimetype == "text/javascript"
+    body = worker.get_data(as_text=True)
+    for asset in ("/static/js/scanner.js", "/static/vendor/zxing-wasm/reader/zxing_reader.wasm"):
+        assert asset in body
+    manifest = client.get(f"/checkin/{people['slug']}/manifest.webmanifest")
+    assert manifest.mimetype == "application/manifest+json"
+    assert manifest.get_json()["start_url"] == f"/checkin/{people['slug']}"
+    assert client.get("/checkin/no-such-event/manifest.webmanifest").status_code == 404
+
+
+def test_logging_out_tells_the_browser_to_erase_scanner_data(client, people):
+
+    client.set_cookie("lang", "en")
+    token = csrf_token(client, "/login")
+    client.post(
+        "/login", data={"email": "org@example.org", "password": PASSWORD, "csrf_token": token}
+    )
+    response = client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+    assert response.status_code == 302
+    assert response.headers["Clear-Site-Data"] == '"cache", "storage"'
+
+
+def test_only_organizers_turn_offline_search_by_name_on(app, client, people):
+    from events.models import AuditEntry
+
+    url = f"/checkin/{people['slug']}/offline-search"
+    assert client.post(url, data={"enabled": "1"}).status_code in (400, 302)
+    client.set_cookie("lang", "en")
+    token = csrf_token(client, "/login")
+    client.post(
+        "/login", data={"email": "staff@example.org", "password": PASSWORD, "csrf_token": token}
+    )
+    assert (
+        client.post(url, data={"enabled": "1", "csrf_token": csrf_token(client, "/")}).status_code
+        == 403
+    )
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+    token = csrf_token(client, "/login")
+    client.post(
+        "/login", data={"email": "org@example.org", "password": PASSWORD, "csrf_token": token}
+    )
+    page = client.get(f"/checkin/{people['slug']}/links").get_data(as_text=True)
+    assert "Turn offline search by name on" in page
+    assert client.post(url, data={"enabled": "1"}).status_code == 400  # no CSRF token
+    response = client.post(url, data={"enabled": "1", "csrf_token": csrf_token(client, "/")})
+    assert response.status_code == 302
+    page = client.get(f"/checkin/{people['slug']}/links").get_data(as_text=True)
+    assert "Turn offline search by name off" in page
+    with app.app_context():
+        entry = db.session.scalar(
+            sa.select(AuditEntry).where(AuditEntry.action == "offline_search_changed")
+        )
+        assert entry.after == {"offline_name_search": True}

@@ -3,16 +3,17 @@
 import io
 
 import qrcode
-from qrcode.constants import ERROR_CORRECT_M
+from qrcode.constants import ERROR_CORRECT_Q
 
 
 def ticket_png(ticket_code: str, box_size: int = 10) -> bytes:
-    """A PNG of the ticket's QR code, error correction M, with the quiet zone.
+    """A PNG of the ticket's QR code, error correction Q (a quarter of
+    the symbol may be smudged), with the quiet zone.
 
-    A 26-character code gives a 25x25 module symbol: at box_size 10 the image
+    A 26-character code still fits version 2, a 25x25 module symbol: at box_size 10 the image
     is 330 px wide, readable by a phone from a screen or a print-out.
     """
-    code = qrcode.QRCode(error_correction=ERROR_CORRECT_M, box_size=box_size, border=4)
+    code = qrcode.QRCode(error_correction=ERROR_CORRECT_Q, box_size=box_size, border=4)
     code.add_data(ticket_code)
     code.make(fit=True)
     buffer = io.BytesIO()

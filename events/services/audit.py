@@ -79,6 +79,7 @@ ACTIONS = {
     "message_sent": _l("Message to registrants"),
     "person_erased": _l("Personal data erased"),
     "retention_anonymized": _l("Old registrations anonymized"),
+    "offline_search_changed": _l("Offline search by name at the door"),
 }
 FIELDS = {
     "title": _l("Title"), "slug": _l("Address"), "kind": _l("Type"),
@@ -91,6 +92,7 @@ FIELDS = {
     "status": _l("Status"), "first_name": _l("First name"), "last_name": _l("Last name"),
     "email": _l("Email address"), "organization": _l("Organization"),
     "subject": _l("Subject"), "recipients": _l("To"), "result": _l("Status"),
+    "offline_name_search": _l("Offline search by name at the door"),
 }  # fmt: skip
 
 

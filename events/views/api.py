@@ -5,12 +5,13 @@ a staff user assigned to the event, or a check-in link opened in this browser.
 POST requests carry the page's CSRF token in the X-CSRFToken header.
 """
 
-from flask import Blueprint, abort, jsonify, request, session
+from flask import Blueprint, abort, current_app, jsonify, request, session
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 
-from events.models import RegistrationStatus, ScanMethod, ScanResult
+from events.models import RegistrationStatus, ScanMethod, ScanResult, utcnow
 from events.services.checkin import (
     CheckInError,
     Verdict,
@@ -21,6 +22,8 @@ from events.services.checkin import (
     undo_check_in,
 )
 from events.services.checkin_access import actor_for
+from events.services.checkin_hints import find_by_code_tail, suggest_registration
+from events.services.checkin_offline import SyncError, changes_since, event_dataset, sync_scans
 from events.services.listings import find_public_event
 from events.views.checkin import LINK_SESSION_KEY
 
@@ -136,7 +139,7 @@ def scan(slug: str):
         )
     except CheckInError as error:
         return _check_in_error(error)
-    return jsonify(verdict_json(verdict, event))
+    return jsonify(_with_suggestion(verdict, event, _text(data, "code", limit=1000)))
 
 
 def _registration_id(data: dict) -> int:
@@ -172,23 +175,108 @@ def undo(slug: str):
 @bp.get("/checkin/<slug>/search")
 def search(slug: str):
     event, _actor = _event_and_actor(slug)
-    results = []
-    for registration in search_attendees(event.id, request.args.get("q", "")[:100]):
-        results.append(
-            {
-                "registration_id": registration.id,
-                "name": registration.full_name,
-                "organization": registration.organization,
-                "email": registration.email,
-                "status": registration.status.value,
-                "status_label": str(registration.status.label),
-                "checked_in": registration.is_checked_in,
-            }
-        )
-    return jsonify({"results": results})
+    query = request.args.get("q", "")[:100]
+    found = search_attendees(event.id, query)
+    found += [r for r in find_by_code_tail(event.id, query) if r not in found]
+    return jsonify({"results": [_search_result(registration) for registration in found]})
 
 
 @bp.get("/checkin/<slug>/counts")
 def counts(slug: str):
     event, _actor = _event_and_actor(slug)
     return jsonify(door_counts(event.id))
+
+
+# Typed codes: "did you mean …?" for a slip of one character, and the search by the
+# last characters of a ticket code.
+
+
+def _with_suggestion(verdict: Verdict, event, raw_code: str) -> dict:
+    answer = verdict_json(verdict, event)
+    if verdict.result == ScanResult.UNKNOWN:
+        suggestion = suggest_registration(event.id, raw_code)
+        if suggestion is not None:
+            answer["title"] = _("Did you mean %(name)s?", name=suggestion.full_name)
+            answer["detail"] = _(
+                "The code differs by one character from the ticket of %(name)s (%(organization)s).",
+                name=suggestion.full_name,
+                organization=suggestion.organization,
+            )
+            answer["suggestion"] = {
+                "registration_id": suggestion.id,
+                "name": suggestion.full_name,
+            }
+    return answer
+
+
+def _search_result(registration) -> dict:
+    return {
+        "registration_id": registration.id,
+        "name": registration.full_name,
+        "organization": registration.organization,
+        "email": registration.email,
+        "status": registration.status.value,
+        "status_label": str(registration.status.label),
+        "checked_in": registration.is_checked_in,
+    }
+
+
+# Offline check-in: the data set, what other devices did, and the replay of a queue.
+
+
+def _secret() -> str:
+    return current_app.config["SECRET_KEY"]
+
+
+@bp.get("/checkin/<slug>/dataset")
+def dataset(slug: str):
+    event, _actor = _event_and_actor(slug)
+    try:
+        answer = event_dataset(event, _secret(), utcnow())
+    except SyncError as error:
+        return _json_error(410, str(error.message))
+    answer["csrf"] = generate_csrf()
+    answer["counts"] = door_counts(event.id)
+    response = jsonify(answer)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/checkin/<slug>/changes")
+def changes(slug: str):
+    event, _actor = _event_and_actor(slug)
+    since = request.args.get("since", "0")
+    since_id = int(since) if since.isdigit() and len(since) < 10 else 0
+    answer = changes_since(event, _secret(), since_id)
+    answer["counts"] = door_counts(event.id)
+    return jsonify(answer)
+
+
+@bp.post("/checkin/<slug>/sync")
+def sync(slug: str):
+    event, actor = _event_and_actor(slug)
+    data = _body()
+    batch_event = data.get("event")
+    try:
+        outcomes = sync_scans(
+            event,
+            batch_event if isinstance(batch_event, str) else "",
+            data.get("items"),
+            actor,
+            utcnow(),
+        )
+    except SyncError as error:
+        return _json_error(400, str(error.message))
+    results = []
+    for outcome in outcomes:
+        entry = {"nonce": outcome.nonce, "clock_adjusted": outcome.clock_adjusted}
+        if outcome.error is not None:
+            entry.update(error=str(outcome.error.message), code=outcome.error.code)
+        else:
+            entry["verdict"] = verdict_json(outcome.verdict, event)
+            entry["verdict"].pop("counts", None)
+            entry["at"] = outcome.verdict.scan.at.isoformat()
+            if outcome.other_check_in_at is not None:
+                entry["previous_at"] = outcome.other_check_in_at.isoformat()
+        results.append(entry)
+    return jsonify({"results": results, "counts": door_counts(event.id)})

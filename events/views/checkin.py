@@ -1,8 +1,22 @@
 """Check-in pages: the event picker, the scanner, and the organizer's check-in links."""
 
 import base64
+import hashlib
+import json
+from functools import cache
+from pathlib import Path
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -20,6 +34,7 @@ from events.services.checkin_access import (
     revoke_link,
     scannable_events,
 )
+from events.services.checkin_offline import set_offline_name_search
 from events.services.listings import find_public_event
 from events.views.access import organizer_required
 
@@ -57,7 +72,9 @@ def scanner(slug: str):
         if not current_user.is_authenticated:
             return redirect(url_for("auth.login", next=request.path))
         abort(403)
-    return render_template("checkin/scanner.html", event=event, counts=door_counts(event.id))
+    return render_template(
+        "checkin/scanner.html", event=event, counts=door_counts(event.id), texts=scanner_texts()
+    )
 
 
 @bp.get("/link/<token>")
@@ -110,3 +127,144 @@ def revoke(slug: str, link_id: int):
         abort(404)
     flash(_("The link has been withdrawn: it no longer opens the scanner."), "success")
     return redirect(url_for(".links", slug=slug))
+
+
+@bp.post("/<slug>/offline-search")
+@organizer_required
+def offline_search(slug: str):
+    """Turn offline search by name on or off for this event's scanners."""
+    event = event_or_404(slug)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    enabled = request.form.get("enabled") == "1"
+    set_offline_name_search(event, enabled, current_user)
+    if enabled:
+        flash(
+            _("Scanners will keep names for searching offline from their next refresh."), "success"
+        )
+    else:
+        flash(_("Scanners will no longer keep names for searching offline."), "success")
+    return redirect(url_for(".links", slug=slug))
+
+
+# The scanner as an installable, offline web app: its texts, service worker and manifest.
+
+OFFLINE_ASSETS = (
+    "css/main.css",
+    "js/scanner.js",
+    "js/offline.js",
+    "js/decoder.js",
+    "vendor/zxing-wasm/zxing-reader.js",
+    "vendor/zxing-wasm/reader/zxing_reader.wasm",
+    "icons/scanner-192.png",
+    "icons/scanner-512.png",
+)
+
+
+def scanner_texts() -> dict[str, str]:
+    """What scanner.js says, translated here; {name}-style blanks are filled in there."""
+    return {
+        "cameraOff": _("Camera off"),
+        "cameraOn": _("Camera on: point it at a QR code"),
+        "cameraError": _("The camera is not available. Use the code field or the search below."),
+        "startCamera": _("Start camera"),
+        "stopCamera": _("Stop camera"),
+        "noConnection": _("No connection. Try again in a moment."),
+        "checkIn": _("Check in"),
+        "checkedIn": _("Checked in"),
+        "undo": _("Undo"),
+        "undoCheckIn": _("Undo check-in"),
+        "undone": _("undone"),
+        "noResults": _("Nobody found."),
+        "sending": _("Sending…"),
+        "sendingDetail": _("The connection is weak: the scan is sent again until it arrives."),
+        "already": _("Already checked in"),
+        "alreadyAt": _("Checked in at {time}."),
+        "cancelled": _("Registration cancelled"),
+        "notConfirmed": _("No confirmed seat"),
+        "unknown": _("Unknown code"),
+        "unknownDetail": _("No ticket has this code. Check it, or search by name."),
+        "undoneTitle": _("Check-in undone"),
+        "queued": _("Saved on this device"),
+        "queuedDetail": _(
+            "There is no ticket list on this device yet: the scan will be judged "
+            "when the connection returns."
+        ),
+        "offlineDetail": _("Offline verdict: it will be sent when the connection returns."),
+        "online": _("Online"),
+        "offline": _("Offline"),
+        "lastSync": _("last sync {time}"),
+        "never": _("never"),
+        "waiting": _("waiting to be sent: {count}"),
+        "listAge": _("ticket list from {time}"),
+        "noList": _("no ticket list on this device"),
+        "offlineBanner": _(
+            "No connection: verdicts come from this device's ticket list. "
+            "Waiting to be sent: {count}."
+        ),
+        "duplicate": _("{name}: also checked in by another device at {time}: a duplicate."),
+        "differs": _("{name}: the server's verdict is: {title}."),
+        "refused": _("A scan could not be recorded: {error}"),
+        "linkGone": _(
+            "This device may no longer check people in here, and its ticket list was erased. "
+            "Scans waiting to be sent: {count}. Log in or open a new link to send them."
+        ),
+        "eventOver": _("The event is over: the ticket list was erased from this device."),
+        "checkInName": _("Check in {name}"),
+        "offlineSearch": _(
+            "No connection: search by name works offline only when the organizer allows it. "
+            "Scan the ticket or type its code."
+        ),
+        "clockAdjusted": _("This device's clock is wrong: the server's time was recorded."),
+    }
+
+
+@cache
+def _assets_version(static_folder: str) -> str:
+    digest = hashlib.sha256()
+    for name in OFFLINE_ASSETS:
+        digest.update((Path(static_folder) / name).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+@bp.get("/sw.js")
+def service_worker():
+    """The service worker of the scanner pages (its scope is /checkin/). Public: it holds
+    only the list of files to keep, no data."""
+    assets = [url_for("static", filename=name) for name in OFFLINE_ASSETS]
+    body = render_template(
+        "checkin/sw.js",
+        assets=json.dumps(assets),
+        version=_assets_version(current_app.static_folder),
+        prefix=json.dumps(url_for("checkin.events")),
+    )
+    response = current_app.response_class(body, mimetype="text/javascript")
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.get("/<slug>/manifest.webmanifest")
+def manifest(slug: str):
+    """The web app manifest of one event's scanner (public: title and icons only)."""
+    event = event_or_404(slug)
+    icons = [
+        {
+            "src": url_for("static", filename=f"icons/scanner-{size}.png"),
+            "sizes": f"{size}x{size}",
+            "type": "image/png",
+        }
+        for size in (192, 512)
+    ]
+    body = {
+        "name": f"{_('Check-in')}: {event.title}",
+        "short_name": _("Check-in"),
+        "start_url": url_for(".scanner", slug=slug),
+        "scope": url_for("checkin.events"),
+        "display": "standalone",
+        "background_color": "#ffffff",
+        "theme_color": "#0b5394",
+        "icons": icons,
+    }
+    return current_app.response_class(
+        json.dumps(body, ensure_ascii=False), mimetype="application/manifest+json"
+    )

@@ -50,7 +50,7 @@ def open_scanner(browser, live_app, slug):
     context = browser.new_context(viewport={"width": 390, "height": 844}, locale="en-GB")
     context.add_cookies([{"name": "lang", "value": "en", "url": live_app.url}])
     page = context.new_page()
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(20_000)  # the scanner page under a loaded CI machine
     page.goto(f"{live_app.url}/checkin/{slug}")
     page.fill("#email", "bramka@example.org")
     page.fill("#password", PASSWORD)
