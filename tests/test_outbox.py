@@ -154,7 +154,7 @@ def test_two_worker_processes_deliver_each_of_200_messages_exactly_once(app, dat
             )
             for _ in range(2)
         ]
-        outputs = [worker.communicate(timeout=120)[0] for worker in workers]
+        outputs = [worker.communicate(timeout=300)[0] for worker in workers]
         assert [worker.returncode for worker in workers] == [0, 0], outputs
     finally:
         server.stop()

@@ -51,7 +51,9 @@ def plain(registration) -> SimpleNamespace:
 def register(app, notify=True, **changes):
     with app.app_context():
         event = make_event(**changes)
-        registration = register_attendee(event.id, attendee(**PERSON), notify=notify)
+        registration = register_attendee(
+            event.id, attendee(**PERSON, needs_consent=True), notify=notify
+        )
         deliver_due()
         return plain(registration)
 
@@ -144,7 +146,9 @@ def organizer_message(app, body="Spotykamy się w sali 12.", **person):
     with app.app_context():
         organizer = db.session.scalar(sa.select(User)) or make_user()
         event = make_event()
-        registration = register_attendee(event.id, attendee(**person), notify=False)
+        registration = register_attendee(
+            event.id, attendee(**person, needs_consent=True), notify=False
+        )
         send_to_registrants(event.id, "Zmiana sali", body, Audience.CONFIRMED, organizer)
         deliver_due()
         return event.id, plain(registration)

@@ -18,6 +18,7 @@ from axe_playwright_python.sync_playwright import Axe
 from flask import url_for
 
 from events.extensions import db
+from events.messages import unsubscribe
 from events.models import RegistrationMode, Role
 from events.services.checkin import Actor, check_in_registration
 from events.services.checkin_access import create_link
@@ -100,6 +101,8 @@ def _seed(app) -> dict:
             "cancelled": cancelled.manage_token,
             "link_token": link_token,
             "link_id": link.id,
+            "ticket": confirmed.ticket_token,
+            "stop_signature": unsubscribe.signature(confirmed.ticket_token),
         }
 
 
@@ -113,6 +116,10 @@ def _variants(rule, data) -> list[tuple[str, dict]]:
         return [("", {"code": "pl"})]
     if rule.endpoint == "checkin.open_link":
         return [("", {"token": data["link_token"]})]
+    if rule.endpoint == "ticket.stop_messages":
+        return [("", {"token": data["ticket"], "signature": data["stop_signature"]})]
+    if rule.endpoint.startswith("ticket."):
+        return [("", {"token": data["ticket"]})]
     if arguments == {"token"}:
         return [
             (status, {"token": data[status]}) for status in ("confirmed", "waiting", "cancelled")
