@@ -202,17 +202,8 @@ def test_more_seats_promote_people_from_the_waiting_list(app, organizer, full_ev
     assert statuses(app, full_event) == ["confirmed"] * 3 + ["waitlisted"]
 
 
-def registration_ids(app, event_id):
-    with app.app_context():
-        return db.session.scalars(
-            sa.select(Registration.id)
-            .where(Registration.event_id == event_id)
-            .order_by(Registration.id)
-        ).all()
-
-
 def test_fewer_seats_than_confirmed_people_asks_who_leaves_by_name(app, organizer, full_event):
-    first, second, _, _ = registration_ids(app, full_event)
+    first, second, _, _ = ids(app, full_event)
     response = edit(organizer, full_event, capacity="1")
     assert response.status_code == 200
     page = response.get_data(as_text=True)
@@ -229,7 +220,7 @@ def test_fewer_seats_than_confirmed_people_asks_who_leaves_by_name(app, organize
 
 
 def test_a_choice_of_the_wrong_number_of_people_is_asked_again(app, organizer, full_event):
-    first, second, _, _ = registration_ids(app, full_event)
+    first, second, _, _ = ids(app, full_event)
     both = edit(
         organizer, full_event, capacity="1", overflow="waitlist", leaving=[str(first), str(second)]
     )
@@ -240,7 +231,7 @@ def test_a_choice_of_the_wrong_number_of_people_is_asked_again(app, organizer, f
 
 def test_lowering_seats_never_moves_a_checked_in_person(app, organizer, full_event):
     """The defect: a person checked in at 15:22 showed as waitlisted after a capacity cut."""
-    first, second, _, _ = registration_ids(app, full_event)
+    first, second, _, _ = ids(app, full_event)
     with app.app_context():
         db.session.get(Registration, second).checked_in_at = utcnow()
         db.session.commit()
@@ -261,7 +252,7 @@ def test_lowering_seats_never_moves_a_checked_in_person(app, organizer, full_eve
 
 
 def test_cancelling_extra_people_tells_them(app, organizer, full_event):
-    _, second, _, _ = registration_ids(app, full_event)
+    _, second, _, _ = ids(app, full_event)
     response = edit(organizer, full_event, capacity="1", overflow="cancel", leaving=str(second))
     assert response.status_code == 302
     assert statuses(app, full_event) == ["confirmed", "cancelled", "waitlisted", "waitlisted"]
