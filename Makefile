@@ -41,8 +41,14 @@ format: $(VENV)/.dev
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+## ical.js (Thunderbird's calendar parser) reads our .ics files in the tests; needs Node.js.
+tests/js/node_modules/.installed: tests/js/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --prefix tests/js --no-audit --no-fund --silent && touch $@; \
+	else echo "npm not found: the ical.js calendar test will be skipped"; fi
+
 ## Lint, then the whole suite (SQLite, PostgreSQL when reachable, Chromium when installed).
-test: lint translations
+test: lint translations tests/js/node_modules/.installed
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 ## Re-extract the messages to translate and merge them into the catalogues.

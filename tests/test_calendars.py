@@ -1,6 +1,10 @@
 """Calendars: the embedded time zone, and the public feed as subscribers read it."""
 
+import json
+import shutil
+import subprocess
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import icalendar
 import pytest
@@ -11,7 +15,10 @@ from events.messages import ics
 from events.models import Event, EventStatus
 from events.services.event_changes import cancel_event
 from events.services.registration import register_attendee
+from tests.conftest import skip_or_fail
 from tests.factories import attendee, make_event
+
+CALENDAR_READERS = Path(__file__).parent / "js"
 
 WARSAW_TEN = [(datetime(2027, 7, 14, 10), "080000Z"), (datetime(2027, 1, 13, 10), "090000Z")]
 
@@ -68,6 +75,50 @@ def test_summer_and_winter_times_convert_through_the_embedded_vtimezone_alone(
     # icalendar builds its own tzinfo from the component: the same answer.
     converted = wall.replace(tzinfo=vtimezone.to_tz()).astimezone(UTC)
     assert converted.strftime("%H%M%SZ") == expected_utc
+
+
+def read_with_icaljs(paths: list[Path]) -> list[dict]:
+    """Each VEVENT's start in UTC as Mozilla's ical.js (Thunderbird's parser) reads it."""
+    node = shutil.which("node")
+    if node is None or not (CALENDAR_READERS / "node_modules" / "ical.js").is_dir():
+        skip_or_fail(
+            "Node.js with ical.js is not installed (make test runs npm ci in tests/js)",
+            "REQUIRE_ICALJS",
+        )
+    script = CALENDAR_READERS / "utc_times.mjs"
+    output = subprocess.run(
+        [node, str(script), *map(str, paths)], capture_output=True, check=True, timeout=60
+    )
+    return json.loads(output.stdout)
+
+
+def test_icaljs_converts_summer_and_winter_invites_and_the_feed_like_python(app, client, tmp_path):
+    """ical.js has no time zone database: it can only use the VTIMEZONE we embed."""
+    files, expected = [], {}
+    with app.app_context():
+        for local, utc_time in WARSAW_TEN:
+            start = local.replace(tzinfo=ics.WARSAW).astimezone(UTC)
+            event = make_event(starts_at=start, ends_at=start + timedelta(hours=2))
+            registration = register_attendee(event.id, attendee(), notify=False)
+            invite = tmp_path / f"invite-{local.month}.ics"
+            invite.write_bytes(ics.invite(registration, "https://example.org/t/x", ics.REQUEST))
+            files.append(invite)
+            expected[invite.name] = f"{local:%Y-%m-%d}T{utc_time[:2]}:00:00.000Z"
+    feed = tmp_path / "feed.ics"
+    feed.write_bytes(client.get("/events.ics").data)
+    results = read_with_icaljs([*files, feed])
+    invites = {Path(row["file"]).name: row for row in results if "invite" in row["file"]}
+    assert {name: row["utc"] for name, row in invites.items()} == expected
+    assert all(row["tzid"] == "Europe/Warsaw" for row in invites.values())
+    # The feed lists the same two events at the same instants.
+    from_feed = sorted(row["utc"] for row in results if row["file"].endswith("feed.ics"))
+    assert from_feed == sorted(expected.values())
+    # And Python's icalendar agrees with ical.js on every entry of the feed.
+    python = sorted(
+        entry.decoded("DTSTART").astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+        for entry in icalendar.Calendar.from_ical(feed.read_bytes()).walk("VEVENT")
+    )
+    assert python == from_feed
 
 
 def test_the_embedded_rules_agree_with_the_time_zone_database_for_twenty_years():
