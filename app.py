@@ -19,6 +19,7 @@ from events.i18n import select_locale
 from events.messages.links import absolute_url, map_url
 from events.models import User
 from events.timezone import period
+from events.unit_of_work import in_command
 from events.views import api, auth, checkin, errors, public, registration, ticket
 from events.views.organizer import bp as organizer_bp
 
@@ -60,7 +61,7 @@ def configure_extensions(app: Flask) -> None:
     db.init_app(app)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
-            configure_sqlite(db.engine)
+            configure_sqlite(db.engine, writing=in_command)
     migrate.init_app(app, db, render_as_batch=True)
     mail.init_app(app)
     babel.init_app(app, locale_selector=select_locale)

@@ -1,5 +1,7 @@
 """Flask extensions, created unbound and attached to the app in `create_app`."""
 
+from collections.abc import Callable
+
 import sqlalchemy as sa
 from flask_babel import Babel
 from flask_login import LoginManager
@@ -31,14 +33,17 @@ csrf = CSRFProtect()
 login_manager = LoginManager()
 
 
-def configure_sqlite(engine: sa.Engine) -> None:
-    """Serialize SQLite writers the way a row lock does on PostgreSQL.
+def configure_sqlite(engine: sa.Engine, writing: Callable[[], bool]) -> None:
+    """Serialize SQLite writers the way a row lock does on PostgreSQL; let readers run.
 
-    pysqlite's own transaction handling is switched off and every transaction
-    starts with BEGIN IMMEDIATE, which takes the database's write lock at once.
-    Two registrations for the last seat therefore run one after the other
-    instead of both reading "one seat left". WAL keeps readers of other
-    processes unblocked; busy_timeout makes a second writer wait, not fail.
+    pysqlite's own transaction handling is switched off. A transaction that
+    may write (`writing()` is true: inside a command, see events.unit_of_work)
+    starts with BEGIN IMMEDIATE, which takes the database's write lock at
+    once: two registrations for the last seat run one after the other instead
+    of both reading "one seat left". Every other transaction is a plain
+    (deferred) BEGIN that only reads, and with WAL it runs beside a writer, so
+    pages are not queued behind each other. busy_timeout makes a second
+    writer wait, not fail.
     """
 
     @sa.event.listens_for(engine, "connect")
@@ -52,4 +57,4 @@ def configure_sqlite(engine: sa.Engine) -> None:
 
     @sa.event.listens_for(engine, "begin")
     def _on_begin(connection):
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if writing() else "BEGIN")

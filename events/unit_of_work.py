@@ -9,6 +9,10 @@ outbox messages are stored together or not at all.
 Commands may call commands (an organizer's phone registration runs the public
 registration); only the outermost one commits. Views never commit: they call a
 command.
+
+On SQLite a command's transaction takes the write lock when it begins (see
+events.extensions.configure_sqlite); what a request read before the command
+is ended first, so the command reads again under the lock.
 """
 
 import functools
@@ -30,6 +34,8 @@ def command(function: Callable[P, R]) -> Callable[P, R]:
     @functools.wraps(function)
     def run(*args: P.args, **kwargs: P.kwargs) -> R:
         depth = _depth.get()
+        if depth == 0:
+            _end_read_transaction()
         token = _depth.set(depth + 1)
         try:
             result = function(*args, **kwargs)
@@ -44,6 +50,13 @@ def command(function: Callable[P, R]) -> Callable[P, R]:
             _depth.reset(token)
 
     return run
+
+
+def _end_read_transaction() -> None:
+    """SQLite: a transaction begun for reading cannot become a writer safely."""
+    session = db.session()
+    if session.in_transaction() and session.get_bind().dialect.name == "sqlite":
+        session.commit()
 
 
 def in_command() -> bool:

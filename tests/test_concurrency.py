@@ -1,7 +1,8 @@
 """Concurrent registrations: each thread has its own app context, session and connection."""
 
+import sqlite3
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 
 import sqlalchemy as sa
 
@@ -97,3 +98,34 @@ def test_cancellations_and_registrations_at_once_never_overfill(app):
         )
     # 15 newcomers for 5 seats freed by 5 cancellations: full, and 10 waiting.
     assert (confirmed, waitlisted) == (5, 10)
+
+
+def test_pages_answer_while_a_registration_holds_the_write_lock(app, client):
+    """SQLite: only commands take the write lock; pages read beside a writer (WAL)."""
+    with app.app_context():
+        event = make_event(title="Seminarium w Kole")
+        slug, event_id = event.slug, event.id
+        url = db.engine.url
+    if url.get_backend_name() != "sqlite":
+        return  # PostgreSQL readers never wait for writers (MVCC)
+    writer = sqlite3.connect(url.database, isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")  # a registration in progress, holding the lock
+    try:
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            pages = pool.submit(lambda: [client.get(path) for path in ("/", f"/events/{slug}")])
+            answers = pages.result(timeout=10)  # a queued reader would wait 30 s
+        assert [answer.status_code for answer in answers] == [200, 200]
+        assert "Seminarium w Kole" in answers[1].get_data(as_text=True)
+        # A registration (a command) still waits for the lock instead of racing.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+
+            def register():
+                with app.app_context():
+                    register_attendee(event_id, attendee(), notify=False)
+
+            waiting = pool.submit(register)
+            assert not wait([waiting], timeout=1).done  # blocked behind the writer
+            writer.execute("COMMIT")
+            waiting.result(timeout=10)
+    finally:
+        writer.close()

@@ -1,0 +1,85 @@
+"""A registration burst from its own process: N people, C at a time, for one event.
+
+Each attempt is what a person's phone does: open the form, send it.
+Prints JSON: attempts, seconds, statuses, p50/p99 of the whole attempt in ms.
+Run: python bench/burst_client.py BASE_URL SLUG ATTEMPTS CLIENTS [BASE_URL2 ...]
+(several base URLs: attempts alternate between the servers).
+"""
+
+import json
+import statistics
+import sys
+import threading
+import time
+import uuid
+from collections import Counter
+from pathlib import Path
+from urllib.parse import urlparse
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from harness import Client, Server  # noqa: E402
+
+
+def attempt(base: str, slug: str) -> tuple[int, float]:
+    port = urlparse(base).port
+    client = Client(Server(port, None, None))
+    started = time.perf_counter()
+    path = f"/events/{slug}/register"
+    token = client.csrf_token(path)
+    status, _headers, _body = client.post_form(
+        path,
+        {
+            "csrf_token": token, "first_name": "Zofia", "last_name": "Wiśniewska",
+            "email": f"burst-{uuid.uuid4().hex[:12]}@example.org", "phone": "",
+            "organization": "Stowarzyszenie Razem", "organization_type": "ngo",
+            "county": "gnieznienski", "dr_member": "yes", "needs": "", "language": "pl",
+            "data_consent": "y",
+        },
+    )  # fmt: skip
+    return status, (time.perf_counter() - started) * 1000
+
+
+def main() -> None:
+    slug, attempts, clients = sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+    bases = [sys.argv[1], *sys.argv[5:]]
+    results: list[tuple[int, float]] = []
+    lock = threading.Lock()
+    remaining = iter(range(attempts))
+
+    def work():
+        while True:
+            with lock:
+                number = next(remaining, None)
+            if number is None:
+                return
+            try:
+                outcome = attempt(bases[number % len(bases)], slug)
+            except Exception as error:  # noqa: BLE001 - counted, the burst goes on
+                outcome = (f"error: {type(error).__name__}", 0.0)
+            with lock:
+                results.append(outcome)
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=work) for _ in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    seconds = time.perf_counter() - started
+    latencies = sorted(latency for _status, latency in results)
+    print(
+        json.dumps(
+            {
+                "attempts": len(results),
+                "seconds": seconds,
+                "statuses": dict(Counter(str(status) for status, _ in results)),
+                "p50_ms": statistics.median(latencies),
+                "p99_ms": latencies[int(len(latencies) * 0.99) - 1],
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

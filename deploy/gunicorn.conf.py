@@ -1,0 +1,31 @@
+"""gunicorn settings for production: `gunicorn -c deploy/gunicorn.conf.py 'app:create_app()'`.
+
+Every value can be changed from the environment (the README lists them), or
+with a command-line option, which wins over this file.
+"""
+
+import multiprocessing
+import os
+
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+# Sync workers: each request holds one worker, and the app's work is short
+# (the slow parts, mail and exports, are outside requests or streamed).
+workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
+worker_class = "sync"
+# Exports of 10,000 people finish in seconds; a minute leaves room on a slow day.
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
+graceful_timeout = 30
+keepalive = 5
+# A worker is replaced now and then, so that a leak cannot grow for weeks.
+max_requests = 2000
+max_requests_jitter = 200
+# The heartbeat file in memory, not on a disk that may stall.
+SHARED_MEMORY = "/dev/shm"  # noqa: S108 - gunicorn's own heartbeat files, not data
+worker_tmp_dir = SHARED_MEMORY if os.path.isdir(SHARED_MEMORY) else None
+# Access log on standard output for the service manager's journal; the app logs
+# its own lines (JSON in production) with the same request id.
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
+access_log_format = '%(h)s "%(r)s" %(s)s %(B)s %(M)sms id=%({x-request-id}o)s'
+errorlog = "-"
+# Behind a reverse proxy on the same host; TRUSTED_PROXIES tells the app whom to believe.
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
