@@ -20,7 +20,7 @@ from events.messages.links import absolute_url, map_url
 from events.models import User
 from events.timezone import period
 from events.unit_of_work import in_command
-from events.views import api, auth, checkin, errors, public, registration, ticket
+from events.views import api, auth, checkin, errors, page_cache, public, registration, ticket
 from events.views.organizer import bp as organizer_bp
 
 # Only this site's own scripts, styles and images (and data: images); no framing.
@@ -69,6 +69,7 @@ def configure_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = None
+    page_cache.init_app(app)
 
     @login_manager.user_loader
     def load_user(user_id: str):

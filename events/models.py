@@ -225,7 +225,10 @@ class Registration(db.Model):
     # messages about the registration itself still come.
     organizer_messages_stopped_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # Indexed: the newest change is part of the public pages' data version.
+    updated_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, default=utcnow, onupdate=utcnow, index=True
+    )
 
     event: Mapped[Event] = relationship(back_populates="registrations")
 

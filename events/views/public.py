@@ -31,6 +31,7 @@ from events.services.listings import (
     upcoming_months,
 )
 from events.views import local_path, parse_enum
+from events.views.page_cache import cached_page
 
 bp = Blueprint("public", __name__)
 
@@ -52,6 +53,7 @@ def _filters_from(args) -> Filters:
 
 
 @bp.get("/")
+@cached_page
 def index():
     now = utcnow()
     filters = _filters_from(request.args)
@@ -66,6 +68,7 @@ def index():
 
 
 @bp.get("/events/<slug>")
+@cached_page
 def event(slug: str):
     found = find_public_event(slug)
     if found is None:
@@ -80,6 +83,7 @@ def privacy():
 
 
 @bp.get("/events.ics")
+@cached_page
 def feed():
     """A subscribable calendar of the programme (published and cancelled events)."""
     since = utcnow() - timedelta(days=FEED_PAST_DAYS)
@@ -89,6 +93,7 @@ def feed():
 
 
 @bp.get("/events/<slug>.ics")
+@cached_page
 def event_calendar(slug: str):
     found = find_public_event(slug)
     if found is None:
