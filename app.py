@@ -11,7 +11,7 @@ from flask import Flask
 from flask_babel import format_datetime, get_locale
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from events import cli
+from events import cli, read_cache
 from events.config import check_production, load_config
 from events.counties import county_name
 from events.extensions import babel, configure_sqlite, csrf, db, login_manager, mail, migrate
@@ -69,6 +69,7 @@ def configure_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = None
+    read_cache.init_app(app)
     page_cache.init_app(app)
 
     @login_manager.user_loader

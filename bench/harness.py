@@ -76,6 +76,7 @@ def gunicorn(app_spec: str, env: dict, workers: int = 2, timeout: int | None = N
     server = Server(port, process, log)
     try:
         _wait_until_serving(server)
+        _warm_up(server)
         yield server
     finally:
         process.send_signal(signal.SIGTERM)
@@ -96,6 +97,12 @@ def _wait_until_serving(server: Server, seconds: float = 60) -> None:
             return
         time.sleep(0.1)
     raise RuntimeError(f"gunicorn did not start:\n{server.log.read_text()[-3000:]}")
+
+
+def _warm_up(server: Server) -> None:
+    """Workers load the app after the port opens: the first requests must not be measured."""
+    for _ in range(20):
+        Client(server).get("/")
 
 
 class Client:

@@ -71,11 +71,9 @@ def load_config(environ=os.environ) -> dict:
     proxies = environ.get("TRUSTED_PROXIES", "0").strip()
     if not proxies.isdigit():
         raise ConfigError(f"TRUSTED_PROXIES must be a number of proxies, not {proxies!r}.")
-    page_seconds = environ.get("PUBLIC_PAGE_VERSION_SECONDS", "2").strip()
-    if not page_seconds.replace(".", "", 1).isdigit():
-        raise ConfigError(
-            f"PUBLIC_PAGE_VERSION_SECONDS must be a number of seconds, not {page_seconds!r}."
-        )
+    read_seconds = environ.get("READ_CACHE_SECONDS", "2").strip()
+    if not read_seconds.replace(".", "", 1).isdigit():
+        raise ConfigError(f"READ_CACHE_SECONDS must be a number of seconds, not {read_seconds!r}.")
     contact = " ".join(environ.get("ORGANIZER_CONTACT", "").split()) or None
     if contact and "@" not in parseaddr(contact)[1]:
         raise ConfigError(f"ORGANIZER_CONTACT must be an email address, not {contact!r}.")
@@ -106,8 +104,8 @@ def load_config(environ=os.environ) -> dict:
         "ORGANIZER_CONTACT": contact,
         **controller_settings(environ, env),
         "RETENTION_MONTHS": int(retention),
-        # How long a worker trusts the last data version it read (events.views.page_cache).
-        "PUBLIC_PAGE_VERSION_SECONDS": float(page_seconds),
+        # How long a worker trusts a count it read (events.read_cache).
+        "READ_CACHE_SECONDS": float(read_seconds),
         "SESSION_COOKIE_SECURE": env == "production",
         "SESSION_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": env == "production",

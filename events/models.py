@@ -421,7 +421,11 @@ class Scan(db.Model):
     user: Mapped[User | None] = relationship()
     link: Mapped[CheckInLink | None] = relationship()
 
-    __table_args__ = (sa.Index("ix_scan_registration_result", "registration_id", "result", "id"),)
+    __table_args__ = (
+        sa.Index("ix_scan_registration_result", "registration_id", "result", "id"),
+        # The limit on unknown codes counts the last minute's unknown scans only.
+        sa.Index("ix_scan_result_at", "result", "at"),
+    )
 
 
 class AuditEntry(db.Model):

@@ -57,6 +57,7 @@ def _end_read_transaction() -> None:
     session = db.session()
     if session.in_transaction() and session.get_bind().dialect.name == "sqlite":
         session.commit()
+        session.expire_all()  # what was read before is read again, under the lock
 
 
 def in_command() -> bool:

@@ -80,8 +80,8 @@ def make_app(database_url: str, **overrides):
         "MAIL_DEFAULT_SENDER": "Działamy Razem <no-reply@example.org>",
         # Cheap hashing keeps logins fast in tests; production uses scrypt.
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
-        # Public pages come from the cache, but the data version is read every time.
-        "PUBLIC_PAGE_VERSION_SECONDS": 0,
+        # Public pages come from their cache, but counts are read every time.
+        "READ_CACHE_SECONDS": 0,
     }
     config.update(overrides)
     return create_app(config)

@@ -8,9 +8,9 @@ gets the stored bytes without a query, a template or a calendar being built.
 
 The data version is the newest change of any event or registration (the
 largest `updated_at` of each, the number of events, the largest registration
-id), read at most once every PUBLIC_PAGE_VERSION_SECONDS per process (default
-2 s; 0 reads it on every request, as the tests do). So a seat count on a
-public page may lag a change by those seconds. The current minute is part of
+id), read at most once every READ_CACHE_SECONDS per process (events.read_cache;
+default 2 s, 0 in the tests). So a seat count on a public page may lag a
+change by those seconds. The current minute is part of
 the key, so what depends on the clock (registration closing, an event ending)
 shows within a minute, and a change committed out of order (stamped before
 another transaction's later stamp, committed after it) within a minute too.
@@ -24,7 +24,6 @@ calendar app that has the page gets 304 Not Modified.
 import functools
 import hashlib
 import threading
-import time
 from collections import OrderedDict
 from dataclasses import dataclass
 
@@ -35,9 +34,9 @@ from flask_login import current_user
 
 from events.extensions import db
 from events.models import Event, Registration, utcnow
+from events.read_cache import read_cache
 
 MAX_ENTRIES = 256
-DEFAULT_VERSION_SECONDS = 2.0
 
 DATA_VERSION = sa.select(
     sa.select(sa.func.max(Event.updated_at)).scalar_subquery(),
@@ -54,23 +53,19 @@ class Page:
     etag: str
 
 
+def data_version() -> tuple:
+    return read_cache().get(
+        "data_version",
+        lambda: tuple(str(value) for value in db.session.execute(DATA_VERSION).one()),
+    )
+
+
 class PageCache:
-    """A small LRU of rendered pages and the last data version read, for one app."""
+    """A small LRU of rendered pages, for one app."""
 
-    def __init__(self, version_seconds: float):
-        self.version_seconds = version_seconds
+    def __init__(self):
         self._pages: OrderedDict[tuple, Page] = OrderedDict()
-        self._version: tuple = ()
-        self._version_read_at = float("-inf")
         self._lock = threading.Lock()
-
-    def data_version(self) -> tuple:
-        now = time.monotonic()
-        if now - self._version_read_at >= self.version_seconds:
-            version = tuple(str(value) for value in db.session.execute(DATA_VERSION).one())
-            with self._lock:
-                self._version, self._version_read_at = version, now
-        return self._version
 
     def get(self, key: tuple) -> Page | None:
         with self._lock:
@@ -87,8 +82,7 @@ class PageCache:
 
 
 def init_app(app) -> None:
-    seconds = app.config.get("PUBLIC_PAGE_VERSION_SECONDS", DEFAULT_VERSION_SECONDS)
-    app.extensions["page_cache"] = PageCache(float(seconds))
+    app.extensions["page_cache"] = PageCache()
 
 
 def _personal() -> bool:
@@ -108,7 +102,7 @@ def cached_page(view):
             request.full_path,
             str(get_locale()),
             utcnow().strftime("%Y%m%d%H%M"),
-            cache.data_version(),
+            data_version(),
         )
         page = cache.get(key)
         if page is None:
