@@ -65,6 +65,9 @@ def load_config(environ=os.environ) -> dict:
     mail_port = environ.get("MAIL_PORT", "25").strip()
     if not mail_port.isdigit():
         raise ConfigError(f"MAIL_PORT must be a port number, not {mail_port!r}.")
+    mail_timeout = environ.get("MAIL_TIMEOUT", "30").strip()
+    if not mail_timeout.isdigit() or int(mail_timeout) < 1:
+        raise ConfigError(f"MAIL_TIMEOUT must be a number of seconds, not {mail_timeout!r}.")
     retention = environ.get("RETENTION_MONTHS", str(DEFAULT_RETENTION_MONTHS)).strip()
     if not retention.isdigit() or int(retention) < 1:
         raise ConfigError(f"RETENTION_MONTHS must be a number of months, not {retention!r}.")
@@ -86,6 +89,8 @@ def load_config(environ=os.environ) -> dict:
         "TRUSTED_PROXIES": int(proxies),
         "MAIL_SERVER": environ.get("MAIL_SERVER") or None,
         "MAIL_PORT": int(mail_port),
+        # Seconds to wait for the SMTP server to connect or answer, per step.
+        "MAIL_TIMEOUT": int(mail_timeout),
         "MAIL_USE_TLS": _bool(environ.get("MAIL_USE_TLS")),
         "MAIL_USE_SSL": _bool(environ.get("MAIL_USE_SSL")),
         "MAIL_USERNAME": environ.get("MAIL_USERNAME") or None,

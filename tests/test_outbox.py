@@ -1,8 +1,10 @@
 """The outbox under failure: a server that is down, one that refuses, two workers at once."""
 
 import os
+import socket
 import subprocess
 import sys
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -186,3 +188,34 @@ def test_in_production_only_the_worker_delivers():
     production = {"APP_ENV": "production", "MAIL_SEND_AFTER_RESPONSE": "true"}
     assert load_config(production)["MAIL_SEND_AFTER_RESPONSE"] is False
     assert load_config({})["MAIL_SEND_AFTER_RESPONSE"] is True
+
+
+def test_a_server_that_never_answers_costs_one_timeout_and_blocks_nothing(app):
+    """It accepts the connection and says nothing: the batch gives up after MAIL_TIMEOUT."""
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)  # the kernel accepts connections; nobody ever answers them
+    app.config.update(MAIL_PORT=silent.getsockname()[1], MAIL_TIMEOUT=1)
+    try:
+        with app.app_context():
+            event = make_event()
+            for number in range(3):
+                register_attendee(event.id, attendee(email=f"osoba{number}@example.org"))
+            started = time.monotonic()
+            report = deliver_pending()
+            assert time.monotonic() - started < 5  # one timeout for the batch, not one each
+        assert report.sent == 0 and report.retrying == 3
+        assert all("timed out" in row.last_error for row in outbox(app))
+    finally:
+        silent.close()
+
+    server = start_smtp_server()  # the next round goes to a server that works
+    app.config.update(MAIL_PORT=server.port)
+    try:
+        with app.app_context():
+            report = deliver_pending(now=utcnow() + timedelta(hours=1))
+        assert report.sent == 3
+        for number in range(3):
+            assert len(server.inbox.to(f"osoba{number}@example.org")) == 1
+    finally:
+        server.stop()

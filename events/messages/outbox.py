@@ -25,10 +25,11 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
 
+import flask_mail
 import sqlalchemy as sa
 from flask import after_this_request, current_app, g, has_request_context
 
-from events.extensions import db, mail
+from events.extensions import db
 from events.messages.compose import build_message
 from events.messages.ics import uid_domain
 from events.messages.mime import PreparedMessage
@@ -139,13 +140,39 @@ def _send(batch) -> list[tuple[int, Exception | None]]:
         return [(row_id, _write_eml(row_id, mime)) for row_id, mime in batch]
     outcomes = []
     try:
-        with mail.connect() as connection:
+        with TimedConnection(current_app.extensions["mail"]) as connection:
             for row_id, mime in batch:
-                outcomes.append((row_id, _send_one(connection, mime)))
+                error = _send_one(connection, mime)
+                outcomes.append((row_id, error))
+                if isinstance(error, CONNECTION_LOST):
+                    break  # the connection is gone (or timed out): the rest wait for a retry
     except (smtplib.SMTPException, OSError) as error:  # could not connect, or QUIT failed
         done = {row_id for row_id, _ in outcomes}
         outcomes += [(row_id, error) for row_id, _ in batch if row_id not in done]
-    return outcomes
+    done = {row_id for row_id, _ in outcomes}
+    stopped = smtplib.SMTPServerDisconnected("not tried: the connection was lost before it")
+    return outcomes + [(row_id, stopped) for row_id, _ in batch if row_id not in done]
+
+
+# Errors after which the connection cannot carry another message.
+CONNECTION_LOST = (smtplib.SMTPServerDisconnected, TimeoutError, ConnectionError)
+
+
+class TimedConnection(flask_mail.Connection):
+    """Flask-Mail's SMTP connection, with a timeout (MAIL_TIMEOUT seconds) on
+    connecting and on every answer awaited: a server that accepts and never
+    answers costs one timeout per batch, not a worker stuck for good. The
+    server is read from the configuration at each batch."""
+
+    def configure_host(self) -> smtplib.SMTP:
+        config = current_app.config
+        kind = smtplib.SMTP_SSL if config.get("MAIL_USE_SSL") else smtplib.SMTP
+        host = kind(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=config["MAIL_TIMEOUT"])
+        if config.get("MAIL_USE_TLS"):
+            host.starttls()
+        if config.get("MAIL_USERNAME") and config.get("MAIL_PASSWORD"):
+            host.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
+        return host
 
 
 def _send_one(connection, mime) -> Exception | None:
