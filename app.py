@@ -11,7 +11,7 @@ from flask import Flask
 from flask_babel import format_datetime, get_locale
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from events import cli, read_cache
+from events import cli, logs, read_cache
 from events.config import check_production, load_config
 from events.counties import county_name
 from events.extensions import babel, configure_sqlite, csrf, db, login_manager, mail, migrate
@@ -20,7 +20,17 @@ from events.messages.links import absolute_url, map_url
 from events.models import User
 from events.timezone import period
 from events.unit_of_work import in_command
-from events.views import api, auth, checkin, errors, page_cache, public, registration, ticket
+from events.views import (
+    api,
+    auth,
+    checkin,
+    errors,
+    health,
+    page_cache,
+    public,
+    registration,
+    ticket,
+)
 from events.views.organizer import bp as organizer_bp
 
 # Only this site's own scripts, styles and images (and data: images); no framing.
@@ -55,6 +65,8 @@ def configure(app: Flask, overrides: dict) -> None:
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         path = os.path.join(app.instance_path, "events.db")
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{path}"
+    # A connection the database closed (a restart) is noticed before use, not by a visitor.
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
 
 
 def configure_extensions(app: Flask) -> None:
@@ -69,6 +81,7 @@ def configure_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = None
+    logs.init_app(app)
     read_cache.init_app(app)
     page_cache.init_app(app)
 
@@ -86,6 +99,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(api.bp)
     app.register_blueprint(organizer_bp)
     app.register_blueprint(errors.bp)
+    app.register_blueprint(health.bp)
 
 
 def configure_templates(app: Flask) -> None:

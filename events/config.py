@@ -74,6 +74,11 @@ def load_config(environ=os.environ) -> dict:
     proxies = environ.get("TRUSTED_PROXIES", "0").strip()
     if not proxies.isdigit():
         raise ConfigError(f"TRUSTED_PROXIES must be a number of proxies, not {proxies!r}.")
+    health_minutes = environ.get("HEALTH_OUTBOX_MAX_MINUTES", "30").strip()
+    if not health_minutes.isdigit():
+        raise ConfigError(
+            f"HEALTH_OUTBOX_MAX_MINUTES must be a number of minutes, not {health_minutes!r}."
+        )
     read_seconds = environ.get("READ_CACHE_SECONDS", "2").strip()
     if not read_seconds.replace(".", "", 1).isdigit():
         raise ConfigError(f"READ_CACHE_SECONDS must be a number of seconds, not {read_seconds!r}.")
@@ -109,6 +114,8 @@ def load_config(environ=os.environ) -> dict:
         "ORGANIZER_CONTACT": contact,
         **controller_settings(environ, env),
         "RETENTION_MONTHS": int(retention),
+        # /healthz answers 503 when a due message has waited longer than this.
+        "HEALTH_OUTBOX_MAX_MINUTES": int(health_minutes),
         # How long a worker trusts a count it read (events.read_cache).
         "READ_CACHE_SECONDS": float(read_seconds),
         "SESSION_COOKIE_SECURE": env == "production",

@@ -1,0 +1,63 @@
+"""Log lines with the request they belong to; JSON lines in production.
+
+Every request gets an id: the one the reverse proxy sent in X-Request-ID (only
+when TRUSTED_PROXIES says a proxy is in front, and only if it looks like an
+id), or a new one. It is returned in the X-Request-ID header, so gunicorn's
+access log line (deploy/gunicorn.conf.py) and the app's own lines for the same
+request share it. In production the app logs one JSON object per line to
+standard error, for the service manager's journal.
+"""
+
+import json
+import logging
+import re
+import uuid
+from datetime import UTC, datetime
+
+from flask import Flask, g, has_request_context, request
+
+REQUEST_ID_HEADER = "X-Request-ID"
+_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+
+class JsonLines(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        line = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+            "request_id": getattr(record, "request_id", None),
+        }
+        if record.exc_info:
+            line["exception"] = self.formatException(record.exc_info)
+        return json.dumps(line, ensure_ascii=False)
+
+
+class WithRequestId(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.request_id = g.get("request_id") if has_request_context() else None
+        return True
+
+
+def init_app(app: Flask) -> None:
+    @app.before_request
+    def _name_the_request():
+        given = request.headers.get(REQUEST_ID_HEADER, "")
+        trusted = app.config.get("TRUSTED_PROXIES") and _ID.match(given)
+        g.request_id = given if trusted else uuid.uuid4().hex
+
+    @app.after_request
+    def _tell_the_request_id(response):
+        if "request_id" in g:
+            response.headers[REQUEST_ID_HEADER] = g.request_id
+        return response
+
+    if app.config.get("APP_ENV") == "production" and not app.config.get("TESTING"):
+        handler = logging.StreamHandler()
+        handler.setFormatter(JsonLines())
+        handler.addFilter(WithRequestId())
+        root = logging.getLogger()
+        root.handlers[:] = [handler]
+        root.setLevel(logging.INFO)
+        app.logger.handlers.clear()  # Flask's default handler would print each line twice
