@@ -3,6 +3,7 @@
 import sys
 import time
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 import click
 import sqlalchemy as sa
@@ -10,7 +11,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 from flask_babel import force_locale
 
-from events import unit_of_work
+from events import backup, unit_of_work
 from events.extensions import db
 from events.messages.outbox import deliver_due, deliver_pending, outbox_summary, prune_sent
 from events.models import Event, OutboxStatus, Role, utcnow
@@ -31,6 +32,8 @@ def register(app: Flask) -> None:
         send_reminders_command,
         assign_staff_command,
         anonymize_command,
+        backup_command,
+        restore_command,
     ):
         app.cli.add_command(command)
 
@@ -170,6 +173,36 @@ def anonymize_command(cutoff) -> None:
     moment = cutoff.replace(tzinfo=WARSAW)
     count = anonymize_before(moment)
     click.echo(f"{count} registration(s) anonymized (events that ended before {cutoff:%Y-%m-%d}).")
+
+
+@click.command("backup")
+@with_appcontext
+@click.argument("target", type=click.Path(dir_okay=False, writable=True, path_type=Path))
+def backup_command(target: Path) -> None:
+    """Write a backup of the database to TARGET (SQLite: online copy; PostgreSQL: pg_dump)."""
+    try:
+        backup.backup(db.engine, target)
+    except backup.BackupError as error:
+        raise click.ClickException(f"Backup failed: {error}") from error
+    click.echo(f"Backup written to {target} ({target.stat().st_size:,} bytes).")
+
+
+@click.command("restore")
+@with_appcontext
+@click.argument("source", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option("--yes", is_flag=True, help="Do not ask: replace the database's contents.")
+def restore_command(source: Path, yes: bool) -> None:
+    """Replace the database's contents with the backup SOURCE. Stop the app first."""
+    if not yes:
+        click.confirm(
+            "Everything in the database will be replaced by the backup. Go on?", abort=True
+        )
+    db.session.remove()
+    try:
+        backup.restore(db.engine, source)
+    except backup.BackupError as error:
+        raise click.ClickException(f"Restore failed: {error}") from error
+    click.echo(f"Database restored from {source}.")
 
 
 def months_before(day: date, months: int) -> date:
