@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app app
 PYTEST_ARGS ?= -n 2
 
-.PHONY: run test lint format translations migrate-db extract-messages db-revision clean
+.PHONY: run serve test bench check-production lint format translations migrate-db extract-messages db-revision clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,19 @@ run: migrate-db
 	trap 'kill 0' EXIT INT TERM; \
 	$(FLASK) outbox-worker --interval 2 & \
 	$(FLASK) run --host 127.0.0.1 --port 5000
+
+## Production serving: gunicorn with deploy/gunicorn.conf.py (settings from the environment;
+## APP_ENV=production refuses unsafe ones). See the README's "Deploying".
+serve: migrate-db
+	$(BIN)/gunicorn --config deploy/gunicorn.conf.py 'app:create_app()'
+
+## The benchmarks (servers on loopback, wrk, pgbench): prints the table, writes bench/RESULTS.md.
+bench: $(VENV)/.dev translations
+	$(BIN)/python bench/run.py
+
+## The README's production steps, followed on this machine (CI runs it after the tests).
+check-production: $(VENV)/.dev
+	deploy/check-production.sh
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
