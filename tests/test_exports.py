@@ -115,6 +115,21 @@ def test_the_attendance_sheet_keeps_polish_letters_and_has_a_signature_column(
     assert "Źdźbło39" in "".join(text)
 
 
+def test_a_long_organization_takes_two_lines_on_the_sheet_then_ends_with_an_ellipsis(
+    app, organizer, event_id
+):
+    long_name = (
+        "Stowarzyszenie na rzecz rozwoju obszarów wiejskich gminy Żółkiewka "
+        "i okolic oraz współpracy międzynarodowej młodzieży"
+    )
+    with app.app_context():
+        register_attendee(event_id, attendee(organization=long_name), notify=False)
+    response = organizer.get(f"/organizer/events/{event_id}/attendance.pdf")
+    text = " ".join(PdfReader(io.BytesIO(response.data)).pages[0].extract_text().split())
+    assert "Stowarzyszenie na rzecz rozwoju" in text and "…" in text
+    assert "międzynarodowej młodzieży" not in text  # cut, not printed over the next column
+
+
 def test_downloads_follow_the_tables_filters(organizer, event_id):
     response = organizer.get(f"/organizer/events/{event_id}/participants.csv?status=cancelled")
     rows = response.data.decode("utf-8-sig").splitlines()

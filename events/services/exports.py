@@ -19,7 +19,6 @@ import sqlalchemy as sa
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from fpdf import FPDF
-from fpdf.fonts import FontFace
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
@@ -160,16 +159,37 @@ class AttendanceSheet(FPDF):
         self.set_auto_page_break(auto=True, margin=15)
         self.heading = _("Attendance list")
         self.set_title(f"{self.heading} – {event.title}")
+        self._widths: dict[tuple, float] = {}
+        self._title_lines: list[str] | None = None
+        self._when_lines: list[str] = []
+
+    def width(self, text: str) -> float:
+        """get_string_width, remembered: it costs ~50 µs, and counties and
+        organizations repeat."""
+        key = (self.font_family, self.font_style, self.font_size_pt, text)
+        if key not in self._widths:
+            self._widths[key] = self.get_string_width(text)
+        return self._widths[key]
 
     def header(self):
+        if self._title_lines is None:  # broken into lines once, not on each of 450 pages
+            when = format_datetime(self.event.starts_at, "EEEE, d MMMM y, HH:mm")
+            place = ", ".join(p for p in (self.event.venue_name, self.event.venue_address) if p)
+            self.set_font("DejaVu", "B", 12)
+            title = f"{self.heading}: {self.event.title}"
+            self._title_lines = self.multi_cell(0, 6, title, dry_run=True, output="LINES")
+            self.set_font("DejaVu", "", 9)
+            self._when_lines = self.multi_cell(
+                0, 5, f"{when} · {place}", dry_run=True, output="LINES"
+            )
         self.set_font("DejaVu", "", 8)
         self.cell(0, 4, self.project, new_x="LMARGIN", new_y="NEXT")
         self.set_font("DejaVu", "B", 12)
-        self.multi_cell(0, 6, f"{self.heading}: {self.event.title}", new_x="LMARGIN", new_y="NEXT")
+        for line in self._title_lines:
+            self.cell(0, 6, line, new_x="LMARGIN", new_y="NEXT")
         self.set_font("DejaVu", "", 9)
-        when = format_datetime(self.event.starts_at, "EEEE, d MMMM y, HH:mm")
-        place = ", ".join(p for p in (self.event.venue_name, self.event.venue_address) if p)
-        self.multi_cell(0, 5, f"{when} · {place}", new_x="LMARGIN", new_y="NEXT")
+        for line in self._when_lines:
+            self.cell(0, 5, line, new_x="LMARGIN", new_y="NEXT")
         self.ln(2)
 
     def footer(self):
@@ -179,29 +199,84 @@ class AttendanceSheet(FPDF):
                   align="C")  # fmt: skip
 
 
+COLUMNS = (8, 45, 55, 32, 40)  # mm: number, name, organization, county, signature
+ROW_HEIGHT, LINE_HEIGHT, PADDING = 11, 4.2, 1.2
+
+
 def attendance_pdf(event: Event, registrations: list[Registration], project: str) -> bytes:
-    """A numbered table of name, organization and county, with an empty signature column."""
+    """A numbered table of name, organization and county, with an empty signature column.
+
+    Drawn row by row with fpdf2's plain primitives (rectangles and text): its
+    table layout breaks every cell into lines character by character, which
+    took 40 s for 10,000 people. Long texts take two lines, then end with "…".
+    """
     pdf = AttendanceSheet(project, event)
-    pdf.add_page()
-    pdf.set_font("DejaVu", "", 9)
     headings = [_("No."), _("First and last name"), _("Organization"), _("County"), _("Signature")]
-    with pdf.table(
-        col_widths=(8, 45, 55, 32, 40),
-        text_align=("RIGHT", "LEFT", "LEFT", "LEFT", "LEFT"),
-        headings_style=FontFace(emphasis="BOLD", fill_color=(230, 230, 230)),
-        line_height=5,
-        min_row_height=11,
-        repeat_headings=1,
-    ) as table:
-        table.row(headings)
-        for number, registration in enumerate(registrations, start=1):
-            table.row(
-                [
-                    str(number),
-                    registration.full_name,
-                    registration.organization,
-                    county_name(registration.county),
-                    "",
-                ]
-            )
+    pdf.add_page()
+    _heading_row(pdf, headings)
+    for number, registration in enumerate(registrations, start=1):
+        if pdf.get_y() + ROW_HEIGHT > pdf.page_break_trigger:
+            pdf.add_page()
+            _heading_row(pdf, headings)
+        cells = [
+            str(number),
+            registration.full_name,
+            registration.organization,
+            county_name(registration.county),
+            "",
+        ]
+        _row(pdf, cells, right_first=True)
     return bytes(pdf.output())
+
+
+def _heading_row(pdf: AttendanceSheet, headings: list[str]) -> None:
+    pdf.set_font("DejaVu", "B", 9)
+    pdf.set_fill_color(230, 230, 230)
+    _row(pdf, headings, fill=True, height=7)
+    pdf.set_font("DejaVu", "", 9)
+
+
+def _row(
+    pdf: AttendanceSheet, cells: list[str], fill=False, right_first=False, height=ROW_HEIGHT
+) -> None:
+    x, y = pdf.l_margin, pdf.get_y()
+    for index, (width, text) in enumerate(zip(COLUMNS, cells, strict=True)):
+        pdf.rect(x, y, width, height, style="DF" if fill else "D")
+        for line_number, line in enumerate(_fit(pdf, text, width - 2 * PADDING)):
+            shift = (
+                width - 2 * PADDING - pdf.get_string_width(line) if right_first and not index else 0
+            )
+            pdf.text(x + PADDING + shift, y + PADDING + 3 + line_number * LINE_HEIGHT, line)
+        x += width
+    pdf.set_y(y + height)
+
+
+def _fit(pdf: AttendanceSheet, text: str, width: float, lines: int = 2) -> list[str]:
+    """`text` in at most `lines` lines of `width` mm, broken at spaces; cut with "…"."""
+    if pdf.width(text) <= width:
+        return [text]
+    words, result, current = text.split(), [], ""
+    index = 0
+    while index < len(words) and len(result) < lines:
+        candidate = f"{current} {words[index]}".strip()
+        if not current or pdf.width(candidate) <= width:
+            current, index = candidate, index + 1
+        else:
+            result.append(current)
+            current = ""
+    if current:
+        result.append(current)
+    cut = index < len(words)  # words left over: the last line says so
+    return [
+        _cut(pdf, line, width, ellipsis=cut and number == len(result) - 1)
+        for number, line in enumerate(result)
+    ]
+
+
+def _cut(pdf: AttendanceSheet, line: str, width: float, ellipsis: bool = False) -> str:
+    """The line, shortened to `width` mm with "…" when it is too long (or `ellipsis`)."""
+    if not ellipsis and pdf.width(line) <= width:
+        return line
+    while line and pdf.width(line + "…") > width:
+        line = line[:-1]
+    return line.rstrip() + "…"
