@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app app
 PYTEST_ARGS ?= -n 2
 
-.PHONY: run serve test bench check-production lint format translations migrate-db extract-messages db-revision clean
+.PHONY: run serve test bench faults check-production lint format translations migrate-db extract-messages db-revision clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,10 @@ serve: migrate-db
 ## The benchmarks (servers on loopback, wrk, pgbench): prints the table, writes bench/RESULTS.md.
 bench: $(VENV)/.dev translations
 	$(BIN)/python bench/run.py
+
+## Fault runs (a private PostgreSQL cluster restarted, a worker killed, SMTP down or silent).
+faults: $(VENV)/.dev translations
+	$(BIN)/python bench/faults.py
 
 ## The README's production steps, followed on this machine (CI runs it after the tests).
 check-production: $(VENV)/.dev

@@ -46,6 +46,16 @@ def new_database(kind: str, directory: str) -> str:
     return PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://") + "/" + name
 
 
+def new_database_on(admin_url: str) -> str:
+    """A new database on another PostgreSQL server (SQLAlchemy URL of any of its databases)."""
+    name = f"bench_{uuid.uuid4().hex[:10]}"
+    engine = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    engine.dispose()
+    return admin_url.rsplit("/", 1)[0] + "/" + name
+
+
 def drop_database(url: str) -> None:
     if url.startswith("postgresql"):
         with psycopg.connect(PG_ADMIN, autocommit=True) as connection:
