@@ -197,17 +197,22 @@ def _record(event_id, registration, result, method, actor, nonce, now, code) -> 
         nonce=nonce or None,
         at=now,
     )
-    try:
-        with db.session.begin_nested():  # a savepoint: a nonce clash keeps the rest usable
-            db.session.add(scan)
-    except IntegrityError:  # the same nonce, sent twice at once: the first one answers
-        if registration is not None:
-            db.session.refresh(registration)
-        replay = _replayed(nonce, event_id, actor)
-        if replay is None:
-            raise
-        return replay
+    if not nonce:
+        db.session.add(scan)  # nothing in it can clash with another scan
+    else:
+        try:
+            with db.session.begin_nested():  # a savepoint: a nonce clash keeps the rest usable
+                db.session.add(scan)
+        except IntegrityError:  # the same nonce, sent twice at once: the first one answers
+            if registration is not None:
+                db.session.refresh(registration)
+            replay = _replayed(nonce, event_id, actor)
+            if replay is None:
+                raise
+            return replay
     _count_in_door(event_id, {ScanResult.CHECKED_IN: 1, ScanResult.UNDONE: -1}.get(result, 0))
+    if result == ScanResult.UNKNOWN:
+        read_cache().adjust(("unknown-scans", actor), lambda count: count + 1)
     return Verdict(result=result, scan=scan, registration=registration)
 
 
@@ -229,11 +234,16 @@ def _replayed(nonce: str | None, event_id: int, actor: Actor) -> Verdict | None:
 
 
 def _recent_failures(actor: Actor, now: datetime) -> int:
+    """Unknown codes from this actor in the last minute; counted at most once every
+    READ_CACHE_SECONDS per process, this process's own unknown scans added at once."""
     who = Scan.user_id == actor.user_id if actor.user_id else Scan.link_id == actor.link_id
-    return db.session.scalar(
-        sa.select(sa.func.count()).where(
-            who, Scan.result == ScanResult.UNKNOWN, Scan.at > now - timedelta(minutes=1)
-        )
+    return read_cache().get(
+        ("unknown-scans", actor),
+        lambda: db.session.scalar(
+            sa.select(sa.func.count()).where(
+                who, Scan.result == ScanResult.UNKNOWN, Scan.at > now - timedelta(minutes=1)
+            )
+        ),
     )
 
 
