@@ -80,6 +80,9 @@ def make_app(database_url: str, **overrides):
         "MAIL_DEFAULT_SENDER": "Działamy Razem <no-reply@example.org>",
         # Cheap hashing keeps logins fast in tests; production uses scrypt.
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+        # Suites register and log in many times from one client; tests/test_hardening.py
+        # turns the rate limits on where it checks them.
+        "RATELIMIT_ENABLED": False,
     }
     config.update(overrides)
     return create_app(config)

@@ -1,17 +1,24 @@
-"""Login and logout for organizer and staff accounts."""
+"""Login and logout for organizer and staff accounts.
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+Logging in is limited per client address (Flask-Limiter, RATELIMIT_LOGIN) on top
+of the service's throttle per address and client. Logging out ends every
+session of the account, cookies saved earlier included.
+"""
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
+from events.extensions import limiter
 from events.forms import ConfirmForm, LoginForm
-from events.services.accounts import AccountError, authenticate
+from events.services.accounts import AccountError, authenticate, end_sessions
 from events.views import local_path
 
 bp = Blueprint("auth", __name__)
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN"], methods=["POST"])
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("public.index"))
@@ -35,6 +42,7 @@ def login():
 def logout():
     form = ConfirmForm()
     if form.validate_on_submit():
+        end_sessions(current_user.id)
         logout_user()
         flash(_("You have been logged out."), "success")
         response = redirect(url_for("public.index"))
