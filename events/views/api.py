@@ -13,6 +13,7 @@ from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from events.extensions import limiter
 from events.models import RegistrationStatus, ScanMethod, ScanResult, utcnow
@@ -38,8 +39,11 @@ MAX_BODY_TEXT = 200
 
 @bp.before_request
 def limit_body_size():
-    """JSON bodies of the API are small: a sync batch of 50 scans is a few kilobytes."""
-    request.max_content_length = current_app.config["API_MAX_CONTENT_LENGTH"]
+    """JSON bodies of the API are small: a sync batch of 50 scans is a few kilobytes.
+    A larger one is refused before it is read (MAX_CONTENT_LENGTH bounds a body
+    sent without a length)."""
+    if (request.content_length or 0) > current_app.config["API_MAX_CONTENT_LENGTH"]:
+        raise RequestEntityTooLarge()
 
 
 def door_searcher() -> str:
