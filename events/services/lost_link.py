@@ -48,6 +48,7 @@ def request_links(raw_email: str, language: str = "pl", now: datetime | None = N
     )
     if not registrations or not throttle.take(f"lost-link:{email}", 1, RESEND_INTERVAL, now):
         return False
+    throttle.prune(now - 10 * RESEND_INTERVAL)  # other addresses' counters that ran out
     latest = max(registrations, key=lambda registration: (registration.created_at, registration.id))
     queue_templated(
         "your_links",

@@ -30,13 +30,19 @@ def _insert_missing(key: str, now: datetime) -> None:
 
 
 def _locked(key: str, now: datetime) -> ThrottleCounter:
-    _insert_missing(key, now)
-    return db.session.scalar(
-        sa.select(ThrottleCounter)
-        .where(ThrottleCounter.key == key)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
+    """The key's counter, locked; made when missing. A counter pruned by another
+    transaction while this one waited for its lock is simply made again."""
+    for _attempt in range(3):
+        _insert_missing(key, now)
+        counter = db.session.scalar(
+            sa.select(ThrottleCounter)
+            .where(ThrottleCounter.key == key)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        if counter is not None:
+            return counter
+    raise RuntimeError(f"throttle counter {key!r} vanished three times")
 
 
 def take(key: str, limit: int, window: timedelta, now: datetime) -> bool:
