@@ -69,6 +69,26 @@ def test_parallel_wrong_passwords_get_exactly_five_checks(app):
         assert authenticate("org@example.org", PASSWORD, "192.0.2.10").email == "org@example.org"
 
 
+def test_the_throttle_opens_again_after_its_window_and_forgets_old_counters(app):
+    from datetime import timedelta
+
+    from events.models import ThrottleCounter, utcnow
+
+    with app.app_context():
+        make_user(email="org@example.org", password=PASSWORD)
+        start = utcnow() - timedelta(hours=2)
+        for _ in range(5):
+            with pytest.raises(AccountError):
+                authenticate("org@example.org", "zgaduje haslo", "203.0.113.5", now=start)
+        with pytest.raises(AccountError, match="throttled"):
+            authenticate("org@example.org", PASSWORD, "203.0.113.5", now=start)
+        later = start + timedelta(minutes=16)
+        assert authenticate("org@example.org", PASSWORD, "203.0.113.5", now=later)
+        authenticate("org@example.org", PASSWORD, "192.0.2.10")  # prunes stale counters
+        keys = db.session.scalars(sa.select(ThrottleCounter.key)).all()
+        assert keys == ["login-client:192.0.2.10"]
+
+
 def test_parallel_lost_link_requests_queue_one_email(app):
     with app.app_context():
         register_attendee(make_event().id, attendee(email="ewa@example.org"), notify=False)

@@ -78,5 +78,16 @@ def forget(key: str) -> None:
 
 
 def prune(older_than: datetime) -> None:
-    """Drop counters whose window started long ago (they allow everything again)."""
-    db.session.execute(sa.delete(ThrottleCounter).where(ThrottleCounter.window_start < older_than))
+    """Drop counters whose window started long ago (they allow everything again).
+    Counters another transaction holds are left for next time (SKIP LOCKED): waiting
+    for them here, while holding counters of our own, could deadlock."""
+    stale = (
+        sa.select(ThrottleCounter.key)
+        .where(ThrottleCounter.window_start < older_than)
+        .with_for_update(skip_locked=True)
+    )
+    db.session.execute(
+        sa.delete(ThrottleCounter)
+        .where(ThrottleCounter.key.in_(stale))
+        .execution_options(synchronize_session=False)
+    )
