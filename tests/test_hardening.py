@@ -202,6 +202,23 @@ def test_guesses_from_elsewhere_do_not_lock_the_organizer_out(app, client):
     assert log_in(client, address="192.0.2.10").status_code == 302
 
 
+def test_guesses_spread_over_many_clients_stop_new_devices_not_the_organizers_own(app, client):
+    with app.app_context():
+        make_user(email="org@example.org", password=PASSWORD)
+    assert log_in(client, address="192.0.2.10").status_code == 302  # the organizer's laptop
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+    botnet = app.test_client()
+    for number in range(50):  # 5 guesses from each of 10 addresses
+        log_in(botnet, password="zgaduje haslo", address=f"203.0.113.{number // 5}")
+    # A device new to the account is stopped, even with the right password...
+    newcomer = app.test_client()
+    newcomer.set_cookie("lang", "en")
+    refused = log_in(newcomer, address="198.51.100.1").get_data(as_text=True)
+    assert "Too many failed attempts" in refused
+    # ...the organizer's own laptop is not, wherever it connects from.
+    assert log_in(client, address="192.0.2.99").status_code == 302
+
+
 def test_one_client_guessing_many_addresses_is_stopped(app, client):
     for number in range(30):
         log_in(client, email=f"ktos{number}@example.org", address="203.0.113.9")

@@ -4,7 +4,10 @@ Login attempts are counted in the database (events.services.throttle), per
 address *and* client, and per client: someone guessing from elsewhere cannot
 lock an organizer out of their own device, and parallel guesses cannot pass a
 count made before any of them was recorded. An attempt is counted before the
-password is checked and given back when it was right.
+password is checked and given back when it was right. Guesses spread over many
+clients meet a third count, per address, which devices that logged in to the
+account before (a signed cookie, see events.views.auth) do not count against
+and are not stopped by.
 
 Each account has a session version, part of the id kept in the session cookie:
 a logout or a new password raises it, and every earlier cookie opens nothing.
@@ -27,6 +30,7 @@ from events.unit_of_work import command
 THROTTLE_WINDOW = timedelta(minutes=15)
 MAX_FAILURES_PER_EMAIL = 5  # per address and client
 MAX_FAILURES_PER_IP = 30  # per client, whatever the address
+MAX_FAILURES_PER_ADDRESS = 50  # per address, from devices new to the account
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
 
 
@@ -94,19 +98,26 @@ def user_for_session(session_id: str) -> User | None:
     return user
 
 
-def _keys(email: str, client: str) -> tuple[str, str]:
+def _keys(email: str, client: str) -> tuple[str, str, str]:
+    """The counters of a login, in the order they are locked (always the same order,
+    so that two logins never wait for each other in a circle)."""
     client = client[:64]
-    return f"login:{email}|{client}", f"login-client:{client}"
+    return f"login:{email}|{client}", f"login-client:{client}", f"login-address:{email}"
 
 
 @command
-def _count_attempt(email: str, client: str, now: datetime) -> None:
-    """Count one attempt against the address from this client, and against the
-    client; raises AccountError "throttled" (counting nothing) when either is used up."""
-    pair, per_client = _keys(email, client)
+def _count_attempt(email: str, client: str, now: datetime, known_device: bool) -> None:
+    """Count one attempt against the address from this client, against the client,
+    and (from a device new to the account) against the address; raises AccountError
+    "throttled" (counting nothing) when any of them is used up."""
+    pair, per_client, per_address = _keys(email, client)
     if not (
         throttle.take(pair, MAX_FAILURES_PER_EMAIL, THROTTLE_WINDOW, now)
         and throttle.take(per_client, MAX_FAILURES_PER_IP, THROTTLE_WINDOW, now)
+        and (
+            known_device
+            or throttle.take(per_address, MAX_FAILURES_PER_ADDRESS, THROTTLE_WINDOW, now)
+        )
     ):
         raise AccountError(
             "throttled",
@@ -115,29 +126,39 @@ def _count_attempt(email: str, client: str, now: datetime) -> None:
 
 
 @command
-def _forgive(email: str, client: str, now: datetime) -> None:
+def _forgive(email: str, client: str, now: datetime, known_device: bool) -> None:
     """A right password: this client's guesses at this address are forgotten, and the
-    attempt does not count against the client."""
-    pair, per_client = _keys(email, client)
+    attempt does not count against the client or the address."""
+    pair, per_client, per_address = _keys(email, client)
     throttle.forget(pair)
     throttle.give_back(per_client)
+    if not known_device:
+        throttle.give_back(per_address)
     throttle.prune(now - 2 * THROTTLE_WINDOW)
 
 
-def authenticate(email: str, password: str, ip: str, now: datetime | None = None) -> User:
+def authenticate(
+    email: str,
+    password: str,
+    ip: str,
+    now: datetime | None = None,
+    known_device: bool = False,
+) -> User:
     """Return the active user with this email and password.
 
     Raises AccountError "throttled" after too many recent failures for the
-    address from this client (`ip`), or from this client whatever the address,
-    and "invalid" for a wrong address or password (without saying which).
+    address from this client (`ip`), from this client whatever the address, or
+    (unless `known_device`: this device logged in to this address before) for the
+    address from anywhere; "invalid" for a wrong address or password (without
+    saying which).
     """
     now = now or utcnow()
     email = normalize_email(email)
-    _count_attempt(email, ip, now)
+    _count_attempt(email, ip, now, known_device)
     user = db.session.scalar(sa.select(User).where(User.email == email))
     if user is None:
         check_password_hash(_DUMMY_HASH, password)  # same time as for a real account
     if user is None or not user.active or not user.check_password(password):
         raise AccountError("invalid", _l("Wrong email or password."))
-    _forgive(email, ip, now)
+    _forgive(email, ip, now, known_device)
     return user
