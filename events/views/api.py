@@ -49,8 +49,6 @@ def limit_body_size():
 def door_searcher() -> str:
     """Whose searches the search limit counts: the account, or the volunteer's link
     (whichever phone uses it), else the client address."""
-    from flask_login import current_user
-
     if current_user.is_authenticated:
         return f"user:{current_user.id}"
     token = session.get(LINK_SESSION_KEY)
