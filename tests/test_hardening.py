@@ -6,7 +6,6 @@ logout that ends the session; names that are names; refused common passwords; a
 database that refuses writes (503).
 """
 
-import json
 import logging
 
 import pytest
@@ -434,7 +433,7 @@ def test_a_database_refusing_writes_gives_a_503_page_and_a_clear_log_line(
     assert not any("Exception on" in line for line in lines)  # no misleading 500 traceback
 
 
-def test_other_database_errors_stay_500s():
+def test_only_a_read_only_or_full_database_counts_as_refusing_writes():
     from events.views.errors import storage_refusal
 
     class Original(Exception):
@@ -444,4 +443,9 @@ def test_other_database_errors_stay_500s():
     assert storage_refusal(error) is None
     full = sa.exc.OperationalError("INSERT", {}, Exception("database or disk is full"))
     assert storage_refusal(full).startswith("SQLite")
-    assert json.dumps(storage_refusal(full))  # a plain string for the log line
+
+    class ReadOnly(Exception):
+        sqlstate = "25006"
+
+    read_only = sa.exc.InternalError("INSERT", {}, ReadOnly("read-only transaction"))
+    assert storage_refusal(read_only).startswith("PostgreSQL SQLSTATE 25006")
