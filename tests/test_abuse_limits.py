@@ -148,6 +148,25 @@ def test_two_app_processes_share_their_limits_through_redis(tmp_path):
     store.delete(*keys)
 
 
+def test_with_redis_down_the_site_stays_up_and_still_limits(tmp_path):
+    closed_port = "redis://127.0.0.1:1/0"  # nothing listens there
+    app = make_app(
+        f"sqlite:///{tmp_path / 'down.db'}",
+        RATELIMIT_ENABLED=True,
+        RATELIMIT_STORAGE_URI=closed_port,
+        RATELIMIT_LOST_LINK="2 per minute",
+    )
+    with app.app_context():
+        db.create_all()
+    client = app.test_client()
+    statuses = []
+    for _ in range(3):
+        token = csrf_token(client, "/lost-link")
+        answer = client.post("/lost-link", data={"email": "x@example.org", "csrf_token": token})
+        statuses.append(answer.status_code)
+    assert statuses == [302, 302, 429]  # counted in memory meanwhile
+
+
 # The door search
 
 
