@@ -449,3 +449,17 @@ def test_only_a_read_only_or_full_database_counts_as_refusing_writes():
 
     read_only = sa.exc.InternalError("INSERT", {}, ReadOnly("read-only transaction"))
     assert storage_refusal(read_only).startswith("PostgreSQL SQLSTATE 25006")
+
+
+def test_any_other_database_error_is_still_a_500_with_its_traceback(tmp_path, caplog):
+    app = make_app(f"sqlite:///{tmp_path / 'other.db'}")
+    app.config.update(TESTING=False, PROPAGATE_EXCEPTIONS=False)  # as in production
+
+    @app.get("/_broken")
+    def broken():
+        raise sa.exc.OperationalError("SELECT", {}, Exception("connection refused"))
+
+    with caplog.at_level(logging.ERROR):
+        response = app.test_client().get("/_broken")
+    assert response.status_code == 500
+    assert any("Exception on /_broken" in record.getMessage() for record in caplog.records)
