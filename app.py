@@ -10,14 +10,24 @@ import os
 from flask import Flask
 from flask_babel import format_datetime, get_locale
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from events import cli, logs, read_cache
 from events.config import check_production, load_config
 from events.counties import county_name
-from events.extensions import babel, configure_sqlite, csrf, db, login_manager, mail, migrate
+from events.extensions import (
+    babel,
+    configure_sqlite,
+    csrf,
+    db,
+    limiter,
+    login_manager,
+    mail,
+    migrate,
+)
 from events.i18n import select_locale
 from events.messages.links import absolute_url, map_url
-from events.models import User
+from events.services.accounts import user_for_session
 from events.timezone import period
 from events.unit_of_work import in_command
 from events.views import (
@@ -40,10 +50,22 @@ CONTENT_SECURITY_POLICY = (
     "object-src 'none'; base-uri 'self'; "
     "form-action 'self'; frame-ancestors 'none'"
 )
+# The camera for the door scanner on this site only; nothing else a page may ask for.
+PERMISSIONS_POLICY = "camera=(self), microphone=(), geolocation=(), payment=(), usb=()"
+
+
+class DatabaseId(IntegerConverter):
+    """`<int:...>` in a route: a whole number that fits the databases' integer ids.
+    A longer one is a 404, never an overflow in the database driver."""
+
+    def __init__(self, map, *args, **kwargs):  # noqa: A002 - Werkzeug's name
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
 
 
 def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
+    app.url_map.converters["int"] = DatabaseId
     configure(app, config or {})
     configure_extensions(app)
     register_blueprints(app)
@@ -84,10 +106,11 @@ def configure_extensions(app: Flask) -> None:
     logs.init_app(app)
     read_cache.init_app(app)
     page_cache.init_app(app)
+    limiter.init_app(app)
 
     @login_manager.user_loader
-    def load_user(user_id: str):
-        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    def load_user(session_id: str):
+        return user_for_session(session_id)
 
 
 def register_blueprints(app: Flask) -> None:
@@ -123,4 +146,10 @@ def configure_templates(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+        response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        if app.config.get("HSTS_SECONDS"):  # production: https only, from the first visit on
+            response.headers.setdefault(
+                "Strict-Transport-Security", f"max-age={app.config['HSTS_SECONDS']}"
+            )
         return response

@@ -73,6 +73,7 @@ def app_env(url: str, smtp_port: int = 2525) -> dict:
         "CONTROLLER_EMAIL": "kontakt@example.org",
         # One client address sends everything here: limits would measure themselves.
         "RATELIMIT_ENABLED": "false",
+        "RATELIMIT_STORAGE_URI": "memory://",
     }
 
 

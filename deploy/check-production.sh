@@ -34,6 +34,7 @@ export DATABASE_URL="${PG_ADMIN%/*}/$NAME"
 export BASE_URL=https://wydarzenia.example.org TRUSTED_PROXIES=1
 export MAIL_SERVER=127.0.0.1 MAIL_PORT=$SMTP_PORT MAIL_DEFAULT_SENDER="Działamy Razem <rejestracja@example.org>"
 export CONTROLLER_NAME="Stowarzyszenie (sprawdzenie wdrożenia)" CONTROLLER_ADDRESS="ul. Przykładowa 1, 60-001 Poznań" CONTROLLER_EMAIL=iod@example.org
+export RATELIMIT_STORAGE_URI=redis://127.0.0.1:6379/0 RATELIMIT_KEY_PREFIX="deploycheck_$$"
 export GUNICORN_BIND="127.0.0.1:$WEB_PORT" WEB_CONCURRENCY=2
 
 step "   Production refuses a default secret key"
@@ -48,7 +49,7 @@ step "2. Install and migrate"
 "$VENV/bin/flask" --app app db upgrade
 
 step "3. An organizer account"
-printf 'bardzo-dlugie-haslo-organizatora\n' | "$VENV/bin/flask" --app app create-user organizator@example.org --role organizer --password-stdin
+printf 'zielony balkon nad rzeka\n' | "$VENV/bin/flask" --app app create-user organizator@example.org --role organizer --password-stdin
 
 step "4. gunicorn with deploy/gunicorn.conf.py, and the outbox worker"
 "$VENV/bin/gunicorn" --config deploy/gunicorn.conf.py --access-logfile "$WORK/access.log" 'app:create_app()' &

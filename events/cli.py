@@ -15,7 +15,7 @@ from events import backup, unit_of_work
 from events.extensions import db
 from events.messages.outbox import deliver_due, deliver_pending, outbox_summary, prune_sent
 from events.models import Event, OutboxStatus, Role, utcnow
-from events.services.accounts import AccountError, create_user
+from events.services.accounts import AccountError, change_password, create_user
 from events.services.checkin_access import AccessError, assign_staff
 from events.services.privacy import anonymize_before, forget_needs
 from events.services.reminders import DEFAULT_HOURS_BEFORE, send_reminders
@@ -26,6 +26,7 @@ def register(app: Flask) -> None:
     for command in (
         seed_demo_command,
         create_user_command,
+        set_password_command,
         outbox_worker_command,
         outbox_status_command,
         prune_outbox_command,
@@ -69,6 +70,24 @@ def create_user_command(email: str, role: str, password_stdin: bool) -> None:
         with force_locale("en"):  # the commands speak English
             raise click.ClickException(str(error.message)) from error
     click.echo(f"Created {user.role.value} account {user.email}.")
+
+
+@click.command("set-password")
+@with_appcontext
+@click.argument("email")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def set_password_command(email: str, password_stdin: bool) -> None:
+    """Give an account a new password; it is logged out everywhere."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("New password", hide_input=True, confirmation_prompt=True)
+    try:
+        user = change_password(email, password)
+    except AccountError as error:
+        with force_locale("en"):
+            raise click.ClickException(str(error.message)) from error
+    click.echo(f"New password set for {user.email}; its sessions have ended.")
 
 
 @click.command("outbox-worker")

@@ -51,6 +51,22 @@ DEV_CONTROLLER = {
 DEFAULT_RETENTION_MONTHS = 12
 DEFAULT_BASE_URL = "http://127.0.0.1:5000"
 
+# Request sizes. The largest legitimate body is an organizer's event description or
+# message (a few kilobytes); 1 MiB leaves room and stops multi-megabyte floods.
+DEFAULT_MAX_CONTENT_LENGTH = 1024 * 1024
+DEFAULT_MAX_FORM_MEMORY_SIZE = 256 * 1024  # one form field
+DEFAULT_MAX_FORM_PARTS = 200  # fields in one form
+DEFAULT_API_MAX_CONTENT_LENGTH = 256 * 1024  # a JSON body of the check-in API
+# Rate limits per client address (per scanner for the check-in search), in
+# Flask-Limiter's notation; each can be set in the environment.
+DEFAULT_RATE_LIMITS = {
+    "RATELIMIT_REGISTRATION": "10 per minute; 60 per hour",
+    "RATELIMIT_LOST_LINK": "5 per minute; 30 per hour",
+    "RATELIMIT_LOGIN": "10 per minute; 60 per hour",
+    "RATELIMIT_CHECKIN_SEARCH": "30 per minute; 300 per hour",
+}
+HSTS_SECONDS = 365 * 24 * 3600
+
 
 def load_config(environ=os.environ) -> dict:
     """Read the settings from `environ`; DATABASE_URL may stay None (SQLite in instance/).
@@ -82,6 +98,15 @@ def load_config(environ=os.environ) -> dict:
     read_seconds = environ.get("READ_CACHE_SECONDS", "2").strip()
     if not read_seconds.replace(".", "", 1).isdigit():
         raise ConfigError(f"READ_CACHE_SECONDS must be a number of seconds, not {read_seconds!r}.")
+    sizes = {
+        name: _size(environ, name, default)
+        for name, default in (
+            ("MAX_CONTENT_LENGTH", DEFAULT_MAX_CONTENT_LENGTH),
+            ("MAX_FORM_MEMORY_SIZE", DEFAULT_MAX_FORM_MEMORY_SIZE),
+            ("MAX_FORM_PARTS", DEFAULT_MAX_FORM_PARTS),
+            ("API_MAX_CONTENT_LENGTH", DEFAULT_API_MAX_CONTENT_LENGTH),
+        )
+    }
     contact = " ".join(environ.get("ORGANIZER_CONTACT", "").split()) or None
     if contact and "@" not in parseaddr(contact)[1]:
         raise ConfigError(f"ORGANIZER_CONTACT must be an email address, not {contact!r}.")
@@ -124,6 +149,42 @@ def load_config(environ=os.environ) -> dict:
         "BABEL_DEFAULT_LOCALE": "pl",
         "BABEL_DEFAULT_TIMEZONE": TIMEZONE_NAME,
         "WTF_CSRF_TIME_LIMIT": None,
+        **sizes,
+        **rate_limit_settings(environ),
+        # Browsers keep to https:// for a year once they have seen the site in production.
+        "HSTS_SECONDS": HSTS_SECONDS if env == "production" else 0,
+    }
+
+
+def _size(environ, name: str, default: int) -> int:
+    raw = environ.get(name, str(default)).strip()
+    if not raw.isdigit() or int(raw) < 1:
+        raise ConfigError(f"{name} must be a positive number, not {raw!r}.")
+    return int(raw)
+
+
+def rate_limit_settings(environ) -> dict:
+    """Flask-Limiter's settings: the limits, and where the counters live.
+
+    RATELIMIT_STORAGE_URI empty: in this process's memory (one process only; production
+    asks for a shared store, e.g. redis://127.0.0.1:6379/0).
+    """
+    settings = {
+        name: (environ.get(name) or "").strip() or default
+        for name, default in DEFAULT_RATE_LIMITS.items()
+    }
+    return {
+        **settings,
+        "RATELIMIT_ENABLED": _bool(environ.get("RATELIMIT_ENABLED"), True),
+        "RATELIMIT_STORAGE_URI": (environ.get("RATELIMIT_STORAGE_URI") or "").strip()
+        or "memory://",
+        "RATELIMIT_STORAGE_URI_SET": bool((environ.get("RATELIMIT_STORAGE_URI") or "").strip()),
+        "RATELIMIT_KEY_PREFIX": (environ.get("RATELIMIT_KEY_PREFIX") or "").strip() or "events",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "RATELIMIT_STRATEGY": "moving-window",
+        # A storage outage must not take the site down: counted in memory meanwhile.
+        "RATELIMIT_SWALLOW_ERRORS": True,
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
     }
 
 
@@ -155,7 +216,9 @@ def check_production(config: dict) -> None:
 
     The development secret or a short one; links in emails pointing to this
     machine; no mail server (mail would quietly go to files); no data controller
-    (people must know who holds their data and whom to ask).
+    (people must know who holds their data and whom to ask); rate-limit counters
+    left, unsaid, in each process's memory (each gunicorn worker would allow the
+    whole limit again).
     """
     if config.get("APP_ENV") != "production":
         return
@@ -176,5 +239,10 @@ def check_production(config: dict) -> None:
         problems.append("CONTROLLER_EMAIL must give the data controller's contact address")
     if not config.get("CONTROLLER_ADDRESS"):
         problems.append("CONTROLLER_ADDRESS must give the data controller's postal address")
+    if not config.get("RATELIMIT_STORAGE_URI_SET"):
+        problems.append(
+            "RATELIMIT_STORAGE_URI must say where rate-limit counters live, shared by all "
+            "processes (redis://host:6379/0; memory:// only for a single process)"
+        )
     if problems:
         raise ConfigError("APP_ENV=production refuses to start: " + "; ".join(problems) + ".")

@@ -3,7 +3,9 @@
 from collections.abc import Callable
 
 import sqlalchemy as sa
+from flask import request
 from flask_babel import Babel
+from flask_limiter import Limiter
 from flask_login import LoginManager
 from flask_mail import Mail
 from flask_migrate import Migrate
@@ -33,6 +35,17 @@ mail = Mail()
 babel = Babel()
 csrf = CSRFProtect()
 login_manager = LoginManager()
+
+
+def client_address() -> str:
+    """The client as the rate limits count it: its address (ProxyFix makes it the real
+    one behind TRUSTED_PROXIES reverse proxies)."""
+    return request.remote_addr or "unknown"
+
+
+# Counters in memory by default; RATELIMIT_STORAGE_URI (e.g. redis://) shares them
+# between processes and hosts. The limits themselves are in events.config.
+limiter = Limiter(key_func=client_address)
 
 
 def configure_sqlite(engine: sa.Engine, writing: Callable[[], bool]) -> None:

@@ -5,6 +5,7 @@ Text fields are stripped of surrounding spaces and of control characters
 """
 
 import re
+import unicodedata
 
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
@@ -71,6 +72,34 @@ class MailboxAddress:
             raise ValidationError(_l("Enter an email address like name@example.pl.")) from error
 
 
+# A name as emails greet people with it: words of letters (any alphabet, Polish
+# included), each may hold an apostrophe (O'Brien, D’Angelo) and end with a dot
+# (an initial), joined by spaces or hyphens (Anna Maria, Nowak-Kowalska). No digits,
+# no "@", ":", "/", so no address or link, and at most 4 words in 60 characters.
+MAX_NAME_LENGTH = 60
+_NAME_WORD = r"[^\W\d_]+(?:['’][^\W\d_]+)*\.?"
+_NAME = re.compile(rf"{_NAME_WORD}(?:(?: | ?- ?){_NAME_WORD}){{0,3}}")
+
+
+def clean_name(value):
+    """One line, in composed Unicode (so that "ą" typed as "a" and a mark counts as a letter)."""
+    value = clean_line(value)
+    return unicodedata.normalize("NFC", value) if isinstance(value, str) else value
+
+
+class PersonalName:
+    """A first or last name: letters, spaces, hyphens, apostrophes, a dot after an initial."""
+
+    def __init__(self, message):
+        self.message = message
+
+    def __call__(self, form, field):
+        if field.data and (
+            len(field.data) > MAX_NAME_LENGTH or _NAME.fullmatch(field.data) is None
+        ):
+            raise ValidationError(self.message)
+
+
 LANGUAGES = [SelectChoice("pl", "polski"), SelectChoice("en", "English")]
 
 
@@ -81,18 +110,28 @@ def _required(message):
 class RegistrationForm(FlaskForm):
     first_name = StringField(
         _l("First name"),
-        filters=[clean_line],
+        filters=[clean_name],
         validators=[
             _required(_l("Enter your first name.")),
-            Length(max=100, message=_l("The first name can have at most 100 characters.")),
+            PersonalName(
+                _l(
+                    "Enter your first name in letters (at most 60): spaces, hyphens "
+                    "and apostrophes may join them; no digits, links or other signs."
+                )
+            ),
         ],
     )
     last_name = StringField(
         _l("Last name"),
-        filters=[clean_line],
+        filters=[clean_name],
         validators=[
             _required(_l("Enter your last name.")),
-            Length(max=100, message=_l("The last name can have at most 100 characters.")),
+            PersonalName(
+                _l(
+                    "Enter your last name in letters (at most 60): spaces, hyphens "
+                    "and apostrophes may join them; no digits, links or other signs."
+                )
+            ),
         ],
     )
     email = EmailField(

@@ -172,6 +172,9 @@ class Event(db.Model):
     sequence: Mapped[int] = mapped_column(default=0, server_default="0")
     # The organizer's choice: scanners keep names in the clear for searching offline.
     offline_name_search: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # The organizer's choice: the door search also finds the waiting list and the
+    # applications awaiting approval (by default it finds confirmed people only).
+    door_search_waiting: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -272,9 +275,16 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(sa.String(256))
     role: Mapped[Role] = mapped_column(_enum(Role))
     active: Mapped[bool] = mapped_column(default=True)
+    # Part of the id kept in the session cookie: raised by a logout or a new password,
+    # it ends every session of the account (a copied cookie opens nothing any more).
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     events: Mapped[list[Event]] = relationship(secondary="event_staff")
+
+    def get_id(self) -> str:
+        """What Flask-Login keeps in the session: the id and the session version."""
+        return f"{self.id}:{self.session_version}"
 
     @property
     def is_organizer(self) -> bool:
@@ -292,13 +302,14 @@ class User(UserMixin, db.Model):
         return check_password_hash(self.password_hash, password)
 
 
-class LoginFailure(db.Model):
-    """One failed login, kept briefly to throttle password guessing."""
+class ThrottleCounter(db.Model):
+    """Attempts counted in a fixed window, per key ("login:<address>|<client>",
+    "lost-link:<address>"...). One row per key, changed under its row lock, so
+    that parallel requests cannot all pass a count made before any of them wrote."""
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    email: Mapped[str] = mapped_column(sa.String(254), index=True)
-    ip: Mapped[str] = mapped_column(sa.String(64), index=True)
-    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    key: Mapped[str] = mapped_column(sa.String(400), primary_key=True)
+    window_start: Mapped[datetime] = mapped_column(UTCDateTime)
+    hits: Mapped[int] = mapped_column(default=0)
 
 
 class OutboxStatus(enum.StrEnum):

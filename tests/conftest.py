@@ -82,6 +82,9 @@ def make_app(database_url: str, **overrides):
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
         # Public pages come from their cache, but counts are read every time.
         "READ_CACHE_SECONDS": 0,
+        # Suites register and log in many times from one client; tests/test_hardening.py
+        # turns the rate limits on where it checks them.
+        "RATELIMIT_ENABLED": False,
     }
     config.update(overrides)
     return create_app(config)

@@ -39,7 +39,7 @@ def test_create_user_reads_the_password_from_stdin(app, runner):
 def test_create_user_prompts_for_the_password_twice(app, runner):
     result = runner.invoke(
         args=["create-user", "wolontariusz@example.org", "--role", "staff"],
-        input="haslo-wolontariusza\nhaslo-wolontariusza\n",
+        input="kawa z mlekiem o poranku\nkawa z mlekiem o poranku\n",
     )
     assert result.exit_code == 0, result.output
     assert "Created staff account" in result.output
@@ -48,7 +48,7 @@ def test_create_user_prompts_for_the_password_twice(app, runner):
 @pytest.mark.parametrize(
     ("args", "stdin", "message"),
     [
-        (["a@example.org", "--role", "organizer", "--password-stdin"], "short\n", "at least 10"),
+        (["a@example.org", "--role", "organizer", "--password-stdin"], "short\n", "at least 12"),
         (["a@example.org", "--role", "admin", "--password-stdin"], "x" * 12, "Invalid value"),
     ],
 )
@@ -157,6 +157,10 @@ def test_production_refuses_to_start_with_laptop_settings(monkeypatch):
     monkeypatch.setenv("CONTROLLER_NAME", "Stowarzyszenie Działamy Razem")
     monkeypatch.setenv("CONTROLLER_EMAIL", "iod@dzialamyrazem.example.org")
     monkeypatch.setenv("CONTROLLER_ADDRESS", "ul. Święty Marcin 1, 61-001 Poznań")
+    monkeypatch.delenv("RATELIMIT_STORAGE_URI", raising=False)
+    with pytest.raises(ConfigError, match="RATELIMIT_STORAGE_URI"):
+        create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    monkeypatch.setenv("RATELIMIT_STORAGE_URI", "memory://")  # said explicitly: one process
     app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["CONTACT_EMAIL"] == "iod@dzialamyrazem.example.org"

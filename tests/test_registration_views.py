@@ -78,7 +78,12 @@ def test_registering_leads_to_the_my_registration_page(app, client):
     [
         ("first_name", "", "Enter your first name."),
         ("first_name", "   ", "Enter your first name."),
-        ("last_name", "x" * 101, "The last name can have at most 100 characters."),
+        (
+            "last_name",
+            "x" * 61,
+            "Enter your last name in letters (at most 60): spaces, hyphens and apostrophes "
+            "may join them; no digits, links or other signs.",
+        ),
         ("email", "", "Enter your email address."),
         ("email", "anna@", "Enter an email address like name@example.pl."),
         ("email", "anna at example.org", "Enter an email address like name@example.pl."),
@@ -148,26 +153,25 @@ def test_missing_csrf_token_gets_a_400_page_and_stores_nothing(app, client):
 
 
 @pytest.mark.parametrize(
-    "name",
+    ("name", "organization"),
     [
-        "Zażółć Gęślą-Jaźń",
-        "Łucja 🎉",
-        "محمد",  # right-to-left
-        "<script>alert('x')</script>",
-        '"><img src=x onerror=alert(1)>',
-        "O'Brien & Söhne",
-        "N" * 100,
+        ("Zażółć Gęślą-Jaźń", "Łucja 🎉"),
+        ("محمد", "محمد"),  # right-to-left
+        ("Anna", "<script>alert('x')</script>"),
+        ("Anna", '"><img src=x onerror=alert(1)>'),
+        ("O'Brien", "O'Brien & Söhne"),
+        ("N" * 60, "N" * 200),
     ],
 )
-def test_unusual_names_are_stored_as_given_and_shown_escaped(app, client, name):
-    response = post_registration(client, new_event(app), first_name=name, organization=name)
+def test_unusual_names_are_stored_as_given_and_shown_escaped(app, client, name, organization):
+    response = post_registration(client, new_event(app), first_name=name, organization=organization)
     assert response.status_code == 302
     [registration] = registrations(app)
-    assert registration.first_name == name and registration.organization == name
+    assert registration.first_name == name and registration.organization == organization
     html = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "<script>alert" not in html and "<img src=x" not in html
-    if not set("<&'\"") & set(name):
-        assert name in html
+    if not set("<&'\"") & set(organization):
+        assert organization in html
 
 
 def test_control_characters_and_line_breaks_are_removed_from_names(app, client):

@@ -60,6 +60,11 @@ def start_server(database_url: str, secret: str) -> tuple[subprocess.Popen, int]
         "CONTROLLER_NAME": "Stowarzyszenie",
         "CONTROLLER_ADDRESS": "ul. Przykładowa 1, Poznań",
         "CONTROLLER_EMAIL": "iod@example.org",
+        # The rate limits' counters in Redis, shared by both servers; the burst comes
+        # from one address, so the registration limit is raised for it.
+        "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0",
+        "RATELIMIT_KEY_PREFIX": f"scale_out_{secret[:8]}",
+        "RATELIMIT_REGISTRATION": "1000 per minute",
         "GUNICORN_BIND": f"127.0.0.1:{port}",
         "WEB_CONCURRENCY": "2",
         "GUNICORN_ACCESS_LOG": "/dev/null",
@@ -89,7 +94,7 @@ def register(port: int, number: int) -> int:
     cookie = answer.headers["Set-Cookie"].split(";", 1)[0]
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
     form = {
-        "csrf_token": token, "first_name": "Anna", "last_name": f"Nowak-{number}",
+        "csrf_token": token, "first_name": "Anna", "last_name": "Nowak",
         "email": f"anna.{number}@example.org", "organization": "Fundacja Razem",
         "organization_type": "ngo", "county": "m-konin", "dr_member": "yes",
         "language": "pl", "data_consent": "y",

@@ -80,6 +80,7 @@ ACTIONS = {
     "person_erased": _l("Personal data erased"),
     "retention_anonymized": _l("Old registrations anonymized"),
     "offline_search_changed": _l("Offline search by name at the door"),
+    "door_search_changed": _l("Whom the search at the door finds"),
 }
 FIELDS = {
     "title": _l("Title"), "slug": _l("Address"), "kind": _l("Type"),

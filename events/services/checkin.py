@@ -31,7 +31,6 @@ from events.models import (
     utcnow,
 )
 from events.read_cache import read_cache
-from events.search import word_filters
 from events.services import DomainError, audit
 from events.services.lifecycle import Action, ActorKind, Code, refusal
 from events.services.registration import lock_registration
@@ -304,14 +303,3 @@ def organizer_door_action(event_id: int, registration_id: int, user: User, undo:
         after={"result": verdict.result.value},
     )
     return verdict
-
-
-def search_attendees(event_id: int, query: str, limit: int = 15) -> list[Registration]:
-    """Registrations of the event whose name, email or organization contains every
-    word, with or without Polish letters."""
-    conditions = word_filters(Registration.search_text, query)
-    if not conditions or len(query) > 100:
-        return []
-    statement = sa.select(Registration).where(Registration.event_id == event_id, *conditions)
-    statement = statement.order_by(Registration.last_name, Registration.first_name).limit(limit)
-    return list(db.session.scalars(statement))

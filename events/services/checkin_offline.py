@@ -39,6 +39,7 @@ from events.services.checkin import (
     scan_code,
     undo_check_in,
 )
+from events.services.door_search import door_statuses
 from events.unit_of_work import command
 
 MAX_BATCH = 50
@@ -124,9 +125,12 @@ def event_dataset(event: Event, secret: str, now: datetime) -> dict:
     last_scan = db.session.scalar(sa.select(sa.func.max(Scan.id)).where(Scan.event_id == event.id))
     names = None
     if event.offline_name_search:  # the organizer chose names in the clear on devices
+        # The same people as the door search finds online (confirmed ones by default).
+        shown = door_statuses(event)
         names = [
             {"k": entry["k"], "r": r.id, "n": r.full_name, "o": r.organization, "s": r.status.value}
             for entry, r in zip(entries, registrations_list, strict=True)
+            if r.status in shown
         ]
     return {
         "event": event.slug,

@@ -11,14 +11,8 @@ from flask_babel import lazy_gettext as _l
 
 from events.extensions import db
 from events.messages.mail import queue_templated
-from events.models import (
-    ACTIVE_STATUSES,
-    Event,
-    EventStatus,
-    OutboxMessage,
-    Registration,
-    utcnow,
-)
+from events.models import ACTIVE_STATUSES, Event, EventStatus, Registration, utcnow
+from events.services import throttle
 from events.services.registration import normalize_email
 from events.unit_of_work import command
 
@@ -33,7 +27,9 @@ def request_links(raw_email: str, language: str = "pl", now: datetime | None = N
     they chose most recently); `language` (the page's) only when none says.
 
     Returns whether a message was queued: False when the address has none, or
-    when one was sent less than RESEND_INTERVAL ago (against mail bombing).
+    when one was sent less than RESEND_INTERVAL ago (against mail bombing). The
+    interval is kept under the address's throttle row lock: parallel requests
+    for one address queue one message, not one each.
     """
     now = now or utcnow()
     email = normalize_email(raw_email)
@@ -50,15 +46,9 @@ def request_links(raw_email: str, language: str = "pl", now: datetime | None = N
             .order_by(Event.starts_at)
         )
     )
-    recently_sent = db.session.scalar(
-        sa.select(OutboxMessage.id).where(
-            OutboxMessage.recipient == email,
-            OutboxMessage.kind == "your_links",
-            OutboxMessage.created_at > now - RESEND_INTERVAL,
-        )
-    )
-    if not registrations or recently_sent:
+    if not registrations or not throttle.take(f"lost-link:{email}", 1, RESEND_INTERVAL, now):
         return False
+    throttle.prune(now - 10 * RESEND_INTERVAL)  # other addresses' counters that ran out
     latest = max(registrations, key=lambda registration: (registration.created_at, registration.id))
     queue_templated(
         "your_links",

@@ -2,7 +2,10 @@
 
 Anonymizing keeps what the reports count (status, county, organization type,
 network membership, consents' existence, door records) and drops who the
-person was. Their private links stop working. Both are written to the audit log.
+person was: their details, the ticket code kept in their scan records and
+whatever door staff typed that points at them (a mistyped code, their name in
+the code field), their queued messages and the copies in the local mail folder.
+Their private links stop working. Both are written to the audit log.
 """
 
 from datetime import datetime
@@ -10,16 +13,21 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from events.extensions import db
+from events.messages.mail_files import erase_mail_files
 from events.models import (
     AuditEntry,
     Event,
     OutboxMessage,
     Registration,
+    Scan,
+    ScanResult,
     User,
     new_secret,
     utcnow,
 )
 from events.services import audit
+from events.services.checkin import normalize_code
+from events.services.checkin_hints import _one_edit_apart
 from events.services.registration import cancel_registration, new_manage_token, new_ticket_code
 from events.unit_of_work import command
 
@@ -28,6 +36,7 @@ PERSONAL = {"first_name", "last_name", "email", "organization", "phone", "needs"
 
 
 def _anonymize(registration: Registration, now) -> None:
+    _scrub_scans(registration)
     registration.anonymized_at = now
     registration.first_name = ANONYMOUS
     registration.last_name = ANONYMOUS
@@ -39,6 +48,46 @@ def _anonymize(registration: Registration, now) -> None:
     registration.manage_token = new_manage_token()
     registration.ticket_token = new_secret()
     registration.ticket_code = new_ticket_code()
+
+
+def _traces(registration: Registration) -> list[str]:
+    """What door staff may have typed into the code field to find this person, as the
+    scan records keep it (normalized like a ticket code): names and the address's
+    first part, 3 characters or more."""
+    words = [registration.first_name, registration.last_name, registration.email.split("@")[0]]
+    return [code for code in (normalize_code(word) for word in words) if len(code) >= 3]
+
+
+def _scrub_scans(registration: Registration) -> None:
+    """Empty the code of the person's scan records, and of the unknown codes scanned at
+    their event that were their ticket mistyped or their name typed into the code field.
+    Runs before the registration loses its ticket code and name."""
+    db.session.execute(
+        sa.update(Scan)
+        .where(Scan.registration_id == registration.id, Scan.code != "")
+        .values(code="")
+        .execution_options(synchronize_session=False)
+    )
+    ticket, traces = registration.ticket_code, _traces(registration)
+    unknown = db.session.execute(
+        sa.select(Scan.id, Scan.code).where(
+            Scan.event_id == registration.event_id,
+            Scan.result == ScanResult.UNKNOWN,
+            Scan.code != "",
+        )
+    ).all()
+    pointing = [
+        scan_id
+        for scan_id, code in unknown
+        if ticket in code or _one_edit_apart(code, ticket) or any(trace in code for trace in traces)
+    ]
+    if pointing:
+        db.session.execute(
+            sa.update(Scan)
+            .where(Scan.id.in_(pointing))
+            .values(code="")
+            .execution_options(synchronize_session=False)
+        )
 
 
 def _scrub_audit(registration_ids: list[int]) -> None:
@@ -91,6 +140,7 @@ def erase_person(email: str, user: User | None) -> int:
         audit.record("person_erased", user, registration.event_id, registration_id=registration.id)
     _scrub_audit([registration.id for registration in registrations])
     db.session.execute(sa.delete(OutboxMessage).where(OutboxMessage.recipient == address))
+    erase_mail_files({address})
     return len(registrations)
 
 
@@ -124,6 +174,7 @@ def anonymize_before(cutoff: datetime, user: User | None = None) -> int:
     _scrub_audit([registration.id for registration in registrations])
     if emails:
         db.session.execute(sa.delete(OutboxMessage).where(OutboxMessage.recipient.in_(emails)))
+        erase_mail_files(emails)
     audit.record(
         "retention_anonymized",
         user,

@@ -5,12 +5,17 @@ a staff user assigned to the event, or a check-in link opened in this browser.
 POST requests carry the page's CSRF token in the X-CSRFToken header.
 """
 
+import hashlib
+import json
+
 from flask import Blueprint, abort, current_app, jsonify, request, session
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
+from werkzeug.exceptions import RequestEntityTooLarge
 
+from events.extensions import limiter
 from events.models import RegistrationStatus, ScanMethod, ScanResult, utcnow
 from events.services.checkin import (
     CheckInError,
@@ -18,18 +23,38 @@ from events.services.checkin import (
     check_in_registration,
     door_counts,
     scan_code,
-    search_attendees,
     undo_check_in,
 )
 from events.services.checkin_access import actor_for
-from events.services.checkin_hints import find_by_code_tail, suggest_registration
+from events.services.checkin_hints import suggest_registration
 from events.services.checkin_offline import SyncError, changes_since, event_dataset, sync_scans
+from events.services.door_search import DoorSearchError, search_door, shown_email
 from events.services.listings import find_public_event
 from events.views.checkin import LINK_SESSION_KEY
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
 MAX_BODY_TEXT = 200
+
+
+@bp.before_request
+def limit_body_size():
+    """JSON bodies of the API are small: a sync batch of 50 scans is a few kilobytes.
+    A larger one is refused before it is read (MAX_CONTENT_LENGTH bounds a body
+    sent without a length)."""
+    if (request.content_length or 0) > current_app.config["API_MAX_CONTENT_LENGTH"]:
+        raise RequestEntityTooLarge()
+
+
+def door_searcher() -> str:
+    """Whose searches the search limit counts: the account, or the volunteer's link
+    (whichever phone uses it), else the client address."""
+    if current_user.is_authenticated:
+        return f"user:{current_user.id}"
+    token = session.get(LINK_SESSION_KEY)
+    if token:
+        return "link:" + hashlib.sha256(token.encode()).hexdigest()[:32]
+    return f"client:{request.remote_addr}"
 
 
 def _json_error(status: int, message: str):
@@ -52,7 +77,14 @@ def _event_and_actor(slug: str):
 
 
 def _body() -> dict:
-    data = request.get_json(silent=True)
+    """The request's JSON object; a 400 for anything else, a body nested too deeply
+    for the parser included (413 for a body over API_MAX_CONTENT_LENGTH)."""
+    if not request.is_json:
+        abort(_json_error(400, _("The request must be a JSON object.")))
+    try:
+        data = json.loads(request.get_data(cache=True))
+    except (ValueError, RecursionError):
+        data = None
     if not isinstance(data, dict):
         abort(_json_error(400, _("The request must be a JSON object.")))
     return data
@@ -173,12 +205,14 @@ def undo(slug: str):
 
 
 @bp.get("/checkin/<slug>/search")
+@limiter.limit(lambda: current_app.config["RATELIMIT_CHECKIN_SEARCH"], key_func=door_searcher)
 def search(slug: str):
-    event, _actor = _event_and_actor(slug)
-    query = request.args.get("q", "")[:100]
-    found = search_attendees(event.id, query)
-    found += [r for r in find_by_code_tail(event.id, query) if r not in found]
-    return jsonify({"results": [_search_result(registration) for registration in found]})
+    event, actor = _event_and_actor(slug)
+    try:
+        found = search_door(event, request.args.get("q", ""))
+    except DoorSearchError as error:
+        return _json_error(400, str(error.message))
+    return jsonify({"results": [_search_result(person, actor) for person in found]})
 
 
 @bp.get("/checkin/<slug>/counts")
@@ -209,12 +243,12 @@ def _with_suggestion(verdict: Verdict, event, raw_code: str) -> dict:
     return answer
 
 
-def _search_result(registration) -> dict:
+def _search_result(registration, actor) -> dict:
     return {
         "registration_id": registration.id,
         "name": registration.full_name,
         "organization": registration.organization,
-        "email": registration.email,
+        "email": shown_email(registration.email, actor),
         "status": registration.status.value,
         "status_label": str(registration.status.label),
         "checked_in": registration.is_checked_in,

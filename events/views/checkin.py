@@ -35,6 +35,7 @@ from events.services.checkin_access import (
     scannable_events,
 )
 from events.services.checkin_offline import set_offline_name_search
+from events.services.door_search import set_door_search_waiting
 from events.services.listings import find_public_event
 from events.views.access import organizer_required
 
@@ -144,6 +145,23 @@ def offline_search(slug: str):
         )
     else:
         flash(_("Scanners will no longer keep names for searching offline."), "success")
+    return redirect(url_for(".links", slug=slug))
+
+
+@bp.post("/<slug>/door-search")
+@organizer_required
+def door_search(slug: str):
+    """Choose whom the search at the door finds: confirmed people, or also the waiting
+    list and pending applications."""
+    event = event_or_404(slug)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    enabled = request.form.get("waiting") == "1"
+    set_door_search_waiting(event, enabled, current_user)
+    if enabled:
+        flash(_("The search at the door also finds the waiting list and applications."), "success")
+    else:
+        flash(_("The search at the door finds confirmed people only."), "success")
     return redirect(url_for(".links", slug=slug))
 
 

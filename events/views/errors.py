@@ -1,10 +1,17 @@
-"""Error pages in the visitor's language: 400 (including a missing CSRF token), 403, 404, 500."""
+"""Error pages in the visitor's language: 400 (including a missing CSRF token), 403,
+404, 405, 413 (a request too large), 429 (too many requests), 500, and 503 when the
+database refuses to write (read-only or full). The JSON API gets JSON."""
 
-from flask import Blueprint, abort, jsonify, render_template, request
+import logging
+
+from flask import Blueprint, abort, jsonify, make_response, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError
 
 from events.extensions import db
+
+log = logging.getLogger(__name__)
 
 bp = Blueprint("errors", __name__)
 
@@ -13,15 +20,26 @@ _TITLES = {
     403: _l("Access denied"),
     404: _l("Page not found"),
     405: _l("Method not allowed"),
+    413: _l("The request is too large"),
+    429: _l("Too many requests"),
     500: _l("Something went wrong"),
+    503: _l("Temporarily unavailable"),
 }
 _HINTS = {
     400: _l("Go back, reload the page and try again."),
     403: _l("You do not have permission to open this page."),
     404: _l("The address may be mistyped, or the page was removed."),
     405: _l("Go back, reload the page and try again."),
+    413: _l("What you sent is more than this site accepts. Shorten the text and send it again."),
+    429: _l("You sent too many requests in a short time. Wait a few minutes and try again."),
     500: _l("Please try again in a moment. Your data was not lost if you saw a confirmation."),
+    503: _l(
+        "We cannot save anything at the moment. Please try again later: "
+        "nothing you sent now was saved."
+    ),
 }
+# How long a client should wait after a 503 (the database refusing writes).
+RETRY_AFTER_SECONDS = 300
 
 
 def _page(code: int, hint=None):
@@ -54,9 +72,49 @@ def csrf_error(_error):
 @bp.app_errorhandler(403)
 @bp.app_errorhandler(404)
 @bp.app_errorhandler(405)
+@bp.app_errorhandler(413)
+@bp.app_errorhandler(429)
 @bp.app_errorhandler(500)
 def http_error(error):
     code = getattr(error, "code", 500) or 500
     if code == 500:
         db.session.rollback()  # the page must render even after a failed transaction
     return _page(code)
+
+
+# What the databases say when they cannot store anything: SQLite's messages, and
+# PostgreSQL's SQLSTATE classes 25006 (read-only transaction) and 53 (disk full,
+# out of memory or connections).
+_SQLITE_STORAGE = ("readonly database", "database or disk is full", "disk i/o error")
+_PG_STORAGE = ("25006", "53")
+
+
+def storage_refusal(error: DBAPIError) -> str | None:
+    """Why the database refuses to store anything, or None for other errors."""
+    original = error.orig
+    sqlstate = getattr(original, "sqlstate", None) or ""
+    if sqlstate == _PG_STORAGE[0] or sqlstate.startswith(_PG_STORAGE[1]):
+        return f"PostgreSQL SQLSTATE {sqlstate}: {str(original).strip()}"
+    message = str(original).lower()
+    if any(text in message for text in _SQLITE_STORAGE):
+        return f"SQLite: {str(original).strip()}"
+    return None
+
+
+@bp.app_errorhandler(DBAPIError)
+def database_error(error: DBAPIError):
+    """A database that refuses writes (read-only, or its disk full) is a 503 with one
+    clear log line; any other database error stays a 500 with its traceback."""
+    reason = storage_refusal(error)
+    if reason is None:
+        raise error
+    db.session.rollback()
+    log.error(
+        "The database refuses to store data (read-only or full); %s %s answered 503: %s",
+        request.method,
+        request.path,
+        reason,
+    )
+    response = make_response(_page(503))
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response

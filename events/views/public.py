@@ -8,6 +8,7 @@ from flask import (
     Blueprint,
     Response,
     abort,
+    current_app,
     make_response,
     redirect,
     render_template,
@@ -37,13 +38,20 @@ bp = Blueprint("public", __name__)
 
 ONE_YEAR = 365 * 24 * 3600
 FEED_PAST_DAYS = 30
+# Months the programme can be filtered by; others are ignored like any invalid filter.
+FIRST_YEAR, LAST_YEAR = 2000, 2999
 
 
 def _filters_from(args) -> Filters:
     """Filters from the query string; values that are not valid are ignored."""
     county = args.get("county", "")
     month = args.get("month", "")
-    valid_month = len(month) == 7 and month[4] == "-" and month.replace("-", "").isdigit()
+    valid_month = (
+        len(month) == 7
+        and month[4] == "-"
+        and month.replace("-", "").isdigit()
+        and FIRST_YEAR <= int(month[:4]) <= LAST_YEAR
+    )
     return Filters(
         kind=parse_enum(EventKind, args.get("kind")),
         county=county if county in BY_CODE else None,
@@ -128,7 +136,14 @@ def set_language(code: str):
         abort(404)
     target = local_path(request.args.get("next"), url_for("public.index"))
     response = make_response(redirect(target))
-    response.set_cookie(LANGUAGE_COOKIE, code, max_age=ONE_YEAR, samesite="Lax", httponly=True)
+    response.set_cookie(
+        LANGUAGE_COOKIE,
+        code,
+        max_age=ONE_YEAR,
+        samesite="Lax",
+        httponly=True,
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
+    )
     return response
 
 

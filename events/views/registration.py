@@ -4,6 +4,7 @@ from flask import (
     Blueprint,
     Response,
     abort,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -16,6 +17,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from events import consents
+from events.extensions import limiter
 from events.forms import ConfirmForm, LostLinkForm, RegistrationForm
 from events.messages.ics import calendar_file, event_component, registration_uid
 from events.messages.links import absolute_url
@@ -64,6 +66,7 @@ def attendee_from(form: RegistrationForm) -> Attendee:
 
 
 @bp.route("/events/<slug>/register", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["RATELIMIT_REGISTRATION"], methods=["POST"])
 def register(slug: str):
     event = find_public_event(slug)
     if event is None:
@@ -167,6 +170,7 @@ def cancel(token: str):
 
 
 @bp.route("/lost-link", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["RATELIMIT_LOST_LINK"], methods=["POST"])
 def lost_link():
     form = LostLinkForm()
     if form.validate_on_submit():

@@ -713,7 +713,7 @@
 
   function runSearch() {
     var query = searchInput.value.trim();
-    if (query.length < 2) {
+    if (query.replace(/\s/g, "").length < 3) {  // the server wants 3 characters or more
       resultsList.textContent = "";
       return;
     }
