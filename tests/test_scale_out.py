@@ -1,4 +1,5 @@
-"""Two app servers, one PostgreSQL: a registration burst through both never overbooks."""
+"""Two app servers, one PostgreSQL and one Redis: a registration burst through both never
+overbooks, and the rate limits count across both."""
 
 import http.client
 import os
@@ -65,6 +66,7 @@ def start_server(database_url: str, secret: str) -> tuple[subprocess.Popen, int]
         "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0",
         "RATELIMIT_KEY_PREFIX": f"scale_out_{secret[:8]}",
         "RATELIMIT_REGISTRATION": "1000 per minute",
+        "RATELIMIT_LOGIN": "4 per minute",
         "GUNICORN_BIND": f"127.0.0.1:{port}",
         "WEB_CONCURRENCY": "2",
         "GUNICORN_ACCESS_LOG": "/dev/null",
@@ -108,6 +110,23 @@ def register(port: int, number: int) -> int:
     return status
 
 
+def log_in_wrongly(port: int) -> int:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    connection.request("GET", "/login")
+    answer = connection.getresponse()
+    page = answer.read().decode()
+    cookie = answer.headers["Set-Cookie"].split(";", 1)[0]
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    form = {"csrf_token": token, "email": "kto@example.org", "password": "zle haslo do konta"}
+    connection.request(
+        "POST", "/login", body=urlencode(form),
+        headers={"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie},
+    )  # fmt: skip
+    status = connection.getresponse().status
+    connection.close()
+    return status
+
+
 def test_two_hundred_people_through_two_servers_for_fifty_seats(shared_database):
     secret = secrets.token_urlsafe(48)
     servers = [start_server(shared_database, secret) for _ in range(2)]
@@ -133,10 +152,14 @@ def test_two_hundred_people_through_two_servers_for_fifty_seats(shared_database)
             thread.start()
         for thread in threads:
             thread.join(timeout=300)
+        # The limits are counted in Redis: 4 logins a minute from one address, whichever
+        # server takes them.
+        logins = [log_in_wrongly(servers[number % 2][1]) for number in range(5)]
     finally:
         for server, _port in servers:
             os.killpg(server.pid, signal.SIGTERM)
             server.wait(30)
+    assert logins == [200, 200, 200, 200, 429]
     assert sum(statuses.values()) == 200
     assert {status for _port, status in statuses} == {302}  # every answer a redirect
     assert len({port for port, _status in statuses}) == 2  # both servers took people
