@@ -128,7 +128,15 @@ def drop(url: str) -> None:
 
 
 def app_for(url: str):
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True, "MAIL_SERVER": None})
+    app = create_app(
+        # READ_CACHE_SECONDS=0: the door counters are counted each time, as measured here.
+        {
+            "SQLALCHEMY_DATABASE_URI": url,
+            "TESTING": True,
+            "MAIL_SERVER": None,
+            "READ_CACHE_SECONDS": 0,
+        }
+    )
     with app.app_context():
         db.create_all()
     return app
