@@ -11,7 +11,10 @@ from flask import Flask
 from flask_babel import format_datetime, get_locale
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from events import cli
+from events import (
+    cli,
+    models_questionnaires,  # noqa: F401 - the questionnaire tables
+)
 from events.config import check_production, load_config
 from events.counties import county_name
 from events.extensions import babel, configure_sqlite, csrf, db, login_manager, mail, migrate
@@ -19,7 +22,7 @@ from events.i18n import select_locale
 from events.messages.links import absolute_url, map_url
 from events.models import User
 from events.timezone import period
-from events.views import api, auth, checkin, errors, public, registration, ticket
+from events.views import api, auth, checkin, errors, public, questionnaire, registration, ticket
 from events.views.organizer import bp as organizer_bp
 
 # Only this site's own scripts, styles and images (and data: images); no framing.
@@ -81,6 +84,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth.bp)
     app.register_blueprint(checkin.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(questionnaire.bp)
     app.register_blueprint(organizer_bp)
     app.register_blueprint(errors.bp)
 

@@ -1,0 +1,257 @@
+"""Organizer: questionnaires: the builder, paper entry, personal links and the poster."""
+
+import base64
+
+import sqlalchemy as sa
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.datastructures import MultiDict
+
+from events.counties import county_choices
+from events.extensions import db
+from events.messages.links import absolute_url
+from events.messages.qr import ticket_png
+from events.models import Event, OrganizationType
+from events.models_questionnaires import Questionnaire, ResponseSource
+from events.programmes import programme_name
+from events.questionnaire_forms import QuestionForm, SectionForm, SettingsForm
+from events.services.questionnaires import (
+    QuestionnaireError,
+    add_section,
+    consultation_meetings,
+    create_questionnaire,
+    delete_question,
+    invite_registrants,
+    latest_version,
+    move_question,
+    response_count,
+    response_counts,
+    save_question,
+    submit_response,
+    update_settings,
+)
+from events.services.questions import QuestionType, find_question
+from events.views.organizer.blueprint import bp
+from events.views.questionnaire import error_links, read_respondent
+
+
+def questionnaire_or_404(questionnaire_id: int) -> Questionnaire:
+    return db.get_or_404(Questionnaire, questionnaire_id)
+
+
+def _events():
+    return db.session.scalars(sa.select(Event).order_by(Event.starts_at.desc())).all()
+
+
+@bp.get("/questionnaires")
+def questionnaires():
+    items = db.session.scalars(sa.select(Questionnaire).order_by(Questionnaire.id.desc())).all()
+    counts = response_counts()
+    return render_template(
+        "organizer/questionnaires/list.html",
+        items=items,
+        counts=counts,
+        programme_name=programme_name,
+    )
+
+
+@bp.route("/questionnaires/new", methods=["GET", "POST"])
+def new_questionnaire():
+    form = SettingsForm()
+    form.set_choices(_events())
+    if request.method == "GET":
+        form.anonymous.data = True
+    if form.validate_on_submit():
+        questionnaire = create_questionnaire(form.settings(), current_user)
+        flash(_("The questionnaire was created. Add its questions."), "success")
+        return redirect(url_for("organizer.questionnaire", questionnaire_id=questionnaire.id))
+    return render_template("organizer/questionnaires/settings.html", form=form, questionnaire=None)
+
+
+@bp.route("/questionnaires/<int:questionnaire_id>/settings", methods=["GET", "POST"])
+def questionnaire_settings(questionnaire_id: int):
+    questionnaire = questionnaire_or_404(questionnaire_id)
+    form = SettingsForm()
+    form.set_choices(_events())
+    if request.method == "GET":
+        form.fill(questionnaire)
+    if form.validate_on_submit():
+        update_settings(questionnaire.id, form.settings())
+        flash(_("The settings were saved."), "success")
+        return redirect(url_for("organizer.questionnaire", questionnaire_id=questionnaire.id))
+    return render_template(
+        "organizer/questionnaires/settings.html", form=form, questionnaire=questionnaire
+    )
+
+
+@bp.get("/questionnaires/<int:questionnaire_id>")
+def questionnaire(questionnaire_id: int):
+    questionnaire = questionnaire_or_404(questionnaire_id)
+    version = latest_version(questionnaire.id)
+    return render_template(
+        "organizer/questionnaires/builder.html",
+        questionnaire=questionnaire,
+        version=version,
+        answered=response_count(questionnaire.id, version.id),
+        total=response_count(questionnaire.id),
+        section_form=SectionForm(),
+        meetings=consultation_meetings(),
+        public_url=absolute_url("questionnaire.public", key=questionnaire.public_key),
+        programme_name=programme_name(questionnaire.programme),
+        types={kind.value: kind.label for kind in QuestionType},
+    )
+
+
+@bp.post("/questionnaires/<int:questionnaire_id>/sections")
+def new_section(questionnaire_id: int):
+    questionnaire = questionnaire_or_404(questionnaire_id)
+    form = SectionForm()
+    if form.validate_on_submit():
+        add_section(questionnaire.id, form.title_pl.data, form.title_en.data or "")
+        flash(_("The section was added."), "success")
+    else:
+        flash(_("Enter the section's title in Polish."), "error")
+    return redirect(url_for("organizer.questionnaire", questionnaire_id=questionnaire.id))
+
+
+@bp.route("/questionnaires/<int:questionnaire_id>/questions/new", methods=["GET", "POST"])
+def new_question(questionnaire_id: int):
+    return _question_page(questionnaire_or_404(questionnaire_id), None)
+
+
+@bp.route(
+    "/questionnaires/<int:questionnaire_id>/questions/<question_key>", methods=["GET", "POST"]
+)
+def edit_question(questionnaire_id: int, question_key: str):
+    return _question_page(questionnaire_or_404(questionnaire_id), question_key)
+
+
+def _question_page(questionnaire: Questionnaire, question_key: str | None):
+    version = latest_version(questionnaire.id)
+    section_key = request.args.get("section", "")
+    sections = {section["key"]: section for section in version.structure["sections"]}
+    question = None
+    if question_key:
+        section, question = find_question(version.structure, question_key)
+        if question is None:
+            abort(404)
+        section_key = section["key"]
+    elif section_key not in sections:
+        section_key = version.structure["sections"][-1]["key"]
+    form = QuestionForm()
+    form.set_choices()
+    if request.method == "GET":
+        if question:
+            form.fill(question)
+        else:
+            form.type.data = "single"
+    if form.validate_on_submit():
+        save_question(questionnaire.id, section_key, form.values(), question_key)
+        flash(_("The question was saved."), "success")
+        return redirect(url_for("organizer.questionnaire", questionnaire_id=questionnaire.id))
+    return render_template(
+        "organizer/questionnaires/question.html",
+        form=form,
+        questionnaire=questionnaire,
+        question=question,
+        answered=response_count(questionnaire.id, version.id),
+    )
+
+
+@bp.post("/questionnaires/<int:questionnaire_id>/questions/<question_key>/delete")
+def remove_question(questionnaire_id: int, question_key: str):
+    questionnaire = questionnaire_or_404(questionnaire_id)
+    delete_question(questionnaire.id, question_key)
+    flash(_("The question was removed."), "success")
+    return redirect(url_for("organizer.questionnaire", questionnaire_id=questionnaire.id))
+
+
+@bp.post("/questionnaires/<int:questionnaire_id>/questions/<question_key>/move")
+def reorder_question(questionnaire_id: int, question_key: str):
+    questionnaire = questionnaire_or_404(questionnaire_id)
+    move_question(questionnaire.id, question_key, -1 if request.form.get("to") == "up" else 1)
+    anchor = f"question-{question_key}"
+    return redirect(
+        url_for("organizer.questionnaire", questionnaire_id=questionnaire.id) + "#" + anchor
+    )
+
+
+@bp.route("/questionnaires/<int:questionnaire_id>/paper", methods=["GET", "POST"])
+def paper_entry(questionnaire_id: int):
+    """Staff type in a paper questionnaire; it is marked as paper."""
+    questionnaire = questionnaire_or_404(questionnaire_id)
+    version = latest_version(questionnaire.id)
+    values, errors, refusal = MultiDict(), {}, None
+    if request.method == "POST":
+        respondent, errors = read_respondent(
+            questionnaire, request.form, invited=False, source=ResponseSource.PAPER
+        )
+        meeting = request.form.get("meeting", "")
+        respondent.event_id = int(meeting) if meeting.isdigit() else respondent.event_id
+        try:
+            if errors:
+                raise QuestionnaireError("invalid", "", {})
+            submit_response(questionnaire.id, version.id, request.form, respondent)
+        except QuestionnaireError as error:
+            errors = {**errors, **error.errors}
+            refusal = None if error.code == "invalid" else str(error.message)
+            values = request.form
+        else:
+            flash(_("The paper questionnaire was saved. You can type in the next one."), "success")
+            return redirect(url_for("organizer.paper_entry", questionnaire_id=questionnaire.id))
+    return (
+        render_template(
+            "organizer/questionnaires/paper.html",
+            questionnaire=questionnaire,
+            version=version,
+            values=values,
+            errors=errors,
+            error_links=error_links(version.structure, errors),
+            refusal=refusal,
+            counties=county_choices(),
+            organization_types=list(OrganizationType),
+            meetings=consultation_meetings() if questionnaire.event_id is None else [],
+            language="pl",
+        ),
+        422 if errors or refusal else 200,
+    )
+
+
+@bp.post("/questionnaires/<int:questionnaire_id>/invitations")
+def send_invitations(questionnaire_id: int):
+    questionnaire = questionnaire_or_404(questionnaire_id)
+    event_id = request.form.get("event_id", "")
+    if not event_id.isdigit() or db.session.get(Event, int(event_id)) is None:
+        flash(_("Choose a meeting."), "error")
+    else:
+        try:
+            sent = invite_registrants(questionnaire.id, int(event_id), current_user)
+        except QuestionnaireError as error:
+            flash(str(error.message), "error")
+        else:
+            flash(_("Personal links sent: %(count)d.", count=sent), "success")
+    return redirect(url_for("organizer.questionnaire", questionnaire_id=questionnaire.id))
+
+
+@bp.get("/questionnaires/<int:questionnaire_id>/poster")
+def poster(questionnaire_id: int):
+    """An A4 page to print and hang in the meeting room, with the link's QR code."""
+    questionnaire = questionnaire_or_404(questionnaire_id)
+    meeting = None
+    meeting_id = request.args.get("meeting", "")
+    if meeting_id.isdigit():
+        meeting = db.session.get(Event, int(meeting_id))
+    values = {"key": questionnaire.public_key}
+    if meeting:
+        values["meeting"] = meeting.slug
+    url = absolute_url("questionnaire.public", **values)
+    qr = base64.b64encode(ticket_png(url, box_size=10)).decode()
+    return render_template(
+        "organizer/questionnaires/poster.html",
+        questionnaire=questionnaire,
+        meeting=meeting,
+        url=url,
+        qr=qr,
+        programme_name=programme_name(questionnaire.programme),
+    )
