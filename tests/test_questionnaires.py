@@ -18,6 +18,7 @@ from events.models_questionnaires import (
     QuestionnaireResponse,
     ResponseSource,
 )
+from events.services.evaluations import send_evaluations
 from events.services.privacy import erase_person
 from events.services.questionnaire_results import Filters, build_results, responses_csv
 from events.services.questionnaires import (
@@ -344,3 +345,23 @@ def test_erasing_a_person_removes_their_personal_responses_and_links(ctx):
     assert db.session.scalar(sa.select(sa.func.count(QuestionnaireResponse.id))) == 0
     assert db.session.scalar(sa.select(sa.func.count(QuestionnaireInvitation.id))) == 0
     assert responses_csv(questionnaire, "pl").count("\r\n") == 1  # the headings only
+
+
+def test_evaluations_go_to_checked_in_people_once_with_one_reminder(ctx):
+    start = utcnow().replace(microsecond=0) - timedelta(hours=6)
+    event = make_event(starts_at=start, ends_at=start + timedelta(hours=3))
+    came = make_registration(event, RegistrationStatus.CONFIRMED, checked_in=True)
+    make_registration(event, RegistrationStatus.CONFIRMED)  # a no-show
+    make_registration(event, RegistrationStatus.CANCELLED, checked_in=False)
+    make_questionnaire(kind=QuestionnaireKind.EVALUATION, event_id=event.id, send_after_hours=4)
+    ended = event.ends_at
+
+    assert send_evaluations(now=ended + timedelta(hours=3)) == (0, 0)  # not yet
+    assert send_evaluations(now=ended + timedelta(hours=4)) == (1, 0)
+    assert send_evaluations(now=ended + timedelta(hours=5)) == (0, 0)  # never twice
+    assert send_evaluations(now=ended + timedelta(days=3, hours=4)) == (0, 1)
+    assert send_evaluations(now=ended + timedelta(days=6, hours=4)) == (0, 0)  # one reminder
+
+    messages = db.session.scalars(sa.select(OutboxMessage).order_by(OutboxMessage.id)).all()
+    assert [m.recipient for m in messages] == [came.email, came.email]
+    assert [m.facts["context"]["reminder"] for m in messages] == [False, True]

@@ -80,6 +80,8 @@ ACTIONS = {
     "person_erased": _l("Personal data erased"),
     "retention_anonymized": _l("Old registrations anonymized"),
     "offline_search_changed": _l("Offline search by name at the door"),
+    "questionnaire_created": _l("Questionnaire created"),
+    "questionnaire_links_sent": _l("Personal questionnaire links sent"),
 }
 FIELDS = {
     "title": _l("Title"), "slug": _l("Address"), "kind": _l("Type"),

@@ -21,7 +21,7 @@ from events.services.questionnaires import (
     submit_invited_response,
     submit_response,
 )
-from events.services.questions import QuestionType, field_name, questions
+from events.services.questions import QuestionType, check_answers, field_name, questions
 from events.views import parse_enum
 
 bp = Blueprint("questionnaire", __name__, url_prefix="/q")
@@ -118,12 +118,17 @@ def public(key: str):
     if meeting:
         respondent.event_id = meeting.id
     try:
-        if errors:
-            raise QuestionnaireError("invalid", _("Some answers need correcting."), {})
+        if errors:  # the county: the questions are checked too, to list every error
+            raise_all_errors(version)
         submit_response(questionnaire.id, _version_id(), request.form, respondent)
     except QuestionnaireError as error:
         return _refused(questionnaire, error, errors, extra)
     return redirect(url_for("questionnaire.thanks", key=key))
+
+
+def raise_all_errors(version):
+    _answers, errors = check_answers(version.structure, request.form)
+    raise QuestionnaireError("invalid", _("Some answers need correcting."), errors)
 
 
 def _refused(questionnaire, error, errors, extra):

@@ -33,7 +33,7 @@ from events.services.questionnaires import (
 )
 from events.services.questions import QuestionType, find_question
 from events.views.organizer.blueprint import bp
-from events.views.questionnaire import error_links, read_respondent
+from events.views.questionnaire import error_links, raise_all_errors, read_respondent
 
 
 def questionnaire_or_404(questionnaire_id: int) -> Questionnaire:
@@ -191,7 +191,7 @@ def paper_entry(questionnaire_id: int):
         respondent.event_id = int(meeting) if meeting.isdigit() else respondent.event_id
         try:
             if errors:
-                raise QuestionnaireError("invalid", "", {})
+                raise_all_errors(version)
             submit_response(questionnaire.id, version.id, request.form, respondent)
         except QuestionnaireError as error:
             errors = {**errors, **error.errors}

@@ -1,0 +1,144 @@
+"""Questionnaire pages through the test client: answering, errors that keep the answers,
+personal links, and the organizer's builder, paper entry, poster and results."""
+
+import re
+
+import sqlalchemy as sa
+
+from events.extensions import db
+from events.models import Role
+from events.models_questionnaires import QuestionnaireResponse, ResponseSource
+from events.services.questionnaires import latest_version
+from tests.conftest import csrf_token
+from tests.factories import make_user
+from tests.test_questionnaires import PASSWORD, _invited, make_questionnaire
+
+
+def _setup(app, **options):
+    with app.app_context():
+        questionnaire, keys = make_questionnaire(**options)
+        return questionnaire.public_key, questionnaire.id, keys, latest_version(questionnaire.id).id
+
+
+def _log_in(client, role=Role.ORGANIZER, email="organizator@example.org"):
+    token = csrf_token(client, "/login")
+    client.post("/login", data={"email": email, "password": PASSWORD, "csrf_token": token})
+
+
+def test_the_page_shows_its_purpose_and_the_privacy_notice(app, client):
+    key, _id, keys, _version = _setup(app)
+    html = client.get(f"/q/{key}").get_data(as_text=True)
+    assert "Zbieramy opinie o projekcie programu." in html
+    assert 'href="/privacy"' in html
+    assert f'name="q-{keys[2]}"' in html and 'id="county"' in html
+
+
+def test_errors_keep_every_answer_typed_and_link_to_the_fields(app, client):
+    key, _id, keys, version = _setup(app)
+    data = {
+        "csrf_token": csrf_token(client, f"/q/{key}"),
+        "version": version,
+        "county": "",
+        f"q-{keys[0]}": "Koło Gospodyń Wiejskich",
+        f"q-{keys[1]}": "Więcej spotkań",
+        f"q-{keys[3]}": ["o2", "other"],
+        f"q-{keys[3]}-other": "Wolontariat",
+        f"q-{keys[4]}": "9",
+        f"q-{keys[6]}": "dużo",
+    }
+    response = client.post(f"/q/{key}", data=data)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert 'href="#county"' in html and f'href="#q-{keys[2]}-0"' in html  # required choice
+    assert f'href="#q-{keys[4]}-0"' in html and f'href="#q-{keys[6]}"' in html
+    assert 'value="Koło Gospodyń Wiejskich"' in html and ">Więcej spotkań</textarea>" in html
+    assert re.search(rf'id="q-{keys[3]}-1" value="o2" checked', html)
+    assert 'value="Wolontariat"' in html and 'value="dużo"' in html
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(QuestionnaireResponse.id))) == 0
+
+
+def test_a_good_answer_is_thanked_and_tagged_with_the_meeting(app, client):
+    key, _id, keys, version = _setup(app)
+    with app.app_context():
+        from tests.factories import make_event
+
+        slug = make_event(slug="konsultacje-turek").slug
+    data = {
+        "csrf_token": csrf_token(client, f"/q/{key}"),
+        "version": version,
+        "county": "turecki",
+        f"q-{keys[0]}": "Fundacja",
+        f"q-{keys[2]}": "o2",
+    }
+    response = client.post(f"/q/{key}?meeting={slug}", data=data)
+    assert response.status_code == 302 and response.location.endswith(f"/q/{key}/thanks")
+    assert "Dziękujemy" in client.get(response.location).get_data(as_text=True)
+    with app.app_context():
+        stored = db.session.scalars(sa.select(QuestionnaireResponse)).one()
+        assert stored.county == "turecki" and stored.event.slug == "konsultacje-turek"
+
+
+def test_a_personal_link_used_in_two_tabs_keeps_the_second_tabs_answers(app, client):
+    with app.app_context():
+        questionnaire, keys, invitation, _person, _meeting = _invited()
+        token, version = invitation.token, latest_version(questionnaire.id).id
+    first = csrf_token(client, f"/q/link/{token}")
+    data = {"csrf_token": first, "version": version, f"q-{keys[0]}": "Pierwsza karta",
+            f"q-{keys[2]}": "o1"}  # fmt: skip
+    assert client.post(f"/q/link/{token}", data=data).status_code == 302
+    data[f"q-{keys[0]}"] = "Druga karta"
+    second = client.post(f"/q/link/{token}", data=data)
+    html = second.get_data(as_text=True)
+    assert second.status_code == 422
+    assert "już wykorzystany" in html and 'value="Druga karta"' in html
+    assert client.get(f"/q/link/{token}").status_code == 409
+    tampered = client.get(f"/q/link/{token[:-2]}xx")
+    assert tampered.status_code == 404 and "nie jest prawidłowy" in tampered.get_data(as_text=True)
+
+
+def test_organizer_pages_and_paper_entry(app, client):
+    _key, questionnaire_id, keys, version = _setup(app)
+    with app.app_context():
+        make_user(password=PASSWORD)
+    _log_in(client)
+    base = f"/organizer/questionnaires/{questionnaire_id}"
+    for path in ("/organizer/questionnaires", base, f"{base}/settings", f"{base}/results",
+                 f"{base}/questions/new", f"{base}/questions/{keys[0]}"):  # fmt: skip
+        assert client.get(path).status_code == 200, path
+    poster = client.get(f"{base}/poster").get_data(as_text=True)
+    assert (
+        'src="data:image/png;base64,' in poster and "https://rejestracja.example.org/q/" in poster
+    )
+    data = {"csrf_token": csrf_token(client, f"{base}/paper"), "county": "pilski",
+            f"q-{keys[0]}": "Z papieru", f"q-{keys[2]}": "o1"}  # fmt: skip
+    assert client.post(f"{base}/paper", data=data).status_code == 302
+    with app.app_context():
+        stored = db.session.scalars(sa.select(QuestionnaireResponse)).one()
+        assert stored.source == ResponseSource.PAPER and stored.county == "pilski"
+
+
+def test_the_builder_adds_a_question(app, client):
+    _key, questionnaire_id, _keys, _version = _setup(app)
+    with app.app_context():
+        make_user(password=PASSWORD)
+    _log_in(client)
+    url = f"/organizer/questionnaires/{questionnaire_id}/questions/new?section=s1"
+    data = {"csrf_token": csrf_token(client, url), "type": "single", "text_pl": "Jedno?",
+            "options_pl": "Tak\nNie"}  # fmt: skip
+    refused = client.post(url, data={**data, "options_pl": "Tylko jedna"})
+    assert "Podaj co najmniej dwie odpowiedzi" in refused.get_data(as_text=True)
+    assert client.post(url, data=data).status_code == 302
+    with app.app_context():
+        question = latest_version(questionnaire_id).structure["sections"][0]["questions"][-1]
+        assert question["text_pl"] == "Jedno?" and [o["pl"] for o in question["options"]] == [
+            "Tak", "Nie",
+        ]  # fmt: skip
+
+
+def test_staff_cannot_open_the_results(app, client):
+    _key, questionnaire_id, _keys, _version = _setup(app)
+    with app.app_context():
+        make_user(email="staff@example.org", password=PASSWORD, role=Role.STAFF)
+    _log_in(client, email="staff@example.org")
+    assert client.get(f"/organizer/questionnaires/{questionnaire_id}/results").status_code == 403
