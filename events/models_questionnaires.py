@@ -34,12 +34,14 @@ def new_response_key() -> str:
 class QuestionnaireKind(enum.StrEnum):
     CONSULTATION = "consultation"  # on one of the four programmes
     EVALUATION = "evaluation"  # after one event, to the people who came
+    REGISTRATION = "registration"  # asked in one event's registration form
 
     @property
     def label(self):
         return {
             QuestionnaireKind.CONSULTATION: _l("Consultation questionnaire"),
             QuestionnaireKind.EVALUATION: _l("Evaluation after an event"),
+            QuestionnaireKind.REGISTRATION: _l("Questions at registration"),
         }[self]
 
 
@@ -117,7 +119,8 @@ class QuestionnaireResponse(db.Model):
     event_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("event.id", ondelete="SET NULL"), index=True
     )
-    # Only on questionnaires that are not anonymous, and only from a personal link.
+    # Only on questionnaires that are not anonymous: from a personal link, or the
+    # answers given when registering.
     registration_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("registration.id", ondelete="SET NULL"), index=True
     )
@@ -126,6 +129,11 @@ class QuestionnaireResponse(db.Model):
 
     version: Mapped[QuestionnaireVersion] = relationship()
     event: Mapped[Event | None] = relationship()
+
+    __table_args__ = (
+        # A person answers a questionnaire once (NULLs, the anonymous, are not compared).
+        sa.UniqueConstraint("questionnaire_id", "registration_id"),
+    )
 
 
 class QuestionnaireInvitation(db.Model):

@@ -78,6 +78,10 @@ class SettingsForm(FlaskForm):
     def validate_event_id(self, field):
         if self.kind.data == QuestionnaireKind.EVALUATION and not field.data:
             raise ValidationError(_l("Choose the event to evaluate."))
+        if self.kind.data == QuestionnaireKind.REGISTRATION and not field.data:
+            raise ValidationError(
+                _l("Choose the event whose registration form asks the questions.")
+            )
 
     def settings(self) -> Settings:
         return Settings(

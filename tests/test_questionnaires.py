@@ -121,16 +121,16 @@ def test_every_type_is_checked_and_stored(ctx):
 @pytest.mark.parametrize(
     ("index", "value", "message"),
     [
-        (0, "x" * 201, "at most 200 characters"),
-        (0, None, "Answer this question."),
-        (1, "y" * 5001, "at most 5000 characters"),
-        (2, "o99", "Choose one of the answers offered."),
-        (2, None, "Choose an answer."),
-        (3, ["o1", "o42"], "Choose among the answers offered."),
-        (4, "6", "Choose a value from 1 to 5."),
-        (5, "maybe", "Choose yes or no."),
-        (6, "dwanaście", "Enter a number"),
-        (7, "31.02.2026", "Enter a date"),
+        (0, "x" * 201, "najwyżej 200 znaków; ma 201"),
+        (0, None, "Odpowiedz na to pytanie."),
+        (1, "y" * 5001, "najwyżej 5000 znaków"),
+        (2, "o99", "Wybierz jedną z podanych odpowiedzi."),
+        (2, None, "Wybierz odpowiedź."),
+        (3, ["o1", "o42"], "Wybierz spośród podanych odpowiedzi."),
+        (4, "6", "Wybierz wartość od 1 do 5."),
+        (5, "maybe", "Wybierz tak lub nie."),
+        (6, "dwanaście", "Wpisz liczbę"),
+        (7, "31.02.2026", "Wpisz datę"),
     ],
 )
 def test_bad_answers_are_refused_with_a_message_per_question(ctx, index, value, message):
@@ -288,7 +288,7 @@ def test_results_against_figures_computed_by_hand(ctx):
     # answer (typing one ticks "Other"): 75 % and 100 %, more than 100 % in all.
     assert [(r.label, r.count, str(r.percent)) for r in multiple.rows] == [
         ("Szkolenia", 1, "25.0"), ("Doradztwo", 0, "0.0"), ("Granty", 3, "75.0"),
-        ("Other", 4, "100.0"),
+        ("Inne odpowiedzi", 4, "100.0"),
     ]  # fmt: skip
     assert multiple.open_answers == ["Wolontariat"] * 4
     assert "<svg" in single.chart and "Partnerstwa" in single.chart
@@ -326,8 +326,8 @@ def test_raw_answers_as_csv_and_xlsx_one_column_per_question(app, client):
     assert rows[0][6:] == [q["text_pl"] for q in QUESTIONS]
     assert len(rows) == 4
     assert rows[1][6] == '\'=HYPERLINK("x")'  # never run as a formula
-    assert rows[1][8] == "Partnerstwa" and rows[1][9] == "Granty; Other: Wolontariat"
-    assert rows[1][11] == "yes" and rows[1][13] == "01.03.2019"
+    assert rows[1][8] == "Partnerstwa" and rows[1][9] == "Granty; Inna odpowiedź: Wolontariat"
+    assert rows[1][11] == "tak" and rows[1][13] == "01.03.2019"
 
     data = client.get(f"/organizer/questionnaires/{questionnaire_id}/responses.xlsx").data
     sheet = load_workbook(io.BytesIO(data)).active
@@ -365,3 +365,29 @@ def test_evaluations_go_to_checked_in_people_once_with_one_reminder(ctx):
     messages = db.session.scalars(sa.select(OutboxMessage).order_by(OutboxMessage.id)).all()
     assert [m.recipient for m in messages] == [came.email, came.email]
     assert [m.facts["context"]["reminder"] for m in messages] == [False, True]
+
+
+def test_the_pdf_summary_reads_back_with_polish_letters_and_the_small_group_rule(app, client):
+    from pypdf import PdfReader
+
+    with app.app_context():
+        make_user(password=PASSWORD, role=Role.ORGANIZER)
+        questionnaire, keys = make_questionnaire()
+        for county in ("turecki", "turecki", "turecki", "pilski"):
+            _respond(questionnaire, keys, county, q2="o2", q4="5")
+        questionnaire_id = questionnaire.id
+    client.post("/login", data={"email": "organizator@example.org", "password": PASSWORD,
+                                "csrf_token": csrf_token(client, "/login")})  # fmt: skip
+    base = f"/organizer/questionnaires/{questionnaire_id}/results.pdf"
+
+    response = client.get(base)
+    assert response.mimetype == "application/pdf"
+    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(response.data)).pages)
+    assert "Konsultacje programu partnerstw" in text
+    assert "Ekonomia społeczna" in text and "4 (100,0 %)" in text
+    assert "średnia: 5,00" in text and "Więcej spotkań w powiatach" in text
+    assert "turecki (powiat)" in text and "mniej niż 3" in text  # pilski: 1 response
+
+    small = client.get(base + "?county=pilski").data
+    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(small)).pages)
+    assert "Pasuje mniej niż 3 odpowiedzi" in text and "średnia" not in text

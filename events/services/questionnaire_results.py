@@ -133,7 +133,9 @@ def _question_result(question, responses, language, search) -> QuestionResult:
             Row(label, counts[key], percent(counts[key], len(answers))) for key, label in labels
         ]
         if question.get("other") or others:
-            result.rows.append(Row(_("Other"), len(others), percent(len(others), len(answers))))
+            result.rows.append(
+                Row(_("Other answers"), len(others), percent(len(others), len(answers)))
+            )
             result.open_answers = _searched(others, search)
     elif kind == QuestionType.SCALE:
         result.rows = [

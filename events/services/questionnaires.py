@@ -84,9 +84,16 @@ class Respondent:
 SETTINGS_FIELDS = tuple(Settings.__dataclass_fields__)
 
 
+def _normalized(settings: Settings) -> Settings:
+    """Answers given when registering belong to the registration: never anonymous."""
+    if settings.kind == QuestionnaireKind.REGISTRATION:
+        settings.anonymous, settings.programme = False, None
+    return settings
+
+
 @command
 def create_questionnaire(settings: Settings, user: User | None) -> Questionnaire:
-    questionnaire = Questionnaire(**vars(settings))
+    questionnaire = Questionnaire(**vars(_normalized(settings)))
     db.session.add(questionnaire)
     db.session.flush()
     db.session.add(
@@ -106,6 +113,7 @@ def create_questionnaire(settings: Settings, user: User | None) -> Questionnaire
 @command
 def update_settings(questionnaire_id: int, settings: Settings) -> Questionnaire:
     questionnaire = db.session.get(Questionnaire, questionnaire_id)
+    settings = _normalized(settings)
     for name in SETTINGS_FIELDS:
         setattr(questionnaire, name, getattr(settings, name))
     return questionnaire

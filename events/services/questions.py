@@ -206,7 +206,7 @@ def _check_multiple(question: dict, form) -> tuple[object, str | None]:
     if any(value not in offered and not (with_other and value == "other") for value in chosen):
         return None, _("Choose among the answers offered.")
     if "other" in chosen and not other:
-        return None, _("Write your other answer, or untick “Other”.")
+        return None, _("Write your other answer, or untick “Other (please specify)”.")
     if len(other) > OTHER_MAX:
         return None, _("The other answer can have at most %(limit)d characters.", limit=OTHER_MAX)
     if other and "other" not in chosen:
@@ -244,7 +244,7 @@ def answer_text(question: dict, answer, language: str) -> str:
     if kind == QuestionType.MULTIPLE:
         words = [labels.get(key, key) for key in answer.get("choices", [])]
         if "other" in answer:
-            words.append(f"{_('Other')}: {answer['other']}")
+            words.append(f"{_('Other answer')}: {answer['other']}")
         return "; ".join(words)
     if kind == QuestionType.YES_NO:
         return _("yes") if answer else _("no")

@@ -4,10 +4,12 @@ Revision ID: 91ab12f8999a
 Revises: c179e86f28e1
 Create Date: 2026-11-25 19:19:29
 
-- questionnaire: its settings (kind, texts in Polish and English, programme or event,
+- questionnaire: its settings (kind: consultation, evaluation or questions at
+  registration; texts in Polish and English, programme or event,
   anonymous, the period it is open, the public link's key);
 - questionnaire_version: the questions as JSON; a version with answers is never changed;
-- questionnaire_response: one response (random key, the day only, no time);
+- questionnaire_response: one response (random key, the day only, no time), one per
+  registration and questionnaire;
 - questionnaire_invitation: personal one-time links.
 """
 from alembic import op
@@ -25,7 +27,7 @@ depends_on = None
 def upgrade():
     op.create_table('questionnaire',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('kind', sa.Enum('consultation', 'evaluation', name='questionnairekind', native_enum=False, create_constraint=True, length=24), nullable=False),
+    sa.Column('kind', sa.Enum('consultation', 'evaluation', 'registration', name='questionnairekind', native_enum=False, create_constraint=True, length=24), nullable=False),
     sa.Column('title_pl', sa.String(length=200), nullable=False),
     sa.Column('title_en', sa.String(length=200), nullable=False),
     sa.Column('purpose_pl', sa.Text(), nullable=False),
@@ -94,7 +96,8 @@ def upgrade():
     sa.ForeignKeyConstraint(['questionnaire_id'], ['questionnaire.id'], name=op.f('fk_questionnaire_response_questionnaire_id_questionnaire'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['registration_id'], ['registration.id'], name=op.f('fk_questionnaire_response_registration_id_registration'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['version_id'], ['questionnaire_version.id'], name=op.f('fk_questionnaire_response_version_id_questionnaire_version')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_questionnaire_response'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_questionnaire_response')),
+    sa.UniqueConstraint('questionnaire_id', 'registration_id', name=op.f('uq_questionnaire_response_questionnaire_id'))
     )
     with op.batch_alter_table('questionnaire_response', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_questionnaire_response_event_id'), ['event_id'], unique=False)

@@ -21,7 +21,7 @@ from flask import url_for
 from events.extensions import db
 from events.messages import unsubscribe
 from events.models import RegistrationMode, Role
-from events.models_questionnaires import QuestionnaireInvitation
+from events.models_questionnaires import QuestionnaireInvitation, QuestionnaireKind
 from events.services.checkin import Actor, check_in_registration
 from events.services.checkin_access import create_link
 from events.services.questionnaires import Respondent, invite_registrants, submit_response
@@ -95,6 +95,8 @@ def _seed(app) -> dict:
         cancel_registration(cancelled.id)
         check_in_registration(full.id, second.id, Actor(user_id=organizer.id))
         link, link_token = create_link(full.id, "Wolontariuszka Ola", organizer, 12)
+        asked = make_questionnaire(kind=QuestionnaireKind.REGISTRATION, event_id=full.id)[0]
+        assert asked.anonymous is False  # the full event's form asks its own questions
         questionnaire, question_keys = make_questionnaire()
         for county in ("gnieznienski", "gnieznienski", "turecki", "pilski"):
             form, _ = answers(question_keys)
@@ -200,6 +202,9 @@ def _fill_registration(page, email):
     page.select_option("#county", "gnieznienski")
     page.check("#dr_member-0")
     page.check("#data_consent")
+    if page.query_selector("input[name^='q-']"):  # the event's own questions, required ones
+        page.fill("input[type=text][name^='q-']", "Stowarzyszenie Razem")
+        page.check("input[type=radio][name^='q-'][value=o1]")
     page.click("button[type=submit].button-primary")
     page.wait_for_load_state()
 

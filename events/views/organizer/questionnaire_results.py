@@ -3,10 +3,12 @@
 import os
 
 from flask import Response, render_template, request, send_file
+from flask_babel import gettext as _
 from markupsafe import Markup
 
-from events.counties import BY_CODE, county_choices
+from events.counties import BY_CODE, county_choices, county_name
 from events.models import OrganizationType
+from events.services.questionnaire_pdf import results_pdf
 from events.services.questionnaire_results import (
     MINIMUM_GROUP,
     Filters,
@@ -48,6 +50,34 @@ def questionnaire_results(questionnaire_id: int):
         organization_types=list(OrganizationType),
         minimum=MINIMUM_GROUP,
     )
+
+
+def _described(filters: Filters, results) -> str:
+    """The filters in words, for the PDF."""
+    meetings = dict(results.meetings)
+    parts = [
+        (_("County"), county_name(filters.county) if filters.county else None),
+        (
+            _("Type of organization"),
+            filters.organization_type.label if filters.organization_type else None,
+        ),
+        (_("Meeting"), meetings.get(filters.event_id) if filters.event_id else None),
+        (_("Search the written answers"), filters.search or None),
+    ]
+    return "; ".join(f"{name}: {value}" for name, value in parts if value)
+
+
+@bp.get("/questionnaires/<int:questionnaire_id>/results.pdf")
+def questionnaire_pdf(questionnaire_id: int):
+    """The summary for the funder, with the filters of the results page."""
+    questionnaire = questionnaire_or_404(questionnaire_id)
+    filters = _filters(request.args)
+    results = build_results(questionnaire, filters, language())
+    content = results_pdf(questionnaire, results, language(), _described(filters, results))
+    response = Response(content, mimetype="application/pdf")
+    filename = f"wyniki-ankiety-{questionnaire.id}.pdf"
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
 
 
 @bp.get("/questionnaires/<int:questionnaire_id>/responses.csv")

@@ -2,6 +2,7 @@
 and a message to everyone registered."""
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -28,6 +29,8 @@ from events.services.participants import (
     undo_check_in,
 )
 from events.services.privacy import registrations_of_person
+from events.services.questions import answer_text, text
+from events.services.registration_questions import event_answers
 from events.views import local_path, parse_enum
 from events.views.organizer.blueprint import bp, event_or_404
 from events.views.registration import attendee_from
@@ -50,10 +53,12 @@ def table_query(args) -> TableQuery:
 def registrations(event_id: int):
     event = event_or_404(event_id)
     query = table_query(request.args)
+    table = registration_table(event.id, query)
     return render_template(
         "organizer/registrations.html",
         event=event,
-        table=registration_table(event.id, query),
+        table=table,
+        answers=_answers(event.id, table.rows),
         query=query,
         statuses=list(RegistrationStatus),
         counties=sorted_counties(),
@@ -61,6 +66,24 @@ def registrations(event_id: int):
         sorts=SORTS,
         action_form=ConfirmForm(),
     )
+
+
+def _answers(event_id: int, rows) -> dict[int, list[tuple[str, str]]] | None:
+    """(question, answer) per registration shown, when the event asks its own questions."""
+    asked, answers = event_answers(event_id)
+    if not asked:
+        return None
+    language = str(get_locale())
+    return {
+        row.registration.id: [
+            (
+                text(q, "text", language),
+                answer_text(q, answers.get(row.registration.id, {}).get(q["key"]), language),
+            )
+            for q in asked
+        ]
+        for row in rows
+    }
 
 
 ACTIONS = {
