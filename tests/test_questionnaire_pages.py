@@ -2,13 +2,14 @@
 personal links, and the organizer's builder, paper entry, poster and results."""
 
 import re
+from datetime import timedelta
 
 import sqlalchemy as sa
 
 from events.extensions import db
-from events.models import Role
-from events.models_questionnaires import QuestionnaireResponse, ResponseSource
-from events.services.questionnaires import latest_version
+from events.models import Role, utcnow
+from events.models_questionnaires import Questionnaire, QuestionnaireResponse, ResponseSource
+from events.services.questionnaires import latest_version, save_question
 from tests.conftest import csrf_token
 from tests.factories import make_user
 from tests.test_questionnaires import PASSWORD, _invited, make_questionnaire
@@ -142,3 +143,31 @@ def test_staff_cannot_open_the_results(app, client):
         make_user(email="staff@example.org", password=PASSWORD, role=Role.STAFF)
     _log_in(client, email="staff@example.org")
     assert client.get(f"/organizer/questionnaires/{questionnaire_id}/results").status_code == 403
+
+
+def test_answers_sent_after_closing_or_after_a_change_of_version_are_kept(app, client):
+    key, questionnaire_id, keys, version = _setup(app)
+    token = csrf_token(client, f"/q/{key}")
+    data = {"csrf_token": token, "version": version, "county": "turecki",
+            f"q-{keys[0]}": "Fundacja Zielona Dolina", f"q-{keys[2]}": "o1"}  # fmt: skip
+    with app.app_context():
+        save_question(questionnaire_id, "s1", {"type": "yes_no", "text_pl": "Nowe pytanie?"})
+        db.session.add(QuestionnaireResponse(  # an answer to the first version exists
+            questionnaire_id=questionnaire_id, version_id=version, answers={},
+            source=ResponseSource.ONLINE, submitted_on=utcnow().date()))  # fmt: skip
+        db.session.commit()
+        save_question(questionnaire_id, "s1", {"type": "yes_no", "text_pl": "Jeszcze jedno?"})
+    changed = client.post(f"/q/{key}", data=data)
+    html = changed.get_data(as_text=True)
+    assert changed.status_code == 422 and "Organizator zmienił ankietę" in html
+    assert 'value="Fundacja Zielona Dolina"' in html and "Jeszcze jedno?" in html
+
+    with app.app_context():
+        questionnaire = db.session.get(Questionnaire, questionnaire_id)
+        questionnaire.closes_at = utcnow() - timedelta(minutes=1)
+        db.session.commit()
+    closed = client.post(f"/q/{key}", data=data)
+    html = closed.get_data(as_text=True)
+    assert closed.status_code == 422 and "Ta ankieta jest zamknięta" in html
+    assert 'value="Fundacja Zielona Dolina"' in html and "Wyślij odpowiedzi" not in html
+    assert client.get(f"/q/{key}").status_code == 410

@@ -109,7 +109,7 @@ def public(key: str):
     version = latest_version(questionnaire.id)
     meeting = _meeting(questionnaire)
     extra = {"meeting": meeting, "ask_county": asks_county(questionnaire, False)}
-    if not questionnaire.is_open(utcnow()):
+    if request.method == "GET" and not questionnaire.is_open(utcnow()):
         return render_template("questionnaire/closed.html", questionnaire=questionnaire,
                                language=language()), 410  # fmt: skip
     if request.method == "GET":
@@ -134,6 +134,7 @@ def raise_all_errors(version):
 def _refused(questionnaire, error, errors, extra):
     """The page again, with the answers as typed and the reason: nothing typed is lost."""
     version = latest_version(questionnaire.id)
+    extra["final"] = error.code in ("used", "closed")  # sending again cannot help
     errors = {**errors, **error.errors}
     refusal = None if error.code == "invalid" else str(error.message)
     return render_form(questionnaire, version, request.form, errors, refusal, **extra)
@@ -147,7 +148,7 @@ def personal(invitation: str):
     questionnaire = found.questionnaire
     version = latest_version(questionnaire.id)
     extra = {"ask_county": False, "meeting": None, "personal": True}
-    if not questionnaire.is_open(utcnow()):
+    if request.method == "GET" and not questionnaire.is_open(utcnow()):
         return render_template("questionnaire/closed.html", questionnaire=questionnaire,
                                language=language()), 410  # fmt: skip
     if request.method == "GET":
@@ -161,8 +162,6 @@ def personal(invitation: str):
     try:
         submit_invited_response(invitation, _version_id(), request.form, respondent)
     except QuestionnaireError as error:
-        if error.code == "used":
-            extra["used"] = True
         return _refused(questionnaire, error, {}, extra)
     return redirect(url_for("questionnaire.thanks", key=questionnaire.public_key))
 
