@@ -30,7 +30,8 @@ def test_the_page_shows_its_purpose_and_the_privacy_notice(app, client):
     key, _id, keys, _version = _setup(app)
     html = client.get(f"/q/{key}").get_data(as_text=True)
     assert "Zbieramy opinie o projekcie programu." in html
-    assert 'href="/privacy"' in html
+    assert 'href="/privacy#questionnaires"' in html
+    assert 'id="questionnaires"' in client.get("/privacy").get_data(as_text=True)
     assert f'name="q-{keys[2]}"' in html and 'id="county"' in html
 
 

@@ -283,6 +283,13 @@ def test_results_against_figures_computed_by_hand(ctx):
         (0, "0.0"), (1, "33.3"), (0, "0.0"), (1, "33.3"), (1, "33.3"),
     ]  # fmt: skip
     assert scale.answered == 3 and str(scale.mean) == "3.67"  # (5 + 4 + 2) / 3
+    # Counties compared: turecki's 3 answers have a mean; pilski gave none to the scale.
+    assert [(code, n, str(mean)) for code, n, mean in scale.by_county] == [("turecki", 3, "3.67")]
+    number = results.questions[6]
+    assert [(code, n, mean and str(mean)) for code, n, mean in number.by_county] == [
+        ("turecki", 3, "12.00"),
+        ("pilski", 1, None),
+    ]  # fmt: skip  (one answer in pilski: too few to show on an anonymous questionnaire)
     assert [(r.count, str(r.percent)) for r in yes_no.rows] == [(3, "75.0"), (1, "25.0")]
     # Multiple choice: of the 4 who answered, 3 chose "Granty", all 4 wrote an other
     # answer (typing one ticks "Other"): 75 % and 100 %, more than 100 % in all.

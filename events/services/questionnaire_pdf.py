@@ -106,6 +106,16 @@ def _question(pdf: ResultsPdf, item) -> None:
     pdf.ln(1)
     if item.rows:
         pdf.bars(item.rows)
+    if len(item.by_county) > 1:
+        pdf.set_font("DejaVu", "", 9)
+        for code, count, mean in item.by_county:
+            shown = (
+                _("fewer than 3")
+                if mean is None
+                else f"{count} · " + _("mean") + ": " + str(mean).replace(".", ",")
+            )
+            pdf.multi_cell(0, 4.5, f"{county_name(code) if code else _('Not given')}: {shown}",
+                           new_x="LMARGIN", new_y="NEXT")  # fmt: skip
     for answer in item.open_answers[:OPEN_ANSWERS_SHOWN]:
         pdf.multi_cell(0, 4.5, f"– {answer}", new_x="LMARGIN", new_y="NEXT")
     hidden = len(item.open_answers) - OPEN_ANSWERS_SHOWN

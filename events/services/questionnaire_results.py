@@ -65,6 +65,8 @@ class QuestionResult:
     mean: Decimal | None = None
     open_answers: list[str] = field(default_factory=list)
     chart: str = ""
+    # Scales and numbers: (county, answers, mean; None when the group is too small to show).
+    by_county: list[tuple[str, int, Decimal | None]] = field(default_factory=list)
 
 
 @dataclass
@@ -114,7 +116,26 @@ def filtered_responses(questionnaire_id: int, filters: Filters) -> list[Question
     return list(db.session.scalars(query.order_by(*order)))
 
 
-def _question_result(question, responses, language, search) -> QuestionResult:
+def _mean(values: list) -> Decimal:
+    mean = Decimal(str(sum(values))) / Decimal(len(values))
+    return mean.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def _county_means(question: dict, responses, anonymous: bool) -> list:
+    """Mean per county, most answers first; a small group of an anonymous questionnaire
+    shows no mean."""
+    groups: dict[str, list] = {}
+    for response in responses:
+        if question["key"] in response.answers:
+            groups.setdefault(response.county or "", []).append(response.answers[question["key"]])
+    rows = []
+    for code, values in sorted(groups.items(), key=lambda item: (-len(item[1]), item[0])):
+        hidden = anonymous and len(values) < MINIMUM_GROUP
+        rows.append((code, len(values), None if hidden else _mean(values)))
+    return rows
+
+
+def _question_result(question, responses, language, search, anonymous=True) -> QuestionResult:
     kind = QuestionType(question["type"])
     result = QuestionResult(question, text(question, "text", language), kind)
     answers = [r.answers[question["key"]] for r in responses if question["key"] in r.answers]
@@ -143,8 +164,8 @@ def _question_result(question, responses, language, search) -> QuestionResult:
             for value in range(1, 6)
         ]
         if answers:
-            mean = Decimal(sum(answers)) / Decimal(len(answers))
-            result.mean = mean.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+            result.mean = _mean(answers)
+        result.by_county = _county_means(question, responses, anonymous)
     elif kind == QuestionType.YES_NO:
         yes = sum(1 for answer in answers if answer)
         no = len(answers) - yes
@@ -154,8 +175,8 @@ def _question_result(question, responses, language, search) -> QuestionResult:
         ]
     elif kind == QuestionType.NUMBER:
         if answers:
-            mean = Decimal(str(sum(answers))) / Decimal(len(answers))
-            result.mean = mean.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+            result.mean = _mean(answers)
+        result.by_county = _county_means(question, responses, anonymous)
     else:
         shown = [answer_text(question, answer, language) for answer in answers]
         result.open_answers = _searched(shown, search)
@@ -177,7 +198,7 @@ def build_results(questionnaire: Questionnaire, filters: Filters, language: str)
     questions = []
     if not suppressed:
         questions = [
-            _question_result(question, responses, language, filters.search)
+            _question_result(question, responses, language, filters.search, questionnaire.anonymous)
             for question in all_questions(questionnaire.id)
         ]
     return Results(
