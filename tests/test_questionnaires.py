@@ -398,3 +398,27 @@ def test_the_pdf_summary_reads_back_with_polish_letters_and_the_small_group_rule
     small = client.get(base + "?county=pilski").data
     text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(small)).pages)
     assert "Pasuje mniej niż 3 odpowiedzi" in text and "średnia" not in text
+
+
+def test_evaluations_compared_across_the_programme(ctx):
+    from events.services.questionnaire_results import evaluation_overview
+
+    start = utcnow().replace(microsecond=0) - timedelta(days=2)
+    ratings = {"Turek": ["5", "4", "3"], "Piła": ["5", "2"]}
+    for town, given in ratings.items():
+        event = make_event(title=f"Spotkanie – {town}", starts_at=start,
+                           ends_at=start + timedelta(hours=3))  # fmt: skip
+        for _ in range(4):
+            make_registration(event, RegistrationStatus.CONFIRMED, checked_in=True)
+        questionnaire, keys = make_questionnaire(
+            kind=QuestionnaireKind.EVALUATION, event_id=event.id, send_after_hours=1
+        )
+        for value in given:
+            _respond(questionnaire, keys, event.county, q4=value)
+    send_evaluations()
+
+    rows = {row.questionnaire.event.title: row for row in evaluation_overview()}
+    turek, pila = rows["Spotkanie – Turek"], rows["Spotkanie – Piła"]
+    assert (turek.invited, turek.responses, str(turek.mean)) == (4, 3, "4.00")
+    assert turek.rating == "Ocena"
+    assert (pila.invited, pila.responses, pila.mean) == (4, 2, None)  # fewer than 3

@@ -27,9 +27,11 @@ from openpyxl.styles import Font
 
 from events.counties import county_name
 from events.extensions import db
-from events.models import OrganizationType, Registration
+from events.models import Event, OrganizationType, Registration
 from events.models_questionnaires import (
     Questionnaire,
+    QuestionnaireInvitation,
+    QuestionnaireKind,
     QuestionnaireResponse,
     QuestionnaireVersion,
 )
@@ -225,8 +227,6 @@ def _by_county(questionnaire: Questionnaire, filters: Filters) -> list[tuple[str
 
 
 def _meetings(questionnaire_id: int) -> list[tuple[int, str]]:
-    from events.models import Event
-
     return list(
         db.session.execute(
             sa.select(Event.id, Event.title)
@@ -349,3 +349,52 @@ def responses_xlsx(questionnaire: Questionnaire, language: str) -> str:
     os.close(handle)
     workbook.save(path)
     return path
+
+
+@dataclass
+class EvaluationRow:
+    questionnaire: Questionnaire
+    invited: int
+    responses: int
+    rating: str  # the first scale question's text
+    mean: Decimal | None  # None: no answers, or too few to show
+
+
+def evaluation_overview() -> list[EvaluationRow]:
+    """Every evaluation, by the event's date: who was asked, who answered, and the mean of
+    its first 1–5 scale, so that the meetings of the whole programme can be compared."""
+    evaluations = db.session.scalars(
+        sa.select(Questionnaire)
+        .join(Event, Event.id == Questionnaire.event_id)
+        .where(Questionnaire.kind == QuestionnaireKind.EVALUATION)
+        .order_by(Event.starts_at)
+    ).all()
+    invited = _counts(QuestionnaireInvitation.questionnaire_id)
+    answered = _counts(QuestionnaireResponse.questionnaire_id)
+    rows = []
+    for questionnaire in evaluations:
+        scale = next(
+            (q for q in all_questions(questionnaire.id) if q["type"] == QuestionType.SCALE), None
+        )
+        mean, count = None, answered.get(questionnaire.id, 0)
+        if scale and not (questionnaire.anonymous and count < MINIMUM_GROUP):
+            values = [
+                r.answers[scale["key"]]
+                for r in filtered_responses(questionnaire.id, Filters())
+                if scale["key"] in r.answers
+            ]
+            mean = _mean(values) if values else None
+        rows.append(
+            EvaluationRow(
+                questionnaire,
+                invited.get(questionnaire.id, 0),
+                count,
+                text(scale, "text", "pl") if scale else "",
+                mean,
+            )
+        )
+    return rows
+
+
+def _counts(column) -> dict[int, int]:
+    return dict(db.session.execute(sa.select(column, sa.func.count()).group_by(column)).all())

@@ -16,6 +16,7 @@ from events.models import Event, OrganizationType
 from events.models_questionnaires import Questionnaire, ResponseSource
 from events.programmes import programme_name
 from events.questionnaire_forms import QuestionForm, SectionForm, SettingsForm
+from events.services.questionnaire_results import evaluation_overview
 from events.services.questionnaires import (
     QuestionnaireError,
     add_section,
@@ -53,6 +54,7 @@ def questionnaires():
         items=items,
         counts=counts,
         programme_name=programme_name,
+        evaluations=evaluation_overview(),
     )
 
 
