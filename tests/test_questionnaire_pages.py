@@ -108,6 +108,8 @@ def test_organizer_pages_and_paper_entry(app, client):
     for path in ("/organizer/questionnaires", base, f"{base}/settings", f"{base}/results",
                  f"{base}/questions/new", f"{base}/questions/{keys[0]}"):  # fmt: skip
         assert client.get(path).status_code == 200, path
+    results = client.get(f"{base}/results?county=pilski&questionnaire_id=9").get_data(as_text=True)
+    assert f'href="{base}/results.pdf?county=pilski"' in results  # only the filters go on
     poster = client.get(f"{base}/poster").get_data(as_text=True)
     assert (
         'src="data:image/png;base64,' in poster and "https://rejestracja.example.org/q/" in poster

@@ -422,3 +422,16 @@ def test_evaluations_compared_across_the_programme(ctx):
     assert (turek.invited, turek.responses, str(turek.mean)) == (4, 3, "4.00")
     assert turek.rating == "Ocena"
     assert (pila.invited, pila.responses, pila.mean) == (4, 2, None)  # fewer than 3
+
+
+def test_the_retention_run_keeps_answers_without_the_person(ctx):
+    from events.services.privacy import anonymize_before
+
+    questionnaire, keys, invitation, person, meeting = _invited(anonymous=False)
+    form, _ = answers(keys)
+    submit_invited_response(invitation.token, version_id(questionnaire), form, Respondent())
+    anonymize_before(meeting.ends_at + timedelta(days=1))
+    response = db.session.scalars(sa.select(QuestionnaireResponse)).one()
+    assert response.registration_id is None and response.answers[keys[0]]  # still counted
+    assert db.session.scalar(sa.select(sa.func.count(QuestionnaireInvitation.id))) == 0
+    assert person.email not in responses_csv(questionnaire, "pl")

@@ -120,3 +120,12 @@ def test_erasure_takes_the_answers_with_the_registration(app, client):
     with app.app_context():
         erase_person(email, None)
         assert db.session.scalar(sa.select(sa.func.count(QuestionnaireResponse.id))) == 0
+
+
+def test_questions_at_registration_have_no_public_link(app, client):
+    _event_with_questions(app)
+    with app.app_context():
+        from events.models_questionnaires import Questionnaire
+
+        key = db.session.scalar(sa.select(Questionnaire.public_key))
+    assert client.get(f"/q/{key}").status_code == 404

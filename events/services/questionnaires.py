@@ -400,6 +400,7 @@ def queue_invitation(invitation, questionnaire, registration, reminder: bool):
         title=questionnaire.title(language),
         purpose=questionnaire.purpose(language),
         event_title=registration.event.title,
+        evaluation=questionnaire.kind == QuestionnaireKind.EVALUATION,
         anonymous=questionnaire.anonymous,
         closes_at=questionnaire.closes_at,
         token=invitation.token,

@@ -103,9 +103,20 @@ def _version_id() -> int:
     return int(raw) if raw.isdigit() else 0
 
 
+def _public_or_404(key: str) -> Questionnaire:
+    """Consultations and evaluations have a public link; questions at registration do not
+    (they are answered in the registration form)."""
+    return db.first_or_404(
+        sa.select(Questionnaire).where(
+            Questionnaire.public_key == key,
+            Questionnaire.kind != QuestionnaireKind.REGISTRATION,
+        )
+    )
+
+
 @bp.route("/<key>", methods=["GET", "POST"])
 def public(key: str):
-    questionnaire = db.first_or_404(sa.select(Questionnaire).where(Questionnaire.public_key == key))
+    questionnaire = _public_or_404(key)
     version = latest_version(questionnaire.id)
     meeting = _meeting(questionnaire)
     extra = {"meeting": meeting, "ask_county": asks_county(questionnaire, False)}
@@ -168,6 +179,6 @@ def personal(invitation: str):
 
 @bp.get("/<key>/thanks")
 def thanks(key: str):
-    questionnaire = db.first_or_404(sa.select(Questionnaire).where(Questionnaire.public_key == key))
+    questionnaire = _public_or_404(key)
     return render_template("questionnaire/thanks.html", questionnaire=questionnaire,
                            language=language())  # fmt: skip

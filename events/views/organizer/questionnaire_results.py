@@ -2,7 +2,7 @@
 
 import os
 
-from flask import Response, render_template, request, send_file
+from flask import Response, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from markupsafe import Markup
 
@@ -21,6 +21,8 @@ from events.views.organizer.blueprint import bp
 from events.views.organizer.downloads import XLSX
 from events.views.organizer.questionnaires import questionnaire_or_404
 from events.views.questionnaire import language
+
+FILTER_NAMES = ("county", "type", "meeting", "q")
 
 
 def _filters(args) -> Filters:
@@ -43,6 +45,11 @@ def questionnaire_results(questionnaire_id: int):
         item.chart = Markup(item.chart)  # noqa: S704 - bar_chart_svg escapes every text
     return render_template(
         "organizer/questionnaires/results.html",
+        pdf_url=url_for(
+            "organizer.questionnaire_pdf",
+            questionnaire_id=questionnaire.id,
+            **{name: request.args[name] for name in FILTER_NAMES if request.args.get(name)},
+        ),
         questionnaire=questionnaire,
         results=results,
         filters=filters,
