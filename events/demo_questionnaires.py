@@ -4,11 +4,12 @@ the counties, and the evaluation of a consultation meeting held last week."""
 import random
 from datetime import timedelta
 
+import sqlalchemy as sa
 from werkzeug.datastructures import MultiDict
 
 from events.extensions import db
-from events.models import Event, EventKind, EventStatus, RegistrationStatus, utcnow
-from events.models_questionnaires import QuestionnaireKind, ResponseSource
+from events.models import Event, EventKind, EventStatus, Registration, RegistrationStatus, utcnow
+from events.models_questionnaires import QuestionnaireInvitation, QuestionnaireKind, ResponseSource
 from events.programmes import PROGRAMMES
 from events.services.questionnaires import (
     Respondent,
@@ -191,6 +192,22 @@ def _evaluation(meeting: Event, chance: random.Random) -> None:
             form.add(f"q-{better}", chance.choice(IDEAS))
         respondent = Respondent(county=meeting.county, event_id=meeting.id)
         submit_response(questionnaire.id, version, form, respondent, now=meeting.ends_at)
+    # The links went to the 8 people checked in; 6 answered (which 6, nobody knows).
+    came = db.session.scalars(
+        sa.select(Registration)
+        .where(Registration.event_id == meeting.id, Registration.checked_in_at.is_not(None))
+        .order_by(Registration.id)
+    ).all()
+    for index, registration in enumerate(came):
+        db.session.add(
+            QuestionnaireInvitation(
+                questionnaire_id=questionnaire.id,
+                registration_id=registration.id,
+                event_id=meeting.id,
+                sent_at=meeting.ends_at + timedelta(hours=questionnaire.send_after_hours),
+                used=index < 6,
+            )
+        )
 
 
 def seed_questionnaires(events: list[Event], people) -> None:
