@@ -174,3 +174,20 @@ def test_answers_sent_after_closing_or_after_a_change_of_version_are_kept(app, c
     assert closed.status_code == 422 and "Ta ankieta jest zamknięta" in html
     assert 'value="Fundacja Zielona Dolina"' in html and "Wyślij odpowiedzi" not in html
     assert client.get(f"/q/{key}").status_code == 410
+
+
+def test_the_list_is_filtered_by_programme(app, client):
+    _setup(app)
+    _setup(app, title_pl="Konsultacje programu ekonomii społecznej")
+    with app.app_context():
+        questionnaire = db.session.scalars(
+            sa.select(Questionnaire).order_by(Questionnaire.id.desc())
+        ).first()
+        questionnaire.programme = "social-economy"
+        db.session.commit()
+        make_user(password=PASSWORD)
+    _log_in(client)
+    everything = client.get("/organizer/questionnaires").get_data(as_text=True)
+    assert "Konsultacje programu partnerstw" in everything and "ekonomii społecznej" in everything
+    one = client.get("/organizer/questionnaires?programme=social-economy").get_data(as_text=True)
+    assert "ekonomii społecznej" in one and "Konsultacje programu partnerstw" not in one

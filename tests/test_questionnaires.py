@@ -54,25 +54,23 @@ QUESTIONS = [
 
 def make_questionnaire(anonymous=True, kind=QuestionnaireKind.CONSULTATION, **overrides):
     now = utcnow()
-    settings = Settings(
-        kind=kind,
-        title_pl="Konsultacje programu partnerstw",
-        title_en="Consultation of the partnerships programme",
-        purpose_pl="Zbieramy opinie o projekcie programu.",
-        programme="partnerships",
-        anonymous=anonymous,
-        opens_at=now - timedelta(days=1),
-        closes_at=now + timedelta(days=10),
-        **overrides,
-    )
+    values = {
+        "title_pl": "Konsultacje programu partnerstw",
+        "title_en": "Consultation of the partnerships programme",
+        "purpose_pl": "Zbieramy opinie o projekcie programu.",
+        "programme": "partnerships",
+        "opens_at": now - timedelta(days=1),
+        "closes_at": now + timedelta(days=10),
+    }
+    settings = Settings(kind=kind, anonymous=anonymous, **{**values, **overrides})
     questionnaire = create_questionnaire(settings, None)
     keys = [save_question(questionnaire.id, "s1", dict(values)) for values in QUESTIONS]
     return questionnaire, keys
 
 
 def answers(keys, **chosen):
-    """A posted form answering the questions; `chosen` overrides by index name q0..q7."""
-    version = None
+    """A posted form answering every question; `chosen` overrides by position (q0..q7),
+    None leaves a question unanswered."""
     values = {
         0: "Stowarzyszenie Razem",
         1: "Więcej spotkań w powiatach",
@@ -92,7 +90,7 @@ def answers(keys, **chosen):
         for item in value if isinstance(value, list) else [value]:
             form.add(f"q-{keys[index]}", item)
     form.add(f"q-{keys[3]}-other", "Wolontariat")
-    return form, version
+    return form
 
 
 def version_id(questionnaire):
@@ -101,7 +99,7 @@ def version_id(questionnaire):
 
 def test_every_type_is_checked_and_stored(ctx):
     questionnaire, keys = make_questionnaire()
-    form, _ = answers(keys)
+    form = answers(keys)
     response = submit_response(
         questionnaire.id, version_id(questionnaire), form, Respondent(county="gnieznienski")
     )
@@ -135,7 +133,7 @@ def test_every_type_is_checked_and_stored(ctx):
 )
 def test_bad_answers_are_refused_with_a_message_per_question(ctx, index, value, message):
     questionnaire, keys = make_questionnaire()
-    form, _ = answers(keys, **{f"q{index}": value})
+    form = answers(keys, **{f"q{index}": value})
     with pytest.raises(QuestionnaireError) as refusal:
         submit_response(questionnaire.id, version_id(questionnaire), form, Respondent())
     assert refusal.value.code == "invalid"
@@ -146,7 +144,7 @@ def test_bad_answers_are_refused_with_a_message_per_question(ctx, index, value, 
 
 def test_numbers_and_dates_as_people_type_them(ctx):
     questionnaire, keys = make_questionnaire()
-    form, _ = answers(keys, q6="3,5", q7="01.03.2019")
+    form = answers(keys, q6="3,5", q7="01.03.2019")
     response = submit_response(questionnaire.id, version_id(questionnaire), form, Respondent())
     assert response.answers[keys[6]] == 3.5
     assert response.answers[keys[7]] == "2019-03-01"
@@ -155,7 +153,7 @@ def test_numbers_and_dates_as_people_type_them(ctx):
 def test_a_change_after_answers_makes_a_new_version_and_old_answers_keep_theirs(ctx):
     questionnaire, keys = make_questionnaire()
     first = version_id(questionnaire)
-    form, _ = answers(keys)
+    form = answers(keys)
     old = submit_response(questionnaire.id, first, form, Respondent())
     save_question(questionnaire.id, "s1", {**QUESTIONS[0], "text_pl": "Pełna nazwa"}, keys[0])
     second = latest_version(questionnaire.id)
@@ -172,7 +170,7 @@ def test_a_change_after_answers_makes_a_new_version_and_old_answers_keep_theirs(
 
 def test_a_closed_questionnaire_refuses_answers_but_staff_may_type_in_paper(ctx):
     questionnaire, keys = make_questionnaire()
-    form, _ = answers(keys)
+    form = answers(keys)
     later = questionnaire.closes_at + timedelta(minutes=1)
     with pytest.raises(QuestionnaireError) as refusal:
         submit_response(questionnaire.id, version_id(questionnaire), form, Respondent(), now=later)
@@ -193,7 +191,7 @@ def _invited(anonymous=True):
 
 def test_an_anonymous_response_stores_nothing_that_links_it_to_a_person(ctx):
     questionnaire, keys, invitation, person, meeting = _invited(anonymous=True)
-    form, _ = answers(keys)
+    form = answers(keys)
     submit_invited_response(invitation.token, version_id(questionnaire), form, Respondent())
     row = db.session.execute(sa.select(QuestionnaireResponse.__table__)).mappings().one()
     assert row["registration_id"] is None
@@ -218,7 +216,7 @@ def test_an_anonymous_response_stores_nothing_that_links_it_to_a_person(ctx):
 
 def test_a_personal_link_is_used_once(ctx):
     questionnaire, keys, invitation, person, _meeting = _invited(anonymous=False)
-    form, _ = answers(keys)
+    form = answers(keys)
     response = submit_invited_response(
         invitation.token, version_id(questionnaire), form, Respondent()
     )
@@ -237,7 +235,7 @@ def test_twenty_submissions_with_one_link_at_once_give_one_response(app):
     with app.app_context():
         questionnaire, keys, invitation, _person, _meeting = _invited(anonymous=True)
         token, version = invitation.token, version_id(questionnaire)
-        form, _ = answers(keys)
+        form = answers(keys)
 
     results = run_in_parallel(
         app, 20, lambda i: submit_invited_response(token, version, form, Respondent()).id
@@ -259,7 +257,7 @@ def test_invitations_go_through_the_outbox_once_per_person(ctx):
 
 
 def _respond(questionnaire, keys, county, **chosen):
-    form, _ = answers(keys, **chosen)
+    form = answers(keys, **chosen)
     return submit_response(
         questionnaire.id, version_id(questionnaire), form, Respondent(county=county)
     )
@@ -346,7 +344,7 @@ def test_raw_answers_as_csv_and_xlsx_one_column_per_question(app, client):
 
 def test_erasing_a_person_removes_their_personal_responses_and_links(ctx):
     questionnaire, keys, invitation, person, _meeting = _invited(anonymous=False)
-    form, _ = answers(keys)
+    form = answers(keys)
     submit_invited_response(invitation.token, version_id(questionnaire), form, Respondent())
     erase_person(person.email, None)
     assert db.session.scalar(sa.select(sa.func.count(QuestionnaireResponse.id))) == 0
@@ -428,7 +426,7 @@ def test_the_retention_run_keeps_answers_without_the_person(ctx):
     from events.services.privacy import anonymize_before
 
     questionnaire, keys, invitation, person, meeting = _invited(anonymous=False)
-    form, _ = answers(keys)
+    form = answers(keys)
     submit_invited_response(invitation.token, version_id(questionnaire), form, Respondent())
     anonymize_before(meeting.ends_at + timedelta(days=1))
     response = db.session.scalars(sa.select(QuestionnaireResponse)).one()

@@ -360,15 +360,19 @@ class EvaluationRow:
     mean: Decimal | None  # None: no answers, or too few to show
 
 
-def evaluation_overview() -> list[EvaluationRow]:
-    """Every evaluation, by the event's date: who was asked, who answered, and the mean of
-    its first 1–5 scale, so that the meetings of the whole programme can be compared."""
-    evaluations = db.session.scalars(
+def evaluation_overview(programme: str | None = None) -> list[EvaluationRow]:
+    """Every evaluation (of one programme's, when given), by the event's date: who was
+    asked, who answered, and the mean of its first 1–5 scale, so that the meetings of the
+    whole programme can be compared."""
+    query = (
         sa.select(Questionnaire)
         .join(Event, Event.id == Questionnaire.event_id)
         .where(Questionnaire.kind == QuestionnaireKind.EVALUATION)
         .order_by(Event.starts_at)
-    ).all()
+    )
+    if programme:
+        query = query.where(Questionnaire.programme == programme)
+    evaluations = db.session.scalars(query).all()
     invited = _counts(QuestionnaireInvitation.questionnaire_id)
     answered = _counts(QuestionnaireResponse.questionnaire_id)
     rows = []

@@ -119,6 +119,14 @@ def update_settings(questionnaire_id: int, settings: Settings) -> Questionnaire:
     return questionnaire
 
 
+def list_questionnaires(programme: str | None = None) -> list[Questionnaire]:
+    """Newest first; only one programme's when `programme` is given."""
+    query = sa.select(Questionnaire).order_by(Questionnaire.id.desc())
+    if programme:
+        query = query.where(Questionnaire.programme == programme)
+    return list(db.session.scalars(query))
+
+
 def latest_version(questionnaire_id: int) -> QuestionnaireVersion:
     return db.session.scalars(
         sa.select(QuestionnaireVersion)

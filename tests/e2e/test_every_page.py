@@ -99,7 +99,7 @@ def _seed(app) -> dict:
         assert asked.anonymous is False  # the full event's form asks its own questions
         questionnaire, question_keys = make_questionnaire()
         for county in ("gnieznienski", "gnieznienski", "turecki", "pilski"):
-            form, _ = answers(question_keys)
+            form = answers(question_keys)
             submit_response(
                 questionnaire.id, version_id(questionnaire), form, Respondent(county=county)
             )

@@ -14,7 +14,8 @@ from events.messages.links import absolute_url
 from events.messages.qr import ticket_png
 from events.models import Event, OrganizationType
 from events.models_questionnaires import Questionnaire, ResponseSource
-from events.programmes import programme_name
+from events.programmes import BY_CODE as PROGRAMMES_BY_CODE
+from events.programmes import programme_choices, programme_name
 from events.questionnaire_forms import QuestionForm, SectionForm, SettingsForm
 from events.services.questionnaire_results import evaluation_overview
 from events.services.questionnaires import (
@@ -25,6 +26,7 @@ from events.services.questionnaires import (
     delete_question,
     invite_registrants,
     latest_version,
+    list_questionnaires,
     move_question,
     response_count,
     response_counts,
@@ -47,14 +49,16 @@ def _events():
 
 @bp.get("/questionnaires")
 def questionnaires():
-    items = db.session.scalars(sa.select(Questionnaire).order_by(Questionnaire.id.desc())).all()
-    counts = response_counts()
+    programme = request.args.get("programme", "")
+    programme = programme if programme in PROGRAMMES_BY_CODE else None
     return render_template(
         "organizer/questionnaires/list.html",
-        items=items,
-        counts=counts,
+        items=list_questionnaires(programme),
+        counts=response_counts(),
+        programme=programme,
+        programmes=programme_choices(),
         programme_name=programme_name,
-        evaluations=evaluation_overview(),
+        evaluations=evaluation_overview(programme),
     )
 
 
