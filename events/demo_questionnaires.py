@@ -11,15 +11,13 @@ from events.extensions import db
 from events.models import Event, EventKind, EventStatus, Registration, RegistrationStatus, utcnow
 from events.models_questionnaires import QuestionnaireInvitation, QuestionnaireKind, ResponseSource
 from events.programmes import PROGRAMMES
-from events.services.questionnaires import (
-    Respondent,
+from events.services.questionnaire_builder import (
     Settings,
     add_section,
     create_questionnaire,
-    latest_version,
     save_question,
-    submit_response,
 )
+from events.services.questionnaires import Respondent, latest_version, submit_response
 from events.services.registration import _new_registration
 
 SUPPORT = ["Szkolenia", "Doradztwo prawne", "Małe granty", "Wymiana doświadczeń"]

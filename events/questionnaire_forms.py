@@ -10,7 +10,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional, Val
 from events.forms import _required, clean_line, clean_text
 from events.models_questionnaires import QuestionnaireKind
 from events.programmes import programme_choices
-from events.services.questionnaires import Settings
+from events.services.questionnaire_builder import Settings
 from events.services.questions import QuestionType
 from events.timezone import WARSAW
 
@@ -115,6 +115,8 @@ class SettingsForm(FlaskForm):
 
 
 class QuestionForm(FlaskForm):
+    # Checked by the view: an unknown section keeps the question where it is.
+    section = SelectField(_l("Part of the questionnaire"), validate_choice=False)
     type = SelectField(_l("Type of question"), validators=[InputRequired()])
     text_pl = StringField(
         _l("Question in Polish"),
@@ -155,8 +157,12 @@ class QuestionForm(FlaskForm):
         _l("Label of 5 in English"), filters=[clean_line], validators=[Length(max=60)]
     )
 
-    def set_choices(self) -> None:
+    def set_choices(self, sections: list[dict]) -> None:
         self.type.choices = [(kind.value, kind.label) for kind in QuestionType]
+        self.section.choices = [
+            (section["key"], section["title_pl"] or _l("Section %(number)d", number=number))
+            for number, section in enumerate(sections, start=1)
+        ]
 
     def validate_options_pl(self, field):
         if self.type.data not in (QuestionType.SINGLE, QuestionType.MULTIPLE):

@@ -16,7 +16,7 @@ from events.services.broadcast import Audience, send_to_registrants
 from events.services.evaluations import send_evaluations
 from events.services.event_changes import Schedule, cancel_event, reschedule_event
 from events.services.lost_link import request_links
-from events.services.questionnaires import Settings, create_questionnaire
+from events.services.questionnaire_builder import Settings, create_questionnaire
 from events.services.registration import (
     approve_registration,
     cancel_registration,

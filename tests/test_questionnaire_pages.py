@@ -9,7 +9,8 @@ import sqlalchemy as sa
 from events.extensions import db
 from events.models import Role, utcnow
 from events.models_questionnaires import Questionnaire, QuestionnaireResponse, ResponseSource
-from events.services.questionnaires import latest_version, save_question
+from events.services.questionnaire_builder import save_question
+from events.services.questionnaires import latest_version
 from tests.conftest import csrf_token
 from tests.factories import make_user
 from tests.test_questionnaires import PASSWORD, _invited, make_questionnaire

@@ -20,15 +20,13 @@ from events.models_questionnaires import (
 )
 from events.services.evaluations import send_evaluations
 from events.services.privacy import erase_person
+from events.services.questionnaire_builder import Settings, create_questionnaire, save_question
 from events.services.questionnaire_results import Filters, build_results, responses_csv
 from events.services.questionnaires import (
     QuestionnaireError,
     Respondent,
-    Settings,
-    create_questionnaire,
     invite_registrants,
     latest_version,
-    save_question,
     submit_invited_response,
     submit_response,
 )
@@ -433,3 +431,21 @@ def test_the_retention_run_keeps_answers_without_the_person(ctx):
     assert response.registration_id is None and response.answers[keys[0]]  # still counted
     assert db.session.scalar(sa.select(sa.func.count(QuestionnaireInvitation.id))) == 0
     assert person.email not in responses_csv(questionnaire, "pl")
+
+
+def test_sections_are_renamed_removed_when_empty_and_questions_moved_between_them(ctx):
+    from events.services.questionnaire_builder import add_section, delete_section, rename_section
+
+    questionnaire, keys = make_questionnaire()
+    second = add_section(questionnaire.id, "O organizacji")
+    save_question(questionnaire.id, second, dict(QUESTIONS[0]), keys[0])  # moved there
+    rename_section(questionnaire.id, second, "O Twojej organizacji", "About your organization")
+    sections = latest_version(questionnaire.id).structure["sections"]
+    assert [q["key"] for q in sections[1]["questions"]] == [keys[0]]
+    assert keys[0] not in [q["key"] for q in sections[0]["questions"]]
+    assert sections[1]["title_pl"] == "O Twojej organizacji"
+    with pytest.raises(QuestionnaireError):  # not while it has questions
+        delete_section(questionnaire.id, second)
+    empty = add_section(questionnaire.id, "Pusta")
+    delete_section(questionnaire.id, empty)
+    assert len(latest_version(questionnaire.id).structure["sections"]) == 2

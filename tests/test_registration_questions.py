@@ -11,7 +11,7 @@ from events.extensions import db
 from events.models import Registration, utcnow
 from events.models_questionnaires import QuestionnaireKind, QuestionnaireResponse
 from events.services.privacy import erase_person
-from events.services.questionnaires import Settings, create_questionnaire, save_question
+from events.services.questionnaire_builder import Settings, create_questionnaire, save_question
 from tests.conftest import csrf_token
 from tests.factories import form_data, make_event, make_user
 from tests.test_questionnaires import PASSWORD

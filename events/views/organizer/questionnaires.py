@@ -17,22 +17,26 @@ from events.models_questionnaires import Questionnaire, ResponseSource
 from events.programmes import BY_CODE as PROGRAMMES_BY_CODE
 from events.programmes import programme_choices, programme_name
 from events.questionnaire_forms import QuestionForm, SectionForm, SettingsForm
+from events.services.questionnaire_builder import (
+    add_section,
+    create_questionnaire,
+    delete_question,
+    delete_section,
+    move_question,
+    rename_section,
+    save_question,
+    update_settings,
+)
 from events.services.questionnaire_results import evaluation_overview
 from events.services.questionnaires import (
     QuestionnaireError,
-    add_section,
     consultation_meetings,
-    create_questionnaire,
-    delete_question,
     invite_registrants,
     latest_version,
     list_questionnaires,
-    move_question,
     response_count,
     response_counts,
-    save_question,
     submit_response,
-    update_settings,
 )
 from events.services.questions import QuestionType, find_question
 from events.views.organizer.blueprint import bp
@@ -121,6 +125,28 @@ def new_section(questionnaire_id: int):
     return redirect(url_for("organizer.questionnaire", questionnaire_id=questionnaire.id))
 
 
+@bp.post("/questionnaires/<int:questionnaire_id>/sections/<section_key>")
+def change_section(questionnaire_id: int, section_key: str):
+    """Rename a section, or remove it (an empty one) when `remove` is sent."""
+    questionnaire = questionnaire_or_404(questionnaire_id)
+    back = redirect(url_for("organizer.questionnaire", questionnaire_id=questionnaire.id))
+    if request.form.get("remove"):
+        try:
+            delete_section(questionnaire.id, section_key)
+        except QuestionnaireError as error:
+            flash(str(error.message), "error")
+        else:
+            flash(_("The section was removed."), "success")
+        return back
+    form = SectionForm()
+    if form.validate_on_submit():
+        rename_section(questionnaire.id, section_key, form.title_pl.data, form.title_en.data or "")
+        flash(_("The section was renamed."), "success")
+    else:
+        flash(_("Enter the section's title in Polish."), "error")
+    return back
+
+
 @bp.route("/questionnaires/<int:questionnaire_id>/questions/new", methods=["GET", "POST"])
 def new_question(questionnaire_id: int):
     return _question_page(questionnaire_or_404(questionnaire_id), None)
@@ -146,14 +172,16 @@ def _question_page(questionnaire: Questionnaire, question_key: str | None):
     elif section_key not in sections:
         section_key = version.structure["sections"][-1]["key"]
     form = QuestionForm()
-    form.set_choices()
+    form.set_choices(version.structure["sections"])
     if request.method == "GET":
+        form.section.data = section_key
         if question:
             form.fill(question)
         else:
             form.type.data = "single"
     if form.validate_on_submit():
-        save_question(questionnaire.id, section_key, form.values(), question_key)
+        target = form.section.data if form.section.data in sections else section_key
+        save_question(questionnaire.id, target, form.values(), question_key)
         flash(_("The question was saved."), "success")
         return redirect(url_for("organizer.questionnaire", questionnaire_id=questionnaire.id))
     return render_template(
