@@ -21,7 +21,8 @@ from events.models_questionnaires import (
 from events.services.evaluations import send_evaluations
 from events.services.privacy import erase_person
 from events.services.questionnaire_builder import Settings, create_questionnaire, save_question
-from events.services.questionnaire_results import Filters, build_results, responses_csv
+from events.services.questionnaire_exports import responses_csv
+from events.services.questionnaire_results import Filters, build_results
 from events.services.questionnaires import (
     QuestionnaireError,
     Respondent,
@@ -138,6 +139,18 @@ def test_bad_answers_are_refused_with_a_message_per_question(ctx, index, value, 
     assert list(refusal.value.errors) == [keys[index]]
     assert message in refusal.value.errors[keys[index]]
     assert db.session.scalar(sa.select(sa.func.count(QuestionnaireResponse.id))) == 0
+
+
+def test_an_other_answer_counts_only_where_it_is_offered(ctx):
+    questionnaire, keys = make_questionnaire()
+    save_question(questionnaire.id, "s1", {**QUESTIONS[3], "other": False}, keys[3])
+    form = answers(keys, q3=["o1"])  # the form still sends an "other" text
+    response = submit_response(questionnaire.id, version_id(questionnaire), form, Respondent())
+    assert response.answers[keys[3]] == {"choices": ["o1"]}
+    form.setlist(f"q-{keys[3]}", ["o1", "other"])
+    with pytest.raises(QuestionnaireError) as refusal:
+        submit_response(questionnaire.id, version_id(questionnaire), form, Respondent())
+    assert refusal.value.errors == {keys[3]: "Wybierz spośród podanych odpowiedzi."}
 
 
 def test_numbers_and_dates_as_people_type_them(ctx):

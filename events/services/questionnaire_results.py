@@ -6,28 +6,19 @@ On an anonymous questionnaire a group of fewer than 3 responses (the whole
 filtered set, or one county in the comparison) shows "fewer than 3" instead of
 figures, so that nobody can be singled out by choosing a narrow filter.
 
-Raw answers follow the participant lists' conventions (events.services.exports):
-one row per response, one column per question; CSV in UTF-8 with BOM and
-semicolons, formula-like cells neutralized; XLSX with text stored as text.
+The raw answers to download are in `questionnaire_exports`.
 """
 
-import csv
-import io
-import os
-import tempfile
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from html import escape
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
 
 from events.counties import county_name
 from events.extensions import db
-from events.models import Event, OrganizationType, Registration
+from events.models import Event, OrganizationType
 from events.models_questionnaires import (
     Questionnaire,
     QuestionnaireInvitation,
@@ -36,7 +27,6 @@ from events.models_questionnaires import (
     QuestionnaireVersion,
 )
 from events.search import fold
-from events.services.exports import neutralize
 from events.services.questions import QuestionType, answer_text, option_label, text
 
 MINIMUM_GROUP = 3
@@ -267,88 +257,6 @@ def bar_chart_svg(chart_id: str, title: str, rows: list[Row]) -> str:
         )
     parts.append("</svg>")
     return "".join(parts)
-
-
-def export_columns(questionnaire: Questionnaire, questions: list[dict], language: str) -> list[str]:
-    headings = [_("Date"), _("Source"), _("County"), _("Type of organization"), _("Meeting"),
-                _("Version")]  # fmt: skip
-    if not questionnaire.anonymous:
-        headings += [_("First and last name"), _("Email address")]
-    return headings + [text(question, "text", language) for question in questions]
-
-
-def export_rows(questionnaire: Questionnaire, language: str, filters: Filters | None = None):
-    """(headings, rows): one row per response, one column per question."""
-    questions = all_questions(questionnaire.id)
-    rows = []
-    people = {}
-    responses = filtered_responses(questionnaire.id, filters or Filters())
-    if not questionnaire.anonymous:
-        ids = {r.registration_id for r in responses if r.registration_id}
-        people = {
-            person.id: person
-            for person in db.session.scalars(
-                sa.select(Registration).where(Registration.id.in_(ids))
-            )
-        }
-    for response in responses:
-        row = [
-            response.submitted_on,
-            str(response.source.label),
-            county_name(response.county),
-            str(response.organization_type.label) if response.organization_type else "",
-            response.event.title if response.event else "",
-            response.version.number,
-        ]
-        if not questionnaire.anonymous:
-            person = people.get(response.registration_id)
-            row += [person.full_name, person.email] if person else ["", ""]
-        row += [answer_text(q, response.answers.get(q["key"]), language) for q in questions]
-        rows.append(row)
-    return export_columns(questionnaire, questions, language), rows
-
-
-def responses_csv(questionnaire: Questionnaire, language: str) -> str:
-    headings, rows = export_rows(questionnaire, language)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow(headings)
-    for row in rows:
-        writer.writerow(
-            [
-                value.isoformat() if hasattr(value, "isoformat") else neutralize(value)
-                for value in row
-            ]
-        )
-    return "\ufeff" + buffer.getvalue()
-
-
-def responses_xlsx(questionnaire: Questionnaire, language: str) -> str:
-    """The workbook in a temporary file; returns its path (the caller deletes it)."""
-    headings, rows = export_rows(questionnaire, language)
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(_("Responses"))
-    sheet.freeze_panes = "A2"
-    header = []
-    for heading in headings:
-        cell = WriteOnlyCell(sheet, value=heading)
-        cell.font = Font(bold=True)
-        header.append(cell)
-    sheet.append(header)
-    for row in rows:
-        cells = []
-        for value in row:
-            cell = WriteOnlyCell(sheet, value=value)
-            if isinstance(value, str):
-                cell.data_type = "s"  # stored as text: never run as a formula
-            elif hasattr(value, "isoformat"):
-                cell.number_format = "yyyy-mm-dd"
-            cells.append(cell)
-        sheet.append(cells)
-    handle, path = tempfile.mkstemp(suffix=".xlsx")
-    os.close(handle)
-    workbook.save(path)
-    return path
 
 
 @dataclass

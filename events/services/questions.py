@@ -200,9 +200,9 @@ def check_answer(question: dict, form) -> tuple[object, str | None]:
 def _check_multiple(question: dict, form) -> tuple[object, str | None]:
     name = field_name(question)
     chosen = [value for value in form.getlist(name) if value]
-    other = " ".join(_clean(form.get(f"{name}-other", "") or "").split())
     offered = _choice_keys(question)
     with_other = question.get("other", False)
+    other = " ".join(_clean(form.get(f"{name}-other", "") or "").split()) if with_other else ""
     if any(value not in offered and not (with_other and value == "other") for value in chosen):
         return None, _("Choose among the answers offered.")
     if "other" in chosen and not other:

@@ -8,13 +8,12 @@ from markupsafe import Markup
 
 from events.counties import BY_CODE, county_choices, county_name
 from events.models import OrganizationType
+from events.services.questionnaire_exports import responses_csv, responses_xlsx
 from events.services.questionnaire_pdf import results_pdf
 from events.services.questionnaire_results import (
     MINIMUM_GROUP,
     Filters,
     build_results,
-    responses_csv,
-    responses_xlsx,
 )
 from events.views import parse_enum
 from events.views.organizer.blueprint import bp
