@@ -7,12 +7,17 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from events.extensions import db
-from events.models import Role, utcnow
-from events.models_questionnaires import Questionnaire, QuestionnaireResponse, ResponseSource
+from events.models import OutboxMessage, RegistrationStatus, Role, utcnow
+from events.models_questionnaires import (
+    Questionnaire,
+    QuestionnaireKind,
+    QuestionnaireResponse,
+    ResponseSource,
+)
 from events.services.questionnaire_builder import save_question
 from events.services.questionnaires import latest_version
 from tests.conftest import csrf_token
-from tests.factories import make_user
+from tests.factories import make_event, make_registration, make_user
 from tests.test_questionnaires import PASSWORD, _invited, make_questionnaire
 
 
@@ -64,8 +69,6 @@ def test_errors_keep_every_answer_typed_and_link_to_the_fields(app, client):
 def test_a_good_answer_is_thanked_and_tagged_with_the_meeting(app, client):
     key, _id, keys, version = _setup(app)
     with app.app_context():
-        from tests.factories import make_event
-
         slug = make_event(slug="konsultacje-turek").slug
     data = {
         "csrf_token": csrf_token(client, f"/q/{key}"),
@@ -192,3 +195,27 @@ def test_the_list_is_filtered_by_programme(app, client):
     assert "Konsultacje programu partnerstw" in everything and "ekonomii społecznej" in everything
     one = client.get("/organizer/questionnaires?programme=social-economy").get_data(as_text=True)
     assert "ekonomii społecznej" in one and "Konsultacje programu partnerstw" not in one
+
+
+def test_an_organizer_sends_the_evaluation_without_waiting(app, client):
+    with app.app_context():
+        start = utcnow().replace(microsecond=0) - timedelta(hours=4)
+        ended = make_event(starts_at=start, ends_at=start + timedelta(hours=3))
+        came = make_registration(ended, RegistrationStatus.CONFIRMED, checked_in=True).email
+        make_registration(ended, RegistrationStatus.CONFIRMED)  # did not come
+        evaluation = make_questionnaire(
+            kind=QuestionnaireKind.EVALUATION, event_id=ended.id, send_after_hours=24
+        )[0]
+        upcoming = make_event()
+        early = make_questionnaire(kind=QuestionnaireKind.EVALUATION, event_id=upcoming.id)[0]
+        ids = evaluation.id, early.id
+        make_user(password=PASSWORD)
+    _log_in(client)
+    for questionnaire_id, notice in zip(
+        ids, ("Wysłane osobiste linki: 1.", "po zakończeniu"), strict=True
+    ):
+        url = f"/organizer/questionnaires/{questionnaire_id}"
+        client.post(f"{url}/evaluation", data={"csrf_token": csrf_token(client, url)})
+        assert notice in client.get(url).get_data(as_text=True)
+    with app.app_context():
+        assert [m.recipient for m in db.session.scalars(sa.select(OutboxMessage))] == [came]

@@ -17,6 +17,7 @@ from events.models_questionnaires import Questionnaire, ResponseSource
 from events.programmes import BY_CODE as PROGRAMMES_BY_CODE
 from events.programmes import programme_choices, programme_name
 from events.questionnaire_forms import QuestionForm, SectionForm, SettingsForm
+from events.services.evaluations import send_evaluation_now
 from events.services.questionnaire_builder import (
     add_section,
     create_questionnaire,
@@ -265,6 +266,19 @@ def send_invitations(questionnaire_id: int):
             flash(str(error.message), "error")
         else:
             flash(_("Personal links sent: %(count)d.", count=sent), "success")
+    return redirect(url_for("organizer.questionnaire", questionnaire_id=questionnaire.id))
+
+
+@bp.post("/questionnaires/<int:questionnaire_id>/evaluation")
+def send_evaluation(questionnaire_id: int):
+    """Send the evaluation now to the people checked in (the cron job would later)."""
+    questionnaire = questionnaire_or_404(questionnaire_id)
+    try:
+        sent = send_evaluation_now(questionnaire.id, current_user)
+    except QuestionnaireError as error:
+        flash(str(error.message), "error")
+    else:
+        flash(_("Personal links sent: %(count)d.", count=sent), "success")
     return redirect(url_for("organizer.questionnaire", questionnaire_id=questionnaire.id))
 
 
