@@ -219,3 +219,23 @@ def test_an_organizer_sends_the_evaluation_without_waiting(app, client):
         assert notice in client.get(url).get_data(as_text=True)
     with app.app_context():
         assert [m.recipient for m in db.session.scalars(sa.select(OutboxMessage))] == [came]
+
+
+def test_an_events_questionnaires_are_one_tab_away(app, client):
+    with app.app_context():
+        event = make_event(title="Spotkanie konsultacyjne – powiat turecki")
+        make_questionnaire(kind=QuestionnaireKind.EVALUATION, event_id=event.id,
+                           title_pl="Ocena spotkania w Turku")  # fmt: skip
+        make_questionnaire(title_pl="Konsultacje bez wydarzenia")
+        event_id = event.id
+        make_user(password=PASSWORD)
+    _log_in(client)
+    registrations = client.get(f"/organizer/events/{event_id}/registrations")
+    assert f'href="/organizer/questionnaires?event={event_id}"' in registrations.get_data(
+        as_text=True
+    )
+    listed = client.get(f"/organizer/questionnaires?event={event_id}").get_data(as_text=True)
+    assert "Ocena spotkania w Turku" in listed and "Konsultacje bez wydarzenia" not in listed
+    new = client.get(f"/organizer/questionnaires/new?event={event_id}").get_data(as_text=True)
+    assert f'<option selected value="{event_id}">' in new
+    assert '<option selected value="evaluation">' in new

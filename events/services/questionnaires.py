@@ -58,11 +58,15 @@ class Respondent:
     source: ResponseSource = ResponseSource.ONLINE
 
 
-def list_questionnaires(programme: str | None = None) -> list[Questionnaire]:
-    """Newest first; only one programme's when `programme` is given."""
+def list_questionnaires(
+    programme: str | None = None, event_id: int | None = None
+) -> list[Questionnaire]:
+    """Newest first; only one programme's, or one event's, when given."""
     query = sa.select(Questionnaire).order_by(Questionnaire.id.desc())
     if programme:
         query = query.where(Questionnaire.programme == programme)
+    if event_id:
+        query = query.where(Questionnaire.event_id == event_id)
     return list(db.session.scalars(query))
 
 

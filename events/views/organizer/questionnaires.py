@@ -13,7 +13,7 @@ from events.extensions import db
 from events.messages.links import absolute_url
 from events.messages.qr import ticket_png
 from events.models import Event, OrganizationType
-from events.models_questionnaires import Questionnaire, ResponseSource
+from events.models_questionnaires import Questionnaire, QuestionnaireKind, ResponseSource
 from events.programmes import BY_CODE as PROGRAMMES_BY_CODE
 from events.programmes import programme_choices, programme_name
 from events.questionnaire_forms import QuestionForm, SectionForm, SettingsForm
@@ -56,9 +56,12 @@ def _events():
 def questionnaires():
     programme = request.args.get("programme", "")
     programme = programme if programme in PROGRAMMES_BY_CODE else None
+    event_id = request.args.get("event", "")
+    event = db.session.get(Event, int(event_id)) if event_id.isdigit() else None
     return render_template(
         "organizer/questionnaires/list.html",
-        items=list_questionnaires(programme),
+        items=list_questionnaires(programme, event.id if event else None),
+        event=event,
         counts=response_counts(),
         programme=programme,
         programmes=programme_choices(),
@@ -73,6 +76,9 @@ def new_questionnaire():
     form.set_choices(_events())
     if request.method == "GET":
         form.anonymous.data = True
+        event_id = request.args.get("event", "")
+        if event_id.isdigit():  # from an event's page: an evaluation of it, say
+            form.event_id.data, form.kind.data = event_id, QuestionnaireKind.EVALUATION.value
     if form.validate_on_submit():
         questionnaire = create_questionnaire(form.settings(), current_user)
         flash(_("The questionnaire was created. Add its questions."), "success")
