@@ -239,3 +239,13 @@ def test_an_events_questionnaires_are_one_tab_away(app, client):
     new = client.get(f"/organizer/questionnaires/new?event={event_id}").get_data(as_text=True)
     assert f'<option selected value="{event_id}">' in new
     assert '<option selected value="evaluation">' in new
+
+
+def test_the_questionnaire_in_english_falls_back_to_polish_where_no_english_was_given(app, client):
+    key, _id, keys, _version = _setup(app)
+    client.set_cookie("lang", "en")
+    html = client.get(f"/q/{key}").get_data(as_text=True)
+    assert "Consultation of the partnerships programme" in html  # the English title
+    assert "Partnerships" in html and "Social economy" in html  # English options
+    assert "Formy wsparcia" in html  # a question written in Polish only
+    assert "Send my answers" in html and "Your county" in html
