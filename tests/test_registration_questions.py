@@ -129,3 +129,20 @@ def test_questions_at_registration_have_no_public_link(app, client):
 
         key = db.session.scalar(sa.select(Questionnaire.public_key))
     assert client.get(f"/q/{key}").status_code == 404
+
+
+def test_a_registration_by_phone_asks_the_same_questions(app, client):
+    _slug, event_id, programme, _source, version = _event_with_questions(app)
+    with app.app_context():
+        make_user(password=PASSWORD)
+    token = csrf_token(client, "/login")
+    client.post("/login", data={"email": "organizator@example.org", "password": PASSWORD,
+                                "csrf_token": token})  # fmt: skip
+    url = f"/organizer/events/{event_id}/registrations/new"
+    data = form_data(csrf_token=csrf_token(client, url), version=version)
+    missing = client.post(url, data=data)
+    assert f'href="#q-{programme}-0"' in missing.get_data(as_text=True)
+    assert client.post(url, data={**data, f"q-{programme}": "o2"}).status_code == 302
+    with app.app_context():
+        response = db.session.scalars(sa.select(QuestionnaireResponse)).one()
+        assert response.answers == {programme: "o2"} and response.registration_id

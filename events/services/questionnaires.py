@@ -32,7 +32,7 @@ from events.models_questionnaires import (
     QuestionnaireVersion,
     ResponseSource,
 )
-from events.services import audit
+from events.services import DomainError, audit
 from events.services.questions import (
     check_answers,
 )
@@ -40,12 +40,13 @@ from events.timezone import local_date
 from events.unit_of_work import command
 
 
-class QuestionnaireError(Exception):
-    """A refusal with a code (`closed`, `used`, `changed`, `invalid`) and a message."""
+class QuestionnaireError(DomainError):
+    """A refusal with a code (`closed`, `used`, `changed`, `invalid`, `unknown`) and a
+    message; `errors` holds a message per question key for `invalid`."""
 
     def __init__(self, code: str, message, errors: dict | None = None):
-        super().__init__(code)
-        self.code, self.message, self.errors = code, message, errors or {}
+        super().__init__(code, message)
+        self.errors = errors or {}
 
 
 @dataclass
