@@ -12,7 +12,12 @@ from flask_babel import format_datetime, get_locale
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from events import cli, logs, read_cache
+from events import (
+    cli,
+    logs,
+    models_questionnaires,  # noqa: F401 - the questionnaire tables
+    read_cache,
+)
 from events.config import check_production, load_config
 from events.counties import county_name
 from events.extensions import (
@@ -38,6 +43,7 @@ from events.views import (
     health,
     page_cache,
     public,
+    questionnaire,
     registration,
     ticket,
 )
@@ -120,6 +126,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth.bp)
     app.register_blueprint(checkin.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(questionnaire.bp)
     app.register_blueprint(organizer_bp)
     app.register_blueprint(errors.bp)
     app.register_blueprint(health.bp)

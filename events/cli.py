@@ -17,6 +17,7 @@ from events.messages.outbox import deliver_due, deliver_pending, outbox_summary,
 from events.models import Event, OutboxStatus, Role, utcnow
 from events.services.accounts import AccountError, change_password, create_user
 from events.services.checkin_access import AccessError, assign_staff
+from events.services.evaluations import send_evaluations
 from events.services.privacy import anonymize_before, forget_needs
 from events.services.reminders import DEFAULT_HOURS_BEFORE, send_reminders
 from events.timezone import WARSAW
@@ -35,6 +36,7 @@ def register(app: Flask) -> None:
         anonymize_command,
         backup_command,
         restore_command,
+        send_evaluations_command,
     ):
         app.cli.add_command(command)
 
@@ -234,3 +236,12 @@ def months_before(day: date, months: int) -> date:
         except ValueError:
             continue
     raise AssertionError("unreachable")
+
+
+@click.command("send-evaluations")
+@with_appcontext
+def send_evaluations_command() -> None:
+    """Send the evaluations that are due (to checked-in people only) and their one reminder;
+    run it from cron, e.g. hourly."""
+    sent, reminded = send_evaluations()
+    click.echo(f"Evaluations sent: {sent}; reminders: {reminded}.")

@@ -2,6 +2,7 @@
 
 from datetime import datetime, time, timedelta
 
+from events.demo_questionnaires import seed_questionnaires
 from events.extensions import db
 from events.models import (
     Event,
@@ -244,7 +245,9 @@ def demo_attendee(index: int) -> Attendee:
 
 @command
 def seed_demo() -> list[Event]:
-    """Add the demo programme, with registrations on the first seminar and a full partner meeting."""
+    """Add the demo programme, with registrations on the first seminar and a full partner
+    meeting, a consultation questionnaire on each programme with answers, and the evaluation
+    of a consultation meeting held last week."""
     events = demo_events()
     db.session.add_all(events)
     db.session.flush()
@@ -255,4 +258,5 @@ def seed_demo() -> list[Event]:
         register_attendee(
             by_slug["zespoly-partnerskie-spotkanie-robocze"].id, demo_attendee(index), notify=False
         )
+    seed_questionnaires(events, [demo_attendee(index) for index in range(20, 30)])
     return events

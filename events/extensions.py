@@ -27,9 +27,7 @@ class Base(DeclarativeBase):
     metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
 
 
-# After a command commits, the objects it wrote keep their values: the page or
-# answer that follows shows what was just written without loading it again.
-db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
+db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 mail = Mail()
 babel = Babel()

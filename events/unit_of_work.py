@@ -26,30 +26,65 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 _depth: ContextVar[int] = ContextVar("unit_of_work_depth", default=0)
+_after_commit: ContextVar[list[Callable[[], None]] | None] = ContextVar(
+    "unit_of_work_after_commit", default=None
+)
 
 
-def command(function: Callable[P, R]) -> Callable[P, R]:
-    """Run `function` as one unit of work (or as part of the caller's, when nested)."""
+def command(function: Callable[P, R] | None = None, *, keep_values: bool = False):
+    """Run `function` as one unit of work (or as part of the caller's, when nested).
 
-    @functools.wraps(function)
-    def run(*args: P.args, **kwargs: P.kwargs) -> R:
-        depth = _depth.get()
-        if depth == 0:
-            _end_read_transaction()
-        token = _depth.set(depth + 1)
-        try:
-            result = function(*args, **kwargs)
+    `@command(keep_values=True)`: the objects the command loaded keep their values
+    after the commit instead of being read again on next use; for commands whose
+    answer is built from what they just wrote (a scan at the door).
+    """
+
+    def decorate(function: Callable[P, R]) -> Callable[P, R]:
+        @functools.wraps(function)
+        def run(*args: P.args, **kwargs: P.kwargs) -> R:
+            depth = _depth.get()
             if depth == 0:
-                db.session.commit()
-            return result
-        except BaseException:
-            if depth == 0:
-                db.session.rollback()
-            raise
-        finally:
-            _depth.reset(token)
+                _end_read_transaction()
+                callbacks = _after_commit.set([])
+            token = _depth.set(depth + 1)
+            try:
+                result = function(*args, **kwargs)
+                if depth == 0:
+                    _commit(keep_values)
+                    for callback in _after_commit.get():
+                        callback()
+                return result
+            except BaseException:
+                if depth == 0:
+                    db.session.rollback()
+                raise
+            finally:
+                _depth.reset(token)
+                if depth == 0:
+                    _after_commit.reset(callbacks)
 
-    return run
+        return run
+
+    return decorate(function) if function is not None else decorate
+
+
+def after_commit(callback: Callable[[], None]) -> None:
+    """Run `callback` once the outermost command has committed; never if it rolls back.
+    For what lives outside the database (a count a worker keeps in memory)."""
+    callbacks = _after_commit.get()
+    if callbacks is None:
+        callback()  # not in a command: nothing to wait for
+    else:
+        callbacks.append(callback)
+
+
+def _commit(keep_values: bool) -> None:
+    session = db.session()
+    session.expire_on_commit = not keep_values
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = True
 
 
 def _end_read_transaction() -> None:

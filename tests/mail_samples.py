@@ -10,10 +10,13 @@ import sqlalchemy as sa
 
 from events.extensions import db
 from events.messages.outbox import deliver_due
-from events.models import RegistrationMode, User, utcnow
+from events.models import RegistrationMode, RegistrationStatus, User, utcnow
+from events.models_questionnaires import QuestionnaireKind
 from events.services.broadcast import Audience, send_to_registrants
+from events.services.evaluations import send_evaluations
 from events.services.event_changes import Schedule, cancel_event, reschedule_event
 from events.services.lost_link import request_links
+from events.services.questionnaire_builder import Settings, create_questionnaire
 from events.services.registration import (
     approve_registration,
     cancel_registration,
@@ -21,7 +24,7 @@ from events.services.registration import (
     register_attendee,
 )
 from events.services.reminders import send_reminders
-from tests.factories import attendee, make_event, make_user
+from tests.factories import attendee, make_event, make_registration, make_user
 
 KINDS = (
     "confirmed",
@@ -36,6 +39,7 @@ KINDS = (
     "reminder",
     "organizer_message",
     "your_links",
+    "questionnaire_invitation",
 )
 
 TITLE = "Seminarium: partnerstwo lokalne w praktyce – Poznań, Kalisz, Piła i Leszno (2026/27)"
@@ -90,6 +94,22 @@ def every_kind(smtp_server, language: str) -> dict:
 
     register_attendee(make_event(title=TITLE).id, person("your_links"), notify=False)
     request_links(f"your_links.{language}@example.org", language)
+
+    ended = utcnow().replace(microsecond=0) - timedelta(hours=5)
+    evaluated = make_event(title=TITLE, starts_at=ended - timedelta(hours=3), ends_at=ended)
+    make_registration(evaluated, RegistrationStatus.CONFIRMED, checked_in=True,
+                      **{"email": f"questionnaire_invitation.{language}@example.org",
+                         "language": language})  # fmt: skip
+    create_questionnaire(
+        Settings(
+            kind=QuestionnaireKind.EVALUATION, title_pl=TITLE, title_en=TITLE,
+            purpose_pl="Twoja ocena pomoże nam przygotować kolejne spotkania.",
+            purpose_en="Your rating helps us prepare the next meetings.",
+            event_id=evaluated.id, opens_at=ended, closes_at=ended + timedelta(days=14),
+        ),
+        None,
+    )  # fmt: skip
+    send_evaluations()
 
     deliver_due()
     messages = {}

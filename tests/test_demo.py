@@ -25,5 +25,30 @@ def test_seed_demo_loads_the_project_programme_once(app, runner):
         consultations = by_kind[EventKind.CONSULTATION]
         assert len({c.county for c in consultations}) >= 3
         assert len(by_kind[EventKind.PARTNER_MEETING]) >= 1
-        assert all(e.status == EventStatus.PUBLISHED and e.starts_at > utcnow() for e in events)
+        assert all(e.status == EventStatus.PUBLISHED for e in events)
+        # Upcoming, but for the consultation meeting held last week (its evaluation).
+        past = [e.slug for e in events if e.starts_at < utcnow()]
+        assert past == ["konsultacje-ostrow"]
         assert all(s.title.startswith("Seminarium") for s in seminars)  # in Polish
+
+
+def test_the_demo_has_a_consultation_on_each_programme_and_an_evaluation_with_results(app, runner):
+    from events.models_questionnaires import Questionnaire, QuestionnaireKind
+    from events.programmes import PROGRAMMES
+    from events.services.questionnaire_results import Filters, build_results
+
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    with app.app_context():
+        questionnaires = db.session.scalars(sa.select(Questionnaire)).all()
+        consultations = [q for q in questionnaires if q.kind == QuestionnaireKind.CONSULTATION]
+        assert sorted(q.programme for q in consultations) == sorted(p.code for p in PROGRAMMES)
+        for questionnaire in consultations:
+            results = build_results(questionnaire, Filters(), "pl")
+            assert results.total >= 6 and not results.suppressed
+            assert results.questions[0].mean is not None  # the 1–5 scale
+        [evaluation] = [q for q in questionnaires if q.kind == QuestionnaireKind.EVALUATION]
+        assert evaluation.event.ends_at < utcnow()
+        assert build_results(evaluation, Filters(), "pl").total == 6
+    # The 8 people checked in were sent their links; the 2 who did not answer get the
+    # one reminder, nobody a second link.
+    assert "Evaluations sent: 0; reminders: 2." in runner.invoke(args=["send-evaluations"]).output

@@ -35,3 +35,23 @@ def test_this_workers_check_ins_show_at_once_and_others_after_the_moment(app):
         assert door_counts(event.id)["checked_in"] == 1
         app.extensions["read_cache"].seconds = 0  # the moment has passed
         assert door_counts(event.id)["checked_in"] == 2
+
+
+def test_a_check_in_that_is_rolled_back_does_not_count(app):
+    from events.unit_of_work import command
+
+    with app.app_context():
+        event = make_event(capacity=5)
+        person = register_attendee(event.id, attendee(), notify=False)
+        actor = Actor(user_id=make_user().id)
+        assert door_counts(event.id)["checked_in"] == 0  # read, then kept
+
+        @command
+        def scan_then_fail():
+            scan_code(event.id, person.ticket_code, ScanMethod.SCANNER, actor)
+            raise RuntimeError("the audit entry could not be written")
+
+        with pytest.raises(RuntimeError):
+            scan_then_fail()
+        assert door_counts(event.id)["checked_in"] == 0
+        assert db.session.get(Registration, person.id).checked_in_at is None

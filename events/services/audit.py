@@ -81,6 +81,8 @@ ACTIONS = {
     "retention_anonymized": _l("Old registrations anonymized"),
     "offline_search_changed": _l("Offline search by name at the door"),
     "door_search_changed": _l("Whom the search at the door finds"),
+    "questionnaire_created": _l("Questionnaire created"),
+    "questionnaire_links_sent": _l("Personal questionnaire links sent"),
 }
 FIELDS = {
     "title": _l("Title"), "slug": _l("Address"), "kind": _l("Type"),

@@ -34,7 +34,7 @@ from events.read_cache import read_cache
 from events.services import DomainError, audit
 from events.services.lifecycle import Action, ActorKind, Code, refusal
 from events.services.registration import lock_registration
-from events.unit_of_work import command
+from events.unit_of_work import after_commit, command
 
 MAX_CODE_LENGTH = 64
 FAILED_SCANS_PER_MINUTE = 30
@@ -78,7 +78,7 @@ def normalize_code(raw: str) -> str:
     return _NOT_CODE.sub("", code) if len(code) <= 2 * MAX_CODE_LENGTH else code
 
 
-@command
+@command(keep_values=True)
 def scan_code(
     event_id: int,
     raw_code: str,
@@ -111,7 +111,7 @@ def scan_code(
     return _decide(event_id, registration, method, actor, nonce, now, code)
 
 
-@command
+@command(keep_values=True)
 def check_in_registration(
     event_id: int, registration_id: int, actor: Actor, nonce: str | None = None
 ) -> Verdict:
@@ -127,7 +127,7 @@ def check_in_registration(
     return _decide(event_id, registration, ScanMethod.SEARCH, actor, nonce, utcnow(), "")
 
 
-@command
+@command(keep_values=True)
 def undo_check_in(event_id: int, registration_id: int, actor: Actor) -> Verdict:
     """Take back a check-in; recorded as an UNDONE scan, never deleted.
 
@@ -211,7 +211,8 @@ def _record(event_id, registration, result, method, actor, nonce, now, code) -> 
             return replay
     _count_in_door(event_id, {ScanResult.CHECKED_IN: 1, ScanResult.UNDONE: -1}.get(result, 0))
     if result == ScanResult.UNKNOWN:
-        read_cache().adjust(("unknown-scans", actor), lambda count: count + 1)
+        cache = read_cache()
+        after_commit(lambda: cache.adjust(("unknown-scans", actor), lambda count: count + 1))
     return Verdict(result=result, scan=scan, registration=registration)
 
 
@@ -267,8 +268,13 @@ def _count_door(event_id: int) -> dict[str, int]:
 
 
 def _count_in_door(event_id: int, change: int) -> None:
-    read_cache().adjust(
-        ("door", event_id), lambda counts: {**counts, "checked_in": counts["checked_in"] + change}
+    """This worker's count follows its own check-ins, once they are committed."""
+    cache = read_cache()
+    after_commit(
+        lambda: cache.adjust(
+            ("door", event_id),
+            lambda counts: {**counts, "checked_in": counts["checked_in"] + change},
+        )
     )
 
 

@@ -16,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 
 import sqlalchemy as sa
-from flask_babel import format_datetime
+from flask_babel import format_datetime, get_locale
 from flask_babel import gettext as _
 from fpdf import FPDF
 from openpyxl import Workbook
@@ -28,6 +28,8 @@ from events.counties import county_name
 from events.extensions import db
 from events.models import Event, Registration
 from events.services.participants import TableQuery, filtered
+from events.services.questions import answer_text, text
+from events.services.registration_questions import event_answers
 from events.timezone import WARSAW
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -47,8 +49,9 @@ def _local(moment: datetime | None) -> datetime | None:
     return moment.astimezone(WARSAW).replace(tzinfo=None) if moment else None
 
 
-def columns(with_event: bool) -> list[tuple[str, int]]:
-    """(heading, XLSX width) in the current language."""
+def columns(with_event: bool, asked: list[dict] = ()) -> list[tuple[str, int]]:
+    """(heading, XLSX width) in the current language; `asked`: the event's own questions,
+    a column each."""
     names = [
         (_("Last name"), 18), (_("First name"), 14), (_("Email address"), 28),
         (_("Phone"), 16), (_("Organization"), 30), (_("Type of organization"), 24),
@@ -58,10 +61,18 @@ def columns(with_event: bool) -> list[tuple[str, int]]:
     ]  # fmt: skip
     if with_event:
         names = [(_("Event"), 36), (_("Event date"), 17)] + names
-    return names
+    language = str(get_locale() or "pl")
+    return names + [(text(question, "text", language), 30) for question in asked]
 
 
-def _rows(event_id: int | None, query: TableQuery) -> Iterator[list]:
+def _asked(event_id: int | None) -> tuple[list[dict], dict]:
+    """An event's own questions and the answers; the programme-wide lists have none."""
+    return event_answers(event_id) if event_id is not None else ([], {})
+
+
+def _rows(event_id: int | None, query: TableQuery, asked=([], {})) -> Iterator[list]:
+    questions, answers = asked
+    language = str(get_locale() or "pl")
     statement = filtered(event_id, query).add_columns(Event.title, Event.starts_at)
     statement = statement.join(Event, Event.id == Registration.event_id)
     result = db.session.execute(statement.execution_options(yield_per=BATCH))
@@ -82,6 +93,8 @@ def _rows(event_id: int | None, query: TableQuery) -> Iterator[list]:
             registration.needs or "",
             _("yes") if registration.image_consent_at else _("no"),
         ]
+        given = answers.get(registration.id, {})
+        row += [answer_text(q, given.get(q["key"]), language) for q in questions]
         yield ([title, _local(starts_at)] + row) if event_id is None else row
 
 
@@ -97,8 +110,9 @@ def csv_lines(event_id: int | None, query: TableQuery) -> Iterator[str]:
         buffer.truncate()
         return text
 
-    yield "\ufeff" + line(heading for heading, _width in columns(event_id is None))
-    for row in _rows(event_id, query):
+    asked = _asked(event_id)
+    yield "\ufeff" + line(heading for heading, _width in columns(event_id is None, asked[0]))
+    for row in _rows(event_id, query, asked):
         yield line(_csv_cell(value) for value in row)
 
 
@@ -113,7 +127,8 @@ def xlsx_file(event_id: int | None, query: TableQuery) -> str:
     returns its path: the caller sends it and deletes it."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(_("Participants"))
-    headings = columns(event_id is None)
+    asked = _asked(event_id)
+    headings = columns(event_id is None, asked[0])
     for index, (_heading, width) in enumerate(headings, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
     sheet.freeze_panes = "A2"
@@ -128,7 +143,7 @@ def xlsx_file(event_id: int | None, query: TableQuery) -> str:
     )
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(headings))}{total + 1}"
     sheet.append(header)
-    for row in _rows(event_id, query):
+    for row in _rows(event_id, query, asked):
         sheet.append([_xlsx_cell(sheet, value) for value in row])
     handle, path = tempfile.mkstemp(suffix=".xlsx")
     os.close(handle)
@@ -240,9 +255,9 @@ def _row(
     pdf: AttendanceSheet, cells: list[str], fill=False, right_first=False, height=ROW_HEIGHT
 ) -> None:
     x, y = pdf.l_margin, pdf.get_y()
-    for index, (width, text) in enumerate(zip(COLUMNS, cells, strict=True)):
+    for index, (width, content) in enumerate(zip(COLUMNS, cells, strict=True)):
         pdf.rect(x, y, width, height, style="DF" if fill else "D")
-        for line_number, line in enumerate(_fit(pdf, text, width - 2 * PADDING)):
+        for line_number, line in enumerate(_fit(pdf, content, width - 2 * PADDING)):
             shift = (
                 width - 2 * PADDING - pdf.get_string_width(line) if right_first and not index else 0
             )

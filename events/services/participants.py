@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from werkzeug.datastructures import MultiDict
 
 from events.extensions import db
 from events.models import OrganizationType, Registration, RegistrationStatus, User
@@ -21,9 +22,9 @@ from events.services.registration import (
     cancel_registration,
     decline_registration,
     promote_registration,
-    register_attendee,
     resend_status_email,
 )
+from events.services.registration_questions import register_with_answers
 from events.unit_of_work import command
 
 PAGE_SIZE = 50
@@ -152,10 +153,20 @@ def erase(event_id: int, registration_id: int, user: User) -> None:
 
 
 @command
-def add_by_hand(event_id: int, attendee: Attendee, user: User, notify: bool) -> Registration:
-    """A registration taken by phone: the same rules as online (seats, duplicates),
-    the registration and its audit entry in one transaction."""
-    registration = register_attendee(event_id, attendee, notify=notify)
+def add_by_hand(
+    event_id: int,
+    attendee: Attendee,
+    user: User,
+    notify: bool,
+    version_id: int | None = None,
+    answers_form=None,
+) -> Registration:
+    """A registration taken by phone: the same rules as online (seats, duplicates, the
+    event's own questions), the registration, its answers and its audit entry in one
+    transaction."""
+    registration = register_with_answers(
+        event_id, attendee, version_id, answers_form or MultiDict(), notify=notify
+    )
     audit.record(
         "added_by_organizer",
         user,

@@ -1,5 +1,9 @@
 """Personal data (GDPR/RODO): erasing a person on request, and a retention run.
 
+Questionnaires: erasing a person deletes their personal responses and links;
+the retention run keeps the answers but drops their link to the person.
+Anonymous responses never had one.
+
 Anonymizing keeps what the reports count (status, county, organization type,
 network membership, consents' existence, door records) and drops who the
 person was: their details, the ticket code kept in their scan records and
@@ -25,6 +29,7 @@ from events.models import (
     new_secret,
     utcnow,
 )
+from events.models_questionnaires import QuestionnaireInvitation, QuestionnaireResponse
 from events.services import audit
 from events.services.checkin import normalize_code
 from events.services.checkin_hints import _one_edit_apart
@@ -104,6 +109,28 @@ def _scrub_audit(registration_ids: list[int]) -> None:
                 )
 
 
+def _forget_answers(registration_ids: list[int], delete: bool) -> None:
+    """Personal links go; personal responses are deleted (erasure on request) or lose
+    their link to the person (retention: the answers still count in the results)."""
+    if not registration_ids:
+        return
+    db.session.execute(
+        sa.delete(QuestionnaireInvitation).where(
+            QuestionnaireInvitation.registration_id.in_(registration_ids)
+        )
+    )
+    linked = QuestionnaireResponse.registration_id.in_(registration_ids)
+    if delete:
+        db.session.execute(sa.delete(QuestionnaireResponse).where(linked))
+    else:
+        db.session.execute(
+            sa.update(QuestionnaireResponse)
+            .where(linked)
+            .values(registration_id=None)
+            .execution_options(synchronize_session=False)
+        )
+
+
 def registrations_of_person(email: str) -> list[Registration]:
     """Every registration of this address, at every event, newest event first: what
     erasing the person would touch (shown on the confirmation page)."""
@@ -139,6 +166,7 @@ def erase_person(email: str, user: User | None) -> int:
         _anonymize(registration, now)
         audit.record("person_erased", user, registration.event_id, registration_id=registration.id)
     _scrub_audit([registration.id for registration in registrations])
+    _forget_answers([registration.id for registration in registrations], delete=True)
     db.session.execute(sa.delete(OutboxMessage).where(OutboxMessage.recipient == address))
     erase_mail_files({address})
     return len(registrations)
@@ -172,6 +200,7 @@ def anonymize_before(cutoff: datetime, user: User | None = None) -> int:
     for registration in registrations:
         _anonymize(registration, now)
     _scrub_audit([registration.id for registration in registrations])
+    _forget_answers([registration.id for registration in registrations], delete=False)
     if emails:
         db.session.execute(sa.delete(OutboxMessage).where(OutboxMessage.recipient.in_(emails)))
         erase_mail_files(emails)

@@ -15,6 +15,7 @@ from flask import (
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from werkzeug.datastructures import MultiDict
 
 from events import consents
 from events.extensions import limiter
@@ -26,15 +27,25 @@ from events.models import OrganizationType, RegistrationStatus, utcnow
 from events.services.lifecycle import Action, ActorKind, allowed_actions
 from events.services.listings import find_public_event, listing_for
 from events.services.lost_link import request_links
+from events.services.questionnaires import QuestionnaireError
+from events.services.questions import check_answers, form_values, questions
 from events.services.registration import (
     Attendee,
     RegistrationError,
     cancel_registration,
     find_by_manage_token,
     normalize_email,
-    register_attendee,
     waitlist_position,
 )
+from events.services.registration_questions import (
+    answer_list,
+    answers_of,
+    can_change_answers,
+    change_answers,
+    questions_for,
+    register_with_answers,
+)
+from events.views.questionnaire import error_links, language
 
 bp = Blueprint("registration", __name__)
 
@@ -75,14 +86,23 @@ def register(slug: str):
     if request.method == "GET":
         form.language.data = str(get_locale())
     duplicate = refusal = None
-    if form.validate_on_submit():
+    asked = questions_for(event.id)
+    answer_errors = {}
+    if request.method == "POST" and asked:
+        answer_errors = check_answers(asked[1].structure, request.form)[1]
+    if form.validate_on_submit() and not answer_errors:
         try:
-            registration = register_attendee(event.id, attendee_from(form))
+            registration = register_with_answers(
+                event.id, attendee_from(form), _version_id(), request.form
+            )
         except RegistrationError as error:
             if error.code == "duplicate":
                 duplicate = normalize_email(form.email.data)
             else:
                 refusal = error.message
+        except QuestionnaireError as error:
+            answer_errors, refusal = error.errors, None if error.errors else error.message
+            asked = questions_for(event.id)
         else:
             flash(str(_WELCOME[registration.status]), "success")
             return redirect(url_for(".manage", token=registration.manage_token))
@@ -93,7 +113,18 @@ def register(slug: str):
         duplicate=duplicate,
         refusal=refusal,
         consents=consents,
+        asked=asked[1] if asked else None,
+        values=request.form if request.method == "POST" else MultiDict(),
+        answer_errors=answer_errors,
+        error=bool(answer_errors),
+        answer_links=error_links(asked[1].structure, answer_errors) if asked else [],
+        language=language(),
     )
+
+
+def _version_id() -> int | None:
+    raw = request.form.get("version", "")
+    return int(raw) if raw.isdigit() else None
 
 
 def _registration_or_404(token: str):
@@ -113,7 +144,53 @@ def manage(token: str):
             event=registration.event,
             position=waitlist_position(registration),
             can_cancel=_may_cancel(registration),
+            answers=answer_list(registration, language()),
+            can_change_answers=can_change_answers(registration, utcnow()),
         )
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/r/<token>/answers", methods=["GET", "POST"])
+def answers(token: str):
+    """The person changes their answers to the event's questions, until registration closes."""
+    registration = _registration_or_404(token)
+    asked = questions_for(registration.event_id)
+    if asked is None:
+        return redirect(url_for(".manage", token=token))
+    version, errors, refusal = asked[1], {}, None
+    values = request.form
+    if request.method == "GET":
+        stored = answers_of(registration)
+        values = MultiDict()
+        for question in questions(version.structure):
+            answer = stored.answers.get(question["key"]) if stored else None
+            for name, value in form_values(question, answer).items():
+                values.setlist(name, value if isinstance(value, list) else [value])
+    else:
+        try:
+            change_answers(registration.id, _version_id(), request.form)
+        except QuestionnaireError as error:
+            errors, refusal = error.errors, None if error.errors else str(error.message)
+            version = questions_for(registration.event_id)[1]
+        else:
+            flash(_("Your answers were saved."), "success")
+            return redirect(url_for(".manage", token=token))
+    response = Response(
+        render_template(
+            "registration/answers.html",
+            registration=registration,
+            event=registration.event,
+            version=version,
+            values=values,
+            errors=errors,
+            error_links=error_links(version.structure, errors),
+            refusal=refusal,
+            language=language(),
+            open=can_change_answers(registration, utcnow()),
+        ),
+        422 if errors or refusal else 200,
     )
     response.headers["Cache-Control"] = "no-store"
     return response

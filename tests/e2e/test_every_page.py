@@ -14,16 +14,20 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 import pytest
+import sqlalchemy as sa
 from axe_playwright_python.sync_playwright import Axe
 from flask import url_for
 
 from events.extensions import db
 from events.messages import unsubscribe
 from events.models import RegistrationMode, Role
+from events.models_questionnaires import QuestionnaireInvitation, QuestionnaireKind
 from events.services.checkin import Actor, check_in_registration
 from events.services.checkin_access import create_link
+from events.services.questionnaires import Respondent, invite_registrants, submit_response
 from events.services.registration import cancel_registration, register_attendee
 from tests.factories import attendee, make_event, make_user
+from tests.test_questionnaires import answers, make_questionnaire, version_id
 
 pytestmark = pytest.mark.browser
 
@@ -43,6 +47,9 @@ SHARED_TITLES = [
     {"public.set_language", "public.index"},
     # Two people's "cancel my registration" pages for one event.
     {"registration.cancel"},
+    # A personal link opens the same questionnaire as the public link, and thanks alike.
+    {"questionnaire.public", "questionnaire.personal"},
+    {"questionnaire.thanks", "questionnaire answered with a personal link"},
 ]
 # Sample values that rightly find no page: a ticket exists only for a confirmed seat.
 EXPECTED_NOT_FOUND = {"registration.ticket waiting", "registration.ticket cancelled"}
@@ -88,6 +95,16 @@ def _seed(app) -> dict:
         cancel_registration(cancelled.id)
         check_in_registration(full.id, second.id, Actor(user_id=organizer.id))
         link, link_token = create_link(full.id, "Wolontariuszka Ola", organizer, 12)
+        asked = make_questionnaire(kind=QuestionnaireKind.REGISTRATION, event_id=full.id)[0]
+        assert asked.anonymous is False  # the full event's form asks its own questions
+        questionnaire, question_keys = make_questionnaire()
+        for county in ("gnieznienski", "gnieznienski", "turecki", "pilski"):
+            form = answers(question_keys)
+            submit_response(
+                questionnaire.id, version_id(questionnaire), form, Respondent(county=county)
+            )
+        invite_registrants(questionnaire.id, full.id, None)
+        invitation = db.session.scalars(sa.select(QuestionnaireInvitation)).first()
         db.session.commit()
         return {
             "full_id": full.id,
@@ -103,6 +120,10 @@ def _seed(app) -> dict:
             "link_id": link.id,
             "ticket": confirmed.ticket_token,
             "stop_signature": unsubscribe.signature(confirmed.ticket_token),
+            "questionnaire_id": questionnaire.id,
+            "questionnaire_key": questionnaire.public_key,
+            "question_key": question_keys[3],
+            "invitation": invitation.token,
         }
 
 
@@ -136,6 +157,15 @@ def _variants(rule, data) -> list[tuple[str, dict]]:
             ("with people", {"slug": data["full_slug"]}),
             ("empty", {"slug": data["empty_slug"]}),
         ]
+    if arguments == {"key"}:
+        return [("", {"key": data["questionnaire_key"]})]
+    if arguments == {"invitation"}:
+        return [("", {"invitation": data["invitation"]})]
+    if arguments == {"questionnaire_id"}:
+        return [("", {"questionnaire_id": data["questionnaire_id"]})]
+    if arguments == {"questionnaire_id", "question_key"}:
+        return [("", {"questionnaire_id": data["questionnaire_id"],
+                      "question_key": data["question_key"]})]  # fmt: skip
     if arguments == {"slug", "link_id"}:
         return [("", {"slug": data["full_slug"], "link_id": data["link_id"]})]
     raise AssertionError(f"Give the page walk a sample value for {rule.rule} ({rule.endpoint})")
@@ -172,6 +202,9 @@ def _fill_registration(page, email):
     page.select_option("#county", "gnieznienski")
     page.check("#dr_member-0")
     page.check("#data_consent")
+    if page.query_selector("input[name^='q-']"):  # the event's own questions, required ones
+        page.fill("input[type=text][name^='q-']", "Stowarzyszenie Razem")
+        page.check("input[type=radio][name^='q-'][value=o1]")
     page.click("button[type=submit].button-primary")
     page.wait_for_load_state()
 
@@ -235,6 +268,25 @@ def _extra_states(site, data):
         page.click("button[name=confirm][value=preview]")
         page.wait_for_selector("button[name=confirm][value=send]")
 
+    def questionnaire_errors(page):
+        page.goto(site.url + f"/q/{data['questionnaire_key']}")
+        page.fill("input[type=text]", "Stowarzyszenie")
+        page.click("button[type=submit].button-primary")
+        page.wait_for_selector("#error-summary")
+        assert page.input_value("input[type=text]") == "Stowarzyszenie"  # kept
+
+    def questionnaire_used(page):
+        page.goto(site.url + f"/q/link/{data['invitation']}")
+        page.fill("input[type=text]", "Fundacja")
+        page.check("input[type=radio][value=o1]")
+        page.click("button[type=submit].button-primary")
+        page.wait_for_url("**/thanks")
+
+    def builder_errors(page):
+        page.goto(site.url + f"/organizer/questionnaires/{data['questionnaire_id']}/questions/new")
+        page.click("main button[type=submit].button-primary")
+        page.wait_for_selector("#error-summary")
+
     def not_found(page):
         page.goto(site.url + "/no-such-page")
 
@@ -250,6 +302,9 @@ def _extra_states(site, data):
         ("lost link sent", "anonymous", lost_link_sent),
         ("lost link form with errors", "anonymous", lost_link_error),
         ("page not found", "anonymous", not_found),
+        ("questionnaire with errors", "anonymous", questionnaire_errors),
+        ("questionnaire answered with a personal link", "anonymous", questionnaire_used),
+        ("question form with errors", "organizer", builder_errors),
         ("check-in link not valid", "anonymous", withdrawn_link),
         ("new check-in link", "organizer", new_link),
         ("event form with errors", "organizer", event_form_errors),

@@ -2,6 +2,7 @@
 and a message to everyone registered."""
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -28,8 +29,11 @@ from events.services.participants import (
     undo_check_in,
 )
 from events.services.privacy import registrations_of_person
+from events.services.questions import answer_text, check_answers, text
+from events.services.registration_questions import event_answers, questions_for
 from events.views import local_path, parse_enum
 from events.views.organizer.blueprint import bp, event_or_404
+from events.views.questionnaire import error_links
 from events.views.registration import attendee_from
 
 
@@ -50,10 +54,12 @@ def table_query(args) -> TableQuery:
 def registrations(event_id: int):
     event = event_or_404(event_id)
     query = table_query(request.args)
+    table = registration_table(event.id, query)
     return render_template(
         "organizer/registrations.html",
         event=event,
-        table=registration_table(event.id, query),
+        table=table,
+        answers=_answers(event.id, table.rows),
         query=query,
         statuses=list(RegistrationStatus),
         counties=sorted_counties(),
@@ -61,6 +67,24 @@ def registrations(event_id: int):
         sorts=SORTS,
         action_form=ConfirmForm(),
     )
+
+
+def _answers(event_id: int, rows) -> dict[int, list[tuple[str, str]]] | None:
+    """(question, answer) per registration shown, when the event asks its own questions."""
+    asked, answers = event_answers(event_id)
+    if not asked:
+        return None
+    language = str(get_locale())
+    return {
+        row.registration.id: [
+            (
+                text(q, "text", language),
+                answer_text(q, answers.get(row.registration.id, {}).get(q["key"]), language),
+            )
+            for q in asked
+        ]
+        for row in rows
+    }
 
 
 ACTIONS = {
@@ -134,17 +158,34 @@ def registration_action(event_id: int, registration_id: int, action: str):
 def add_registration(event_id: int):
     event = event_or_404(event_id)
     form = PhoneRegistrationForm()
-    refusal = None
-    if form.validate_on_submit():
+    refusal, asked, answer_errors = None, questions_for(event.id), {}
+    if request.method == "POST" and asked:
+        answer_errors = check_answers(asked[1].structure, request.form)[1]
+    if form.validate_on_submit() and not answer_errors:
+        version = request.form.get("version", "")
         try:
-            add_by_hand(event.id, attendee_from(form), current_user, form.notify.data)
+            add_by_hand(
+                event.id, attendee_from(form), current_user, form.notify.data,
+                int(version) if version.isdigit() else None, request.form,
+            )  # fmt: skip
         except DomainError as error:
-            refusal = error.message
+            answer_errors = getattr(error, "errors", {})
+            refusal = None if answer_errors else error.message
+            asked = questions_for(event.id)
         else:
             flash(_("The registration was added."), "success")
             return redirect(url_for(".registrations", event_id=event.id))
     return render_template(
-        "organizer/add_registration.html", event=event, form=form, refusal=refusal
+        "organizer/add_registration.html",
+        event=event,
+        form=form,
+        refusal=refusal,
+        asked=asked[1] if asked else None,
+        values=request.form,
+        answer_errors=answer_errors,
+        error=bool(answer_errors),
+        answer_links=error_links(asked[1].structure, answer_errors) if asked else [],
+        language=str(get_locale()),
     )
 
 

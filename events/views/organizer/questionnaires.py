@@ -1,0 +1,311 @@
+"""Organizer: questionnaires: the builder, paper entry, personal links and the poster."""
+
+import base64
+
+import sqlalchemy as sa
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.datastructures import MultiDict
+
+from events.counties import county_choices
+from events.extensions import db
+from events.messages.links import absolute_url
+from events.messages.qr import ticket_png
+from events.models import Event, OrganizationType
+from events.models_questionnaires import Questionnaire, QuestionnaireKind, ResponseSource
+from events.programmes import BY_CODE as PROGRAMMES_BY_CODE
+from events.programmes import programme_choices, programme_name
+from events.questionnaire_forms import QuestionForm, SectionForm, SettingsForm
+from events.services.evaluations import send_evaluation_now
+from events.services.questionnaire_builder import (
+    add_section,
+    create_questionnaire,
+    delete_question,
+    delete_section,
+    move_question,
+    rename_section,
+    save_question,
+    update_settings,
+)
+from events.services.questionnaire_results import evaluation_overview
+from events.services.questionnaires import (
+    QuestionnaireError,
+    consultation_meetings,
+    invite_registrants,
+    latest_version,
+    list_questionnaires,
+    response_count,
+    response_counts,
+    submit_response,
+)
+from events.services.questions import QuestionType, find_question
+from events.views.organizer.blueprint import bp
+from events.views.questionnaire import error_links, raise_all_errors, read_respondent
+
+
+def questionnaire_or_404(questionnaire_id: int) -> Questionnaire:
+    return db.get_or_404(Questionnaire, questionnaire_id)
+
+
+def _events():
+    return db.session.scalars(sa.select(Event).order_by(Event.starts_at.desc())).all()
+
+
+@bp.get("/questionnaires")
+def questionnaires():
+    programme = request.args.get("programme", "")
+    programme = programme if programme in PROGRAMMES_BY_CODE else None
+    event_id = request.args.get("event", "")
+    event = db.session.get(Event, int(event_id)) if event_id.isdigit() else None
+    return render_template(
+        "organizer/questionnaires/list.html",
+        items=list_questionnaires(programme, event.id if event else None),
+        event=event,
+        counts=response_counts(),
+        programme=programme,
+        programmes=programme_choices(),
+        programme_name=programme_name,
+        evaluations=evaluation_overview(programme),
+    )
+
+
+@bp.route("/questionnaires/new", methods=["GET", "POST"])
+def new_questionnaire():
+    form = SettingsForm()
+    form.set_choices(_events())
+    if request.method == "GET":
+        form.anonymous.data = True
+        event_id = request.args.get("event", "")
+        if event_id.isdigit():  # from an event's page: an evaluation of it, say
+            form.event_id.data, form.kind.data = event_id, QuestionnaireKind.EVALUATION.value
+    if form.validate_on_submit():
+        questionnaire = create_questionnaire(form.settings(), current_user)
+        flash(_("The questionnaire was created. Add its questions."), "success")
+        return redirect(url_for("organizer.questionnaire", questionnaire_id=questionnaire.id))
+    return render_template("organizer/questionnaires/settings.html", form=form, questionnaire=None)
+
+
+@bp.route("/questionnaires/<int:questionnaire_id>/settings", methods=["GET", "POST"])
+def questionnaire_settings(questionnaire_id: int):
+    questionnaire = questionnaire_or_404(questionnaire_id)
+    form = SettingsForm()
+    form.set_choices(_events())
+    if request.method == "GET":
+        form.fill(questionnaire)
+    if form.validate_on_submit():
+        update_settings(questionnaire.id, form.settings())
+        flash(_("The settings were saved."), "success")
+        return redirect(url_for("organizer.questionnaire", questionnaire_id=questionnaire.id))
+    return render_template(
+        "organizer/questionnaires/settings.html", form=form, questionnaire=questionnaire
+    )
+
+
+@bp.get("/questionnaires/<int:questionnaire_id>")
+def questionnaire(questionnaire_id: int):
+    questionnaire = questionnaire_or_404(questionnaire_id)
+    version = latest_version(questionnaire.id)
+    return render_template(
+        "organizer/questionnaires/builder.html",
+        questionnaire=questionnaire,
+        version=version,
+        answered=response_count(questionnaire.id, version.id),
+        total=response_count(questionnaire.id),
+        section_form=SectionForm(),
+        meetings=consultation_meetings(),
+        public_url=absolute_url("questionnaire.public", key=questionnaire.public_key),
+        programme_name=programme_name(questionnaire.programme),
+        types={kind.value: kind.label for kind in QuestionType},
+    )
+
+
+@bp.post("/questionnaires/<int:questionnaire_id>/sections")
+def new_section(questionnaire_id: int):
+    questionnaire = questionnaire_or_404(questionnaire_id)
+    form = SectionForm()
+    if form.validate_on_submit():
+        add_section(questionnaire.id, form.title_pl.data, form.title_en.data or "")
+        flash(_("The section was added."), "success")
+    else:
+        flash(_("Enter the section's title in Polish."), "error")
+    return redirect(url_for("organizer.questionnaire", questionnaire_id=questionnaire.id))
+
+
+@bp.post("/questionnaires/<int:questionnaire_id>/sections/<section_key>")
+def change_section(questionnaire_id: int, section_key: str):
+    """Rename a section, or remove it (an empty one) when `remove` is sent."""
+    questionnaire = questionnaire_or_404(questionnaire_id)
+    back = redirect(url_for("organizer.questionnaire", questionnaire_id=questionnaire.id))
+    if request.form.get("remove"):
+        try:
+            delete_section(questionnaire.id, section_key)
+        except QuestionnaireError as error:
+            flash(str(error.message), "error")
+        else:
+            flash(_("The section was removed."), "success")
+        return back
+    form = SectionForm()
+    if form.validate_on_submit():
+        rename_section(questionnaire.id, section_key, form.title_pl.data, form.title_en.data or "")
+        flash(_("The section was renamed."), "success")
+    else:
+        flash(_("Enter the section's title in Polish."), "error")
+    return back
+
+
+@bp.route("/questionnaires/<int:questionnaire_id>/questions/new", methods=["GET", "POST"])
+def new_question(questionnaire_id: int):
+    return _question_page(questionnaire_or_404(questionnaire_id), None)
+
+
+@bp.route(
+    "/questionnaires/<int:questionnaire_id>/questions/<question_key>", methods=["GET", "POST"]
+)
+def edit_question(questionnaire_id: int, question_key: str):
+    return _question_page(questionnaire_or_404(questionnaire_id), question_key)
+
+
+def _question_page(questionnaire: Questionnaire, question_key: str | None):
+    version = latest_version(questionnaire.id)
+    section_key = request.args.get("section", "")
+    sections = {section["key"]: section for section in version.structure["sections"]}
+    question = None
+    if question_key:
+        section, question = find_question(version.structure, question_key)
+        if question is None:
+            abort(404)
+        section_key = section["key"]
+    elif section_key not in sections:
+        section_key = version.structure["sections"][-1]["key"]
+    form = QuestionForm()
+    form.set_choices(version.structure["sections"])
+    if request.method == "GET":
+        form.section.data = section_key
+        if question:
+            form.fill(question)
+        else:
+            form.type.data = "single"
+    if form.validate_on_submit():
+        target = form.section.data if form.section.data in sections else section_key
+        save_question(questionnaire.id, target, form.values(), question_key)
+        flash(_("The question was saved."), "success")
+        return redirect(url_for("organizer.questionnaire", questionnaire_id=questionnaire.id))
+    return render_template(
+        "organizer/questionnaires/question.html",
+        form=form,
+        questionnaire=questionnaire,
+        question=question,
+        answered=response_count(questionnaire.id, version.id),
+    )
+
+
+@bp.post("/questionnaires/<int:questionnaire_id>/questions/<question_key>/delete")
+def remove_question(questionnaire_id: int, question_key: str):
+    questionnaire = questionnaire_or_404(questionnaire_id)
+    delete_question(questionnaire.id, question_key)
+    flash(_("The question was removed."), "success")
+    return redirect(url_for("organizer.questionnaire", questionnaire_id=questionnaire.id))
+
+
+@bp.post("/questionnaires/<int:questionnaire_id>/questions/<question_key>/move")
+def reorder_question(questionnaire_id: int, question_key: str):
+    questionnaire = questionnaire_or_404(questionnaire_id)
+    move_question(questionnaire.id, question_key, -1 if request.form.get("to") == "up" else 1)
+    anchor = f"question-{question_key}"
+    return redirect(
+        url_for("organizer.questionnaire", questionnaire_id=questionnaire.id) + "#" + anchor
+    )
+
+
+@bp.route("/questionnaires/<int:questionnaire_id>/paper", methods=["GET", "POST"])
+def paper_entry(questionnaire_id: int):
+    """Staff type in a paper questionnaire; it is marked as paper."""
+    questionnaire = questionnaire_or_404(questionnaire_id)
+    version = latest_version(questionnaire.id)
+    values, errors, refusal = MultiDict(), {}, None
+    if request.method == "POST":
+        respondent, errors = read_respondent(
+            questionnaire, request.form, invited=False, source=ResponseSource.PAPER
+        )
+        meeting = request.form.get("meeting", "")
+        respondent.event_id = int(meeting) if meeting.isdigit() else respondent.event_id
+        try:
+            if errors:
+                raise_all_errors(version)
+            submit_response(questionnaire.id, version.id, request.form, respondent)
+        except QuestionnaireError as error:
+            errors = {**errors, **error.errors}
+            refusal = None if error.code == "invalid" else str(error.message)
+            values = request.form
+        else:
+            flash(_("The paper questionnaire was saved. You can type in the next one."), "success")
+            return redirect(url_for("organizer.paper_entry", questionnaire_id=questionnaire.id))
+    return (
+        render_template(
+            "organizer/questionnaires/paper.html",
+            questionnaire=questionnaire,
+            version=version,
+            values=values,
+            errors=errors,
+            error_links=error_links(version.structure, errors),
+            refusal=refusal,
+            counties=county_choices(),
+            organization_types=list(OrganizationType),
+            meetings=consultation_meetings() if questionnaire.event_id is None else [],
+            language="pl",
+        ),
+        422 if errors or refusal else 200,
+    )
+
+
+@bp.post("/questionnaires/<int:questionnaire_id>/invitations")
+def send_invitations(questionnaire_id: int):
+    questionnaire = questionnaire_or_404(questionnaire_id)
+    event_id = request.form.get("event_id", "")
+    if not event_id.isdigit() or db.session.get(Event, int(event_id)) is None:
+        flash(_("Choose a meeting."), "error")
+    else:
+        try:
+            sent = invite_registrants(questionnaire.id, int(event_id), current_user)
+        except QuestionnaireError as error:
+            flash(str(error.message), "error")
+        else:
+            flash(_("Personal links sent: %(count)d.", count=sent), "success")
+    return redirect(url_for("organizer.questionnaire", questionnaire_id=questionnaire.id))
+
+
+@bp.post("/questionnaires/<int:questionnaire_id>/evaluation")
+def send_evaluation(questionnaire_id: int):
+    """Send the evaluation now to the people checked in (the cron job would later)."""
+    questionnaire = questionnaire_or_404(questionnaire_id)
+    try:
+        sent = send_evaluation_now(questionnaire.id, current_user)
+    except QuestionnaireError as error:
+        flash(str(error.message), "error")
+    else:
+        flash(_("Personal links sent: %(count)d.", count=sent), "success")
+    return redirect(url_for("organizer.questionnaire", questionnaire_id=questionnaire.id))
+
+
+@bp.get("/questionnaires/<int:questionnaire_id>/poster")
+def poster(questionnaire_id: int):
+    """An A4 page to print and hang in the meeting room, with the link's QR code."""
+    questionnaire = questionnaire_or_404(questionnaire_id)
+    meeting = None
+    meeting_id = request.args.get("meeting", "")
+    if meeting_id.isdigit():
+        meeting = db.session.get(Event, int(meeting_id))
+    values = {"key": questionnaire.public_key}
+    if meeting:
+        values["meeting"] = meeting.slug
+    url = absolute_url("questionnaire.public", **values)
+    qr = base64.b64encode(ticket_png(url, box_size=10)).decode()
+    return render_template(
+        "organizer/questionnaires/poster.html",
+        questionnaire=questionnaire,
+        meeting=meeting,
+        url=url,
+        qr=qr,
+        programme_name=programme_name(questionnaire.programme),
+    )

@@ -1,0 +1,184 @@
+"""Answering a questionnaire: the public link (/q/<key>), a personal one-time link
+(/q/link/<invitation>), and the thank-you page."""
+
+import sqlalchemy as sa
+from flask import Blueprint, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from werkzeug.datastructures import MultiDict
+
+from events.counties import BY_CODE, county_choices
+from events.extensions import db
+from events.models import Event, OrganizationType, utcnow
+from events.models_questionnaires import Questionnaire, QuestionnaireKind, ResponseSource
+from events.programmes import programme_name
+from events.services.questionnaires import (
+    ALREADY_USED,
+    QuestionnaireError,
+    Respondent,
+    find_invitation,
+    latest_version,
+    submit_invited_response,
+    submit_response,
+)
+from events.services.questions import QuestionType, check_answers, field_name, questions
+from events.views import parse_enum
+
+bp = Blueprint("questionnaire", __name__, url_prefix="/q")
+
+
+def language() -> str:
+    return "en" if str(get_locale()).startswith("en") else "pl"
+
+
+def asks_county(questionnaire: Questionnaire, invited: bool) -> bool:
+    """Consultations ask the county; a personal link knows it from the registration."""
+    return questionnaire.kind == QuestionnaireKind.CONSULTATION and not invited
+
+
+def read_respondent(questionnaire, form, invited: bool, source=ResponseSource.ONLINE):
+    """(Respondent, errors by field) from the posted county and organization type."""
+    errors = {}
+    county = form.get("county", "")
+    asked = asks_county(questionnaire, invited) or source == ResponseSource.PAPER
+    if asked and county not in BY_CODE:
+        errors["county"] = _("Choose your county.")
+    respondent = Respondent(
+        county=county if county in BY_CODE else None,
+        organization_type=parse_enum(OrganizationType, form.get("organization_type")),
+        source=source,
+    )
+    if questionnaire.kind == QuestionnaireKind.EVALUATION and questionnaire.event_id:
+        respondent.event_id = questionnaire.event_id
+    return respondent, errors
+
+
+def error_links(structure: dict, errors: dict) -> list[tuple[str, str]]:
+    """(anchor, message) in the order of the page, for the error summary."""
+    links = []
+    for name in ("county", "organization_type"):
+        if name in errors:
+            links.append((name, errors[name]))
+    for question in questions(structure):
+        if question["key"] in errors:
+            grouped = question["type"] in (
+                QuestionType.SINGLE, QuestionType.MULTIPLE, QuestionType.SCALE, QuestionType.YES_NO
+            )  # fmt: skip
+            anchor = field_name(question) + ("-0" if grouped else "")
+            links.append((anchor, errors[question["key"]]))
+    return links
+
+
+def render_form(questionnaire, version, values, errors=None, refusal=None, **extra):
+    errors = errors or {}
+    status = 422 if errors or refusal else 200
+    return (
+        render_template(
+            "questionnaire/form.html",
+            questionnaire=questionnaire,
+            version=version,
+            language=language(),
+            values=values,
+            errors=errors,
+            error_links=error_links(version.structure, errors),
+            refusal=refusal,
+            counties=county_choices(),
+            organization_types=list(OrganizationType),
+            programme_name=programme_name(questionnaire.programme),
+            **extra,
+        ),
+        status,
+    )
+
+
+def _meeting(questionnaire) -> Event | None:
+    slug = request.args.get("meeting", "")
+    if not slug or len(slug) > 120:
+        return None
+    return db.session.scalar(sa.select(Event).where(Event.slug == slug))
+
+
+def _version_id() -> int:
+    raw = request.form.get("version", "")
+    return int(raw) if raw.isdigit() else 0
+
+
+def _public_or_404(key: str) -> Questionnaire:
+    """Consultations and evaluations have a public link; questions at registration do not
+    (they are answered in the registration form)."""
+    return db.first_or_404(
+        sa.select(Questionnaire).where(
+            Questionnaire.public_key == key,
+            Questionnaire.kind != QuestionnaireKind.REGISTRATION,
+        )
+    )
+
+
+@bp.route("/<key>", methods=["GET", "POST"])
+def public(key: str):
+    questionnaire = _public_or_404(key)
+    version = latest_version(questionnaire.id)
+    meeting = _meeting(questionnaire)
+    extra = {"meeting": meeting, "ask_county": asks_county(questionnaire, False)}
+    if request.method == "GET" and not questionnaire.is_open(utcnow()):
+        return render_template("questionnaire/closed.html", questionnaire=questionnaire,
+                               language=language()), 410  # fmt: skip
+    if request.method == "GET":
+        return render_form(questionnaire, version, MultiDict(), **extra)
+    respondent, errors = read_respondent(questionnaire, request.form, invited=False)
+    if meeting:
+        respondent.event_id = meeting.id
+    try:
+        if errors:  # the county: the questions are checked too, to list every error
+            raise_all_errors(version)
+        submit_response(questionnaire.id, _version_id(), request.form, respondent)
+    except QuestionnaireError as error:
+        return _refused(questionnaire, error, errors, extra)
+    return redirect(url_for("questionnaire.thanks", key=key))
+
+
+def raise_all_errors(version):
+    _answers, errors = check_answers(version.structure, request.form)
+    raise QuestionnaireError("invalid", _("Some answers need correcting."), errors)
+
+
+def _refused(questionnaire, error, errors, extra):
+    """The page again, with the answers as typed and the reason: nothing typed is lost."""
+    version = latest_version(questionnaire.id)
+    extra["final"] = error.code in ("used", "closed")  # sending again cannot help
+    errors = {**errors, **error.errors}
+    refusal = None if error.code == "invalid" else str(error.message)
+    return render_form(questionnaire, version, request.form, errors, refusal, **extra)
+
+
+@bp.route("/link/<invitation>", methods=["GET", "POST"])
+def personal(invitation: str):
+    found = find_invitation(invitation)
+    if found is None:
+        return render_template("questionnaire/invalid_link.html"), 404
+    questionnaire = found.questionnaire
+    version = latest_version(questionnaire.id)
+    extra = {"ask_county": False, "meeting": None, "personal": True}
+    if request.method == "GET" and not questionnaire.is_open(utcnow()):
+        return render_template("questionnaire/closed.html", questionnaire=questionnaire,
+                               language=language()), 410  # fmt: skip
+    if request.method == "GET":
+        if found.used:
+            return render_template(
+                "questionnaire/used.html", questionnaire=questionnaire, language=language(),
+                message=ALREADY_USED,
+            ), 409  # fmt: skip
+        return render_form(questionnaire, version, MultiDict(), **extra)
+    respondent, _errors = read_respondent(questionnaire, request.form, invited=True)
+    try:
+        submit_invited_response(invitation, _version_id(), request.form, respondent)
+    except QuestionnaireError as error:
+        return _refused(questionnaire, error, {}, extra)
+    return redirect(url_for("questionnaire.thanks", key=questionnaire.public_key))
+
+
+@bp.get("/<key>/thanks")
+def thanks(key: str):
+    questionnaire = _public_or_404(key)
+    return render_template("questionnaire/thanks.html", questionnaire=questionnaire,
+                           language=language())  # fmt: skip
