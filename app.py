@@ -18,7 +18,7 @@ from events.extensions import babel, configure_sqlite, csrf, db, login_manager, 
 from events.i18n import select_locale
 from events.messages.links import absolute_url, map_url
 from events.models import User
-from events.timezone import period
+from events.timezone import period, session_label
 from events.views import api, auth, checkin, errors, public, registration, ticket
 from events.views.organizer import bp as organizer_bp
 
@@ -92,6 +92,7 @@ def configure_templates(app: Flask) -> None:
         absolute_url=absolute_url,
         map_url=map_url,
         period=period,
+        session_label=session_label,
     )
     app.jinja_env.filters["datetime"] = format_datetime
     # "5M46BDGTFLMU..." shown as "5M46 BDGT FLMU ...": easier to read out at the door.

@@ -172,19 +172,69 @@ class Event(db.Model):
     sequence: Mapped[int] = mapped_column(default=0, server_default="0")
     # The organizer's choice: scanners keep names in the clear for searching offline.
     offline_name_search: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # The certificate rule: None, no certificates; else the share of a course's hours
+    # a person must attend (a single event: being checked in).
+    certificate_min_percent: Mapped[int | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     registrations: Mapped[list["Registration"]] = relationship(back_populates="event")
+    # A course: several sessions under one registration (see events.services.courses).
+    # The event's own starts_at/ends_at then span its sessions.
+    sessions: Mapped[list["CourseSession"]] = relationship(
+        back_populates="event", order_by="CourseSession.starts_at, CourseSession.id"
+    )
 
     __table_args__ = (
         sa.CheckConstraint("capacity IS NULL OR capacity >= 0", name="capacity_not_negative"),
         # The same rule as events.services.lifecycle.ends_after_start.
         sa.CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+        sa.CheckConstraint(
+            "certificate_min_percent IS NULL OR "
+            "(certificate_min_percent >= 1 AND certificate_min_percent <= 100)",
+            name="certificate_percent_range",
+        ),
     )
+
+    @property
+    def is_course(self) -> bool:
+        return bool(self.sessions)
 
     def __repr__(self) -> str:
         return f"<Event {self.slug}>"
+
+
+class CourseSession(db.Model):
+    """One meeting of a course: its date, place and hours. People register for the
+    course (the event); they are checked in per session (SessionAttendance)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("event.id"), index=True)
+    title: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    venue_name: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
+    venue_address: Mapped[str] = mapped_column(sa.String(300), default="", server_default="")
+    # Raised on every change of this session's time or place; a calendar entry's
+    # SEQUENCE is the event's plus the session's, so that both only ever grow.
+    sequence: Mapped[int] = mapped_column(default=0, server_default="0")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    event: Mapped[Event] = relationship(back_populates="sessions")
+
+    __table_args__ = (sa.CheckConstraint("ends_at > starts_at", name="session_ends_after_start"),)
+
+    @property
+    def minutes(self) -> int:
+        return int((self.ends_at - self.starts_at).total_seconds() // 60)
+
+    @property
+    def hours(self) -> float:
+        return round(self.minutes / 60, 2)
+
+    def __repr__(self) -> str:
+        return f"<CourseSession {self.id} of event {self.event_id}>"
 
 
 class Registration(db.Model):
@@ -413,12 +463,92 @@ class Scan(db.Model):
     link_id: Mapped[int | None] = mapped_column(sa.ForeignKey("check_in_link.id"))
     nonce: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    # The session of a course the scan was made at; None for a single event.
+    session_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("course_session.id", ondelete="SET NULL"), index=True
+    )
 
     registration: Mapped[Registration | None] = relationship()
     user: Mapped[User | None] = relationship()
     link: Mapped[CheckInLink | None] = relationship()
 
     __table_args__ = (sa.Index("ix_scan_registration_result", "registration_id", "result", "id"),)
+
+
+class SessionAttendance(db.Model):
+    """The door state of one person at one session of a course, written in the same
+    transaction as the Scan record that changed it (an undo deletes the row; the
+    scans keep the history). The registration's own `checked_in_at` then says
+    "came to at least one session"."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(sa.ForeignKey("course_session.id"), index=True)
+    registration_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("registration.id", ondelete="CASCADE"), index=True
+    )
+    checked_in_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    checked_in_by: Mapped[str | None] = mapped_column(sa.String(254))
+
+    session: Mapped[CourseSession] = relationship()
+    registration: Mapped[Registration] = relationship()
+
+    __table_args__ = (
+        sa.UniqueConstraint("session_id", "registration_id", name="uq_attendance_once"),
+    )
+
+
+def new_certificate_number() -> str:
+    """A certificate's public number: 80 random bits in 4 groups, unguessable,
+    easy to read aloud (no 0/O, 1/I)."""
+    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+    raw = "".join(secrets.choice(alphabet) for _ in range(16))
+    return "-".join(raw[i : i + 4] for i in range(0, 16, 4))
+
+
+class Certificate(db.Model):
+    """A certificate of completion, issued to one registration.
+
+    What it says is frozen when it is issued (name, hours, sessions), so that a
+    later change of the rule or of the sessions does not change a document that
+    was already sent. Erasure blanks `holder_name`; revocation keeps the row.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(sa.String(24), unique=True, default=new_certificate_number)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("event.id"), index=True)
+    registration_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("registration.id", ondelete="SET NULL"), index=True
+    )
+    holder_name: Mapped[str] = mapped_column(sa.String(200))
+    language: Mapped[str] = mapped_column(sa.String(5), default="pl")
+    minutes_attended: Mapped[int] = mapped_column(default=0)
+    minutes_total: Mapped[int] = mapped_column(default=0)
+    sessions_attended: Mapped[int] = mapped_column(default=0)
+    sessions_total: Mapped[int] = mapped_column(default=0)
+    rule_percent: Mapped[int] = mapped_column()
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    issued_by: Mapped[str] = mapped_column(sa.String(254))
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_by: Mapped[str | None] = mapped_column(sa.String(254))
+
+    event: Mapped[Event] = relationship()
+    registration: Mapped[Registration | None] = relationship()
+
+    __table_args__ = (
+        # One standing certificate per registration; a revoked one may be followed
+        # by a new one.
+        sa.Index(
+            "uq_certificate_standing",
+            "registration_id",
+            unique=True,
+            postgresql_where=sa.text("revoked_at IS NULL"),
+            sqlite_where=sa.text("revoked_at IS NULL"),
+        ),
+    )
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
 
 
 class AuditEntry(db.Model):

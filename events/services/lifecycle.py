@@ -179,12 +179,18 @@ def _time_refusal(when: When, event: Event, now: datetime) -> Code | None:
 
 
 def refusal(
-    registration: Registration, action: Action, actor: ActorKind, now: datetime | None = None
+    registration: Registration,
+    action: Action,
+    actor: ActorKind,
+    now: datetime | None = None,
+    checked_in: bool | None = None,
 ) -> Code | None:
     """Why `actor` may not take `action` on `registration` now, or None when it may.
 
     Seats are not counted here: a promotion or approval also needs a free seat
     (`has_free_seat`), which the service checks under the event's lock.
+    `checked_in` gives the door state to judge by when it is not the registration's
+    own: a person's attendance at one session of a course (for CHECK_IN and UNDO).
     """
     now = now or utcnow()
     rule = TRANSITIONS[action]
@@ -195,7 +201,8 @@ def refusal(
         return Code.ANONYMIZED
     if registration.status not in rule.from_statuses:
         return Code.WRONG_STATUS
-    checked_in = registration.checked_in_at is not None
+    if checked_in is None:
+        checked_in = registration.checked_in_at is not None
     if rule.checked_in is True and not checked_in:
         return Code.NOT_CHECKED_IN
     if rule.checked_in is False and checked_in:

@@ -17,7 +17,7 @@ from flask_babel import lazy_gettext as _l
 
 from events import consents
 from events.forms import ConfirmForm, LostLinkForm, RegistrationForm
-from events.messages.ics import calendar_file, event_component, registration_uid
+from events.messages.ics import calendar_file, registration_entries
 from events.messages.links import absolute_url
 from events.messages.qr import ticket_png
 from events.models import OrganizationType, RegistrationStatus, utcnow
@@ -131,12 +131,8 @@ def calendar(token: str):
     registration = _registration_or_404(token)
     # The entry links to the ticket page: calendars are shared, this page is private.
     link = absolute_url("ticket.show", token=registration.ticket_token)
-    uid = registration_uid(registration)
     tentative = registration.status != RegistrationStatus.CONFIRMED
-    entry = event_component(
-        registration.event, link, uid, tentative=tentative, link_label=_("Your ticket:")
-    )
-    body = calendar_file([entry])
+    body = calendar_file(registration_entries(registration, link, tentative=tentative))
     response = Response(body, mimetype="text/calendar")
     disposition = f'attachment; filename="{registration.event.slug}.ics"'
     response.headers["Content-Disposition"] = disposition
