@@ -8,7 +8,7 @@ their own app with their own configuration.
 import os
 
 from flask import Flask
-from flask_babel import format_datetime, get_locale
+from flask_babel import format_datetime, format_decimal, get_locale
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from events import cli
@@ -95,6 +95,7 @@ def configure_templates(app: Flask) -> None:
         session_label=session_label,
     )
     app.jinja_env.filters["datetime"] = format_datetime
+    app.jinja_env.filters["format_decimal"] = format_decimal
     # "5M46BDGTFLMU..." shown as "5M46 BDGT FLMU ...": easier to read out at the door.
     app.jinja_env.filters["grouped"] = lambda code: " ".join(
         code[index : index + 4] for index in range(0, len(code), 4)

@@ -4,6 +4,7 @@ from datetime import datetime, time, timedelta
 
 from events.extensions import db
 from events.models import (
+    CourseSession,
     Event,
     EventKind,
     EventStatus,
@@ -11,7 +12,7 @@ from events.models import (
     RegistrationMode,
     utcnow,
 )
-from events.services.registration import Attendee, register_attendee
+from events.services.registration import Attendee, approve_registration, register_attendee
 from events.timezone import WARSAW
 from events.unit_of_work import command
 
@@ -31,6 +32,14 @@ CONSULTATION_TEXT = (
 PARTNER_TEXT = (
     "Spotkanie robocze lokalnych zespołów partnerskich z ekspertami tematycznymi "
     "(ekonomia społeczna, fundraising, prawo organizacji pozarządowych)."
+)
+
+
+COURSE_DAYS = (19, 33, 47)
+COURSE_MODULES = (
+    "Moduł 1: lider i jego społeczność",
+    "Moduł 2: jak zbudować partnerstwo lokalne",
+    "Moduł 3: plan działania i finansowanie",
 )
 
 
@@ -106,23 +115,33 @@ def demo_events() -> list[Event]:
         )
         for slug, town, county, venue, address, days in seminars
     ]
-    for number, days in enumerate((19, 33, 47), start=1):
-        events.append(
-            _event(
-                f"szkolenie-liderow-{number}",
-                f"Szkolenie liderów lokalnych – moduł {number}",
-                EventKind.TRAINING,
-                days,
-                "m-poznan",
-                "Dom Organizacji Pozarządowych",
-                "ul. Kołłątaja 4, 61-001 Poznań",
-                TRAINING_TEXT,
-                capacity=18,
-                mode=RegistrationMode.APPROVAL,
-                hours=7,
-                hour=9,
-            )
+    # One course of three sessions: one application, one seat of 18, three days.
+    course = _event(
+        "szkolenie-liderow",
+        "Szkolenie liderów lokalnych",
+        EventKind.TRAINING,
+        COURSE_DAYS[0],
+        "m-poznan",
+        "Dom Organizacji Pozarządowych",
+        "ul. Kołłątaja 4, 61-001 Poznań",
+        TRAINING_TEXT,
+        capacity=18,
+        mode=RegistrationMode.APPROVAL,
+        hour=9,
+        certificate_min_percent=80,
+    )
+    course.ends_at = _at(COURSE_DAYS[-1], 16)
+    course.sessions = [
+        CourseSession(
+            title=title,
+            starts_at=_at(days, 9),
+            ends_at=_at(days, 16),
+            venue_name=course.venue_name if number != 2 else "Centrum Wspierania Organizacji",
+            venue_address=course.venue_address if number != 2 else "ul. Zielona 8, 61-851 Poznań",
         )
+        for number, (days, title) in enumerate(zip(COURSE_DAYS, COURSE_MODULES, strict=True), 1)
+    ]
+    events.append(course)
     consultations = [
         (
             "konsultacje-gniezno",
@@ -244,13 +263,20 @@ def demo_attendee(index: int) -> Attendee:
 
 @command
 def seed_demo() -> list[Event]:
-    """Add the demo programme, with registrations on the first seminar and a full partner meeting."""
+    """Add the demo programme, with registrations on the first seminar, applications to the
+    leaders' course and a full partner meeting."""
     events = demo_events()
     db.session.add_all(events)
     db.session.flush()
     by_slug = {event.slug: event for event in events}
     for index in range(12):
         register_attendee(by_slug["seminarium-poznan"].id, demo_attendee(index), notify=False)
+    for index in range(8):  # applications to the course: six accepted, two still to decide
+        applied = register_attendee(
+            by_slug["szkolenie-liderow"].id, demo_attendee(index), notify=False
+        )
+        if index < 6:
+            approve_registration(applied.id)
     for index in range(10):  # capacity 8: two people end up on the waiting list
         register_attendee(
             by_slug["zespoly-partnerskie-spotkanie-robocze"].id, demo_attendee(index), notify=False

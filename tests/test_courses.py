@@ -2,22 +2,27 @@
 calendar entries per session that move in place, and attendance that is never lost."""
 
 from datetime import timedelta
+from io import BytesIO
 
 import icalendar
 import pytest
 import sqlalchemy as sa
+from flask_babel import force_locale
+from pypdf import PdfReader
 
 from events.extensions import db
 from events.messages import ics
 from events.messages.outbox import deliver_due
 from events.models import (
     Event,
+    Registration,
     RegistrationMode,
     RegistrationStatus,
     Role,
     Scan,
     SessionAttendance,
 )
+from events.services.audit import event_log
 from events.services.checkin import Actor, check_in_registration, undo_check_in
 from events.services.courses import (
     CourseError,
@@ -143,11 +148,14 @@ def test_check_in_per_session_with_the_same_ticket_through_the_scanner_api(app, 
         "confirmed": 1,
     }
     other = make_other_event_session(app)
-    assert client.post(
-        f"/api/checkin/{slug}/scan?session={other}",
-        json={"code": code},
-        headers={"X-CSRFToken": token},
-    ).status_code == 404
+    assert (
+        client.post(
+            f"/api/checkin/{slug}/scan?session={other}",
+            json={"code": code},
+            headers={"X-CSRFToken": token},
+        ).status_code
+        == 404
+    )
     # The scanner page offers the sessions, the chosen one selected.
     page = client.get(f"/checkin/{slug}?session={sessions[2]}").get_data(as_text=True)
     assert f'<option value="{sessions[2]}" selected>' in page
@@ -199,7 +207,8 @@ def test_a_session_with_check_ins_is_never_deleted(ctx):
     with pytest.raises(CourseError) as refused:
         delete_session(course.id, first, user)
     assert refused.value.code == "has_attendance"
-    assert "1 people were checked in" in str(refused.value.message)
+    with force_locale("pl"):
+        assert "1 osoba została zarejestrowana na tej sesji" in str(refused.value.message)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(SessionAttendance)) == 1
     delete_session(course.id, third, user)  # nobody came yet: it may go
     db.session.expire_all()
@@ -214,3 +223,95 @@ def test_a_single_event_keeps_its_one_calendar_entry(ctx):
     calendar = icalendar.Calendar.from_ical(ics.invite(person, "https://x/t/y", ics.REQUEST))
     [entry] = calendar.walk("VEVENT")
     assert str(entry["UID"]) == ics.registration_uid(person)
+
+
+def _course_with_attendance(app):
+    """A course, an organizer, and Zenon checked in at the first session only."""
+    with app.app_context():
+        course = make_course()
+        user = make_user(email="org@example.org", password=PASSWORD, role=Role.ORGANIZER)
+        person = register_attendee(
+            course.id, attendee(first_name="Zenon", last_name="Żółtowski"), notify=False
+        )
+        register_attendee(course.id, attendee(first_name="Halina"), notify=False)
+        first = course.sessions[0].id
+        check_in_registration(course.id, person.id, Actor(user_id=user.id), session_id=first)
+        return course.id, [s.id for s in course.sessions]
+
+
+def test_the_organizer_adds_moves_and_may_not_delete_an_attended_session(app, client):
+    course_id, (first, second, third) = _course_with_attendance(app)
+    token = _log_in(client)
+    page = client.get(f"/organizer/events/{course_id}/sessions").get_data(as_text=True)
+    assert "Moduł 1" in page and "kept: people were checked in" in page
+    # Deleting the attended session: refused, said, nothing lost.
+    response = client.post(
+        f"/organizer/events/{course_id}/sessions/{first}/delete",
+        data={"csrf_token": token},
+        follow_redirects=True,
+    )
+    assert "1 person was checked in at this session, so it cannot be deleted" in response.text
+    # A new session, with an end before its start: the error is next to the field.
+    bad = client.post(
+        f"/organizer/events/{course_id}/sessions",
+        data={"csrf_token": token, "starts_at": "2031-05-04T10:00", "ends_at": "2031-05-04T09:00"},
+    )
+    assert 'href="#ends_at"' in bad.text and "The end must be after the start." in bad.text
+    added = client.post(
+        f"/organizer/events/{course_id}/sessions",
+        data={
+            "csrf_token": token,
+            "title": "Moduł 4",
+            "starts_at": "2031-05-04T10:00",
+            "ends_at": "2031-05-04T14:00",
+        },
+        follow_redirects=True,
+    )
+    assert "The session was added." in added.text and "Moduł 4" in added.text
+    moved = client.post(
+        f"/organizer/events/{course_id}/sessions/{second}",
+        data={
+            "csrf_token": token,
+            "title": "Moduł 2",
+            "starts_at": "2031-05-01T10:00",
+            "ends_at": "2031-05-01T12:00",
+            "venue_name": "Biblioteka",
+        },
+        follow_redirects=True,
+    )
+    assert "The session was saved; 2 people are being told." in moved.text
+    with app.app_context():
+        course = db.session.get(Event, course_id)
+        assert [s.title for s in course.sessions] == ["Moduł 1", "Moduł 3", "Moduł 2", "Moduł 4"]
+        assert course.ends_at == course.sessions[-1].ends_at
+        actions = [entry.action for entry in course_log(course_id)]
+        assert actions == ["session_changed", "session_added"]
+
+
+def course_log(event_id):
+    return event_log(event_id)
+
+
+def test_matrix_sheet_per_session_and_report_count_the_course(app, client):
+    course_id, (first, second, _third) = _course_with_attendance(app)
+    _log_in(client)
+    matrix = client.get(f"/organizer/events/{course_id}/attendance").get_data(as_text=True)
+    assert "Żółtowski" in matrix and "Halina" in matrix
+    assert "40%" in matrix and "0%" in matrix  # 4 of 10 hours; nothing
+    sheet = client.get(f"/organizer/events/{course_id}/sessions/{second}/attendance.pdf")
+    assert sheet.mimetype == "application/pdf"
+    text = PdfReader(BytesIO(sheet.data)).pages[0].extract_text()
+    assert "Moduł 2" in text and "Dom Kultury w Śremie" in text and "Żółtowski" in text
+    report = client.get(f"/organizer/events/{course_id}/report").get_data(as_text=True)
+    assert "Presences at sessions" in report
+    csv_text = client.get(f"/organizer/events/{course_id}/report.csv").get_data(as_text=True)
+    assert "Courses;Sessions;3;" in csv_text
+    assert "Courses;Presences at sessions;;1" in csv_text
+    assert "Courses;Hours attended (person-hours);;4" in csv_text
+    # The person's page lists the sessions and marks the one attended.
+    with app.app_context():
+        token = db.session.scalar(
+            sa.select(Registration.manage_token).where(Registration.first_name == "Zenon")
+        )
+    page = client.get(f"/r/{token}").get_data(as_text=True)
+    assert page.count("Moduł ") == 3 and page.count("(present)") == 1

@@ -22,6 +22,12 @@ def test_seed_demo_loads_the_project_programme_once(app, runner):
         assert trainings and all(
             t.capacity == 18 and t.mode == RegistrationMode.APPROVAL for t in trainings
         )
+        # The leaders' training is one course of three sessions, not three events.
+        [course] = [t for t in trainings if t.title == "Szkolenie liderów lokalnych"]
+        assert len(course.sessions) == 3 and course.certificate_min_percent == 80
+        assert course.starts_at == course.sessions[0].starts_at
+        assert course.ends_at == course.sessions[-1].ends_at
+        assert not [t for t in trainings if "moduł" in t.title]
         consultations = by_kind[EventKind.CONSULTATION]
         assert len({c.county for c in consultations}) >= 3
         assert len(by_kind[EventKind.PARTNER_MEETING]) >= 1

@@ -17,6 +17,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 
 from events.extensions import db
 from events.models import (
@@ -178,11 +179,14 @@ def delete_session(event_id: int, session_id: int, user: User | None) -> None:
     if attended:
         raise CourseError(
             "has_attendance",
-            _l(
-                "%(count)s people were checked in at this session, so it cannot be "
-                "deleted: their attendance counts for certificates and reports. "
+            lazy_ngettext(
+                "%(num)d person was checked in at this session, so it cannot be deleted: "
+                "their attendance counts for certificates and reports. "
                 "Change its date or place instead.",
-                count=attended,
+                "%(num)d people were checked in at this session, so it cannot be deleted: "
+                "their attendance counts for certificates and reports. "
+                "Change its date or place instead.",
+                attended,
             ),
         )
     before = audit.snapshot(session, _FIELDS)

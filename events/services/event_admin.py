@@ -160,6 +160,8 @@ def update_event(
         raise EventAdminError(
             "cancelled", _l("A cancelled event cannot be changed. Duplicate it instead.")
         )
+    if event.sessions:  # a course's times are those of its sessions (changed one by one)
+        data.starts_at, data.ends_at = event.starts_at, event.ends_at
     before = audit.snapshot(event, AUDITED)
     extra = seats_short(data.capacity, confirmed_count(event.id))
     leavers = _choose_leavers(event, extra, overflow, leaving) if extra else []

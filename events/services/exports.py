@@ -152,9 +152,9 @@ def _xlsx_cell(sheet, value):
 class AttendanceSheet(FPDF):
     """A4 portrait, DejaVu Sans (Polish letters), the event on every page."""
 
-    def __init__(self, project: str, event: Event):
+    def __init__(self, project: str, event: Event, session=None):
         super().__init__(orientation="P", unit="mm", format="A4")
-        self.project, self.event = project, event
+        self.project, self.event, self.session = project, event, session
         self.add_font("DejaVu", "", str(FONTS / "DejaVuSans.ttf"))
         self.add_font("DejaVu", "B", str(FONTS / "DejaVuSans-Bold.ttf"))
         self.set_auto_page_break(auto=True, margin=15)
@@ -167,8 +167,14 @@ class AttendanceSheet(FPDF):
         self.set_font("DejaVu", "B", 12)
         self.multi_cell(0, 6, f"{self.heading}: {self.event.title}", new_x="LMARGIN", new_y="NEXT")
         self.set_font("DejaVu", "", 9)
-        when = format_datetime(self.event.starts_at, "EEEE, d MMMM y, HH:mm")
-        place = ", ".join(p for p in (self.event.venue_name, self.event.venue_address) if p)
+        held = self.session or self.event  # a course's sheet is for one of its sessions
+        when = format_datetime(held.starts_at, "EEEE, d MMMM y, HH:mm")
+        place = ", ".join(p for p in (held.venue_name, held.venue_address) if p)
+        if self.session is not None:
+            place = place or ", ".join(
+                p for p in (self.event.venue_name, self.event.venue_address) if p
+            )
+            when = f"{self.session.title} · {when}" if self.session.title else when
         self.multi_cell(0, 5, f"{when} · {place}", new_x="LMARGIN", new_y="NEXT")
         self.ln(2)
 
@@ -179,9 +185,12 @@ class AttendanceSheet(FPDF):
                   align="C")  # fmt: skip
 
 
-def attendance_pdf(event: Event, registrations: list[Registration], project: str) -> bytes:
-    """A numbered table of name, organization and county, with an empty signature column."""
-    pdf = AttendanceSheet(project, event)
+def attendance_pdf(
+    event: Event, registrations: list[Registration], project: str, session=None
+) -> bytes:
+    """A numbered table of name, organization and county, with an empty signature column
+    (for one `session` of a course: its date and place in the heading)."""
+    pdf = AttendanceSheet(project, event, session)
     pdf.add_page()
     pdf.set_font("DejaVu", "", 9)
     headings = [_("No."), _("First and last name"), _("Organization"), _("County"), _("Signature")]

@@ -21,6 +21,7 @@ from events.messages.ics import calendar_file, registration_entries
 from events.messages.links import absolute_url
 from events.messages.qr import ticket_png
 from events.models import OrganizationType, RegistrationStatus, utcnow
+from events.services.courses import attended_sessions
 from events.services.lifecycle import Action, ActorKind, allowed_actions
 from events.services.listings import find_public_event, listing_for
 from events.services.lost_link import request_links
@@ -110,6 +111,7 @@ def manage(token: str):
             event=registration.event,
             position=waitlist_position(registration),
             can_cancel=_may_cancel(registration),
+            attended=attended_sessions([registration.id])[registration.id],
         )
     )
     response.headers["Cache-Control"] = "no-store"
