@@ -16,10 +16,11 @@ from events.config import check_production, load_config
 from events.counties import county_name
 from events.extensions import babel, configure_sqlite, csrf, db, login_manager, mail, migrate
 from events.i18n import select_locale
+from events.messages.certificate import dates_text
 from events.messages.links import absolute_url, map_url
 from events.models import User
 from events.timezone import period, session_label
-from events.views import api, auth, checkin, errors, public, registration, ticket
+from events.views import api, auth, certificates, checkin, errors, public, registration, ticket
 from events.views.organizer import bp as organizer_bp
 
 # Only this site's own scripts, styles and images (and data: images); no framing.
@@ -81,6 +82,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth.bp)
     app.register_blueprint(checkin.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(certificates.bp)
     app.register_blueprint(organizer_bp)
     app.register_blueprint(errors.bp)
 
@@ -93,6 +95,7 @@ def configure_templates(app: Flask) -> None:
         map_url=map_url,
         period=period,
         session_label=session_label,
+        certificate_dates=dates_text,
     )
     app.jinja_env.filters["datetime"] = format_datetime
     app.jinja_env.filters["format_decimal"] = format_decimal

@@ -526,6 +526,9 @@ class Certificate(db.Model):
     sessions_attended: Mapped[int] = mapped_column(default=0)
     sessions_total: Mapped[int] = mapped_column(default=0)
     rule_percent: Mapped[int] = mapped_column()
+    # Frozen at issue: the course's title and dates, each session (title, times,
+    # attended), the issuer's name.
+    details: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     issued_by: Mapped[str] = mapped_column(sa.String(254))
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -208,7 +208,7 @@ def test_a_session_with_check_ins_is_never_deleted(ctx):
         delete_session(course.id, first, user)
     assert refused.value.code == "has_attendance"
     with force_locale("pl"):
-        assert "1 osoba została zarejestrowana na tej sesji" in str(refused.value.message)
+        assert "Na tej sesji odnotowano obecność 1 osoby" in str(refused.value.message)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(SessionAttendance)) == 1
     delete_session(course.id, third, user)  # nobody came yet: it may go
     db.session.expire_all()

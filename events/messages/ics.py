@@ -130,7 +130,8 @@ def session_component(event: Event, session: CourseSession, number: int, **argum
         entry.pop(name, None)
     entry.add("dtstart", session.starts_at.astimezone(WARSAW))
     entry.add("dtend", session.ends_at.astimezone(WARSAW))
-    title = f"{event.title} ({session.title or _('session %(number)s', number=number)})"
+    name = session.title or _("session %(number)s", number=number)
+    title = f"{event.title} ({name})"
     if event.status == EventStatus.CANCELLED:
         title = _("Cancelled: %(title)s", title=title)
     entry.add("summary", title)

@@ -80,6 +80,12 @@ ACTIONS = {
     "person_erased": _l("Personal data erased"),
     "retention_anonymized": _l("Old registrations anonymized"),
     "offline_search_changed": _l("Offline search by name at the door"),
+    "session_added": _l("Session added"),
+    "session_changed": _l("Session changed"),
+    "session_deleted": _l("Session deleted"),
+    "certificate_rule_changed": _l("Certificate rule changed"),
+    "certificate_issued": _l("Certificate issued"),
+    "certificate_revoked": _l("Certificate revoked"),
 }
 FIELDS = {
     "title": _l("Title"), "slug": _l("Address"), "kind": _l("Type"),
@@ -93,6 +99,8 @@ FIELDS = {
     "email": _l("Email address"), "organization": _l("Organization"),
     "subject": _l("Subject"), "recipients": _l("To"), "result": _l("Status"),
     "offline_name_search": _l("Offline search by name at the door"),
+    "certificate_min_percent": _l("Certificates: minimum share of the hours attended, in percent"),
+    "number": _l("Number"), "hours": _l("Hours"), "session": _l("Session"),
 }  # fmt: skip
 
 

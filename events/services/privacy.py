@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from events.extensions import db
 from events.models import (
     AuditEntry,
+    Certificate,
     Event,
     OutboxMessage,
     Registration,
@@ -39,6 +40,12 @@ def _anonymize(registration: Registration, now) -> None:
     registration.manage_token = new_manage_token()
     registration.ticket_token = new_secret()
     registration.ticket_code = new_ticket_code()
+    # Certificates stay (their number still answers "issued, valid or revoked"), nameless.
+    db.session.execute(
+        sa.update(Certificate)
+        .where(Certificate.registration_id == registration.id)
+        .values(holder_name="")
+    )
 
 
 def _scrub_audit(registration_ids: list[int]) -> None:

@@ -11,16 +11,18 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import get_locale
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from events import consents
 from events.forms import ConfirmForm, LostLinkForm, RegistrationForm
+from events.messages.certificate import certificate_pdf
 from events.messages.ics import calendar_file, registration_entries
 from events.messages.links import absolute_url
 from events.messages.qr import ticket_png
 from events.models import OrganizationType, RegistrationStatus, utcnow
+from events.services.certificates import certificates_of, find_certificate
 from events.services.courses import attended_sessions
 from events.services.lifecycle import Action, ActorKind, allowed_actions
 from events.services.listings import find_public_event, listing_for
@@ -112,6 +114,7 @@ def manage(token: str):
             position=waitlist_position(registration),
             can_cancel=_may_cancel(registration),
             attended=attended_sessions([registration.id])[registration.id],
+            certificates=certificates_of(registration.id),
         )
     )
     response.headers["Cache-Control"] = "no-store"
@@ -124,6 +127,21 @@ def ticket(token: str):
     if registration.status != RegistrationStatus.CONFIRMED:
         abort(404)
     response = Response(ticket_png(registration.ticket_code), mimetype="image/png")
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.get("/r/<token>/certificates/<number>.pdf")
+def certificate(token: str, number: str):
+    """The person's certificate as a PDF, in their language (also sent by email)."""
+    registration = _registration_or_404(token)
+    found = find_certificate(number)
+    if found is None or found.registration_id != registration.id:
+        abort(404)
+    with force_locale(found.language):
+        body = certificate_pdf(found, absolute_url("certificates.verify", number=found.number))
+    response = Response(body, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="zaswiadczenie-{number}.pdf"'
     response.headers["Cache-Control"] = "private, no-store"
     return response
 

@@ -58,6 +58,7 @@ def upgrade():
         sa.Column("sessions_attended", sa.Integer(), nullable=False),
         sa.Column("sessions_total", sa.Integer(), nullable=False),
         sa.Column("rule_percent", sa.Integer(), nullable=False),
+        sa.Column("details", sa.JSON(), nullable=False),
         sa.Column("issued_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("issued_by", sa.String(length=254), nullable=False),
         sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),

@@ -1,13 +1,23 @@
-"""Organizer: the sessions of a course, its attendance matrix and per-session sheets."""
+"""Organizer: the sessions of a course, its attendance matrix, per-session sheets and
+certificates."""
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from events.extensions import db
 from events.forms import ConfirmForm
 from events.models import CourseSession, EventStatus
-from events.organizer_forms import SessionForm
+from events.organizer_forms import CertificateRuleForm, SessionForm
+from events.services.certificates import (
+    CertificateError,
+    certificates_of_event,
+    issue_certificates,
+    revoke_certificate,
+    set_rule,
+    standings,
+)
 from events.services.courses import (
     CourseError,
     add_session,
@@ -89,11 +99,83 @@ def remove_session(event_id: int, session_id: int):
 
 @bp.get("/events/<int:event_id>/attendance")
 def attendance(event_id: int):
-    """People × sessions: who came to which session, hours and share attended."""
+    """People × sessions: who came to which session, hours and share attended; the
+    certificate rule, who meets it, issuing and revoking."""
     event = event_or_404(event_id)
+    rule_form = CertificateRuleForm(certificate_min_percent=event.certificate_min_percent)
+    return _attendance_page(event, rule_form)
+
+
+def _attendance_page(event, rule_form):
+    everyone = standings(event)
     return render_template(
-        "organizer/attendance.html", event=event, matrix=attendance_matrix(event)
+        "organizer/attendance.html",
+        event=event,
+        matrix=attendance_matrix(event),
+        rule_form=rule_form,
+        standings=everyone,
+        eligible=[s for s in everyone if s.eligible and s.certificate is None],
+        revoked=[c for c in certificates_of_event(event.id) if c.is_revoked],
+        action_form=ConfirmForm(),
     )
+
+
+@bp.post("/events/<int:event_id>/certificates/rule")
+def certificate_rule(event_id: int):
+    event = event_or_404(event_id)
+    form = CertificateRuleForm()
+    if not form.validate_on_submit():
+        return _attendance_page(event, form), 400
+    issued = set_rule(event.id, form.certificate_min_percent.data, current_user)
+    flash(_("The certificate rule was saved."), "success")
+    if issued:
+        flash(
+            ngettext(
+                "%(num)d certificate was already issued under the earlier rule: it stays "
+                "valid. Revoke it below if it should not stand.",
+                "%(num)d certificates were already issued under the earlier rule: they stay "
+                "valid. Revoke them below if they should not stand.",
+                issued,
+            ),
+            "info",
+        )
+    return redirect(url_for(".attendance", event_id=event.id) + "#certificates")
+
+
+@bp.post("/events/<int:event_id>/certificates/issue")
+def certificate_issue(event_id: int):
+    """Issue to everyone who meets the rule, or to one person (`registration_id`)."""
+    event = event_or_404(event_id)
+    if ConfirmForm().validate_on_submit():
+        raw = request.form.get("registration_id", "")
+        one = int(raw) if raw.isdigit() and len(raw) < 10 else None
+        try:
+            issued = issue_certificates(event.id, current_user, one)
+        except CertificateError as error:
+            flash(str(error.message), "error")
+        else:
+            flash(
+                ngettext(
+                    "%(num)d certificate was issued and is being emailed.",
+                    "%(num)d certificates were issued and are being emailed.",
+                    len(issued),
+                ),
+                "success",
+            )
+    return redirect(url_for(".attendance", event_id=event.id) + "#certificates")
+
+
+@bp.post("/events/<int:event_id>/certificates/<int:certificate_id>/revoke")
+def certificate_revoke(event_id: int, certificate_id: int):
+    event = event_or_404(event_id)
+    if ConfirmForm().validate_on_submit():
+        try:
+            certificate = revoke_certificate(event.id, certificate_id, current_user)
+        except CertificateError as error:
+            flash(str(error.message), "error")
+        else:
+            flash(_("Certificate %(number)s was revoked.", number=certificate.number), "success")
+    return redirect(url_for(".attendance", event_id=event.id) + "#certificates")
 
 
 @bp.get("/events/<int:event_id>/sessions/<int:session_id>/attendance.pdf")
