@@ -12,6 +12,9 @@ from events.extensions import db
 from events.messages.outbox import deliver_due
 from events.models import RegistrationMode, User, utcnow
 from events.services.broadcast import Audience, send_to_registrants
+from events.services.certificates import issue_certificates, set_rule
+from events.services.checkin import Actor, check_in_registration
+from events.services.courses import delete_session
 from events.services.event_changes import Schedule, cancel_event, reschedule_event
 from events.services.lost_link import request_links
 from events.services.registration import (
@@ -21,7 +24,7 @@ from events.services.registration import (
     register_attendee,
 )
 from events.services.reminders import send_reminders
-from tests.factories import attendee, make_event, make_user
+from tests.factories import attendee, make_course, make_event, make_user
 
 KINDS = (
     "confirmed",
@@ -36,6 +39,9 @@ KINDS = (
     "reminder",
     "organizer_message",
     "your_links",
+    "course_confirmed",  # a course: one calendar entry per session
+    "certificate",  # with the PDF attached
+    "session_cancelled",  # one session of a course withdrawn from the calendar
 )
 
 TITLE = "Seminarium: partnerstwo lokalne w praktyce – Poznań, Kalisz, Piła i Leszno (2026/27)"
@@ -90,6 +96,18 @@ def every_kind(smtp_server, language: str) -> dict:
 
     register_attendee(make_event(title=TITLE).id, person("your_links"), notify=False)
     request_links(f"your_links.{language}@example.org", language)
+
+    register_attendee(make_course(title=TITLE).id, person("course_confirmed"))
+
+    certified = make_event(title=TITLE)
+    holder = register_attendee(certified.id, person("certificate"), notify=False)
+    set_rule(certified.id, 100, organizer())
+    check_in_registration(certified.id, holder.id, Actor(user_id=organizer().id))
+    issue_certificates(certified.id, organizer())
+
+    shortened = make_course(title=TITLE)
+    register_attendee(shortened.id, person("session_cancelled"), notify=False)
+    delete_session(shortened.id, shortened.sessions[-1].id, organizer())
 
     deliver_due()
     messages = {}

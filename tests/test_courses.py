@@ -315,3 +315,25 @@ def test_matrix_sheet_per_session_and_report_count_the_course(app, client):
         )
     page = client.get(f"/r/{token}").get_data(as_text=True)
     assert page.count("Moduł ") == 3 and page.count("(present)") == 1
+
+
+def test_a_deleted_session_leaves_the_calendars_of_the_people_registered(app, smtp_server):
+    with app.app_context():
+        course = make_course()
+        register_attendee(course.id, attendee(email="kalendarz@example.org"))
+        deliver_due()
+        [invite] = smtp_server.inbox.to("kalendarz@example.org")
+        entries = _calendar(invite).walk("VEVENT")
+        third = course.sessions[2]
+        delete_session(course.id, third.id, make_user())
+        deliver_due()
+        [_, notice] = smtp_server.inbox.to("kalendarz@example.org")
+    assert notice["Subject"].startswith("Sesja odwołana")
+    calendar = _calendar(notice)
+    assert calendar["METHOD"] == "CANCEL"
+    [withdrawn] = calendar.walk("VEVENT")
+    assert str(withdrawn["UID"]) == str(entries[2]["UID"])  # the third session's entry
+    assert withdrawn["SEQUENCE"] > entries[2]["SEQUENCE"]
+    assert withdrawn["STATUS"] == "CANCELLED"
+    text = notice.get_body(("plain",)).get_content()
+    assert "Moduł 3" in text and "Moduł 1" in text  # what went, and what stays

@@ -41,6 +41,7 @@ REGISTRATION_EMAILS = {
     "reminder": (_l("Reminder: %(title)s"), True, None),
     "organizer_message": (_l("Message about %(title)s"), False, None),
     "certificate": (_l("Certificate of completion: %(title)s"), False, None),
+    "session_cancelled": (_l("A session is cancelled: %(title)s"), False, ics.CANCEL),
 }
 
 
@@ -140,7 +141,13 @@ def _registration_email(row: OutboxMessage, facts: dict, context: dict) -> Rende
         rendered.qr_png = ticket_png(registration.ticket_code, box_size=8)
     if row.kind == "certificate":
         rendered.attachments.append(_certificate_attachment(context["certificate_number"]))
-    if method:
+    if method and row.kind == "session_cancelled":
+        removed = ics.removed_session(context["removed"])
+        rendered.calendar = ics.cancel_session(
+            registration, removed, ticket_url, row.created_at
+        ).decode()
+        rendered.calendar_method = method
+    elif method:
         rendered.calendar = ics.invite(registration, ticket_url, method, row.created_at).decode()
         rendered.calendar_method = method
     return rendered

@@ -243,3 +243,22 @@ def _param_text(value: str) -> str:
     """A parameter value (CN) may hold neither double quotes nor control characters."""
     cleaned = "".join(char for char in value if char >= " " and char not in '"\x7f')
     return cleaned[:200] or "-"
+
+
+def removed_session(values: dict) -> CourseSession:
+    """A deleted session, rebuilt (never added to a session) from a message's facts."""
+    return CourseSession(**values)
+
+
+def cancel_session(
+    registration: Registration, session: CourseSession, ticket_url: str, stamp=None
+) -> bytes:
+    """METHOD:CANCEL for the calendar entry of one deleted session of a course."""
+    event = registration.event
+    number = 1 + sum(1 for other in event.sessions if other.starts_at < session.starts_at)
+    entry = session_component(
+        event, session, number, url=ticket_url, uid=session_uid(registration, session),
+        now=stamp, link_label=_("Your ticket:"),
+    )  # fmt: skip
+    _address(entry, registration, CANCEL)
+    return calendar_file([entry], method=CANCEL)

@@ -167,7 +167,8 @@ def attendance_count(session_id: int) -> int:
 
 @command
 def delete_session(event_id: int, session_id: int, user: User | None) -> None:
-    """Delete a session nobody was checked in at.
+    """Delete a session nobody was checked in at; registrants are told, and the
+    session's calendar entry is withdrawn (METHOD:CANCEL for its UID).
 
     Raises CourseError "has_attendance" when people were checked in there (their
     attendance is kept; move the session instead), "last_session" for the only
@@ -190,6 +191,15 @@ def delete_session(event_id: int, session_id: int, user: User | None) -> None:
             ),
         )
     before = audit.snapshot(session, _FIELDS)
+    removed = {
+        "id": session.id,
+        "title": session.title,
+        "starts_at": session.starts_at,
+        "ends_at": session.ends_at,
+        "venue_name": session.venue_name,
+        "venue_address": session.venue_address,
+        "sequence": session.sequence,
+    }
     # Refused scans (unknown codes) made at the session stay, without their session.
     db.session.execute(sa.update(Scan).where(Scan.session_id == session.id).values(session_id=None))
     db.session.delete(session)
@@ -197,6 +207,8 @@ def delete_session(event_id: int, session_id: int, user: User | None) -> None:
     db.session.expire(event, ["sessions"])
     _span(event)
     event.sequence += 1
+    if event.status == EventStatus.PUBLISHED:  # the session leaves people's calendars
+        _tell_registrants(event.id, "session_cancelled", removed=removed)
     audit.record("session_deleted", user, event.id, before=before)
 
 

@@ -20,10 +20,11 @@ from flask import url_for
 from events.extensions import db
 from events.messages import unsubscribe
 from events.models import RegistrationMode, Role
+from events.services.certificates import issue_certificates, set_rule
 from events.services.checkin import Actor, check_in_registration
 from events.services.checkin_access import create_link
 from events.services.registration import cancel_registration, register_attendee
-from tests.factories import attendee, make_event, make_user
+from tests.factories import attendee, make_course, make_event, make_user
 
 pytestmark = pytest.mark.browser
 
@@ -88,6 +89,18 @@ def _seed(app) -> dict:
         cancel_registration(cancelled.id)
         check_in_registration(full.id, second.id, Actor(user_id=organizer.id))
         link, link_token = create_link(full.id, "Wolontariuszka Ola", organizer, 12)
+        # A course of three sessions: a leader came to the first and has a certificate.
+        course = make_course(hours=(2, 6, 6))
+        leader = register_attendee(
+            course.id, attendee(first_name="Grażyna", last_name="Łęcka"), notify=False
+        )
+        register_attendee(course.id, attendee(first_name="Mieczysław"), notify=False)
+        first_session = course.sessions[0]
+        check_in_registration(
+            course.id, leader.id, Actor(user_id=organizer.id), session_id=first_session.id
+        )
+        set_rule(course.id, 10, organizer)
+        [certificate] = issue_certificates(course.id, organizer)
         db.session.commit()
         return {
             "full_id": full.id,
@@ -103,6 +116,11 @@ def _seed(app) -> dict:
             "link_id": link.id,
             "ticket": confirmed.ticket_token,
             "stop_signature": unsubscribe.signature(confirmed.ticket_token),
+            "course_id": course.id,
+            "course_slug": course.slug,
+            "session_id": first_session.id,
+            "leader": leader.manage_token,
+            "certificate": certificate.number,
         }
 
 
@@ -122,19 +140,28 @@ def _variants(rule, data) -> list[tuple[str, dict]]:
         return [("", {"token": data["ticket"]})]
     if arguments == {"token"}:
         return [
-            (status, {"token": data[status]}) for status in ("confirmed", "waiting", "cancelled")
+            (status, {"token": data[status]})
+            for status in ("confirmed", "waiting", "cancelled", "leader")
         ]
+    if arguments == {"token", "number"}:
+        return [("", {"token": data["leader"], "number": data["certificate"]})]
+    if arguments == {"number"}:
+        return [("", {"number": data["certificate"]})]
+    if arguments == {"event_id", "session_id"}:
+        return [("", {"event_id": data["course_id"], "session_id": data["session_id"]})]
     if arguments == {"event_id", "registration_id"}:
         return [("", {"event_id": data["full_id"], "registration_id": data["registration_id"]})]
     if arguments == {"event_id"}:
         return [
             ("with people", {"event_id": data["full_id"]}),
             ("empty", {"event_id": data["empty_id"]}),
+            ("course", {"event_id": data["course_id"]}),
         ]
     if arguments == {"slug"}:
         return [
             ("with people", {"slug": data["full_slug"]}),
             ("empty", {"slug": data["empty_slug"]}),
+            ("course", {"slug": data["course_slug"]}),
         ]
     if arguments == {"slug", "link_id"}:
         return [("", {"slug": data["full_slug"], "link_id": data["link_id"]})]
