@@ -21,6 +21,7 @@ from events.models import (
     Role,
     Scan,
     SessionAttendance,
+    utcnow,
 )
 from events.services.audit import event_log
 from events.services.checkin import Actor, check_in_registration, undo_check_in
@@ -337,3 +338,38 @@ def test_a_deleted_session_leaves_the_calendars_of_the_people_registered(app, sm
     assert withdrawn["STATUS"] == "CANCELLED"
     text = notice.get_body(("plain",)).get_content()
     assert "Moduł 3" in text and "Moduł 1" in text  # what went, and what stays
+
+
+def test_offline_scans_at_a_session_sync_to_that_session_only(app, client):
+    with app.app_context():
+        course = make_course()
+        make_user(email="org@example.org", password=PASSWORD, role=Role.ORGANIZER)
+        person = register_attendee(course.id, attendee(), notify=False)
+        first, second, _third = (s.id for s in course.sessions)
+        slug, code = course.slug, person.ticket_code
+    token = _log_in(client)
+    at = (utcnow() - timedelta(minutes=10)).isoformat()
+    batch = {
+        "event": slug,
+        "items": [{"kind": "scan", "code": code, "method": "camera", "nonce": "n" * 20, "at": at}],
+    }
+    url = f"/api/checkin/{slug}/sync?session={second}"
+    answer = client.post(url, json=batch, headers={"X-CSRFToken": token}).get_json()
+    assert answer["results"][0]["verdict"]["result"] == "checked_in"
+    assert answer["counts"] == {"checked_in": 1, "confirmed": 1}
+    # The same batch again: answered from its nonce, counted once.
+    again = client.post(url, json=batch, headers={"X-CSRFToken": token}).get_json()
+    assert again["results"][0]["verdict"]["replayed"] is True
+    # Each session's ticket list and changes are its own.
+    at_second = client.get(f"/api/checkin/{slug}/dataset?session={second}").get_json()
+    at_first = client.get(f"/api/checkin/{slug}/dataset?session={first}").get_json()
+    assert [entry["c"] is not None for entry in at_second["entries"]] == [True]
+    assert [entry["c"] for entry in at_first["entries"]] == [None]
+    assert (
+        client.get(f"/api/checkin/{slug}/changes?session={first}&since=0").get_json()["changes"]
+        == []
+    )
+    with app.app_context():
+        [attendance] = db.session.scalars(sa.select(SessionAttendance)).all()
+        assert attendance.session_id == second
+        assert attendance.checked_in_at.isoformat() == at  # the device's time
