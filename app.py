@@ -20,7 +20,17 @@ from events.messages.certificate import dates_text
 from events.messages.links import absolute_url, map_url
 from events.models import User
 from events.timezone import period, session_label
-from events.views import api, auth, certificates, checkin, errors, public, registration, ticket
+from events.views import (
+    api,
+    auth,
+    certificates,
+    checkin,
+    errors,
+    invitations,
+    public,
+    registration,
+    ticket,
+)
 from events.views.organizer import bp as organizer_bp
 
 # Only this site's own scripts, styles and images (and data: images); no framing.
@@ -83,6 +93,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(checkin.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(certificates.bp)
+    app.register_blueprint(invitations.bp)
     app.register_blueprint(organizer_bp)
     app.register_blueprint(errors.bp)
 

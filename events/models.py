@@ -175,6 +175,8 @@ class Event(db.Model):
     # The certificate rule: None, no certificates; else the share of a course's hours
     # a person must attend (a single event: being checked in).
     certificate_min_percent: Mapped[int | None] = mapped_column()
+    # Only people with an invitation's personal link may register.
+    invitation_only: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -552,6 +554,58 @@ class Certificate(db.Model):
     @property
     def is_revoked(self) -> bool:
         return self.revoked_at is not None
+
+
+class InvitationStatus(enum.StrEnum):
+    INVITED = "invited"  # no answer yet
+    REGISTERED = "registered"
+    DECLINED = "declined"
+
+    @property
+    def label(self):
+        return {
+            InvitationStatus.INVITED: _l("No answer"),
+            InvitationStatus.REGISTERED: _l("Registered"),
+            InvitationStatus.DECLINED: _l("Declined"),
+        }[self]
+
+
+class Invitation(db.Model):
+    """A personal invitation to an event: its link pre-fills the registration form.
+
+    A forwarded link still works (the details may be changed); the invitation is
+    then marked as used by whoever registered with it.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("event.id"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    email: Mapped[str] = mapped_column(sa.String(254))
+    organization: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
+    county: Mapped[str | None] = mapped_column(sa.String(40))
+    language: Mapped[str] = mapped_column(sa.String(5), default="pl", server_default="pl")
+    token: Mapped[str] = mapped_column(sa.String(64), unique=True, default=new_secret)
+    status: Mapped[InvitationStatus] = mapped_column(
+        _enum(InvitationStatus), default=InvitationStatus.INVITED
+    )
+    registration_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("registration.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    event: Mapped[Event] = relationship()
+    registration: Mapped[Registration | None] = relationship()
+
+    __table_args__ = (sa.UniqueConstraint("event_id", "email", name="uq_invitation_email"),)
+
+
+class InvitationOptOut(db.Model):
+    """An address that asked for no more invitations (from an invitation's link)."""
+
+    email: Mapped[str] = mapped_column(sa.String(254), primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class AuditEntry(db.Model):

@@ -86,6 +86,9 @@ ACTIONS = {
     "certificate_rule_changed": _l("Certificate rule changed"),
     "certificate_issued": _l("Certificate issued"),
     "certificate_revoked": _l("Certificate revoked"),
+    "invitations_sent": _l("Invitations sent"),
+    "invitations_reminded": _l("Invitation reminders sent"),
+    "invitation_only_changed": _l("Invitation only"),
 }
 FIELDS = {
     "title": _l("Title"), "slug": _l("Address"), "kind": _l("Type"),
@@ -100,6 +103,8 @@ FIELDS = {
     "subject": _l("Subject"), "recipients": _l("To"), "result": _l("Status"),
     "offline_name_search": _l("Offline search by name at the door"),
     "certificate_min_percent": _l("Certificates: minimum share of the hours attended, in percent"),
+    "invitation_only": _l("Invitation only"), "invited": _l("Invited"),
+    "reminded": _l("Reminded"),
     "number": _l("Number"), "hours": _l("Hours"), "session": _l("Session"),
 }  # fmt: skip
 

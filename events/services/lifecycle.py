@@ -76,6 +76,7 @@ class Code(enum.StrEnum):
     NOT_CHECKED_IN = "not_checked_in"
     ANONYMIZED = "anonymized"
     INVALID_TIMES = "invalid_times"
+    INVITATION_ONLY = "invitation_only"
 
     @property
     def message(self):
@@ -102,6 +103,9 @@ _MESSAGES = {
     Code.NOT_CHECKED_IN: _l("This person is not checked in."),
     Code.ANONYMIZED: _l("This person's data has already been erased."),
     Code.INVALID_TIMES: _l("The end must be after the start."),
+    Code.INVITATION_ONLY: _l(
+        "This event is by invitation only: register through the personal link in your invitation."
+    ),
 }
 
 

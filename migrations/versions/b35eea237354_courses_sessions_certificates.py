@@ -8,7 +8,8 @@ Create Date: 2026-11-25 19:14:26
 - session_attendance: who was checked in at which session (the door state);
 - scan.session_id: the session a scan was made at;
 - event.certificate_min_percent: the certificate rule (None: no certificates);
-- certificate: issued certificates, with what they say frozen at issue.
+- certificate: issued certificates, with what they say frozen at issue;
+- invitation, invitation_opt_out, event.invitation_only: personal invitations.
 """
 
 import sqlalchemy as sa
@@ -127,6 +128,52 @@ def upgrade():
             ),
         )
 
+    op.create_table(
+        "invitation",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("event_id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("email", sa.String(length=254), nullable=False),
+        sa.Column("organization", sa.String(length=200), server_default="", nullable=False),
+        sa.Column("county", sa.String(length=40), nullable=True),
+        sa.Column("language", sa.String(length=5), server_default="pl", nullable=False),
+        sa.Column("token", sa.String(length=64), nullable=False),
+        sa.Column(
+            "status",
+            sa.Enum(
+                "invited", "registered", "declined",
+                name="invitationstatus", native_enum=False, length=24, create_constraint=True,
+            ),
+            nullable=False,
+        ),
+        sa.Column("registration_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("answered_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("reminded_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(["event_id"], ["event.id"], name=op.f("fk_invitation_event_id_event")),
+        sa.ForeignKeyConstraint(
+            ["registration_id"], ["registration.id"],
+            name=op.f("fk_invitation_registration_id_registration"), ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_invitation")),
+        sa.UniqueConstraint("event_id", "email", name="uq_invitation_email"),
+        sa.UniqueConstraint("token", name=op.f("uq_invitation_token")),
+    )  # fmt: skip
+    with op.batch_alter_table("invitation", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_invitation_event_id"), ["event_id"], unique=False)
+
+    op.create_table(
+        "invitation_opt_out",
+        sa.Column("email", sa.String(length=254), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("email", name=op.f("pk_invitation_opt_out")),
+    )
+
+    with op.batch_alter_table("event", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("invitation_only", sa.Boolean(), server_default=sa.false(), nullable=False)
+        )
+
     with op.batch_alter_table("scan", schema=None) as batch_op:
         batch_op.add_column(sa.Column("session_id", sa.Integer(), nullable=True))
         batch_op.create_index(batch_op.f("ix_scan_session_id"), ["session_id"], unique=False)
@@ -146,6 +193,13 @@ def downgrade():
         )
         batch_op.drop_index(batch_op.f("ix_scan_session_id"))
         batch_op.drop_column("session_id")
+
+    with op.batch_alter_table("event", schema=None) as batch_op:
+        batch_op.drop_column("invitation_only")
+    op.drop_table("invitation_opt_out")
+    with op.batch_alter_table("invitation", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_invitation_event_id"))
+    op.drop_table("invitation")
 
     with op.batch_alter_table("event", schema=None) as batch_op:
         batch_op.drop_constraint(op.f("ck_event_certificate_percent_range"), type_="check")

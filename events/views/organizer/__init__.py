@@ -4,7 +4,14 @@
 routes of one part of the area.
 """
 
-from events.views.organizer import courses, downloads, events, registrations, reports
+from events.views.organizer import (
+    courses,
+    downloads,
+    events,
+    invitations,
+    registrations,
+    reports,
+)
 from events.views.organizer.blueprint import bp
 
-__all__ = ["bp", "courses", "downloads", "events", "registrations", "reports"]
+__all__ = ["bp", "courses", "downloads", "invitations", "events", "registrations", "reports"]
