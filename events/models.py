@@ -177,6 +177,9 @@ class Event(db.Model):
     certificate_min_percent: Mapped[int | None] = mapped_column()
     # Only people with an invitation's personal link may register.
     invitation_only: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # Seats kept for invited people until a date; after it they are anyone's.
+    invitee_seats: Mapped[int | None] = mapped_column()
+    invitee_seats_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

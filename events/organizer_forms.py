@@ -246,3 +246,26 @@ class CertificateRuleForm(FlaskForm):
             NumberRange(min=1, max=100, message=_l("Enter a whole number from 1 to 100.")),
         ],
     )
+
+
+class InvitationSettingsForm(FlaskForm):
+    invitation_only = BooleanField(
+        _l("By invitation only: only people with an invitation's personal link can register")
+    )
+    invitee_seats = IntegerField(
+        _l("Seats kept for invited people (optional)"),
+        description=_l("Others see them as taken until the date below."),
+        validators=[
+            Optional(),
+            NumberRange(min=1, max=100000, message=_l("At least 1 seat.")),
+        ],
+    )
+    invitee_seats_until = _when(
+        _l("Kept until (optional)"),
+        required=False,
+        description=_l("Polish time. Then the seats are anyone's: the waiting list moves up."),
+    )
+
+    def validate_invitee_seats_until(self, field):
+        if self.invitee_seats.data and not field.data:
+            raise ValidationError(_l("Enter until when the seats are kept."))

@@ -16,6 +16,8 @@ from events.services.certificates import issue_certificates, set_rule
 from events.services.checkin import Actor, check_in_registration
 from events.services.courses import delete_session
 from events.services.event_changes import Schedule, cancel_event, reschedule_event
+from events.services.invitation_import import ImportRow
+from events.services.invitations import invite_people
 from events.services.lost_link import request_links
 from events.services.registration import (
     approve_registration,
@@ -42,6 +44,7 @@ KINDS = (
     "course_confirmed",  # a course: one calendar entry per session
     "certificate",  # with the PDF attached
     "session_cancelled",  # one session of a course withdrawn from the calendar
+    "invitation",  # a personal invitation (no registration yet)
 )
 
 TITLE = "Seminarium: partnerstwo lokalne w praktyce – Poznań, Kalisz, Piła i Leszno (2026/27)"
@@ -108,6 +111,10 @@ def every_kind(smtp_server, language: str) -> dict:
     shortened = make_course(title=TITLE)
     register_attendee(shortened.id, person("session_cancelled"), notify=False)
     delete_session(shortened.id, shortened.sessions[-1].id, organizer())
+
+    invited = make_event(title=TITLE)
+    row = ImportRow(1, "Ina Zaproszona", f"invitation.{language}@example.org", "Fundacja", None)
+    invite_people(invited.id, [row], organizer())  # in Polish: a list has no language
 
     deliver_due()
     messages = {}

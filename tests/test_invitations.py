@@ -11,9 +11,18 @@ from openpyxl import Workbook
 
 from events.extensions import db
 from events.messages.outbox import deliver_due
-from events.models import Invitation, InvitationStatus, OutboxMessage, Registration, Role, User
+from events.models import (
+    Event,
+    Invitation,
+    InvitationStatus,
+    OutboxMessage,
+    Registration,
+    Role,
+    User,
+)
 from events.services.checkin import Actor, check_in_registration
 from events.services.registration import register_attendee
+from events.timezone import WARSAW
 from tests.conftest import csrf_token
 from tests.factories import attendee, form_data, make_event, make_user
 
@@ -279,3 +288,58 @@ def test_past_participants_who_attended_can_be_invited(app, client, seminar):
     assert "byla@example.org" in preview.text and "nie-byla@example.org" not in preview.text
     _send(client, token, seminar["id"], preview)
     assert [i.email for i in _invitations(app)] == ["byla@example.org"]
+
+
+def test_seats_kept_for_invited_people_are_released_at_their_date(app, client, seminar):
+    from datetime import timedelta
+
+    from events.models import RegistrationStatus, utcnow
+    from events.services.invitations import release_invitee_seats
+
+    token = _log_in(client)
+    until = (utcnow() + timedelta(days=2)).astimezone(WARSAW)
+    saved = client.post(
+        f"/organizer/events/{seminar['id']}/invitations/settings",
+        data={
+            "csrf_token": token,
+            "invitee_seats": "2",
+            "invitee_seats_until": until.strftime("%Y-%m-%dT%H:%M"),
+        },
+        follow_redirects=True,
+    )
+    assert "Saved." in saved.text
+    with app.app_context():
+        event = db.session.get(Event, seminar["id"])
+        assert not event.invitation_only and event.invitee_seats == 2
+        event.capacity = 3
+        db.session.commit()
+    links = _invite(app, client, token, seminar, ("Iga Zaproszona", "iga@example.org"))
+    with app.app_context():
+        first = register_attendee(seminar["id"], attendee(), notify=False)
+        second = register_attendee(seminar["id"], attendee(), notify=False)
+        assert (first.status, second.status) == (
+            RegistrationStatus.CONFIRMED,
+            RegistrationStatus.WAITLISTED,  # the two other seats are kept for invited people
+        )
+    visitor = app.test_client()
+    page = visitor.get(f"/i/{links['iga@example.org']}")
+    form_token = csrf_token(visitor, f"/i/{links['iga@example.org']}")
+    visitor.post(
+        f"/i/{links['iga@example.org']}",
+        data={**form_data(email="iga@example.org"), "csrf_token": form_token},
+    )
+    assert "registration-form" in page.text
+    with app.app_context():
+        iga = db.session.scalar(
+            sa.select(Registration).where(Registration.email == "iga@example.org")
+        )
+        assert iga.status == RegistrationStatus.CONFIRMED  # a kept seat
+        assert release_invitee_seats(utcnow()) == 0  # still kept: nobody moves up
+        assert release_invitee_seats(utcnow() + timedelta(days=3)) == 1  # released
+        db.session.expire_all()
+        assert db.session.get(Registration, second.id).status == RegistrationStatus.CONFIRMED
+
+
+def test_the_release_command_runs_from_cron(runner):
+    result = runner.invoke(args=["release-invitee-seats"])
+    assert result.exit_code == 0 and "0 person(s) given a seat" in result.output

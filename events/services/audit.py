@@ -88,7 +88,7 @@ ACTIONS = {
     "certificate_revoked": _l("Certificate revoked"),
     "invitations_sent": _l("Invitations sent"),
     "invitations_reminded": _l("Invitation reminders sent"),
-    "invitation_only_changed": _l("Invitation only"),
+    "invitation_settings_changed": _l("Invitation settings changed"),
 }
 FIELDS = {
     "title": _l("Title"), "slug": _l("Address"), "kind": _l("Type"),
@@ -104,7 +104,8 @@ FIELDS = {
     "offline_name_search": _l("Offline search by name at the door"),
     "certificate_min_percent": _l("Certificates: minimum share of the hours attended, in percent"),
     "invitation_only": _l("Invitation only"), "invited": _l("Invited"),
-    "reminded": _l("Reminded"),
+    "reminded": _l("Reminded"), "invitee_seats": _l("Seats kept for invited people"),
+    "invitee_seats_until": _l("Kept until"),
     "number": _l("Number"), "hours": _l("Hours"), "session": _l("Session"),
 }  # fmt: skip
 

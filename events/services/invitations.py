@@ -12,6 +12,7 @@ No tracking: the emails carry no pixel and the links say nothing about opening.
 import csv
 import io
 from dataclasses import dataclass
+from datetime import datetime
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -32,7 +33,12 @@ from events.models import (
 from events.services import DomainError, audit
 from events.services.exports import neutralize
 from events.services.invitation_import import ImportRow
-from events.services.registration import Attendee, lock_event, register_attendee
+from events.services.registration import (
+    Attendee,
+    lock_event,
+    promote_from_waitlist,
+    register_attendee,
+)
 from events.unit_of_work import command
 
 
@@ -299,16 +305,38 @@ def invitations_csv(event_id: int, headings: list[str]) -> str:
 
 
 @command
-def set_invitation_only(event_id: int, invitation_only: bool, user: User | None) -> None:
-    """Open the event's registration to invited people only, or to everyone; audited."""
+def set_invitation_settings(
+    event_id: int,
+    invitation_only: bool,
+    seats: int | None,
+    until: datetime | None,
+    user: User | None,
+) -> None:
+    """Who may register: invited people only, or everyone with `seats` kept for invited
+    people until `until` (then released to anyone: `release_invitee_seats`); audited."""
     event = lock_event(event_id)
-    if event.invitation_only == invitation_only:
-        return
-    audit.record(
-        "invitation_only_changed",
-        user,
-        event.id,
-        before={"invitation_only": event.invitation_only},
-        after={"invitation_only": invitation_only},
-    )
+    fields = ("invitation_only", "invitee_seats", "invitee_seats_until")
+    before = audit.snapshot(event, fields)
     event.invitation_only = invitation_only
+    event.invitee_seats, event.invitee_seats_until = (
+        (seats, until) if seats and until else (None, None)
+    )
+    after = audit.snapshot(event, fields)
+    if before != after:
+        audit.record("invitation_settings_changed", user, event.id, before=before, after=after)
+
+
+@command
+def release_invitee_seats(now: datetime | None = None) -> int:
+    """Give the seats no longer kept for invited people to the waiting list, at every
+    event whose date for them has passed (cron, hourly). Returns the people promoted."""
+    now = now or utcnow()
+    due = db.session.scalars(
+        sa.select(Event.id).where(
+            Event.invitee_seats_until.is_not(None),
+            Event.invitee_seats_until <= now,
+            Event.starts_at > now,
+            Event.status == EventStatus.PUBLISHED,
+        )
+    ).all()
+    return sum(len(promote_from_waitlist(lock_event(event_id), now)) for event_id in due)

@@ -29,6 +29,7 @@ from events.models import (
     ACTIVE_STATUSES,
     Event,
     EventStatus,
+    Invitation,
     Registration,
     RegistrationStatus,
     utcnow,
@@ -255,6 +256,26 @@ def free_seats(event: Event, confirmed: int) -> int | None:
 def has_free_seat(event: Event, confirmed: int) -> bool:
     free = free_seats(event, confirmed)
     return free is None or free > 0
+
+
+def held_for_invitees(event: Event, now: datetime) -> int:
+    """Seats still kept for invited people: the event's `invitee_seats` less the
+    invited people who hold a seat, until `invitee_seats_until`; then none. Whoever
+    registers without an invitation counts them as taken."""
+    if not event.invitee_seats or not event.invitee_seats_until:
+        return 0
+    if now >= event.invitee_seats_until:
+        return 0
+    taken = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Invitation)
+        .join(Registration, Registration.id == Invitation.registration_id)
+        .where(
+            Invitation.event_id == event.id,
+            Registration.status == RegistrationStatus.CONFIRMED,
+        )
+    )
+    return max(event.invitee_seats - taken, 0)
 
 
 def seats_short(capacity: int | None, confirmed: int) -> int:

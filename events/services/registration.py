@@ -43,6 +43,7 @@ from events.services.lifecycle import (
     event_started,
     free_seats,
     has_free_seat,
+    held_for_invitees,
     initial_status,
     registration_state,
     require,
@@ -147,7 +148,8 @@ def register_attendee(
     """
     now = now or utcnow()
     event = lock_event(event_id)
-    state = registration_state(event, confirmed_count(event.id), now)
+    taken = confirmed_count(event.id) + (0 if invited else held_for_invitees(event, now))
+    state = registration_state(event, taken, now)
     if state in REFUSED_STATES:
         raise LifecycleError(REFUSED_STATES[state])
     if event.invitation_only and not invited:
@@ -295,7 +297,7 @@ def promote_from_waitlist(event: Event, now: datetime | None = None) -> list[Reg
     now = now or utcnow()
     if event.status != EventStatus.PUBLISHED or event_started(event, now):
         return []
-    free = free_seats(event, confirmed_count(event.id))
+    free = free_seats(event, confirmed_count(event.id) + held_for_invitees(event, now))
     if free == 0:
         return []
     query = (

@@ -55,7 +55,7 @@ def respond(token: str):
     response = render_template(
         "registration/form.html",
         form=form,
-        listing=listing_for(invitation.event, utcnow()),
+        listing=listing_for(invitation.event, utcnow(), invited=True),
         duplicate=duplicate,
         refusal=refusal,
         consents=consents,

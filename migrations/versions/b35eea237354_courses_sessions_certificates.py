@@ -9,7 +9,8 @@ Create Date: 2026-11-25 19:14:26
 - scan.session_id: the session a scan was made at;
 - event.certificate_min_percent: the certificate rule (None: no certificates);
 - certificate: issued certificates, with what they say frozen at issue;
-- invitation, invitation_opt_out, event.invitation_only: personal invitations.
+- invitation, invitation_opt_out, event.invitation_only, event.invitee_seats(_until):
+  personal invitations, and seats kept for invited people until a date.
 """
 
 import sqlalchemy as sa
@@ -173,6 +174,10 @@ def upgrade():
         batch_op.add_column(
             sa.Column("invitation_only", sa.Boolean(), server_default=sa.false(), nullable=False)
         )
+        batch_op.add_column(sa.Column("invitee_seats", sa.Integer(), nullable=True))
+        batch_op.add_column(
+            sa.Column("invitee_seats_until", sa.DateTime(timezone=True), nullable=True)
+        )
 
     with op.batch_alter_table("scan", schema=None) as batch_op:
         batch_op.add_column(sa.Column("session_id", sa.Integer(), nullable=True))
@@ -195,6 +200,8 @@ def downgrade():
         batch_op.drop_column("session_id")
 
     with op.batch_alter_table("event", schema=None) as batch_op:
+        batch_op.drop_column("invitee_seats_until")
+        batch_op.drop_column("invitee_seats")
         batch_op.drop_column("invitation_only")
     op.drop_table("invitation_opt_out")
     with op.batch_alter_table("invitation", schema=None) as batch_op:

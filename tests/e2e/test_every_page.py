@@ -23,6 +23,8 @@ from events.models import RegistrationMode, Role
 from events.services.certificates import issue_certificates, set_rule
 from events.services.checkin import Actor, check_in_registration
 from events.services.checkin_access import create_link
+from events.services.invitation_import import ImportRow
+from events.services.invitations import invite_people
 from events.services.registration import cancel_registration, register_attendee
 from tests.factories import attendee, make_course, make_event, make_user
 
@@ -44,6 +46,8 @@ SHARED_TITLES = [
     {"public.set_language", "public.index"},
     # Two people's "cancel my registration" pages for one event.
     {"registration.cancel"},
+    # Declining an invitation: the page before and after its one button.
+    {"invitations.decline", "invitation declined"},
 ]
 # Sample values that rightly find no page: a ticket exists only for a confirmed seat.
 EXPECTED_NOT_FOUND = {"registration.ticket waiting", "registration.ticket cancelled"}
@@ -101,6 +105,13 @@ def _seed(app) -> dict:
         )
         set_rule(course.id, 10, organizer)
         [certificate] = issue_certificates(course.id, organizer)
+        # An invitation-only seminar with one invitation.
+        seminar = make_event(title="Seminarium dla zaproszonych", invitation_only=True)
+        [invitation] = invite_people(
+            seminar.id,
+            [ImportRow(1, "Henryka Źrebięć", "henryka@example.org", "Fundacja Łąki", "m-poznan")],
+            organizer,
+        )
         db.session.commit()
         return {
             "full_id": full.id,
@@ -121,6 +132,8 @@ def _seed(app) -> dict:
             "session_id": first_session.id,
             "leader": leader.manage_token,
             "certificate": certificate.number,
+            "invitation": invitation.token,
+            "seminar_id": seminar.id,
         }
 
 
@@ -136,6 +149,8 @@ def _variants(rule, data) -> list[tuple[str, dict]]:
         return [("", {"token": data["link_token"]})]
     if rule.endpoint == "ticket.stop_messages":
         return [("", {"token": data["ticket"], "signature": data["stop_signature"]})]
+    if rule.endpoint.startswith("invitations."):
+        return [("", {"token": data["invitation"]})]
     if rule.endpoint.startswith("ticket."):
         return [("", {"token": data["ticket"]})]
     if arguments == {"token"}:
@@ -262,6 +277,28 @@ def _extra_states(site, data):
         page.click("button[name=confirm][value=preview]")
         page.wait_for_selector("button[name=confirm][value=send]")
 
+    def invitation_preview(page):
+        page.goto(site.url + f"/organizer/events/{data['seminar_id']}/invitations")
+        listing = "imię i nazwisko;e-mail;powiat\nAla Kot;ala@example.org;Atlantyda\n"
+        page.set_input_files(
+            "#list", {"name": "lista.csv", "mimeType": "text/csv", "buffer": listing.encode()}
+        )
+        page.click("#list ~ button, form[enctype] button[type=submit]")
+        page.wait_for_selector("#preview")
+
+    def invitation_file_error(page):
+        page.goto(site.url + f"/organizer/events/{data['seminar_id']}/invitations")
+        page.set_input_files(
+            "#list", {"name": "lista.xlsx", "mimeType": "text/plain", "buffer": b"nie arkusz"}
+        )
+        page.click("form[enctype] button[type=submit]")
+        page.wait_for_selector("#error-summary")
+
+    def invitation_declined(page):
+        page.goto(site.url + f"/i/{data['invitation']}/decline")
+        page.click("main button[type=submit]")
+        page.wait_for_selector("#declined")
+
     def not_found(page):
         page.goto(site.url + "/no-such-page")
 
@@ -281,6 +318,9 @@ def _extra_states(site, data):
         ("new check-in link", "organizer", new_link),
         ("event form with errors", "organizer", event_form_errors),
         ("message preview", "organizer", message_preview),
+        ("invitation list preview", "organizer", invitation_preview),
+        ("invitation list not read", "organizer", invitation_file_error),
+        ("invitation declined", "anonymous", invitation_declined),
         ("organizer page for staff", "staff", staff_forbidden),
         ("login failed", "login", login_failed),
     ]

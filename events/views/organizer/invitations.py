@@ -11,6 +11,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from events.extensions import db
 from events.forms import ConfirmForm
 from events.models import Event, EventStatus
+from events.organizer_forms import InvitationSettingsForm, aware, local
 from events.services.invitation_import import ImportRow, InvitationFileError, read_invitation_file
 from events.services.invitations import (
     InvitationError,
@@ -21,7 +22,7 @@ from events.services.invitations import (
     invite_people,
     past_participants,
     remind_unanswered,
-    set_invitation_only,
+    set_invitation_settings,
 )
 from events.views.organizer.blueprint import bp, event_or_404
 
@@ -30,7 +31,7 @@ def _serializer() -> URLSafeSerializer:
     return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="invitation-list")
 
 
-def _page(event, rows=None, file_error=None, status=200):
+def _page(event, rows=None, file_error=None, status=200, settings=None):
     earlier = db.session.scalars(
         sa.select(Event)
         .where(Event.id != event.id, Event.status != EventStatus.DRAFT)
@@ -51,8 +52,18 @@ def _page(event, rows=None, file_error=None, status=200):
         file_error=file_error,
         earlier=earlier,
         action_form=ConfirmForm(),
+        settings=settings or InvitationSettingsForm(obj=_settings_of(event)),
     )
     return body, status
+
+
+def _settings_of(event):
+    class Values:
+        invitation_only = event.invitation_only
+        invitee_seats = event.invitee_seats
+        invitee_seats_until = local(event.invitee_seats_until)
+
+    return Values
 
 
 @bp.get("/events/<int:event_id>/invitations")
@@ -139,8 +150,18 @@ def invitations_remind(event_id: int):
 def invitations_settings(event_id: int):
     event = event_or_404(event_id)
     if ConfirmForm().validate_on_submit():
-        set_invitation_only(event.id, request.form.get("invitation_only") == "y", current_user)
-        flash(_("Saved."), "success")
+        form = InvitationSettingsForm()
+        if form.validate():
+            set_invitation_settings(
+                event.id,
+                form.invitation_only.data,
+                form.invitee_seats.data,
+                aware(form.invitee_seats_until.data),
+                current_user,
+            )
+            flash(_("Saved."), "success")
+        else:
+            return _page(event, settings=form, status=400)
     return redirect(url_for(".invitations", event_id=event.id))
 
 
