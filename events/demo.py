@@ -12,6 +12,8 @@ from events.models import (
     RegistrationMode,
     utcnow,
 )
+from events.services.invitation_import import ImportRow
+from events.services.invitations import decline_invitation, invite_people, register_invited
 from events.services.registration import Attendee, approve_registration, register_attendee
 from events.timezone import WARSAW
 from events.unit_of_work import command
@@ -261,10 +263,24 @@ def demo_attendee(index: int) -> Attendee:
     )
 
 
+def _invitations(seminar: Event) -> None:
+    """The Leszno seminar is by invitation: six people invited, two registered through
+    their link, one declined, three have not answered yet."""
+    seminar.invitation_only = True
+    rows = [
+        ImportRow(index + 1, f"{first} {last}", demo_attendee(index).email, organization, county)
+        for index, (first, last, organization, _kind, county) in enumerate(DEMO_PEOPLE[:6])
+    ]
+    invited = invite_people(seminar.id, rows, None)
+    for index, invitation in enumerate(invited[:2]):
+        register_invited(invitation.token, demo_attendee(index))
+    decline_invitation(invited[2].token)
+
+
 @command
 def seed_demo() -> list[Event]:
     """Add the demo programme, with registrations on the first seminar, applications to the
-    leaders' course and a full partner meeting."""
+    leaders' course, an invitation-only seminar with its answers and a full partner meeting."""
     events = demo_events()
     db.session.add_all(events)
     db.session.flush()
@@ -277,6 +293,7 @@ def seed_demo() -> list[Event]:
         )
         if index < 6:
             approve_registration(applied.id)
+    _invitations(by_slug["seminarium-leszno"])
     for index in range(10):  # capacity 8: two people end up on the waiting list
         register_attendee(
             by_slug["zespoly-partnerskie-spotkanie-robocze"].id, demo_attendee(index), notify=False

@@ -3,7 +3,7 @@
 import sqlalchemy as sa
 
 from events.extensions import db
-from events.models import Event, EventKind, EventStatus, RegistrationMode, utcnow
+from events.models import Event, EventKind, EventStatus, Invitation, RegistrationMode, utcnow
 
 
 def test_seed_demo_loads_the_project_programme_once(app, runner):
@@ -28,6 +28,15 @@ def test_seed_demo_loads_the_project_programme_once(app, runner):
         assert course.starts_at == course.sessions[0].starts_at
         assert course.ends_at == course.sessions[-1].ends_at
         assert not [t for t in trainings if "moduł" in t.title]
+        # A seminar by invitation, with its list and answers.
+        [by_invitation] = [s for s in seminars if s.invitation_only]
+        statuses = sorted(
+            i.status.value
+            for i in db.session.scalars(
+                sa.select(Invitation).where(Invitation.event_id == by_invitation.id)
+            )
+        )
+        assert statuses == ["declined", "invited", "invited", "invited", "registered", "registered"]
         consultations = by_kind[EventKind.CONSULTATION]
         assert len({c.county for c in consultations}) >= 3
         assert len(by_kind[EventKind.PARTNER_MEETING]) >= 1
