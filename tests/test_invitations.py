@@ -343,3 +343,15 @@ def test_seats_kept_for_invited_people_are_released_at_their_date(app, client, s
 def test_the_release_command_runs_from_cron(runner):
     result = runner.invoke(args=["release-invitee-seats"])
     assert result.exit_code == 0 and "0 person(s) given a seat" in result.output
+
+
+def test_a_full_list_of_2000_rows_is_previewed_and_a_bigger_file_refused(app, client, seminar):
+    token = _log_in(client)
+    rows = "".join(
+        f"Osoba {n};osoba{n}@example.org;Fundacja nr {n};m-poznan\r\n" for n in range(2000)
+    )
+    data = ("Imię i nazwisko;E-mail;Organizacja;Powiat\r\n" + rows).encode()
+    preview = _upload(client, token, seminar["id"], "lista.csv", data)
+    assert "2000 rows will be invited." in preview.text and "Send 2000 invitations" in preview.text
+    too_big = _upload(client, token, seminar["id"], "lista.csv", data * 30)
+    assert too_big.status_code == 400 and "larger than 2 MB" in too_big.text

@@ -161,6 +161,18 @@ def past_participants(source_event_id: int, attended_only: bool) -> list[ImportR
     ]
 
 
+def other_events(event_id: int, limit: int = 200) -> list[Event]:
+    """Events whose people may be invited to `event_id`: published or past, newest first."""
+    return list(
+        db.session.scalars(
+            sa.select(Event)
+            .where(Event.id != event_id, Event.status != EventStatus.DRAFT)
+            .order_by(Event.starts_at.desc())
+            .limit(limit)
+        )
+    )
+
+
 def find_invitation(token: str) -> Invitation | None:
     if not token or len(token) > 64:
         return None

@@ -1,7 +1,6 @@
 """Organizer: the invitation list of an event: import (preview first), past
 participants, answers, one reminder, the download, invitation-only."""
 
-import sqlalchemy as sa
 from flask import Response, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -10,9 +9,14 @@ from itsdangerous import BadSignature, URLSafeSerializer
 
 from events.extensions import db
 from events.forms import ConfirmForm
-from events.models import Event, EventStatus
+from events.models import Event
 from events.organizer_forms import InvitationSettingsForm, aware, local
-from events.services.invitation_import import ImportRow, InvitationFileError, read_invitation_file
+from events.services.invitation_import import (
+    MAX_BYTES,
+    ImportRow,
+    InvitationFileError,
+    read_invitation_file,
+)
 from events.services.invitations import (
     InvitationError,
     answers,
@@ -20,6 +24,7 @@ from events.services.invitations import (
     invitations_csv,
     invitations_of,
     invite_people,
+    other_events,
     past_participants,
     remind_unanswered,
     set_invitation_settings,
@@ -32,11 +37,7 @@ def _serializer() -> URLSafeSerializer:
 
 
 def _page(event, rows=None, file_error=None, status=200, settings=None):
-    earlier = db.session.scalars(
-        sa.select(Event)
-        .where(Event.id != event.id, Event.status != EventStatus.DRAFT)
-        .order_by(Event.starts_at.desc())
-    ).all()
+    earlier = other_events(event.id)
     payload = None
     if rows:
         good = [[r.name, r.email, r.organization, r.county or ""] for r in rows if r.ok]
@@ -81,7 +82,7 @@ def invitations_preview(event_id: int):
     if upload is None or not upload.filename:
         return _page(event, file_error=_("Choose a file to upload."), status=400)
     try:
-        rows = read_invitation_file(upload.filename, upload.read())
+        rows = read_invitation_file(upload.filename, upload.read(MAX_BYTES + 1))
     except InvitationFileError as error:
         return _page(event, file_error=str(error.message), status=400)
     return _page(event, check_against_event(event.id, rows))
