@@ -355,3 +355,12 @@ def test_a_full_list_of_2000_rows_is_previewed_and_a_bigger_file_refused(app, cl
     assert "2000 rows will be invited." in preview.text and "Send 2000 invitations" in preview.text
     too_big = _upload(client, token, seminar["id"], "lista.csv", data * 30)
     assert too_big.status_code == 400 and "larger than 2 MB" in too_big.text
+
+
+def test_an_organizer_may_add_a_person_by_phone_to_an_event_by_invitation(app, seminar):
+    from events.services.participants import add_by_hand
+
+    with app.app_context():
+        organizer = db.session.scalar(sa.select(User).where(User.email == "org@example.org"))
+        added = add_by_hand(seminar["id"], attendee(), organizer, notify=False)
+        assert added.status.value == "confirmed"

@@ -154,8 +154,9 @@ def erase(event_id: int, registration_id: int, user: User) -> None:
 @command
 def add_by_hand(event_id: int, attendee: Attendee, user: User, notify: bool) -> Registration:
     """A registration taken by phone: the same rules as online (seats, duplicates),
-    the registration and its audit entry in one transaction."""
-    registration = register_attendee(event_id, attendee, notify=notify)
+    the registration and its audit entry in one transaction. The organizer may add
+    people to an event by invitation: adding them is inviting them."""
+    registration = register_attendee(event_id, attendee, notify=notify, invited=True)
     audit.record(
         "added_by_organizer",
         user,
