@@ -2,6 +2,8 @@
 
 from datetime import datetime, time, timedelta
 
+import sqlalchemy as sa
+
 from events.extensions import db
 from events.models import (
     CourseSession,
@@ -9,9 +11,14 @@ from events.models import (
     EventKind,
     EventStatus,
     OrganizationType,
+    Registration,
     RegistrationMode,
+    ScanMethod,
+    SessionAttendance,
     utcnow,
 )
+from events.services.certificates import issue_certificates, set_rule
+from events.services.checkin import Actor, scan_code
 from events.services.invitation_import import ImportRow
 from events.services.invitations import decline_invitation, invite_people, register_invited
 from events.services.registration import Attendee, approve_registration, register_attendee
@@ -277,10 +284,66 @@ def _invitations(seminar: Event) -> None:
     decline_invitation(invited[2].token)
 
 
+PAST_COURSE_DAYS = (-47, -40, -33)
+# Which modules each of the spring edition's eight leaders came to.
+PAST_ATTENDANCE = [(0, 1, 2), (0, 1, 2), (0, 1, 2), (0, 2), (1, 2), (0,), (), (0, 1, 2)]
+
+
+def _finished_course() -> Event:
+    """Last spring's edition of the leaders' training, over: who came to which module,
+    and certificates for those who attended at least 80% of the hours (all three)."""
+    course = _event(
+        "szkolenie-liderow-wiosna",
+        "Szkolenie liderów lokalnych – edycja wiosenna",
+        EventKind.TRAINING,
+        PAST_COURSE_DAYS[0],
+        "m-poznan",
+        "Dom Organizacji Pozarządowych",
+        "ul. Kołłątaja 4, 61-001 Poznań",
+        TRAINING_TEXT,
+        capacity=18,
+        mode=RegistrationMode.APPROVAL,
+        hour=9,
+    )
+    course.registration_opens_at = _at(PAST_COURSE_DAYS[0] - 30, 8)
+    course.ends_at = _at(PAST_COURSE_DAYS[-1], 16)
+    course.sessions = [
+        CourseSession(title=title, starts_at=_at(days, 9), ends_at=_at(days, 16))
+        for days, title in zip(PAST_COURSE_DAYS, COURSE_MODULES, strict=True)
+    ]
+    db.session.add(course)
+    db.session.flush()
+    applied = course.registration_opens_at + timedelta(days=1)
+    for index, modules in enumerate(PAST_ATTENDANCE):
+        person = register_attendee(course.id, demo_attendee(index), now=applied, notify=False)
+        approve_registration(person.id, now=applied + timedelta(days=1))
+        for module in modules:
+            session = course.sessions[module]
+            came = session.starts_at + timedelta(minutes=index)
+            scan_code(course.id, person.ticket_code, ScanMethod.SCANNER, Actor(), now=came,
+                      session_id=session.id)  # fmt: skip
+    door = "wolontariuszka na wejściu"
+    session_ids = [session.id for session in course.sessions]
+    db.session.execute(
+        sa.update(SessionAttendance)
+        .where(SessionAttendance.session_id.in_(session_ids))
+        .values(checked_in_by=door)
+    )
+    db.session.execute(
+        sa.update(Registration)
+        .where(Registration.event_id == course.id, Registration.checked_in_at.is_not(None))
+        .values(checked_in_by=door)
+    )
+    set_rule(course.id, 80, None)
+    issue_certificates(course.id, None)
+    return course
+
+
 @command
 def seed_demo() -> list[Event]:
     """Add the demo programme, with registrations on the first seminar, applications to the
-    leaders' course, an invitation-only seminar with its answers and a full partner meeting."""
+    leaders' course, an invitation-only seminar with its answers, last spring's edition of
+    the course with its attendance and certificates, and a full partner meeting."""
     events = demo_events()
     db.session.add_all(events)
     db.session.flush()
@@ -294,6 +357,7 @@ def seed_demo() -> list[Event]:
         if index < 6:
             approve_registration(applied.id)
     _invitations(by_slug["seminarium-leszno"])
+    events.append(_finished_course())
     for index in range(10):  # capacity 8: two people end up on the waiting list
         register_attendee(
             by_slug["zespoly-partnerskie-spotkanie-robocze"].id, demo_attendee(index), notify=False

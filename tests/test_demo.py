@@ -3,7 +3,15 @@
 import sqlalchemy as sa
 
 from events.extensions import db
-from events.models import Event, EventKind, EventStatus, Invitation, RegistrationMode, utcnow
+from events.models import (
+    Certificate,
+    Event,
+    EventKind,
+    EventStatus,
+    Invitation,
+    RegistrationMode,
+    utcnow,
+)
 
 
 def test_seed_demo_loads_the_project_programme_once(app, runner):
@@ -40,5 +48,19 @@ def test_seed_demo_loads_the_project_programme_once(app, runner):
         consultations = by_kind[EventKind.CONSULTATION]
         assert len({c.county for c in consultations}) >= 3
         assert len(by_kind[EventKind.PARTNER_MEETING]) >= 1
-        assert all(e.status == EventStatus.PUBLISHED and e.starts_at > utcnow() for e in events)
+        # Last spring's edition is over: attendance per module, certificates for those
+        # who came to all three (80% of the hours), none for the others.
+        [finished] = [e for e in events if e.ends_at < utcnow()]
+        assert finished.slug == "szkolenie-liderow-wiosna" and len(finished.sessions) == 3
+        holders = db.session.scalars(
+            sa.select(Certificate.holder_name).where(Certificate.event_id == finished.id)
+        ).all()
+        assert sorted(holders) == [
+            "Anna Kowalska",
+            "Małgorzata Wiśniewska",
+            "Piotr Nowak",
+            "Tomasz Szymański",
+        ]
+        upcoming = [e for e in events if e is not finished]
+        assert all(e.status == EventStatus.PUBLISHED and e.starts_at > utcnow() for e in upcoming)
         assert all(s.title.startswith("Seminarium") for s in seminars)  # in Polish
