@@ -373,3 +373,14 @@ def test_offline_scans_at_a_session_sync_to_that_session_only(app, client):
         [attendance] = db.session.scalars(sa.select(SessionAttendance)).all()
         assert attendance.session_id == second
         assert attendance.checked_in_at.isoformat() == at  # the device's time
+
+
+def test_a_duplicated_course_keeps_its_sessions_and_rule(ctx):
+    from events.services.event_admin import duplicate_event
+
+    course = make_course(certificate_min_percent=75)
+    copy = duplicate_event(course.id, make_user())
+    assert [(s.title, s.starts_at) for s in copy.sessions] == [
+        (s.title, s.starts_at) for s in course.sessions
+    ]
+    assert copy.certificate_min_percent == 75 and copy.id != course.id
