@@ -364,3 +364,12 @@ def test_an_organizer_may_add_a_person_by_phone_to_an_event_by_invitation(app, s
         organizer = db.session.scalar(sa.select(User).where(User.email == "org@example.org"))
         added = add_by_hand(seminar["id"], attendee(), organizer, notify=False)
         assert added.status.value == "confirmed"
+
+
+def test_the_programme_and_event_page_say_by_invitation(app, seminar):
+    visitor = app.test_client()
+    visitor.set_cookie("lang", "en")
+    assert "By invitation" in visitor.get("/").text
+    page = visitor.get(f"/events/{seminar['slug']}").text
+    assert "by invitation only" in page
+    assert f'href="/events/{seminar["slug"]}/register"' not in page
