@@ -12,7 +12,7 @@ from pypdf import PdfReader
 
 from events.extensions import db
 from events.messages.outbox import deliver_due
-from events.models import AuditEntry, Certificate, RegistrationMode, Role
+from events.models import AuditEntry, Certificate, Registration, RegistrationMode, Role
 from events.services.certificates import CertificateError, issue_certificates, set_rule
 from events.services.checkin import Actor, check_in_registration
 from events.services.privacy import erase_person
@@ -201,8 +201,6 @@ def test_the_person_finds_the_certificate_on_their_page(app, client, course):
     _issue(client, token, course["id"])
     [certificate] = _certificates(app)
     with app.app_context():
-        from events.models import Registration
-
         manage = db.session.get(Registration, course["lucja"]).manage_token
         other = db.session.get(Registration, course["bogdan"]).manage_token
     person = app.test_client()
@@ -231,3 +229,20 @@ def test_a_single_event_certifies_only_people_checked_in(ctx):
     [certificate] = issue_certificates(event.id, organizer)
     assert certificate.registration_id == came.id
     assert certificate.minutes_attended == certificate.minutes_total == 240
+
+
+def test_the_certificate_is_in_the_language_the_person_registered_in(app, client, course):
+    with app.app_context():
+        person = db.session.get(Registration, course["lucja"])
+        person.language = "en"
+        db.session.commit()
+        manage = person.manage_token
+    token = _log_in(client)
+    _set_rule(client, token, course["id"], 60)
+    _issue(client, token, course["id"])
+    [certificate] = _certificates(app)
+    assert certificate.language == "en"
+    pdf = app.test_client().get(f"/r/{manage}/certificates/{certificate.number}.pdf")
+    text = PdfReader(io.BytesIO(pdf.data)).pages[0].extract_text()
+    assert "Certificate of completion" in text and "Hours attended: 6 of 9." in text
+    assert "Zaświadczenie" not in text and "Łucja Gęślińska" in text
