@@ -384,3 +384,22 @@ def test_a_duplicated_course_keeps_its_sessions_and_rule(ctx):
         (s.title, s.starts_at) for s in course.sessions
     ]
     assert copy.certificate_min_percent == 75 and copy.id != course.id
+
+
+def test_each_later_session_of_a_course_gets_its_own_reminder(app, smtp_server):
+    from events.services.reminders import send_reminders
+
+    with app.app_context():
+        course = make_course()
+        register_attendee(course.id, attendee(email="przypomnij@example.org"), notify=False)
+        first, second, _third = course.sessions
+        before_first = first.starts_at - timedelta(hours=2)
+        assert send_reminders(now=before_first) == 1
+        assert send_reminders(now=before_first + timedelta(minutes=30)) == 0  # once
+        before_second = second.starts_at - timedelta(hours=3)
+        assert send_reminders(now=before_second) == 1
+        assert send_reminders(now=before_second + timedelta(hours=1)) == 0
+        deliver_due()
+    [_, reminder] = smtp_server.inbox.to("przypomnij@example.org")
+    text = reminder.get_body(("plain",)).get_content()
+    assert "Moduł 2" in text and "Przypomnienie" in reminder["Subject"]
