@@ -46,32 +46,22 @@ class InvitationError(DomainError):
     """Codes: not_found, answered, cancelled."""
 
 
-INVITATION_SUBJECT = _l("Invitation: %(title)s")
-REMINDER_SUBJECT = _l("Reminder of the invitation: %(title)s")
-
-
 def _queue(invitation: Invitation, event: Event, reminder: bool = False) -> None:
-    subject = REMINDER_SUBJECT if reminder else INVITATION_SUBJECT
+    """The invitation email (or its one reminder), in the invitee's language."""
+    if reminder:
+        subject = _l("Reminder of the invitation: %(title)s", title=event.title)
+    else:
+        subject = _l("Invitation: %(title)s", title=event.title)
     queue_templated(
         "invitation",
         invitation.email,
         invitation.language,
-        _subject(subject, event),
+        subject,  # translated when queued, in the invitee's language
         invitation_name=invitation.name,
         token=invitation.token,
         event=event,
         reminder=reminder,
     )
-
-
-class _subject:
-    """A subject translated in the recipient's language when it is queued."""
-
-    def __init__(self, text, event):
-        self.text, self.event = text, event
-
-    def __str__(self):
-        return str(self.text) % {"title": self.event.title}
 
 
 def opted_out(emails: list[str]) -> set[str]:
