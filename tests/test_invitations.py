@@ -373,3 +373,26 @@ def test_the_programme_and_event_page_say_by_invitation(app, seminar):
     page = visitor.get(f"/events/{seminar['slug']}").text
     assert "by invitation only" in page
     assert f'href="/events/{seminar["slug"]}/register"' not in page
+
+
+def test_a_language_column_chooses_the_invitation_s_language(app, client, seminar, smtp_server):
+    token = _log_in(client)
+    text = (
+        "name;email;language\r\n"
+        "John Smith;john@example.org;en\r\n"
+        "Jan Kowalski;jan@example.org;\r\n"
+        "Jean Dupont;jean@example.org;fr\r\n"
+    )
+    preview = _upload(client, token, seminar["id"], "list.csv", text.encode())
+    assert "Unknown language: fr." in preview.text and "2 rows will be invited." in preview.text
+    _send(client, token, seminar["id"], preview)
+    assert {i.email: i.language for i in _invitations(app)} == {
+        "john@example.org": "en",
+        "jan@example.org": "pl",
+    }
+    with app.app_context():
+        deliver_due()
+    [english] = smtp_server.inbox.to("john@example.org")
+    assert english["Subject"] == "Invitation: Seminarium w Lesznie"
+    [polish] = smtp_server.inbox.to("jan@example.org")
+    assert polish["Subject"] == "Zaproszenie: Seminarium w Lesznie"

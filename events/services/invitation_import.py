@@ -1,5 +1,6 @@
 """Reading an invitation list: CSV (UTF-8, or the Windows-1250 that Polish Excel
-still writes) or XLSX, with the columns name, email, organization and county.
+still writes) or XLSX, with the columns name, email, organization and county (and
+optionally language: pl or en, Polish when empty).
 
 Nothing here touches the database: `read_invitation_file` turns the upload into
 rows, each with its problems (a bad address, a duplicate, an unknown county, a
@@ -32,7 +33,10 @@ HEADINGS = {
     "email": {"email", "e-mail", "adres e-mail", "adres email", "mail"},
     "organization": {"organization", "organisation", "organizacja", "instytucja"},
     "county": {"county", "powiat"},
+    "language": {"language", "jezyk"},
 }
+LANGUAGES = {"pl": "pl", "polski": "pl", "polish": "pl", "en": "en", "angielski": "en",
+             "english": "en"}  # fmt: skip
 REQUIRED = ("name", "email")
 
 
@@ -48,6 +52,7 @@ class ImportRow:
     organization: str = ""
     county: str | None = None  # a county code
     county_given: str = ""
+    language: str = "pl"  # of the invitation email, and of the later registration's emails
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -158,6 +163,7 @@ def _rows(table: list[list[str]]) -> list[ImportRow]:
                 email=cell("email"),
                 organization=cell("organization"),
                 county_given=cell("county"),
+                language=cell("language"),
             )
         )
     for row in rows:
@@ -192,6 +198,10 @@ def _check_row(row: ImportRow) -> None:
         row.email = normalize_email(row.email)
     except EmailNotValidError:
         row.problems.append(str(_l("Not a valid email address.")))
+    language = LANGUAGES.get(fold(row.language or "pl"))
+    if language is None:
+        row.problems.append(str(_l("Unknown language: %(language)s.", language=row.language)))
+    row.language = language or "pl"
     if row.county_given:
         row.county = county_code(row.county_given)
         if row.county is None:

@@ -118,6 +118,7 @@ def invite_people(event_id: int, rows: list[ImportRow], user: User | None) -> li
             email=row.email,
             organization=row.organization,
             county=row.county,
+            language=row.language,
         )
         db.session.add(invitation)
         made.append(invitation)
@@ -146,6 +147,7 @@ def past_participants(source_event_id: int, attended_only: bool) -> list[ImportR
             organization=person.organization,
             county=person.county,
             county_given=person.county,
+            language=person.language,
         )
         for number, person in enumerate(people, start=1)
     ]

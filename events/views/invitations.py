@@ -3,7 +3,6 @@ one-click decline, and no more invitations. The links are secrets: whoever holds
 one (the invitee, or whom they forwarded it to) may use it."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
 
 from events import consents
 from events.forms import ConfirmForm, RegistrationForm
@@ -37,7 +36,7 @@ def respond(token: str):
     form = RegistrationForm()
     if request.method == "GET":
         form.process(data=prefill(invitation))
-        form.language.data = str(get_locale())
+        form.language.data = invitation.language
     duplicate = refusal = None
     if form.validate_on_submit():
         try:

@@ -40,7 +40,7 @@ def _page(event, rows=None, file_error=None, status=200, settings=None):
     earlier = other_events(event.id)
     payload = None
     if rows:
-        good = [[r.name, r.email, r.organization, r.county or ""] for r in rows if r.ok]
+        good = [[r.name, r.email, r.organization, r.county or "", r.language] for r in rows if r.ok]
         payload = _serializer().dumps(good) if good else None
     body = render_template(
         "organizer/invitations.html",
@@ -115,7 +115,7 @@ def invitations_send(event_id: int):
             flash(_("The list could not be read. Upload it again."), "error")
             return redirect(url_for(".invitations", event_id=event.id))
         rows = [
-            ImportRow(line=n, name=r[0], email=r[1], organization=r[2], county=r[3] or None)
+            ImportRow(n, r[0], r[1], r[2], county=r[3] or None, language=r[4])
             for n, r in enumerate(good, start=1)
         ]
         try:
