@@ -21,7 +21,7 @@ from events.models import (
     User,
 )
 from events.services.checkin import Actor, check_in_registration
-from events.services.registration import register_attendee
+from events.services.registration import cancel_registration, register_attendee
 from events.timezone import WARSAW
 from tests.conftest import csrf_token
 from tests.factories import attendee, form_data, make_event, make_user
@@ -396,3 +396,26 @@ def test_a_language_column_chooses_the_invitation_s_language(app, client, semina
     assert english["Subject"] == "Invitation: Seminarium w Lesznie"
     [polish] = smtp_server.inbox.to("jan@example.org")
     assert polish["Subject"] == "Zaproszenie: Seminarium w Lesznie"
+
+
+def test_one_invitation_gives_one_seat(app, client, seminar):
+    token = _log_in(client)
+    links = _invite(app, client, token, seminar, ("Anna Nowak", "anna@example.org"))
+    link = f"/i/{links['anna@example.org']}"
+    visitor = app.test_client()
+    visitor.set_cookie("lang", "en")
+    form_token = csrf_token(visitor, link)
+    first = visitor.post(
+        link, data={**form_data(email="anna@example.org"), "csrf_token": form_token}
+    )
+    assert first.status_code == 302
+    # The link passed on again after it was used: no second seat.
+    page = visitor.get(link)
+    assert "already been used to register" in page.text and "registration-form" not in page.text
+    second = visitor.post(link, data={**form_data(), "csrf_token": form_token})
+    assert second.status_code == 200 and "already been used to register" in second.text
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Registration)) == 1
+        # Cancelled, the registration frees the invitation again.
+        cancel_registration(db.session.scalar(sa.select(Registration.id)))
+    assert "registration-form" in visitor.get(link).text

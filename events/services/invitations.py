@@ -43,7 +43,7 @@ from events.unit_of_work import command
 
 
 class InvitationError(DomainError):
-    """Codes: not_found, answered, cancelled."""
+    """Codes: not_found, used, answered, cancelled."""
 
 
 def _queue(invitation: Invitation, event: Event, reminder: bool = False) -> None:
@@ -183,6 +183,19 @@ def prefill(invitation: Invitation) -> dict:
     }
 
 
+USED_MESSAGE = _l(
+    "This invitation has already been used to register. If that was you, the link to "
+    "your registration is in the confirmation email."
+)
+
+
+def is_used(invitation: Invitation) -> bool:
+    """One invitation, one seat: used while the registration made with it stands (a
+    cancelled one frees the invitation again)."""
+    registration = invitation.registration
+    return registration is not None and registration.is_active
+
+
 @command
 def register_invited(token: str, attendee: Attendee) -> Registration:
     """Register through an invitation's link; the invitation is marked as used, also
@@ -191,6 +204,8 @@ def register_invited(token: str, attendee: Attendee) -> Registration:
     invitation = find_invitation(token)
     if invitation is None:
         raise InvitationError("not_found", _l("This invitation link is not valid."))
+    if is_used(invitation):
+        raise InvitationError("used", USED_MESSAGE)
     registration = register_attendee(invitation.event_id, attendee, invited=True)
     invitation.status = InvitationStatus.REGISTERED
     invitation.registration_id = registration.id

@@ -11,6 +11,7 @@ from events.services.invitations import (
     InvitationError,
     decline_invitation,
     find_invitation,
+    is_used,
     opt_out,
     prefill,
     register_invited,
@@ -47,7 +48,7 @@ def respond(token: str):
             else:
                 refusal = error.message
         except InvitationError as error:
-            refusal = error.message
+            refusal = None if error.code == "used" else error.message  # the page says so
         else:
             flash(str(_WELCOME[registration.status]), "success")
             return redirect(url_for("registration.manage", token=registration.manage_token))
@@ -59,6 +60,7 @@ def respond(token: str):
         refusal=refusal,
         consents=consents,
         invitation=invitation,
+        used=is_used(invitation),
     )
     return response, 200, {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
 
