@@ -8,7 +8,7 @@ their own app with their own configuration.
 import os
 
 from flask import Flask
-from flask_babel import format_datetime, get_locale
+from flask_babel import format_datetime, format_decimal, get_locale
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
@@ -31,16 +31,19 @@ from events.extensions import (
     migrate,
 )
 from events.i18n import select_locale
+from events.messages.certificate import dates_text
 from events.messages.links import absolute_url, map_url
 from events.services.accounts import user_for_session
-from events.timezone import period
+from events.timezone import period, session_label
 from events.unit_of_work import in_command
 from events.views import (
     api,
     auth,
+    certificates,
     checkin,
     errors,
     health,
+    invitations,
     page_cache,
     public,
     questionnaire,
@@ -127,6 +130,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(checkin.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(questionnaire.bp)
+    app.register_blueprint(certificates.bp)
+    app.register_blueprint(invitations.bp)
     app.register_blueprint(organizer_bp)
     app.register_blueprint(errors.bp)
     app.register_blueprint(health.bp)
@@ -139,8 +144,11 @@ def configure_templates(app: Flask) -> None:
         absolute_url=absolute_url,
         map_url=map_url,
         period=period,
+        session_label=session_label,
+        certificate_dates=dates_text,
     )
     app.jinja_env.filters["datetime"] = format_datetime
+    app.jinja_env.filters["format_decimal"] = format_decimal
     # "5M46BDGTFLMU..." shown as "5M46 BDGT FLMU ...": easier to read out at the door.
     app.jinja_env.filters["grouped"] = lambda code: " ".join(
         code[index : index + 4] for index in range(0, len(code), 4)

@@ -18,6 +18,7 @@ from events.models import Event, OutboxStatus, Role, utcnow
 from events.services.accounts import AccountError, change_password, create_user
 from events.services.checkin_access import AccessError, assign_staff
 from events.services.evaluations import send_evaluations
+from events.services.invitations import release_invitee_seats
 from events.services.privacy import anonymize_before, forget_needs
 from events.services.reminders import DEFAULT_HOURS_BEFORE, send_reminders
 from events.timezone import WARSAW
@@ -32,6 +33,7 @@ def register(app: Flask) -> None:
         outbox_status_command,
         prune_outbox_command,
         send_reminders_command,
+        release_seats_command,
         assign_staff_command,
         anonymize_command,
         backup_command,
@@ -156,6 +158,16 @@ def send_reminders_command(hours: int) -> None:
     count = send_reminders(hours_before=hours)
     report = deliver_due()
     click.echo(f"{count} reminder(s) queued; {report.sent} message(s) sent.")
+
+
+@click.command("release-invitee-seats")
+@with_appcontext
+def release_seats_command() -> None:
+    """Seats kept for invited people whose date has passed go to the waiting list
+    (run it from cron, e.g. hourly)."""
+    promoted = release_invitee_seats()
+    report = deliver_due()
+    click.echo(f"{promoted} person(s) given a seat; {report.sent} message(s) sent.")
 
 
 @click.command("assign-staff")

@@ -2,17 +2,27 @@
 
 from datetime import datetime, time, timedelta
 
+import sqlalchemy as sa
+
 from events.demo_questionnaires import seed_questionnaires
 from events.extensions import db
 from events.models import (
+    CourseSession,
     Event,
     EventKind,
     EventStatus,
     OrganizationType,
+    Registration,
     RegistrationMode,
+    ScanMethod,
+    SessionAttendance,
     utcnow,
 )
-from events.services.registration import Attendee, register_attendee
+from events.services.certificates import issue_certificates, set_rule
+from events.services.checkin import Actor, scan_code
+from events.services.invitation_import import ImportRow
+from events.services.invitations import decline_invitation, invite_people, register_invited
+from events.services.registration import Attendee, approve_registration, register_attendee
 from events.timezone import WARSAW
 from events.unit_of_work import command
 
@@ -32,6 +42,14 @@ CONSULTATION_TEXT = (
 PARTNER_TEXT = (
     "Spotkanie robocze lokalnych zespołów partnerskich z ekspertami tematycznymi "
     "(ekonomia społeczna, fundraising, prawo organizacji pozarządowych)."
+)
+
+
+COURSE_DAYS = (19, 33, 47)
+COURSE_MODULES = (
+    "Moduł 1: lider i jego społeczność",
+    "Moduł 2: jak zbudować partnerstwo lokalne",
+    "Moduł 3: plan działania i finansowanie",
 )
 
 
@@ -107,23 +125,33 @@ def demo_events() -> list[Event]:
         )
         for slug, town, county, venue, address, days in seminars
     ]
-    for number, days in enumerate((19, 33, 47), start=1):
-        events.append(
-            _event(
-                f"szkolenie-liderow-{number}",
-                f"Szkolenie liderów lokalnych – moduł {number}",
-                EventKind.TRAINING,
-                days,
-                "m-poznan",
-                "Dom Organizacji Pozarządowych",
-                "ul. Kołłątaja 4, 61-001 Poznań",
-                TRAINING_TEXT,
-                capacity=18,
-                mode=RegistrationMode.APPROVAL,
-                hours=7,
-                hour=9,
-            )
+    # One course of three sessions: one application, one seat of 18, three days.
+    course = _event(
+        "szkolenie-liderow",
+        "Szkolenie liderów lokalnych",
+        EventKind.TRAINING,
+        COURSE_DAYS[0],
+        "m-poznan",
+        "Dom Organizacji Pozarządowych",
+        "ul. Kołłątaja 4, 61-001 Poznań",
+        TRAINING_TEXT,
+        capacity=18,
+        mode=RegistrationMode.APPROVAL,
+        hour=9,
+        certificate_min_percent=80,
+    )
+    course.ends_at = _at(COURSE_DAYS[-1], 16)
+    course.sessions = [
+        CourseSession(
+            title=title,
+            starts_at=_at(days, 9),
+            ends_at=_at(days, 16),
+            venue_name=course.venue_name if number != 2 else "Centrum Wspierania Organizacji",
+            venue_address=course.venue_address if number != 2 else "ul. Zielona 8, 61-851 Poznań",
         )
+        for number, (days, title) in enumerate(zip(COURSE_DAYS, COURSE_MODULES, strict=True), 1)
+    ]
+    events.append(course)
     consultations = [
         (
             "konsultacje-gniezno",
@@ -243,17 +271,96 @@ def demo_attendee(index: int) -> Attendee:
     )
 
 
+def _invitations(seminar: Event) -> None:
+    """The Leszno seminar is by invitation: six people invited, two registered through
+    their link, one declined, three have not answered yet."""
+    seminar.invitation_only = True
+    rows = [
+        ImportRow(index + 1, f"{first} {last}", demo_attendee(index).email, organization, county)
+        for index, (first, last, organization, _kind, county) in enumerate(DEMO_PEOPLE[:6])
+    ]
+    invited = invite_people(seminar.id, rows, None)
+    for index, invitation in enumerate(invited[:2]):
+        register_invited(invitation.token, demo_attendee(index))
+    decline_invitation(invited[2].token)
+
+
+PAST_COURSE_DAYS = (-47, -40, -33)
+# Which modules each of the spring edition's eight leaders came to.
+PAST_ATTENDANCE = [(0, 1, 2), (0, 1, 2), (0, 1, 2), (0, 2), (1, 2), (0,), (), (0, 1, 2)]
+
+
+def _finished_course() -> Event:
+    """Last spring's edition of the leaders' training, over: who came to which module,
+    and certificates for those who attended at least 80% of the hours (all three)."""
+    course = _event(
+        "szkolenie-liderow-wiosna",
+        "Szkolenie liderów lokalnych – edycja wiosenna",
+        EventKind.TRAINING,
+        PAST_COURSE_DAYS[0],
+        "m-poznan",
+        "Dom Organizacji Pozarządowych",
+        "ul. Kołłątaja 4, 61-001 Poznań",
+        TRAINING_TEXT,
+        capacity=18,
+        mode=RegistrationMode.APPROVAL,
+        hour=9,
+    )
+    course.registration_opens_at = _at(PAST_COURSE_DAYS[0] - 30, 8)
+    course.ends_at = _at(PAST_COURSE_DAYS[-1], 16)
+    course.sessions = [
+        CourseSession(title=title, starts_at=_at(days, 9), ends_at=_at(days, 16))
+        for days, title in zip(PAST_COURSE_DAYS, COURSE_MODULES, strict=True)
+    ]
+    db.session.add(course)
+    db.session.flush()
+    applied = course.registration_opens_at + timedelta(days=1)
+    for index, modules in enumerate(PAST_ATTENDANCE):
+        person = register_attendee(course.id, demo_attendee(index), now=applied, notify=False)
+        approve_registration(person.id, now=applied + timedelta(days=1))
+        for module in modules:
+            session = course.sessions[module]
+            came = session.starts_at + timedelta(minutes=index)
+            scan_code(course.id, person.ticket_code, ScanMethod.SCANNER, Actor(), now=came,
+                      session_id=session.id)  # fmt: skip
+    door = "wolontariuszka na wejściu"
+    session_ids = [session.id for session in course.sessions]
+    db.session.execute(
+        sa.update(SessionAttendance)
+        .where(SessionAttendance.session_id.in_(session_ids))
+        .values(checked_in_by=door)
+    )
+    db.session.execute(
+        sa.update(Registration)
+        .where(Registration.event_id == course.id, Registration.checked_in_at.is_not(None))
+        .values(checked_in_by=door)
+    )
+    set_rule(course.id, 80, None)
+    issue_certificates(course.id, None)
+    return course
+
+
 @command
 def seed_demo() -> list[Event]:
-    """Add the demo programme, with registrations on the first seminar and a full partner
-    meeting, a consultation questionnaire on each programme with answers, and the evaluation
-    of a consultation meeting held last week."""
+    """Add the demo programme, with registrations on the first seminar, applications to the
+    leaders' course, an invitation-only seminar with its answers, last spring's edition of
+    the course with its attendance and certificates, a full partner meeting, a consultation
+    questionnaire on each programme with answers, and the evaluation of a consultation
+    meeting held last week."""
     events = demo_events()
     db.session.add_all(events)
     db.session.flush()
     by_slug = {event.slug: event for event in events}
     for index in range(12):
         register_attendee(by_slug["seminarium-poznan"].id, demo_attendee(index), notify=False)
+    for index in range(8):  # applications to the course: six accepted, two still to decide
+        applied = register_attendee(
+            by_slug["szkolenie-liderow"].id, demo_attendee(index), notify=False
+        )
+        if index < 6:
+            approve_registration(applied.id)
+    _invitations(by_slug["seminarium-leszno"])
+    events.append(_finished_course())
     for index in range(10):  # capacity 8: two people end up on the waiting list
         register_attendee(
             by_slug["zespoly-partnerskie-spotkanie-robocze"].id, demo_attendee(index), notify=False

@@ -175,19 +175,74 @@ class Event(db.Model):
     # The organizer's choice: the door search also finds the waiting list and the
     # applications awaiting approval (by default it finds confirmed people only).
     door_search_waiting: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # The certificate rule: None, no certificates; else the share of a course's hours
+    # a person must attend (a single event: being checked in).
+    certificate_min_percent: Mapped[int | None] = mapped_column()
+    # Only people with an invitation's personal link may register.
+    invitation_only: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # Seats kept for invited people until a date; after it they are anyone's.
+    invitee_seats: Mapped[int | None] = mapped_column()
+    invitee_seats_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     registrations: Mapped[list["Registration"]] = relationship(back_populates="event")
+    # A course: several sessions under one registration (see events.services.courses).
+    # The event's own starts_at/ends_at then span its sessions.
+    sessions: Mapped[list["CourseSession"]] = relationship(
+        back_populates="event", order_by="CourseSession.starts_at, CourseSession.id"
+    )
 
     __table_args__ = (
         sa.CheckConstraint("capacity IS NULL OR capacity >= 0", name="capacity_not_negative"),
         # The same rule as events.services.lifecycle.ends_after_start.
         sa.CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+        sa.CheckConstraint(
+            "certificate_min_percent IS NULL OR "
+            "(certificate_min_percent >= 1 AND certificate_min_percent <= 100)",
+            name="certificate_percent_range",
+        ),
     )
+
+    @property
+    def is_course(self) -> bool:
+        return bool(self.sessions)
 
     def __repr__(self) -> str:
         return f"<Event {self.slug}>"
+
+
+class CourseSession(db.Model):
+    """One meeting of a course: its date, place and hours. People register for the
+    course (the event); they are checked in per session (SessionAttendance)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("event.id"), index=True)
+    title: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    venue_name: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
+    venue_address: Mapped[str] = mapped_column(sa.String(300), default="", server_default="")
+    # Raised on every change of this session's time or place; a calendar entry's
+    # SEQUENCE is the event's plus the session's, so that both only ever grow.
+    sequence: Mapped[int] = mapped_column(default=0, server_default="0")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    event: Mapped[Event] = relationship(back_populates="sessions")
+
+    __table_args__ = (sa.CheckConstraint("ends_at > starts_at", name="session_ends_after_start"),)
+
+    @property
+    def minutes(self) -> int:
+        return int((self.ends_at - self.starts_at).total_seconds() // 60)
+
+    @property
+    def hours(self) -> float:
+        return round(self.minutes / 60, 2)
+
+    def __repr__(self) -> str:
+        return f"<CourseSession {self.id} of event {self.event_id}>"
 
 
 class Registration(db.Model):
@@ -427,6 +482,10 @@ class Scan(db.Model):
     link_id: Mapped[int | None] = mapped_column(sa.ForeignKey("check_in_link.id"))
     nonce: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    # The session of a course the scan was made at; None for a single event.
+    session_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("course_session.id", ondelete="SET NULL"), index=True
+    )
 
     registration: Mapped[Registration | None] = relationship()
     user: Mapped[User | None] = relationship()
@@ -437,6 +496,137 @@ class Scan(db.Model):
         # The limit on unknown codes counts the last minute's unknown scans only.
         sa.Index("ix_scan_result_at", "result", "at"),
     )
+
+
+class SessionAttendance(db.Model):
+    """The door state of one person at one session of a course, written in the same
+    transaction as the Scan record that changed it (an undo deletes the row; the
+    scans keep the history). The registration's own `checked_in_at` then says
+    "came to at least one session"."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(sa.ForeignKey("course_session.id"), index=True)
+    registration_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("registration.id", ondelete="CASCADE"), index=True
+    )
+    checked_in_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    checked_in_by: Mapped[str | None] = mapped_column(sa.String(254))
+
+    session: Mapped[CourseSession] = relationship()
+    registration: Mapped[Registration] = relationship()
+
+    __table_args__ = (
+        sa.UniqueConstraint("session_id", "registration_id", name="uq_attendance_once"),
+    )
+
+
+def new_certificate_number() -> str:
+    """A certificate's public number: 80 random bits in 4 groups, unguessable,
+    easy to read aloud (no 0/O, 1/I)."""
+    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+    raw = "".join(secrets.choice(alphabet) for _ in range(16))
+    return "-".join(raw[i : i + 4] for i in range(0, 16, 4))
+
+
+class Certificate(db.Model):
+    """A certificate of completion, issued to one registration.
+
+    What it says is frozen when it is issued (name, hours, sessions), so that a
+    later change of the rule or of the sessions does not change a document that
+    was already sent. Erasure blanks `holder_name`; revocation keeps the row.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(sa.String(24), unique=True, default=new_certificate_number)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("event.id"), index=True)
+    registration_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("registration.id", ondelete="SET NULL"), index=True
+    )
+    holder_name: Mapped[str] = mapped_column(sa.String(200))
+    language: Mapped[str] = mapped_column(sa.String(5), default="pl")
+    minutes_attended: Mapped[int] = mapped_column(default=0)
+    minutes_total: Mapped[int] = mapped_column(default=0)
+    sessions_attended: Mapped[int] = mapped_column(default=0)
+    sessions_total: Mapped[int] = mapped_column(default=0)
+    rule_percent: Mapped[int] = mapped_column()
+    # Frozen at issue: the course's title and dates, each session (title, times,
+    # attended), the issuer's name.
+    details: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    issued_by: Mapped[str] = mapped_column(sa.String(254))
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_by: Mapped[str | None] = mapped_column(sa.String(254))
+
+    event: Mapped[Event] = relationship()
+    registration: Mapped[Registration | None] = relationship()
+
+    __table_args__ = (
+        # One standing certificate per registration; a revoked one may be followed
+        # by a new one.
+        sa.Index(
+            "uq_certificate_standing",
+            "registration_id",
+            unique=True,
+            postgresql_where=sa.text("revoked_at IS NULL"),
+            sqlite_where=sa.text("revoked_at IS NULL"),
+        ),
+    )
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
+
+
+class InvitationStatus(enum.StrEnum):
+    INVITED = "invited"  # no answer yet
+    REGISTERED = "registered"
+    DECLINED = "declined"
+
+    @property
+    def label(self):
+        return {
+            InvitationStatus.INVITED: _l("No answer"),
+            InvitationStatus.REGISTERED: _l("Registered"),
+            InvitationStatus.DECLINED: _l("Declined"),
+        }[self]
+
+
+class Invitation(db.Model):
+    """A personal invitation to an event: its link pre-fills the registration form.
+
+    A forwarded link still works (the details may be changed); the invitation is
+    then marked as used by whoever registered with it.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("event.id"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    email: Mapped[str] = mapped_column(sa.String(254))
+    organization: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
+    county: Mapped[str | None] = mapped_column(sa.String(40))
+    language: Mapped[str] = mapped_column(sa.String(5), default="pl", server_default="pl")
+    token: Mapped[str] = mapped_column(sa.String(64), unique=True, default=new_secret)
+    status: Mapped[InvitationStatus] = mapped_column(
+        _enum(InvitationStatus), default=InvitationStatus.INVITED
+    )
+    registration_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("registration.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    event: Mapped[Event] = relationship()
+    registration: Mapped[Registration | None] = relationship()
+
+    __table_args__ = (sa.UniqueConstraint("event_id", "email", name="uq_invitation_email"),)
+
+
+class InvitationOptOut(db.Model):
+    """An address that asked for no more invitations (from an invitation's link)."""
+
+    email: Mapped[str] = mapped_column(sa.String(254), primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class AuditEntry(db.Model):

@@ -16,12 +16,13 @@ from wtforms import (
     URLField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import URL, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import URL, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from events.counties import county_choices
 from events.forms import MailboxAddress, RegistrationForm, _required, clean_line, clean_text
 from events.models import EventKind, RegistrationMode
 from events.services.broadcast import Audience
+from events.services.courses import SessionData
 from events.services.event_admin import EventData, Overflow
 from events.timezone import WARSAW
 
@@ -189,3 +190,82 @@ class MessageForm(FlaskForm):
             SelectChoice(Audience.CONFIRMED.value, _l("People with a confirmed seat")),
             SelectChoice(Audience.ACTIVE.value, _l("Everyone registered, waiting list included")),
         ]
+
+
+class SessionForm(FlaskForm):
+    """A session of a course: when, where, and a note for registrants about a change."""
+
+    title = StringField(
+        _l("Name of the session (optional)"),
+        description=_l("For example: Module 1. Empty: the date alone."),
+        filters=[clean_line],
+        validators=[Optional(), Length(max=200)],
+    )
+    starts_at = _when(_l("Starts"), description=_l("Polish time."))
+    ends_at = _when(_l("Ends"))
+    venue_name = StringField(
+        _l("Venue (optional)"),
+        description=_l("Empty: the course's venue."),
+        filters=[clean_line],
+        validators=[Optional(), Length(max=200)],
+    )
+    venue_address = StringField(
+        _l("Address"), filters=[clean_line], validators=[Optional(), Length(max=300)]
+    )
+    change_note = TextAreaField(
+        _l("Note for registrants about a change of time or place (optional)"),
+        filters=[clean_text],
+        validators=[Optional(), Length(max=2000)],
+    )
+
+    def validate_ends_at(self, field):
+        if self.starts_at.data and field.data and field.data <= self.starts_at.data:
+            raise ValidationError(_l("The end must be after the start."))
+
+    def fill_from(self, session) -> None:
+        self.title.data = session.title
+        self.venue_name.data, self.venue_address.data = session.venue_name, session.venue_address
+        self.starts_at.data, self.ends_at.data = local(session.starts_at), local(session.ends_at)
+
+    def session_data(self) -> SessionData:
+        return SessionData(
+            starts_at=aware(self.starts_at.data),
+            ends_at=aware(self.ends_at.data),
+            venue_name=self.venue_name.data or "",
+            venue_address=self.venue_address.data or "",
+            title=self.title.data or "",
+        )
+
+
+class CertificateRuleForm(FlaskForm):
+    certificate_min_percent = IntegerField(
+        _l("Certificates: minimum share of the hours attended, in percent"),
+        description=_l("Empty: no certificates. For a single event, any value means: checked in."),
+        validators=[
+            Optional(),
+            NumberRange(min=1, max=100, message=_l("Enter a whole number from 1 to 100.")),
+        ],
+    )
+
+
+class InvitationSettingsForm(FlaskForm):
+    invitation_only = BooleanField(
+        _l("By invitation only: only people with an invitation's personal link can register")
+    )
+    invitee_seats = IntegerField(
+        _l("Seats kept for invited people (optional)"),
+        description=_l("Others see them as taken until the date below."),
+        validators=[
+            Optional(),
+            NumberRange(min=1, max=100000, message=_l("At least 1 seat.")),
+        ],
+    )
+    invitee_seats_until = _when(
+        _l("Kept until (optional)"),
+        required=False,
+        description=_l("Polish time. Then the seats are anyone's: the waiting list moves up."),
+    )
+
+    def validate_invitee_seats_until(self, field):
+        if self.invitee_seats.data and not field.data:
+            raise ValidationError(_l("Enter until when the seats are kept."))

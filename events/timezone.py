@@ -31,3 +31,9 @@ def period(starts_at: datetime, ends_at: datetime) -> str:
     if same_local_day(starts_at, ends_at):
         return f"{start}–{format_datetime(ends_at, 'HH:mm')}"
     return f"{start} – {format_datetime(ends_at, 'EEEE, d MMMM y, HH:mm')}"
+
+
+def session_label(session) -> str:
+    """A course's session in words: its title (if any) and when it happens."""
+    when = period(session.starts_at, session.ends_at)
+    return f"{session.title}: {when}" if session.title else when

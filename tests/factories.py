@@ -3,7 +3,16 @@
 from datetime import timedelta
 
 from events.extensions import db
-from events.models import Event, EventKind, EventStatus, OrganizationType, Role, User, utcnow
+from events.models import (
+    CourseSession,
+    Event,
+    EventKind,
+    EventStatus,
+    OrganizationType,
+    Role,
+    User,
+    utcnow,
+)
 from events.services.registration import Attendee
 
 _counter = iter(range(1, 10**9))
@@ -30,6 +39,30 @@ def make_event(**overrides) -> Event:
     values.update(overrides)
     event = Event(**values)
     db.session.add(event)
+    db.session.commit()
+    return event
+
+
+def make_course(hours=(4, 4, 2), **overrides) -> Event:
+    """A published course next week: one session a week, 10:00 UTC, of the given hours,
+    the second one elsewhere; 18 seats."""
+    start = utcnow().replace(microsecond=0) + timedelta(days=7)
+    values = {"title": "Szkolenie liderów lokalnych", "kind": EventKind.TRAINING, "capacity": 18}
+    values.update(overrides)
+    last = start + timedelta(days=7 * (len(hours) - 1), hours=hours[-1])
+    event = make_event(starts_at=start, ends_at=last, **values)
+    for number, length in enumerate(hours):
+        begins = start + timedelta(days=7 * number)
+        db.session.add(
+            CourseSession(
+                event_id=event.id,
+                title=f"Moduł {number + 1}",
+                starts_at=begins,
+                ends_at=begins + timedelta(hours=length),
+                venue_name="Dom Kultury w Śremie" if number == 1 else event.venue_name,
+                venue_address="ul. Mickiewicza 3, 63-100 Śrem" if number == 1 else "",
+            )
+        )
     db.session.commit()
     return event
 

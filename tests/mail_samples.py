@@ -13,8 +13,13 @@ from events.messages.outbox import deliver_due
 from events.models import RegistrationMode, RegistrationStatus, User, utcnow
 from events.models_questionnaires import QuestionnaireKind
 from events.services.broadcast import Audience, send_to_registrants
+from events.services.certificates import issue_certificates, set_rule
+from events.services.checkin import Actor, check_in_registration
+from events.services.courses import delete_session
 from events.services.evaluations import send_evaluations
 from events.services.event_changes import Schedule, cancel_event, reschedule_event
+from events.services.invitation_import import ImportRow
+from events.services.invitations import invite_people
 from events.services.lost_link import request_links
 from events.services.questionnaire_builder import Settings, create_questionnaire
 from events.services.registration import (
@@ -24,7 +29,7 @@ from events.services.registration import (
     register_attendee,
 )
 from events.services.reminders import send_reminders
-from tests.factories import attendee, make_event, make_registration, make_user
+from tests.factories import attendee, make_course, make_event, make_registration, make_user
 
 KINDS = (
     "confirmed",
@@ -40,6 +45,10 @@ KINDS = (
     "organizer_message",
     "your_links",
     "questionnaire_invitation",
+    "course_confirmed",  # a course: one calendar entry per session
+    "certificate",  # with the PDF attached
+    "session_cancelled",  # one session of a course withdrawn from the calendar
+    "invitation",  # a personal invitation (no registration yet)
 )
 
 TITLE = "Seminarium: partnerstwo lokalne w praktyce – Poznań, Kalisz, Piła i Leszno (2026/27)"
@@ -110,6 +119,21 @@ def every_kind(smtp_server, language: str) -> dict:
         None,
     )  # fmt: skip
     send_evaluations()
+    register_attendee(make_course(title=TITLE).id, person("course_confirmed"))
+
+    certified = make_event(title=TITLE)
+    holder = register_attendee(certified.id, person("certificate"), notify=False)
+    set_rule(certified.id, 100, organizer())
+    check_in_registration(certified.id, holder.id, Actor(user_id=organizer().id))
+    issue_certificates(certified.id, organizer())
+
+    shortened = make_course(title=TITLE)
+    register_attendee(shortened.id, person("session_cancelled"), notify=False)
+    delete_session(shortened.id, shortened.sessions[-1].id, organizer())
+
+    invited = make_event(title=TITLE)
+    row = ImportRow(1, "Ina Zaproszona", f"invitation.{language}@example.org", "Fundacja", None)
+    invite_people(invited.id, [row], organizer())  # in Polish: a list has no language
 
     deliver_due()
     messages = {}

@@ -15,9 +15,9 @@ def registrations(app) -> list[str]:
 
 def test_backup_then_restore_brings_back_what_was_lost(app, runner, tmp_path):
     with app.app_context():
-        event = make_event(title="Seminarium w Lesznie")
+        event_id = make_event(title="Seminarium w Lesznie").id
         for name in ("ala", "ola"):
-            register_attendee(event.id, attendee(email=f"{name}@example.org"), notify=False)
+            register_attendee(event_id, attendee(email=f"{name}@example.org"), notify=False)
     target = tmp_path / "kopia.backup"
     result = runner.invoke(args=["backup", str(target)])
     assert result.exit_code == 0, result.output
@@ -34,7 +34,7 @@ def test_backup_then_restore_brings_back_what_was_lost(app, runner, tmp_path):
     assert result.exit_code == 0, result.output
     assert registrations(app) == ["ala@example.org", "ola@example.org"]
     with app.app_context():  # the app goes on using the restored database
-        register_attendee(event.id, attendee(email="ela@example.org"), notify=False)
+        register_attendee(event_id, attendee(email="ela@example.org"), notify=False)
     assert len(registrations(app)) == 3
 
 

@@ -3,7 +3,15 @@
 import sqlalchemy as sa
 
 from events.extensions import db
-from events.models import Event, EventKind, EventStatus, RegistrationMode, utcnow
+from events.models import (
+    Certificate,
+    Event,
+    EventKind,
+    EventStatus,
+    Invitation,
+    RegistrationMode,
+    utcnow,
+)
 
 
 def test_seed_demo_loads_the_project_programme_once(app, runner):
@@ -22,13 +30,41 @@ def test_seed_demo_loads_the_project_programme_once(app, runner):
         assert trainings and all(
             t.capacity == 18 and t.mode == RegistrationMode.APPROVAL for t in trainings
         )
+        # The leaders' training is one course of three sessions, not three events.
+        [course] = [t for t in trainings if t.title == "Szkolenie liderów lokalnych"]
+        assert len(course.sessions) == 3 and course.certificate_min_percent == 80
+        assert course.starts_at == course.sessions[0].starts_at
+        assert course.ends_at == course.sessions[-1].ends_at
+        assert not [t for t in trainings if "moduł" in t.title]
+        # A seminar by invitation, with its list and answers.
+        [by_invitation] = [s for s in seminars if s.invitation_only]
+        statuses = sorted(
+            i.status.value
+            for i in db.session.scalars(
+                sa.select(Invitation).where(Invitation.event_id == by_invitation.id)
+            )
+        )
+        assert statuses == ["declined", "invited", "invited", "invited", "registered", "registered"]
         consultations = by_kind[EventKind.CONSULTATION]
         assert len({c.county for c in consultations}) >= 3
         assert len(by_kind[EventKind.PARTNER_MEETING]) >= 1
+        # Last spring's edition of the course is over: attendance per module, certificates
+        # for those who came to all three (80% of the hours), none for the others.
+        [finished] = [e for e in events if e.slug == "szkolenie-liderow-wiosna"]
+        assert finished.ends_at < utcnow() and len(finished.sessions) == 3
+        holders = db.session.scalars(
+            sa.select(Certificate.holder_name).where(Certificate.event_id == finished.id)
+        ).all()
+        assert sorted(holders) == [
+            "Anna Kowalska",
+            "Małgorzata Wiśniewska",
+            "Piotr Nowak",
+            "Tomasz Szymański",
+        ]
+        # The consultation meeting held last week (its evaluation) is the other past event.
+        past = sorted(e.slug for e in events if e.starts_at < utcnow())
+        assert past == ["konsultacje-ostrow", "szkolenie-liderow-wiosna"]
         assert all(e.status == EventStatus.PUBLISHED for e in events)
-        # Upcoming, but for the consultation meeting held last week (its evaluation).
-        past = [e.slug for e in events if e.starts_at < utcnow()]
-        assert past == ["konsultacje-ostrow"]
         assert all(s.title.startswith("Seminarium") for s in seminars)  # in Polish
 
 

@@ -13,16 +13,19 @@ import base64
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 
+import sqlalchemy as sa
 from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
+from events.extensions import db
 from events.messages import ics, unsubscribe
+from events.messages.certificate import certificate_pdf
 from events.messages.facts import thaw
 from events.messages.links import absolute_url, map_url
 from events.messages.mime import QR_CONTENT_ID, build_mime, one_line
 from events.messages.qr import ticket_png
-from events.models import OutboxMessage
+from events.models import Certificate, OutboxMessage
 
 # kind: (subject, attach the ticket, calendar METHOD)
 REGISTRATION_EMAILS = {
@@ -37,6 +40,8 @@ REGISTRATION_EMAILS = {
     "event_cancelled": (_l("Event cancelled: %(title)s"), False, ics.CANCEL),
     "reminder": (_l("Reminder: %(title)s"), True, None),
     "organizer_message": (_l("Message about %(title)s"), False, None),
+    "certificate": (_l("Certificate of completion: %(title)s"), False, None),
+    "session_cancelled": (_l("A session is cancelled: %(title)s"), False, ics.CANCEL),
 }
 
 
@@ -53,6 +58,7 @@ class Rendered:
     calendar_method: str | None = None
     qr_png: bytes | None = None
     headers: dict = field(default_factory=dict)  # Reply-To, List-Unsubscribe...
+    attachments: list = field(default_factory=list)  # (filename, maintype, subtype, bytes)
 
 
 def reply_address(event=None) -> str | None:
@@ -109,6 +115,10 @@ def _registration_email(row: OutboxMessage, facts: dict, context: dict) -> Rende
         context["unsubscribe_url"] = unsubscribe_url(registration)
         headers["List-Unsubscribe"] = f"<{context['unsubscribe_url']}>"
         headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    if row.kind == "certificate":
+        context["verify_url"] = absolute_url(
+            "certificates.verify", number=context["certificate_number"]
+        )
     context.update(
         event=event,
         manage_url=manage_url,
@@ -129,10 +139,25 @@ def _registration_email(row: OutboxMessage, facts: dict, context: dict) -> Rende
     )
     if with_ticket:
         rendered.qr_png = ticket_png(registration.ticket_code, box_size=8)
-    if method:
+    if row.kind == "certificate":
+        rendered.attachments.append(_certificate_attachment(context["certificate_number"]))
+    if method and row.kind == "session_cancelled":
+        removed = ics.removed_session(context["removed"])
+        rendered.calendar = ics.cancel_session(
+            registration, removed, ticket_url, row.created_at
+        ).decode()
+        rendered.calendar_method = method
+    elif method:
         rendered.calendar = ics.invite(registration, ticket_url, method, row.created_at).decode()
         rendered.calendar_method = method
     return rendered
+
+
+def _certificate_attachment(number: str) -> tuple[str, str, str, bytes]:
+    """The certificate's PDF, from what it froze when it was issued."""
+    found = db.session.scalar(sa.select(Certificate).where(Certificate.number == number))
+    url = absolute_url("certificates.verify", number=number)
+    return (f"zaswiadczenie-{number}.pdf", "application", "pdf", certificate_pdf(found, url))
 
 
 def _already_rendered(row: OutboxMessage, parts: dict) -> Rendered:

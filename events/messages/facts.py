@@ -12,9 +12,7 @@ from enum import Enum
 
 import sqlalchemy as sa
 
-from events.models import Event, Registration, UTCDateTime
-
-_MODELS = {"$registration": Registration, "$event": Event}
+from events.models import CourseSession, Event, Registration, UTCDateTime
 
 
 def _columns(model_class) -> dict[str, sa.Column]:
@@ -48,12 +46,27 @@ def _thaw_model(model_class, values: dict):
     return model_class(**arguments)
 
 
+def _freeze_event(event: Event) -> dict:
+    """An event's columns, and a course's sessions (they make its calendar entries)."""
+    frozen = {"$event": _freeze_model(event)}
+    if event.sessions:
+        frozen["$sessions"] = [_freeze_model(session) for session in event.sessions]
+    return frozen
+
+
+def _thaw_event(value: dict) -> Event:
+    event = _thaw_model(Event, value["$event"])
+    sessions = [_thaw_model(CourseSession, item) for item in value.get("$sessions", [])]
+    event.sessions = sorted(sessions, key=lambda session: (session.starts_at, session.id))
+    return event
+
+
 def freeze(value):
-    """JSON for `value`; a Registration carries its event along."""
+    """JSON for `value`; a Registration carries its event (and a course its sessions)."""
     if isinstance(value, Registration):
-        return {"$registration": _freeze_model(value), "$event": _freeze_model(value.event)}
+        return {"$registration": _freeze_model(value), **_freeze_event(value.event)}
     if isinstance(value, Event):
-        return {"$event": _freeze_model(value)}
+        return _freeze_event(value)
     if isinstance(value, datetime):
         return {"$datetime": value.isoformat()}
     if isinstance(value, Enum):
@@ -76,8 +89,8 @@ def thaw(value):
         return datetime.fromisoformat(value["$datetime"])
     if "$registration" in value:
         registration = _thaw_model(Registration, value["$registration"])
-        registration.event = _thaw_model(Event, value["$event"])
+        registration.event = _thaw_event(value)
         return registration
     if "$event" in value:
-        return _thaw_model(Event, value["$event"])
+        return _thaw_event(value)
     return {key: thaw(item) for key, item in value.items()}

@@ -19,7 +19,7 @@ import icalendar
 from flask import current_app
 from flask_babel import gettext as _
 
-from events.models import Event, EventStatus, Registration, utcnow
+from events.models import CourseSession, Event, EventStatus, Registration, utcnow
 from events.timezone import WARSAW
 
 PRODID = "-//Dzialamy Razem//Rejestracja na wydarzenia//PL"
@@ -72,6 +72,13 @@ def registration_uid(registration: Registration) -> str:
     return f"registration-{digest[:32]}@{uid_domain()}"
 
 
+def session_uid(registration: Registration, session: CourseSession) -> str:
+    """One calendar entry per session of a course, for one registration: stable when
+    the session moves, so the entry is updated in place."""
+    secret = f"calendar-uid:{registration.manage_token}:session:{session.id}"
+    return f"registration-{hashlib.sha256(secret.encode()).hexdigest()[:32]}@{uid_domain()}"
+
+
 def location_of(event: Event) -> str:
     place = ", ".join(part for part in (event.venue_name, event.venue_address) if part)
     if event.online_url:
@@ -115,6 +122,26 @@ def event_component(
     return entry
 
 
+def session_component(event: Event, session: CourseSession, number: int, **arguments):
+    """A VEVENT for one session of a course: its own time, place and SEQUENCE (the
+    event's plus the session's, so that both changes raise it)."""
+    entry = event_component(event, **arguments)
+    for name in ("dtstart", "dtend", "summary", "sequence", "location"):
+        entry.pop(name, None)
+    entry.add("dtstart", session.starts_at.astimezone(WARSAW))
+    entry.add("dtend", session.ends_at.astimezone(WARSAW))
+    name = session.title or _("session %(number)s", number=number)
+    title = f"{event.title} ({name})"
+    if event.status == EventStatus.CANCELLED:
+        title = _("Cancelled: %(title)s", title=title)
+    entry.add("summary", title)
+    place = ", ".join(part for part in (session.venue_name, session.venue_address) if part)
+    if place or location_of(event):
+        entry.add("location", place or location_of(event))
+    entry.add("sequence", event.sequence + session.sequence)
+    return entry
+
+
 def warsaw_timezone() -> icalendar.Timezone:
     return icalendar.Timezone.from_ical(WARSAW_VTIMEZONE)
 
@@ -138,13 +165,43 @@ def calendar_file(components, method: str | None = None, name: str | None = None
     return calendar.to_ical()
 
 
-def feed_component(event: Event, url: str) -> icalendar.Event:
-    """A VEVENT of the public feed: stamped with the event's last change, so
-    that the same programme always gives the same file (and ETag)."""
+def feed_components(event: Event, url: str) -> list[icalendar.Event]:
+    """The VEVENTs of the public feed for one event (one per session of a course):
+    stamped with the event's last change, so that the same programme always gives
+    the same file (and ETag)."""
     changed = event.updated_at or event.created_at
-    entry = event_component(event, url, event_uid(event), now=changed)
-    entry.add("last-modified", changed)
-    return entry
+    if event.sessions:
+        entries = [
+            session_component(
+                event, session, number, url=url, now=changed,
+                uid=f"event-{event.id}-session-{session.id}@{uid_domain()}",
+            )
+            for number, session in enumerate(event.sessions, start=1)
+        ]  # fmt: skip
+    else:
+        entries = [event_component(event, url, event_uid(event), now=changed)]
+    for entry in entries:
+        entry.add("last-modified", changed)
+    return entries
+
+
+def registration_entries(
+    registration: Registration, url: str, now: datetime | None = None, tentative: bool = False
+) -> list[icalendar.Event]:
+    """A registration's calendar entries: one, or one per session of a course (each
+    with its own stable UID), linking to `url` (the ticket page)."""
+    event = registration.event
+    label = _("Your ticket:")
+    if not event.sessions:
+        uid = registration_uid(registration)
+        return [event_component(event, url, uid, now, tentative=tentative, link_label=label)]
+    return [
+        session_component(
+            event, session, number, url=url, uid=session_uid(registration, session), now=now,
+            tentative=tentative, link_label=label,
+        )
+        for number, session in enumerate(event.sessions, start=1)
+    ]  # fmt: skip
 
 
 def invite(
@@ -157,10 +214,14 @@ def invite(
     RSVP=FALSE so that calendar clients do not mail replies to it. A CANCEL
     carries a higher SEQUENCE than any REQUEST sent before it.
     """
-    event = registration.event
-    entry = event_component(
-        event, ticket_url, registration_uid(registration), now=stamp, link_label=_("Your ticket:")
-    )
+    entries = registration_entries(registration, ticket_url, now=stamp)
+    for entry in entries:
+        _address(entry, registration, method)
+    return calendar_file(entries, method=method)
+
+
+def _address(entry, registration: Registration, method: str) -> None:
+    """ORGANIZER and ATTENDEE of an invite's entry; a CANCEL withdraws it."""
     organizer_name, organizer_email = parseaddr(current_app.config["MAIL_DEFAULT_SENDER"])
     organizer = icalendar.vCalAddress(f"mailto:{organizer_email}")
     organizer.params["CN"] = _param_text(organizer_name or organizer_email)
@@ -172,14 +233,32 @@ def invite(
     attendee.params["RSVP"] = "FALSE"
     entry.add("attendee", attendee)
     if method == CANCEL:
-        for name in ("sequence", "status"):
-            entry.pop(name)
-        entry.add("sequence", event.sequence + 1)
+        sequence = entry.pop("sequence")
+        entry.pop("status")
+        entry.add("sequence", int(sequence) + 1)
         entry.add("status", "CANCELLED")
-    return calendar_file([entry], method=method)
 
 
 def _param_text(value: str) -> str:
     """A parameter value (CN) may hold neither double quotes nor control characters."""
     cleaned = "".join(char for char in value if char >= " " and char not in '"\x7f')
     return cleaned[:200] or "-"
+
+
+def removed_session(values: dict) -> CourseSession:
+    """A deleted session, rebuilt (never added to a session) from a message's facts."""
+    return CourseSession(**values)
+
+
+def cancel_session(
+    registration: Registration, session: CourseSession, ticket_url: str, stamp=None
+) -> bytes:
+    """METHOD:CANCEL for the calendar entry of one deleted session of a course."""
+    event = registration.event
+    number = 1 + sum(1 for other in event.sessions if other.starts_at < session.starts_at)
+    entry = session_component(
+        event, session, number, url=ticket_url, uid=session_uid(registration, session),
+        now=stamp, link_label=_("Your ticket:"),
+    )  # fmt: skip
+    _address(entry, registration, CANCEL)
+    return calendar_file([entry], method=CANCEL)

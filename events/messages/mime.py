@@ -112,6 +112,8 @@ def build_mime(row, sender: str, domain: str) -> EmailMessage:
         )
     if row.qr_png:
         message.add_attachment(row.qr_png, "image", "png", filename="bilet.png")
+    for filename, maintype, subtype, content in getattr(row, "attachments", None) or []:
+        message.add_attachment(content, maintype, subtype, filename=filename)
     for part in message.walk():
         if part is not message:
             del part["MIME-Version"]

@@ -83,6 +83,15 @@ ACTIONS = {
     "door_search_changed": _l("Whom the search at the door finds"),
     "questionnaire_created": _l("Questionnaire created"),
     "questionnaire_links_sent": _l("Personal questionnaire links sent"),
+    "session_added": _l("Session added"),
+    "session_changed": _l("Session changed"),
+    "session_deleted": _l("Session deleted"),
+    "certificate_rule_changed": _l("Certificate rule changed"),
+    "certificate_issued": _l("Certificate issued"),
+    "certificate_revoked": _l("Certificate revoked"),
+    "invitations_sent": _l("Invitations sent"),
+    "invitations_reminded": _l("Invitation reminders sent"),
+    "invitation_settings_changed": _l("Invitation settings changed"),
 }
 FIELDS = {
     "title": _l("Title"), "slug": _l("Address"), "kind": _l("Type"),
@@ -96,6 +105,11 @@ FIELDS = {
     "email": _l("Email address"), "organization": _l("Organization"),
     "subject": _l("Subject"), "recipients": _l("To"), "result": _l("Status"),
     "offline_name_search": _l("Offline search by name at the door"),
+    "certificate_min_percent": _l("Certificates: minimum share of the hours attended, in percent"),
+    "invitation_only": _l("Invitation only"), "invited": _l("Invited"),
+    "reminded": _l("Reminded"), "invitee_seats": _l("Seats kept for invited people"),
+    "invitee_seats_until": _l("Kept until"),
+    "number": _l("Number"), "hours": _l("Hours"), "session": _l("Session"),
 }  # fmt: skip
 
 

@@ -8,6 +8,11 @@ scanning one ticket at the same moment therefore get one "checked in" and one
 "already". A nonce chosen by the device makes a retried request return its
 first answer. Counters, tables, exports and reports read the registration's
 door state; the scans are the history.
+
+A course is checked in per session, with the same ticket: the door state of one
+session is a SessionAttendance row (written with its scan), and the
+registration's own `checked_in_at` says when the person first came to any
+session. `resolve_session` picks the session (today's by default).
 """
 
 import re
@@ -21,12 +26,14 @@ from sqlalchemy.exc import IntegrityError
 from events.extensions import db
 from events.models import (
     CheckInLink,
+    CourseSession,
     Event,
     Registration,
     RegistrationStatus,
     Scan,
     ScanMethod,
     ScanResult,
+    SessionAttendance,
     User,
     utcnow,
 )
@@ -34,6 +41,7 @@ from events.read_cache import read_cache
 from events.services import DomainError, audit
 from events.services.lifecycle import Action, ActorKind, Code, refusal
 from events.services.registration import lock_registration
+from events.timezone import WARSAW
 from events.unit_of_work import after_commit, command
 
 MAX_CODE_LENGTH = 64
@@ -42,7 +50,7 @@ _NOT_CODE = re.compile(r"[^A-Z0-9]")
 
 
 class CheckInError(DomainError):
-    """Codes: throttled, not_checked_in, not_found, nonce_used."""
+    """Codes: throttled, not_checked_in, not_found, nonce_used, no_session."""
 
 
 @dataclass(frozen=True)
@@ -60,15 +68,59 @@ class Verdict:
     registration: Registration | None = None
     other_event: Event | None = None
     replayed: bool = field(default=False)
+    session_id: int | None = None  # the session of a course the scan was made at
+
+    def _door_state(self):
+        if self.registration is None:
+            return None
+        if self.session_id is None:
+            return self.registration
+        return attendance_of(self.session_id, self.registration.id)
 
     @property
     def checked_in_at(self) -> datetime | None:
         """For ALREADY: when the person was checked in (and `checked_in_by`: by whom)."""
-        return self.registration.checked_in_at if self.registration else None
+        state = self._door_state()
+        return state.checked_in_at if state else None
 
     @property
     def checked_in_by(self) -> str | None:
-        return self.registration.checked_in_by if self.registration else None
+        state = self._door_state()
+        return state.checked_in_by if state else None
+
+
+def attendance_of(session_id: int, registration_id: int) -> SessionAttendance | None:
+    return db.session.scalar(
+        sa.select(SessionAttendance).where(
+            SessionAttendance.session_id == session_id,
+            SessionAttendance.registration_id == registration_id,
+        )
+    )
+
+
+def default_session(event: Event, now: datetime) -> CourseSession | None:
+    """The session a course's scanner opens: today's (Warsaw), else the next, else the last."""
+    sessions = list(event.sessions)
+    if not sessions:
+        return None
+    today = now.astimezone(WARSAW).date()
+    for session in sessions:
+        if session.starts_at.astimezone(WARSAW).date() == today:
+            return session
+    upcoming = [session for session in sessions if session.ends_at > now]
+    return upcoming[0] if upcoming else sessions[-1]
+
+
+def resolve_session(event: Event, session_id: int | None, now: datetime | None = None):
+    """The session of a course that a check-in is for: the one asked for, else the
+    default; None for a single event. Raises CheckInError "no_session" for a session
+    of another event."""
+    if session_id is None:
+        return default_session(event, now or utcnow())
+    session = db.session.get(CourseSession, session_id)
+    if session is None or session.event_id != event.id:
+        raise CheckInError("no_session", _l("This course has no such session."))
+    return session
 
 
 def normalize_code(raw: str) -> str:
@@ -86,8 +138,10 @@ def scan_code(
     actor: Actor,
     nonce: str | None = None,
     now: datetime | None = None,
+    session_id: int | None = None,
 ) -> Verdict:
-    """Check in the ticket `raw_code` at `event_id`; returns the verdict, recorded.
+    """Check in the ticket `raw_code` at `event_id` (at `session_id` of a course);
+    returns the verdict, recorded.
 
     Raises CheckInError "throttled" after too many unknown codes from this actor.
     """
@@ -100,20 +154,23 @@ def scan_code(
     code = normalize_code(raw_code)
     registration = None
     if 0 < len(code) <= MAX_CODE_LENGTH:
-        registration = db.session.scalar(  # found and locked in one query
-            sa.select(Registration)
-            .where(Registration.ticket_code == code)
-            .with_for_update()
-            .execution_options(populate_existing=True)
+        registration = db.session.scalar(
+            sa.select(Registration).where(Registration.ticket_code == code)
         )
     if registration is None:
-        return _record(event_id, None, ScanResult.UNKNOWN, method, actor, nonce, now, code)
-    return _decide(event_id, registration, method, actor, nonce, now, code)
+        return _record(
+            event_id, None, ScanResult.UNKNOWN, method, actor, nonce, now, code, session_id
+        )
+    return _decide(event_id, registration.id, method, actor, nonce, now, code, session_id)
 
 
 @command(keep_values=True)
 def check_in_registration(
-    event_id: int, registration_id: int, actor: Actor, nonce: str | None = None
+    event_id: int,
+    registration_id: int,
+    actor: Actor,
+    nonce: str | None = None,
+    session_id: int | None = None,
 ) -> Verdict:
     """Check in a person found by name (no code at hand).
 
@@ -121,24 +178,37 @@ def check_in_registration(
     replay = _replayed(nonce, event_id, actor)
     if replay:
         return replay
-    registration = lock_registration(registration_id)
+    registration = db.session.get(Registration, registration_id)
     if registration is None or registration.event_id != event_id:
         raise CheckInError("not_found", _l("This person is not registered for this event."))
-    return _decide(event_id, registration, ScanMethod.SEARCH, actor, nonce, utcnow(), "")
+    return _decide(
+        event_id, registration_id, ScanMethod.SEARCH, actor, nonce, utcnow(), "", session_id
+    )
 
 
 @command(keep_values=True)
-def undo_check_in(event_id: int, registration_id: int, actor: Actor) -> Verdict:
-    """Take back a check-in; recorded as an UNDONE scan, never deleted.
+def undo_check_in(
+    event_id: int, registration_id: int, actor: Actor, session_id: int | None = None
+) -> Verdict:
+    """Take back a check-in (at `session_id` of a course); recorded as an UNDONE scan,
+    never deleted.
 
     Raises CheckInError "not_found" or "not_checked_in".
     """
     registration = lock_registration(registration_id)
     if registration is None or registration.event_id != event_id:
         raise CheckInError("not_found", _l("This person is not registered for this event."))
-    if refusal(registration, Action.UNDO_CHECK_IN, ActorKind.DOOR) is not None:
+    session_id = _session_id(registration.event, session_id)
+    attendance = attendance_of(session_id, registration.id) if session_id else None
+    at_session = attendance is not None if session_id else None
+    if refusal(registration, Action.UNDO_CHECK_IN, ActorKind.DOOR, checked_in=at_session):
         raise CheckInError("not_checked_in", _l("This person is not checked in."))
-    registration.checked_in_at = registration.checked_in_by = None
+    if attendance is not None:
+        db.session.delete(attendance)
+        db.session.flush()
+        _first_attendance(registration)
+    else:
+        registration.checked_in_at = registration.checked_in_by = None
     method = db.session.scalar(
         sa.select(Scan.method)
         .where(Scan.registration_id == registration.id, Scan.result == ScanResult.CHECKED_IN)
@@ -147,32 +217,65 @@ def undo_check_in(event_id: int, registration_id: int, actor: Actor) -> Verdict:
     )
     return _record(
         event_id, registration, ScanResult.UNDONE, method or ScanMethod.SEARCH, actor, None,
-        utcnow(), "",
+        utcnow(), "", session_id,
     )  # fmt: skip
+
+
+def _session_id(event: Event, session_id: int | None) -> int | None:
+    session = resolve_session(event, session_id)
+    return session.id if session else None
+
+
+def _first_attendance(registration: Registration) -> None:
+    """A course's registration is "checked in" from its first session attended."""
+    first = db.session.execute(
+        sa.select(SessionAttendance.checked_in_at, SessionAttendance.checked_in_by)
+        .where(SessionAttendance.registration_id == registration.id)
+        .order_by(SessionAttendance.checked_in_at)
+        .limit(1)
+    ).first()
+    registration.checked_in_at, registration.checked_in_by = first if first else (None, None)
 
 
 # What a refusal of the lifecycle means at the door.
 _DOOR_RESULTS = {Code.CHECKED_IN: ScanResult.ALREADY}
 
 
-def _decide(event_id, registration, method, actor, nonce, now, code) -> Verdict:
-    """The verdict for a registration whose row lock this transaction holds."""
+def _decide(event_id, registration_id, method, actor, nonce, now, code, session_id) -> Verdict:
+    registration = lock_registration(registration_id)
     if registration.event_id != event_id:
         verdict = _record(
-            event_id, registration, ScanResult.WRONG_EVENT, method, actor, nonce, now, code
-        )
+            event_id, registration, ScanResult.WRONG_EVENT, method, actor, nonce, now, code,
+            session_id,
+        )  # fmt: skip
         verdict.other_event = registration.event
         return verdict
-    refused = refusal(registration, Action.CHECK_IN, ActorKind.DOOR, now)
+    session_id = _session_id(registration.event, session_id)
+    at_session = None
+    if session_id is not None:
+        at_session = attendance_of(session_id, registration.id) is not None
+    refused = refusal(registration, Action.CHECK_IN, ActorKind.DOOR, now, checked_in=at_session)
     if refused is None:
-        registration.checked_in_at = now
-        registration.checked_in_by = _actor_label(actor)
+        label = _actor_label(actor)
+        if session_id is not None:
+            db.session.add(
+                SessionAttendance(
+                    session_id=session_id,
+                    registration_id=registration.id,
+                    checked_in_at=now,
+                    checked_in_by=label,
+                )
+            )
+            if registration.checked_in_at is None or now < registration.checked_in_at:
+                registration.checked_in_at, registration.checked_in_by = now, label
+        else:
+            registration.checked_in_at, registration.checked_in_by = now, label
         result = ScanResult.CHECKED_IN
     elif registration.status == RegistrationStatus.CANCELLED:
         result = ScanResult.CANCELLED
     else:
         result = _DOOR_RESULTS.get(refused, ScanResult.NOT_CONFIRMED)
-    return _record(event_id, registration, result, method, actor, nonce, now, code)
+    return _record(event_id, registration, result, method, actor, nonce, now, code, session_id)
 
 
 def _actor_label(actor: Actor) -> str:
@@ -184,9 +287,10 @@ def _actor_label(actor: Actor) -> str:
     return link.label if link else "?"
 
 
-def _record(event_id, registration, result, method, actor, nonce, now, code) -> Verdict:
+def _record(event_id, registration, result, method, actor, nonce, now, code, session_id=None):
     scan = Scan(
         event_id=event_id,
+        session_id=session_id,
         registration_id=registration.id if registration else None,
         result=result,
         method=method,
@@ -209,11 +313,13 @@ def _record(event_id, registration, result, method, actor, nonce, now, code) -> 
             if replay is None:
                 raise
             return replay
-    _count_in_door(event_id, {ScanResult.CHECKED_IN: 1, ScanResult.UNDONE: -1}.get(result, 0))
+    change = {ScanResult.CHECKED_IN: 1, ScanResult.UNDONE: -1}.get(result, 0)
+    if change:
+        _count_in_door(event_id, session_id, change)
     if result == ScanResult.UNKNOWN:
         cache = read_cache()
         after_commit(lambda: cache.adjust(("unknown-scans", actor), lambda count: count + 1))
-    return Verdict(result=result, scan=scan, registration=registration)
+    return Verdict(result=result, scan=scan, registration=registration, session_id=session_id)
 
 
 def _replayed(nonce: str | None, event_id: int, actor: Actor) -> Verdict | None:
@@ -226,7 +332,9 @@ def _replayed(nonce: str | None, event_id: int, actor: Actor) -> Verdict | None:
         return None
     if (scan.event_id, scan.user_id, scan.link_id) != (event_id, actor.user_id, actor.link_id):
         raise CheckInError("nonce_used", _l("This request was already used. Scan again."))
-    verdict = Verdict(result=scan.result, scan=scan, registration=scan.registration)
+    verdict = Verdict(
+        result=scan.result, scan=scan, registration=scan.registration, session_id=scan.session_id
+    )
     verdict.replayed = True
     if scan.result == ScanResult.WRONG_EVENT and scan.registration:
         verdict.other_event = scan.registration.event
@@ -247,17 +355,40 @@ def _recent_failures(actor: Actor, now: datetime) -> int:
     )
 
 
-def door_counts(event_id: int) -> dict[str, int]:
-    """{"checked_in": people inside, "confirmed": confirmed registrations}.
+def door_counts(event_id: int, session_id: int | None = None) -> dict[str, int]:
+    """{"checked_in": people inside, "confirmed": confirmed registrations} (at a course:
+    people at `session_id`).
 
-    Counted in one query over this event's registrations, at most once every
-    READ_CACHE_SECONDS per process (events.read_cache): a scan does not count
-    10,000 rows. This process's own check-ins and undos are added at once.
+    Counted over this event's rows only, at most once every READ_CACHE_SECONDS per
+    process (events.read_cache): a scan does not count 10,000 rows. This process's
+    own check-ins and undos are added once committed.
     """
-    return dict(read_cache().get(("door", event_id), lambda: _count_door(event_id)))
+    key = ("door", event_id, session_id)
+    return dict(read_cache().get(key, lambda: _count_door(event_id, session_id)))
 
 
-def _count_door(event_id: int) -> dict[str, int]:
+def _count_in_door(event_id: int, session_id: int | None, change: int) -> None:
+    cache = read_cache()
+    after_commit(
+        lambda: cache.adjust(
+            ("door", event_id, session_id),
+            lambda counts: {**counts, "checked_in": counts["checked_in"] + change},
+        )
+    )
+
+
+def _count_door(event_id: int, session_id: int | None) -> dict[str, int]:
+    if session_id is not None:
+        confirmed = db.session.scalar(
+            sa.select(sa.func.count()).where(
+                Registration.event_id == event_id,
+                Registration.status == RegistrationStatus.CONFIRMED,
+            )
+        )
+        present = db.session.scalar(
+            sa.select(sa.func.count()).where(SessionAttendance.session_id == session_id)
+        )
+        return {"checked_in": present, "confirmed": confirmed}
     checked_in, confirmed = db.session.execute(
         sa.select(
             sa.func.count(Registration.checked_in_at),
@@ -265,17 +396,6 @@ def _count_door(event_id: int) -> dict[str, int]:
         ).where(Registration.event_id == event_id)
     ).one()
     return {"checked_in": checked_in, "confirmed": confirmed}
-
-
-def _count_in_door(event_id: int, change: int) -> None:
-    """This worker's count follows its own check-ins, once they are committed."""
-    cache = read_cache()
-    after_commit(
-        lambda: cache.adjust(
-            ("door", event_id),
-            lambda counts: {**counts, "checked_in": counts["checked_in"] + change},
-        )
-    )
 
 
 def checked_in_counts(event_ids: list[int]) -> dict[int, int]:
@@ -292,20 +412,23 @@ def checked_in_counts(event_ids: list[int]) -> dict[int, int]:
 
 
 @command
-def organizer_door_action(event_id: int, registration_id: int, user: User, undo: bool) -> Verdict:
+def organizer_door_action(
+    event_id: int, registration_id: int, user: User, undo: bool, session_id: int | None = None
+) -> Verdict:
     """A check-in (or its undo) from the organizers' table: the scan, the door state
     and the audit entry in one transaction. Returns the verdict, which may be a
     refusal ("already", "not confirmed"), so the page can say what happened."""
     actor = Actor(user_id=user.id)
     if undo:
-        verdict = undo_check_in(event_id, registration_id, actor)
+        verdict = undo_check_in(event_id, registration_id, actor, session_id)
     else:
-        verdict = check_in_registration(event_id, registration_id, actor)
+        verdict = check_in_registration(event_id, registration_id, actor, session_id=session_id)
     audit.record(
         "check_in_undone_by_organizer" if undo else "checked_in_by_organizer",
         user,
         event_id,
         registration_id=registration_id,
-        after={"result": verdict.result.value},
+        after={"result": verdict.result.value}
+        | ({"session": verdict.session_id} if verdict.session_id else {}),
     )
     return verdict

@@ -29,12 +29,21 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
 from events.extensions import db
-from events.models import Event, Registration, Scan, ScanMethod, ScanResult, User
+from events.models import (
+    Event,
+    Registration,
+    Scan,
+    ScanMethod,
+    ScanResult,
+    SessionAttendance,
+    User,
+)
 from events.services import DomainError, audit
 from events.services.checkin import (
     Actor,
     CheckInError,
     Verdict,
+    attendance_of,
     check_in_registration,
     scan_code,
     undo_check_in,
@@ -90,8 +99,9 @@ def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-def event_dataset(event: Event, secret: str, now: datetime) -> dict:
-    """Everything a scanner needs to judge tickets of `event` offline.
+def event_dataset(event: Event, secret: str, now: datetime, session_id: int | None = None) -> dict:
+    """Everything a scanner needs to judge tickets of `event` offline (at `session_id`
+    of a course: `c` is the check-in at that session).
 
     Raises SyncError "event_over" once the event is long over: the set is erased then.
     """
@@ -106,6 +116,15 @@ def event_dataset(event: Event, secret: str, now: datetime) -> dict:
             .order_by(Registration.id)
         )
     )
+    at_session = {}
+    if session_id is not None:
+        at_session = dict(
+            db.session.execute(
+                sa.select(SessionAttendance.registration_id, SessionAttendance.checked_in_at).where(
+                    SessionAttendance.session_id == session_id
+                )
+            ).all()
+        )
     for registration in registrations_list:
         index = ticket_index(key, registration.ticket_code)
         payload = {
@@ -115,6 +134,8 @@ def event_dataset(event: Event, secret: str, now: datetime) -> dict:
             "s": registration.status.value,
         }
         since = registration.checked_in_at
+        if session_id is not None:
+            since = at_session.get(registration.id)
         entries.append(
             {
                 "k": index,
@@ -122,7 +143,9 @@ def event_dataset(event: Event, secret: str, now: datetime) -> dict:
                 "c": _iso(since) if since else None,
             }
         )
-    last_scan = db.session.scalar(sa.select(sa.func.max(Scan.id)).where(Scan.event_id == event.id))
+    last_scan = db.session.scalar(
+        sa.select(sa.func.max(Scan.id)).where(Scan.event_id == event.id, _at(session_id))
+    )
     names = None
     if event.offline_name_search:  # the organizer chose names in the clear on devices
         # The same people as the door search finds online (confirmed ones by default).
@@ -143,15 +166,24 @@ def event_dataset(event: Event, secret: str, now: datetime) -> dict:
     }
 
 
-def changes_since(event: Event, secret: str, since_scan_id: int, limit: int = 500) -> dict:
-    """Check-ins, undos and duplicate scans of `event` after scan `since_scan_id`,
-    by ticket index: how online scanners learn what other devices did."""
+def _at(session_id: int | None):
+    """Scans at one session of a course, or every scan of a single event."""
+    return Scan.session_id == session_id if session_id is not None else sa.true()
+
+
+def changes_since(
+    event: Event, secret: str, since_scan_id: int, limit: int = 500, session_id: int | None = None
+) -> dict:
+    """Check-ins, undos and duplicate scans of `event` (at `session_id` of a course)
+    after scan `since_scan_id`, by ticket index: how online scanners learn what other
+    devices did."""
     key = index_key(secret, event.id)
     rows = db.session.execute(
         sa.select(Scan.id, Scan.result, Scan.at, Registration.ticket_code, Registration.id)
         .join(Registration, Registration.id == Scan.registration_id)
         .where(
             Scan.event_id == event.id,
+            _at(session_id),
             Scan.id > since_scan_id,
             Scan.result.in_([*_STATE_RESULTS, ScanResult.ALREADY]),
         )
@@ -199,7 +231,7 @@ def _item_registration(item: dict) -> int:
     return registration_id
 
 
-def _sync_undo(event_id: int, item: dict, actor: Actor, at: datetime) -> Verdict:
+def _sync_undo(event_id: int, item: dict, actor: Actor, at: datetime, session_id=None) -> Verdict:
     """An undo made offline, made idempotent by its nonce (undo_check_in takes none)."""
     nonce = item["nonce"]
     earlier = _find_nonce(nonce)
@@ -211,7 +243,7 @@ def _sync_undo(event_id: int, item: dict, actor: Actor, at: datetime) -> Verdict
         ):
             raise CheckInError("nonce_used", _l("This request was already used. Scan again."))
         return Verdict(earlier.result, earlier, earlier.registration, replayed=True)
-    verdict = undo_check_in(event_id, _item_registration(item), actor)
+    verdict = undo_check_in(event_id, _item_registration(item), actor, session_id)
     verdict.scan.nonce = nonce
     verdict.scan.at = at
     return verdict
@@ -223,7 +255,12 @@ def _dated(verdict: Verdict, at: datetime) -> Verdict:
     if verdict.replayed or verdict.result == ScanResult.UNKNOWN:
         return verdict
     verdict.scan.at = at
-    if verdict.result == ScanResult.CHECKED_IN:
+    if verdict.result == ScanResult.CHECKED_IN and verdict.session_id is not None:
+        attendance = attendance_of(verdict.session_id, verdict.registration.id)
+        attendance.checked_in_at = at
+        if at < verdict.registration.checked_in_at:
+            verdict.registration.checked_in_at = at
+    elif verdict.result == ScanResult.CHECKED_IN:
         verdict.registration.checked_in_at = at
     return verdict
 
@@ -240,6 +277,8 @@ def _earliest_stands(verdict: Verdict, at: datetime) -> datetime | None:
     registration = verdict.registration
     if verdict.result != ScanResult.ALREADY or verdict.replayed or registration is None:
         return None
+    if verdict.session_id is not None:  # a course's session: the first synced stands
+        return verdict.checked_in_at
     standing_at = registration.checked_in_at
     if standing_at is None or standing_at <= at:
         return standing_at
@@ -259,13 +298,15 @@ def _earliest_stands(verdict: Verdict, at: datetime) -> datetime | None:
 
 
 @command
-def _apply_item(event: Event, item: dict, actor: Actor, now: datetime, at: datetime):
+def _apply_item(event: Event, item: dict, actor: Actor, now: datetime, at: datetime, session_id):
     """One queued scan, check-in by name or undo: one transaction."""
     nonce, kind = item["nonce"], item.get("kind")
     if kind == "undo":
-        return _sync_undo(event.id, item, actor, at), None
+        return _sync_undo(event.id, item, actor, at, session_id), None
     if kind == "checkin":  # found by name in an offline search
-        verdict = check_in_registration(event.id, _item_registration(item), actor, nonce)
+        verdict = check_in_registration(
+            event.id, _item_registration(item), actor, nonce, session_id=session_id
+        )
     else:
         code, method = item.get("code"), item.get("method")
         if kind != "scan" or not isinstance(code, str) or len(code) > 1000:
@@ -273,19 +314,23 @@ def _apply_item(event: Event, item: dict, actor: Actor, now: datetime, at: datet
         if method not in (ScanMethod.CAMERA.value, ScanMethod.SCANNER.value):
             method = ScanMethod.SCANNER.value
         code = "".join(char for char in code if char.isprintable())
-        verdict = scan_code(event.id, code, ScanMethod(method), actor, nonce=nonce, now=now)
+        verdict = scan_code(
+            event.id, code, ScanMethod(method), actor, nonce=nonce, now=now, session_id=session_id
+        )
     verdict = _dated(verdict, at)
     return verdict, _earliest_stands(verdict, at)
 
 
-def _sync_item(event: Event, item, actor: Actor, now: datetime) -> SyncOutcome:
+def _sync_item(event: Event, item, actor: Actor, now: datetime, session_id=None) -> SyncOutcome:
     nonce = item.get("nonce") if isinstance(item, dict) else None
     if not isinstance(nonce, str) or not 8 <= len(nonce) <= 64 or not nonce.isprintable():
         return SyncOutcome("", error=SyncError("bad_item", _l("This entry could not be read.")))
     at, adjusted = _device_time(item.get("at"), now)
     outcome = SyncOutcome(nonce, clock_adjusted=adjusted)
     try:
-        outcome.verdict, outcome.other_check_in_at = _apply_item(event, item, actor, now, at)
+        outcome.verdict, outcome.other_check_in_at = _apply_item(
+            event, item, actor, now, at, session_id
+        )
     except (CheckInError, SyncError) as error:
         outcome.error = error
     except IntegrityError:  # the same undo sent twice at once: the first one answers
@@ -296,8 +341,9 @@ def _sync_item(event: Event, item, actor: Actor, now: datetime) -> SyncOutcome:
     return outcome
 
 
-def sync_scans(event: Event, batch_event: str, items, actor: Actor, now: datetime):
-    """Replay a device's queued scans and undos at `event`, oldest first; returns one
+def sync_scans(event: Event, batch_event: str, items, actor: Actor, now: datetime, session_id=None):
+    """Replay a device's queued scans and undos at `event` (at `session_id` of a
+    course), oldest first; returns one
     SyncOutcome per item. Each item stands alone: a batch that breaks off halfway is
     simply sent again, and what already arrived is answered from its nonce.
 
@@ -314,7 +360,7 @@ def sync_scans(event: Event, batch_event: str, items, actor: Actor, now: datetim
         return (str(at) if isinstance(at, str) else "", position)
 
     ordered = [item for _position, item in sorted(enumerate(items), key=device_order)]
-    return [_sync_item(event, item, actor, now) for item in ordered]
+    return [_sync_item(event, item, actor, now, session_id) for item in ordered]
 
 
 @command

@@ -19,6 +19,7 @@ from flask_babel import lazy_gettext as _l
 from events.extensions import db
 from events.messages.mail import queue_registration_email
 from events.models import (
+    CourseSession,
     Event,
     EventKind,
     EventStatus,
@@ -160,6 +161,8 @@ def update_event(
         raise EventAdminError(
             "cancelled", _l("A cancelled event cannot be changed. Duplicate it instead.")
         )
+    if event.sessions:  # a course's times are those of its sessions (changed one by one)
+        data.starts_at, data.ends_at = event.starts_at, event.ends_at
     before = audit.snapshot(event, AUDITED)
     extra = seats_short(data.capacity, confirmed_count(event.id))
     leavers = _choose_leavers(event, extra, overflow, leaving) if extra else []
@@ -256,11 +259,23 @@ def publish_event(event_id: int, user: User) -> Event:
 
 @command
 def duplicate_event(event_id: int, user: User) -> Event:
-    """A draft copy (same details, no registrations), to adapt for the next date."""
+    """A draft copy (same details and, for a course, the same sessions and certificate
+    rule; no registrations), to adapt for the next date."""
     original = db.session.get(Event, event_id)
     values = {field.name: getattr(original, field.name) for field in fields(EventData)}
     values["title"] = f"{original.title} (kopia)"[:200]
     copy = Event(slug=unique_slug(values["title"]), status=EventStatus.DRAFT, **values)
+    copy.certificate_min_percent = original.certificate_min_percent
+    copy.sessions = [
+        CourseSession(
+            title=session.title,
+            starts_at=session.starts_at,
+            ends_at=session.ends_at,
+            venue_name=session.venue_name,
+            venue_address=session.venue_address,
+        )
+        for session in original.sessions
+    ]
     db.session.add(copy)
     db.session.flush()
     audit.record("event_duplicated", user, copy.id, before={"copy_of_event": original.id})

@@ -166,9 +166,9 @@ def _xlsx_cell(sheet, value):
 class AttendanceSheet(FPDF):
     """A4 portrait, DejaVu Sans (Polish letters), the event on every page."""
 
-    def __init__(self, project: str, event: Event):
+    def __init__(self, project: str, event: Event, session=None):
         super().__init__(orientation="P", unit="mm", format="A4")
-        self.project, self.event = project, event
+        self.project, self.event, self.session = project, event, session
         self.add_font("DejaVu", "", str(FONTS / "DejaVuSans.ttf"))
         self.add_font("DejaVu", "B", str(FONTS / "DejaVuSans-Bold.ttf"))
         self.set_auto_page_break(auto=True, margin=15)
@@ -188,8 +188,14 @@ class AttendanceSheet(FPDF):
 
     def header(self):
         if self._title_lines is None:  # broken into lines once, not on each of 450 pages
-            when = format_datetime(self.event.starts_at, "EEEE, d MMMM y, HH:mm")
-            place = ", ".join(p for p in (self.event.venue_name, self.event.venue_address) if p)
+            held = self.session or self.event  # a course's sheet is for one of its sessions
+            when = format_datetime(held.starts_at, "EEEE, d MMMM y, HH:mm")
+            place = ", ".join(p for p in (held.venue_name, held.venue_address) if p)
+            if self.session is not None:
+                place = place or ", ".join(
+                    p for p in (self.event.venue_name, self.event.venue_address) if p
+                )
+                when = f"{self.session.title} · {when}" if self.session.title else when
             self.set_font("DejaVu", "B", 12)
             title = f"{self.heading}: {self.event.title}"
             self._title_lines = self.multi_cell(0, 6, title, dry_run=True, output="LINES")
@@ -218,14 +224,17 @@ COLUMNS = (8, 45, 55, 32, 40)  # mm: number, name, organization, county, signatu
 ROW_HEIGHT, LINE_HEIGHT, PADDING = 11, 4.2, 1.2
 
 
-def attendance_pdf(event: Event, registrations: list[Registration], project: str) -> bytes:
-    """A numbered table of name, organization and county, with an empty signature column.
+def attendance_pdf(
+    event: Event, registrations: list[Registration], project: str, session=None
+) -> bytes:
+    """A numbered table of name, organization and county, with an empty signature column
+    (for one `session` of a course: its date and place in the heading).
 
     Drawn row by row with fpdf2's plain primitives (rectangles and text): its
     table layout breaks every cell into lines character by character, which
     took 40 s for 10,000 people. Long texts take two lines, then end with "…".
     """
-    pdf = AttendanceSheet(project, event)
+    pdf = AttendanceSheet(project, event, session)
     headings = [_("No."), _("First and last name"), _("Organization"), _("County"), _("Signature")]
     pdf.add_page()
     _heading_row(pdf, headings)

@@ -29,6 +29,7 @@ from events.models import (
     ACTIVE_STATUSES,
     Event,
     EventStatus,
+    Invitation,
     Registration,
     RegistrationStatus,
     utcnow,
@@ -76,6 +77,7 @@ class Code(enum.StrEnum):
     NOT_CHECKED_IN = "not_checked_in"
     ANONYMIZED = "anonymized"
     INVALID_TIMES = "invalid_times"
+    INVITATION_ONLY = "invitation_only"
 
     @property
     def message(self):
@@ -102,6 +104,9 @@ _MESSAGES = {
     Code.NOT_CHECKED_IN: _l("This person is not checked in."),
     Code.ANONYMIZED: _l("This person's data has already been erased."),
     Code.INVALID_TIMES: _l("The end must be after the start."),
+    Code.INVITATION_ONLY: _l(
+        "This event is by invitation only: register through the personal link in your invitation."
+    ),
 }
 
 
@@ -179,12 +184,18 @@ def _time_refusal(when: When, event: Event, now: datetime) -> Code | None:
 
 
 def refusal(
-    registration: Registration, action: Action, actor: ActorKind, now: datetime | None = None
+    registration: Registration,
+    action: Action,
+    actor: ActorKind,
+    now: datetime | None = None,
+    checked_in: bool | None = None,
 ) -> Code | None:
     """Why `actor` may not take `action` on `registration` now, or None when it may.
 
     Seats are not counted here: a promotion or approval also needs a free seat
     (`has_free_seat`), which the service checks under the event's lock.
+    `checked_in` gives the door state to judge by when it is not the registration's
+    own: a person's attendance at one session of a course (for CHECK_IN and UNDO).
     """
     now = now or utcnow()
     rule = TRANSITIONS[action]
@@ -195,7 +206,8 @@ def refusal(
         return Code.ANONYMIZED
     if registration.status not in rule.from_statuses:
         return Code.WRONG_STATUS
-    checked_in = registration.checked_in_at is not None
+    if checked_in is None:
+        checked_in = registration.checked_in_at is not None
     if rule.checked_in is True and not checked_in:
         return Code.NOT_CHECKED_IN
     if rule.checked_in is False and checked_in:
@@ -244,6 +256,26 @@ def free_seats(event: Event, confirmed: int) -> int | None:
 def has_free_seat(event: Event, confirmed: int) -> bool:
     free = free_seats(event, confirmed)
     return free is None or free > 0
+
+
+def held_for_invitees(event: Event, now: datetime) -> int:
+    """Seats still kept for invited people: the event's `invitee_seats` less the
+    invited people who hold a seat, until `invitee_seats_until`; then none. Whoever
+    registers without an invitation counts them as taken."""
+    if not event.invitee_seats or not event.invitee_seats_until:
+        return 0
+    if now >= event.invitee_seats_until:
+        return 0
+    taken = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Invitation)
+        .join(Registration, Registration.id == Invitation.registration_id)
+        .where(
+            Invitation.event_id == event.id,
+            Registration.status == RegistrationStatus.CONFIRMED,
+        )
+    )
+    return max(event.invitee_seats - taken, 0)
 
 
 def seats_short(capacity: int | None, confirmed: int) -> int:

@@ -10,6 +10,7 @@ from events.models import Event, EventKind, EventStatus, RegistrationStatus
 from events.services.lifecycle import (
     RegistrationState,
     free_seats,
+    held_for_invitees,
     registration_state,
     status_counts,
 )
@@ -60,12 +61,16 @@ def public_events(filters: Filters, now: datetime) -> list[Listing]:
     return [_listing(event, counts[event.id], now) for event in events]
 
 
-def listing_for(event: Event, now: datetime) -> Listing:
-    return _listing(event, status_counts([event.id])[event.id], now)
+def listing_for(event: Event, now: datetime, invited: bool = False) -> Listing:
+    """What a visitor can do with one event now (`invited`: with an invitation's link,
+    for whom the seats kept for invited people are free)."""
+    return _listing(event, status_counts([event.id])[event.id], now, invited)
 
 
-def _listing(event: Event, counts: dict, now: datetime) -> Listing:
+def _listing(event: Event, counts: dict, now: datetime, invited: bool = False) -> Listing:
     confirmed = counts.get(RegistrationStatus.CONFIRMED, 0)
+    if not invited:
+        confirmed += held_for_invitees(event, now)
     return Listing(
         event=event,
         state=registration_state(event, confirmed, now),

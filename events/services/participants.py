@@ -163,9 +163,10 @@ def add_by_hand(
 ) -> Registration:
     """A registration taken by phone: the same rules as online (seats, duplicates, the
     event's own questions), the registration, its answers and its audit entry in one
-    transaction."""
+    transaction. The organizer may add people to an event by invitation: adding them
+    is inviting them."""
     registration = register_with_answers(
-        event_id, attendee, version_id, answers_form or MultiDict(), notify=notify
+        event_id, attendee, version_id, answers_form or MultiDict(), notify=notify, invited=True
     )
     audit.record(
         "added_by_organizer",

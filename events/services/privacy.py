@@ -20,6 +20,7 @@ from events.extensions import db
 from events.messages.mail_files import erase_mail_files
 from events.models import (
     AuditEntry,
+    Certificate,
     Event,
     OutboxMessage,
     Registration,
@@ -53,6 +54,12 @@ def _anonymize(registration: Registration, now) -> None:
     registration.manage_token = new_manage_token()
     registration.ticket_token = new_secret()
     registration.ticket_code = new_ticket_code()
+    # Certificates stay (their number still answers "issued, valid or revoked"), nameless.
+    db.session.execute(
+        sa.update(Certificate)
+        .where(Certificate.registration_id == registration.id)
+        .values(holder_name="")
+    )
 
 
 def _traces(registration: Registration) -> list[str]:

@@ -43,6 +43,7 @@ from events.services.lifecycle import (
     event_started,
     free_seats,
     has_free_seat,
+    held_for_invitees,
     initial_status,
     registration_state,
     require,
@@ -130,7 +131,11 @@ def find_active_registration(event_id: int, email: str) -> Registration | None:
 
 @command
 def register_attendee(
-    event_id: int, attendee: Attendee, now: datetime | None = None, notify: bool = True
+    event_id: int,
+    attendee: Attendee,
+    now: datetime | None = None,
+    notify: bool = True,
+    invited: bool = False,
 ) -> Registration:
     """Register a person; returns the new Registration.
 
@@ -138,13 +143,17 @@ def register_attendee(
     transaction (unless `notify` is false, as for demo data).
     Raises RegistrationError (a LifecycleError) with Code NOT_PUBLISHED,
     EVENT_CANCELLED, NOT_OPEN_YET, CLOSED, FULL (no waiting list), DUPLICATE
-    (this email already holds an active registration) or CONSENT.
+    (this email already holds an active registration), CONSENT, or INVITATION_ONLY
+    (an event for invited people, without an invitation's link: `invited`).
     """
     now = now or utcnow()
     event = lock_event(event_id)
-    state = registration_state(event, confirmed_count(event.id), now)
+    taken = confirmed_count(event.id) + (0 if invited else held_for_invitees(event, now))
+    state = registration_state(event, taken, now)
     if state in REFUSED_STATES:
         raise LifecycleError(REFUSED_STATES[state])
+    if event.invitation_only and not invited:
+        raise LifecycleError(Code.INVITATION_ONLY)
     if find_active_registration(event.id, attendee.email):
         raise LifecycleError(Code.DUPLICATE)
     if not attendee.data_consent:
@@ -288,7 +297,7 @@ def promote_from_waitlist(event: Event, now: datetime | None = None) -> list[Reg
     now = now or utcnow()
     if event.status != EventStatus.PUBLISHED or event_started(event, now):
         return []
-    free = free_seats(event, confirmed_count(event.id))
+    free = free_seats(event, confirmed_count(event.id) + held_for_invitees(event, now))
     if free == 0:
         return []
     query = (

@@ -67,14 +67,19 @@ def _checked(event_id: int, version_id: int | None, form) -> tuple:
 
 @command
 def register_with_answers(
-    event_id: int, attendee: Attendee, version_id: int | None, form, notify: bool = True
+    event_id: int,
+    attendee: Attendee,
+    version_id: int | None,
+    form,
+    notify: bool = True,
+    invited: bool = False,
 ) -> Registration:
     """Register (see `register_attendee`) and store the answers, in one transaction.
 
     Raises RegistrationError as `register_attendee` does, and QuestionnaireError
     (`invalid` with errors per question, `changed` for a newer version of the questions)."""
     questionnaire, version, answers = _checked(event_id, version_id, form)
-    registration = register_attendee(event_id, attendee, notify=notify)
+    registration = register_attendee(event_id, attendee, notify=notify, invited=invited)
     if questionnaire is not None:
         db.session.add(
             QuestionnaireResponse(

@@ -1,4 +1,5 @@
-"""Reminders before an event, sent by `flask --app app send-reminders` from cron."""
+"""Reminders before an event (and before each later session of a course), sent by
+`flask --app app send-reminders` from cron."""
 
 from datetime import datetime, timedelta
 
@@ -6,7 +7,14 @@ import sqlalchemy as sa
 
 from events.extensions import db
 from events.messages.mail import queue_registration_email
-from events.models import Event, EventStatus, Registration, RegistrationStatus, utcnow
+from events.models import (
+    CourseSession,
+    Event,
+    EventStatus,
+    Registration,
+    RegistrationStatus,
+    utcnow,
+)
 from events.unit_of_work import command
 
 DEFAULT_HOURS_BEFORE = 24
@@ -37,4 +45,47 @@ def send_reminders(hours_before: int = DEFAULT_HOURS_BEFORE, now: datetime | Non
     for registration in registrations:
         registration.reminder_sent_at = now
         queue_registration_email("reminder", registration)
-    return len(registrations)
+    return len(registrations) + _remind_later_sessions(hours_before, now)
+
+
+def _remind_later_sessions(hours_before: int, now: datetime) -> int:
+    """A course's later sessions get their own reminder: a registration whose last
+    reminder came before this session's reminder window is reminded again."""
+    window = timedelta(hours=hours_before)
+    sessions = db.session.scalars(
+        sa.select(CourseSession)
+        .join(Event, Event.id == CourseSession.event_id)
+        .where(
+            Event.status == EventStatus.PUBLISHED,
+            CourseSession.starts_at > Event.starts_at,  # the first one is the event's own
+            CourseSession.starts_at > now,
+            CourseSession.starts_at <= now + window,
+        )
+        .order_by(CourseSession.starts_at)
+    ).all()
+    count = 0
+    for session in sessions:
+        registrations = db.session.scalars(
+            sa.select(Registration)
+            .where(
+                Registration.event_id == session.event_id,
+                Registration.status == RegistrationStatus.CONFIRMED,
+                sa.or_(
+                    Registration.reminder_sent_at.is_(None),
+                    Registration.reminder_sent_at < session.starts_at - window,
+                ),
+            )
+            .order_by(Registration.id)
+            .with_for_update(skip_locked=True)
+        ).all()
+        for registration in registrations:
+            registration.reminder_sent_at = now
+            queue_registration_email(
+                "reminder",
+                registration,
+                session_title=session.title,
+                session_starts_at=session.starts_at,
+                session_ends_at=session.ends_at,
+            )
+        count += len(registrations)
+    return count

@@ -15,6 +15,7 @@ from events.counties import COUNTIES, county_name
 from events.extensions import db
 from events.models import (
     ACTIVE_STATUSES,
+    CourseSession,
     Event,
     EventStatus,
     OrganizationType,
@@ -22,6 +23,7 @@ from events.models import (
     RegistrationStatus,
     utcnow,
 )
+from events.services.courses import course_figures
 
 
 @dataclass
@@ -46,6 +48,12 @@ class Report:
     dr_members: int = 0  # among the confirmed
     by_county: dict[str, Breakdown] = field(default_factory=dict)
     by_type: dict[OrganizationType, Breakdown] = field(default_factory=dict)
+    # Courses: a person counts once per course above (attended: came to a session);
+    # here their sessions and hours.
+    courses: int = 0
+    sessions: int = 0
+    session_attendances: int = 0  # people present, summed over the sessions
+    hours_attended: float = 0.0  # person-hours at the sessions
 
 
 def build_report(event_id: int | None = None, now: datetime | None = None) -> Report:
@@ -81,7 +89,21 @@ def build_report(event_id: int | None = None, now: datetime | None = None) -> Re
     )
     for status, county, kind, member, was_there, ends_at, count in db.session.execute(statement):
         _add(report, status, county, kind, member, bool(was_there), ends_at < now, count)
+    _add_courses(report, event_id)
     return report
+
+
+def _add_courses(report: Report, event_id: int | None) -> None:
+    courses = sa.select(CourseSession.event_id).join(Event, Event.id == CourseSession.event_id)
+    courses = courses.where(Event.status != EventStatus.DRAFT).distinct()
+    if event_id is not None:
+        courses = courses.where(CourseSession.event_id == event_id)
+    figures = course_figures(list(db.session.scalars(courses)))
+    for item in figures.values():
+        report.courses += 1
+        report.sessions += item["sessions"]
+        report.session_attendances += item["attendances"]
+        report.hours_attended += item["minutes_attended"] / 60
 
 
 def _add(report, status, county, kind, member, was_there, over, count) -> None:
@@ -116,6 +138,13 @@ def figures_rows(report: Report, labels: dict[str, str]) -> list[list]:
         [labels["totals"], labels["no_shows"], report.no_shows, ""],
         [labels["totals"], labels["dr_members"], report.dr_members, ""],
     ]
+    if report.courses:
+        rows += [
+            [labels["courses"], labels["courses_count"], report.courses, ""],
+            [labels["courses"], labels["sessions"], report.sessions, ""],
+            [labels["courses"], labels["session_attendances"], "", report.session_attendances],
+            [labels["courses"], labels["hours_attended"], "", round(report.hours_attended, 2)],
+        ]
     rows += [
         [labels["county"], county_name(code), item.confirmed, item.attended]
         for code, item in report.by_county.items()

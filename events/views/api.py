@@ -20,8 +20,10 @@ from events.models import RegistrationStatus, ScanMethod, ScanResult, utcnow
 from events.services.checkin import (
     CheckInError,
     Verdict,
+    attendance_of,
     check_in_registration,
     door_counts,
+    resolve_session,
     scan_code,
     undo_check_in,
 )
@@ -76,6 +78,20 @@ def _event_and_actor(slug: str):
     return event, actor
 
 
+def _session_id(event) -> int | None:
+    """The session of a course the scanner works at (`?session=<id>`, by default
+    today's); None for a single event."""
+    raw = request.args.get("session", "")
+    wanted = int(raw) if raw.isdigit() and len(raw) < 10 else None
+    if raw and wanted is None:
+        abort(_json_error(400, _("Unknown session.")))
+    try:
+        session_ = resolve_session(event, wanted, utcnow())
+    except CheckInError as error:
+        abort(_json_error(404, str(error.message)))
+    return session_.id if session_ else None
+
+
 def _body() -> dict:
     """The request's JSON object; a 400 for anything else, a body nested too deeply
     for the parser included (413 for a body over API_MAX_CONTENT_LENGTH)."""
@@ -101,7 +117,7 @@ def _text(data: dict, key: str, limit: int = MAX_BODY_TEXT) -> str:
     return "".join(char for char in value[:limit] if char.isprintable())
 
 
-def verdict_json(verdict: Verdict, event) -> dict:
+def verdict_json(verdict: Verdict, event, session_id: int | None = None) -> dict:
     registration = verdict.registration
     titles = {
         ScanResult.CHECKED_IN: _("Checked in"),
@@ -143,7 +159,7 @@ def verdict_json(verdict: Verdict, event) -> dict:
         "registration_id": registration.id if show_person else None,
         "scan_id": verdict.scan.id,
         "replayed": verdict.replayed,
-        "counts": door_counts(event.id),
+        "counts": door_counts(event.id, session_id),
     }
 
 
@@ -161,6 +177,7 @@ def scan(slug: str):
         return _json_error(400, _("Unknown scanning method."))
     if not isinstance(data.get("code"), str):
         return _json_error(400, _("The field %(field)s must be text.", field="code"))
+    session_id = _session_id(event)
     try:
         verdict = scan_code(
             event.id,
@@ -168,10 +185,11 @@ def scan(slug: str):
             ScanMethod(method),
             actor,
             nonce=_text(data, "nonce", limit=64) or None,
+            session_id=session_id,
         )
     except CheckInError as error:
         return _check_in_error(error)
-    return jsonify(_with_suggestion(verdict, event, _text(data, "code", limit=1000)))
+    return jsonify(_with_suggestion(verdict, event, _text(data, "code", limit=1000), session_id))
 
 
 def _registration_id(data: dict) -> int:
@@ -185,23 +203,29 @@ def _registration_id(data: dict) -> int:
 def check_in_by_id(slug: str):
     event, actor = _event_and_actor(slug)
     data = _body()
+    session_id = _session_id(event)
     try:
         verdict = check_in_registration(
-            event.id, _registration_id(data), actor, nonce=_text(data, "nonce", 64) or None
+            event.id,
+            _registration_id(data),
+            actor,
+            nonce=_text(data, "nonce", 64) or None,
+            session_id=session_id,
         )
     except CheckInError as error:
         return _check_in_error(error)
-    return jsonify(verdict_json(verdict, event))
+    return jsonify(verdict_json(verdict, event, session_id))
 
 
 @bp.post("/checkin/<slug>/undo")
 def undo(slug: str):
     event, actor = _event_and_actor(slug)
+    session_id = _session_id(event)
     try:
-        verdict = undo_check_in(event.id, _registration_id(_body()), actor)
+        verdict = undo_check_in(event.id, _registration_id(_body()), actor, session_id)
     except CheckInError as error:
         return _check_in_error(error)
-    return jsonify(verdict_json(verdict, event))
+    return jsonify(verdict_json(verdict, event, session_id))
 
 
 @bp.get("/checkin/<slug>/search")
@@ -212,21 +236,22 @@ def search(slug: str):
         found = search_door(event, request.args.get("q", ""))
     except DoorSearchError as error:
         return _json_error(400, str(error.message))
-    return jsonify({"results": [_search_result(person, actor) for person in found]})
+    session_id = _session_id(event)
+    return jsonify({"results": [_search_result(person, actor, session_id) for person in found]})
 
 
 @bp.get("/checkin/<slug>/counts")
 def counts(slug: str):
     event, _actor = _event_and_actor(slug)
-    return jsonify(door_counts(event.id))
+    return jsonify(door_counts(event.id, _session_id(event)))
 
 
 # Typed codes: "did you mean …?" for a slip of one character, and the search by the
 # last characters of a ticket code.
 
 
-def _with_suggestion(verdict: Verdict, event, raw_code: str) -> dict:
-    answer = verdict_json(verdict, event)
+def _with_suggestion(verdict: Verdict, event, raw_code: str, session_id=None) -> dict:
+    answer = verdict_json(verdict, event, session_id)
     if verdict.result == ScanResult.UNKNOWN:
         suggestion = suggest_registration(event.id, raw_code)
         if suggestion is not None:
@@ -243,7 +268,10 @@ def _with_suggestion(verdict: Verdict, event, raw_code: str) -> dict:
     return answer
 
 
-def _search_result(registration, actor) -> dict:
+def _search_result(registration, actor, session_id: int | None = None) -> dict:
+    checked_in = registration.is_checked_in
+    if session_id is not None:
+        checked_in = attendance_of(session_id, registration.id) is not None
     return {
         "registration_id": registration.id,
         "name": registration.full_name,
@@ -251,7 +279,7 @@ def _search_result(registration, actor) -> dict:
         "email": shown_email(registration.email, actor),
         "status": registration.status.value,
         "status_label": str(registration.status.label),
-        "checked_in": registration.is_checked_in,
+        "checked_in": checked_in,
     }
 
 
@@ -265,12 +293,13 @@ def _secret() -> str:
 @bp.get("/checkin/<slug>/dataset")
 def dataset(slug: str):
     event, _actor = _event_and_actor(slug)
+    session_id = _session_id(event)
     try:
-        answer = event_dataset(event, _secret(), utcnow())
+        answer = event_dataset(event, _secret(), utcnow(), session_id)
     except SyncError as error:
         return _json_error(410, str(error.message))
     answer["csrf"] = generate_csrf()
-    answer["counts"] = door_counts(event.id)
+    answer["counts"] = door_counts(event.id, session_id)
     response = jsonify(answer)
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -281,8 +310,9 @@ def changes(slug: str):
     event, _actor = _event_and_actor(slug)
     since = request.args.get("since", "0")
     since_id = int(since) if since.isdigit() and len(since) < 10 else 0
-    answer = changes_since(event, _secret(), since_id)
-    answer["counts"] = door_counts(event.id)
+    session_id = _session_id(event)
+    answer = changes_since(event, _secret(), since_id, session_id=session_id)
+    answer["counts"] = door_counts(event.id, session_id)
     return jsonify(answer)
 
 
@@ -291,6 +321,7 @@ def sync(slug: str):
     event, actor = _event_and_actor(slug)
     data = _body()
     batch_event = data.get("event")
+    session_id = _session_id(event)
     try:
         outcomes = sync_scans(
             event,
@@ -298,6 +329,7 @@ def sync(slug: str):
             data.get("items"),
             actor,
             utcnow(),
+            session_id,
         )
     except SyncError as error:
         return _json_error(400, str(error.message))
@@ -307,10 +339,10 @@ def sync(slug: str):
         if outcome.error is not None:
             entry.update(error=str(outcome.error.message), code=outcome.error.code)
         else:
-            entry["verdict"] = verdict_json(outcome.verdict, event)
+            entry["verdict"] = verdict_json(outcome.verdict, event, session_id)
             entry["verdict"].pop("counts", None)
             entry["at"] = outcome.verdict.scan.at.isoformat()
             if outcome.other_check_in_at is not None:
                 entry["previous_at"] = outcome.other_check_in_at.isoformat()
         results.append(entry)
-    return jsonify({"results": results, "counts": door_counts(event.id)})
+    return jsonify({"results": results, "counts": door_counts(event.id, session_id)})

@@ -24,7 +24,7 @@ from events.forms import CheckInLinkForm, ConfirmForm
 from events.messages.links import absolute_url
 from events.messages.qr import ticket_png
 from events.models import utcnow
-from events.services.checkin import door_counts
+from events.services.checkin import CheckInError, door_counts, resolve_session
 from events.services.checkin_access import (
     AccessError,
     actor_for,
@@ -73,8 +73,19 @@ def scanner(slug: str):
         if not current_user.is_authenticated:
             return redirect(url_for("auth.login", next=request.path))
         abort(403)
+    raw = request.args.get("session", "")
+    try:
+        chosen = resolve_session(event, int(raw) if raw.isdigit() and len(raw) < 10 else None)
+    except CheckInError:
+        abort(404)
+    api = {"slug": event.slug, "session": chosen.id} if chosen else {"slug": event.slug}
     return render_template(
-        "checkin/scanner.html", event=event, counts=door_counts(event.id), texts=scanner_texts()
+        "checkin/scanner.html",
+        event=event,
+        course_session=chosen,
+        api=api,
+        counts=door_counts(event.id, chosen.id if chosen else None),
+        texts=scanner_texts(),
     )
 
 

@@ -21,7 +21,7 @@ from flask_babel import gettext as _
 from events import consents
 from events.counties import BY_CODE, sorted_counties
 from events.i18n import LANGUAGE_COOKIE, LANGUAGES
-from events.messages.ics import calendar_file, feed_component
+from events.messages.ics import calendar_file, feed_components
 from events.messages.links import absolute_url
 from events.models import EventKind, utcnow
 from events.services.listings import (
@@ -116,7 +116,9 @@ def _calendar_response(events, filename: str, name: str) -> Response:
     gives the same bytes, and the ETag (a hash of them) changes with any change.
     """
     components = [
-        feed_component(event, absolute_url("public.event", slug=event.slug)) for event in events
+        entry
+        for event in events
+        for entry in feed_components(event, absolute_url("public.event", slug=event.slug))
     ]
     body = calendar_file(components, name=name)
     response = Response(body, mimetype="text/calendar")

@@ -12,7 +12,7 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import get_locale
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
@@ -20,10 +20,13 @@ from werkzeug.datastructures import MultiDict
 from events import consents
 from events.extensions import limiter
 from events.forms import ConfirmForm, LostLinkForm, RegistrationForm
-from events.messages.ics import calendar_file, event_component, registration_uid
+from events.messages.certificate import certificate_pdf
+from events.messages.ics import calendar_file, registration_entries
 from events.messages.links import absolute_url
 from events.messages.qr import ticket_png
 from events.models import OrganizationType, RegistrationStatus, utcnow
+from events.services.certificates import certificates_of, find_certificate
+from events.services.courses import attended_sessions
 from events.services.lifecycle import Action, ActorKind, allowed_actions
 from events.services.listings import find_public_event, listing_for
 from events.services.lost_link import request_links
@@ -146,6 +149,8 @@ def manage(token: str):
             can_cancel=_may_cancel(registration),
             answers=answer_list(registration, language()),
             can_change_answers=can_change_answers(registration, utcnow()),
+            attended=attended_sessions([registration.id])[registration.id],
+            certificates=certificates_of(registration.id),
         )
     )
     response.headers["Cache-Control"] = "no-store"
@@ -206,17 +211,28 @@ def ticket(token: str):
     return response
 
 
+@bp.get("/r/<token>/certificates/<number>.pdf")
+def certificate(token: str, number: str):
+    """The person's certificate as a PDF, in their language (also sent by email)."""
+    registration = _registration_or_404(token)
+    found = find_certificate(number)
+    if found is None or found.registration_id != registration.id:
+        abort(404)
+    with force_locale(found.language):
+        body = certificate_pdf(found, absolute_url("certificates.verify", number=found.number))
+    response = Response(body, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="zaswiadczenie-{number}.pdf"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
 @bp.get("/r/<token>/calendar.ics")
 def calendar(token: str):
     registration = _registration_or_404(token)
     # The entry links to the ticket page: calendars are shared, this page is private.
     link = absolute_url("ticket.show", token=registration.ticket_token)
-    uid = registration_uid(registration)
     tentative = registration.status != RegistrationStatus.CONFIRMED
-    entry = event_component(
-        registration.event, link, uid, tentative=tentative, link_label=_("Your ticket:")
-    )
-    body = calendar_file([entry])
+    body = calendar_file(registration_entries(registration, link, tentative=tentative))
     response = Response(body, mimetype="text/calendar")
     disposition = f'attachment; filename="{registration.event.slug}.ics"'
     response.headers["Content-Disposition"] = disposition

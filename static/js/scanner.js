@@ -9,6 +9,13 @@
   var root = document.getElementById("scanner");
   if (!root) return;
   var data = root.dataset;
+  // A course's sessions each keep their own list and queue on the device.
+  var storeKey = data.storeKey || data.slug;
+
+  // The API addresses of a course carry ?session=<id>: further parameters follow it.
+  function withQuery(url, query) {
+    return url + (url.indexOf("?") === -1 ? "?" : "&") + query;
+  }
   var T = JSON.parse(data.texts);
 
   var verdictBox = document.getElementById("verdict");
@@ -189,7 +196,7 @@
 
   // ---- this device's recent check-ins (kept for this tab only)
 
-  var recentKey = "door-recent-" + data.slug;
+  var recentKey = "door-recent-" + storeKey;
   var recent = [];
   try {
     recent = JSON.parse(sessionStorage.getItem(recentKey) || "[]");
@@ -562,12 +569,12 @@
   function pollChanges() {
     if (linkGone || !isOnline()) return updateStatus();
     if (lastScanId === null) {
-      return call(data.changesUrl + "?since=999999999").then(function (json) {
+      return call(withQuery(data.changesUrl, "since=999999999")).then(function (json) {
         if (json.httpStatus === 200) setCounts(json.counts);
         else refused(json);
       }, function () {}).then(updateStatus);
     }
-    return call(data.changesUrl + "?since=" + lastScanId).then(function (json) {
+    return call(withQuery(data.changesUrl, "since=" + lastScanId)).then(function (json) {
       if (json.httpStatus !== 200) return refused(json);
       connection.hidden = true;
       setCounts(json.counts);
@@ -717,7 +724,7 @@
       resultsList.textContent = "";
       return;
     }
-    var online = isOnline() ? call(data.searchUrl + "?q=" + encodeURIComponent(query)) : Promise.reject();
+    var online = isOnline() ? call(withQuery(data.searchUrl, "q=" + encodeURIComponent(query))) : Promise.reject();
     online.then(showResults, function () {
       return searchOffline(query);
     });
@@ -810,7 +817,7 @@
   }
 
   function startStore() {
-    var opening = window.DoorStore ? DoorStore.open(data.slug) : Promise.reject();
+    var opening = window.DoorStore ? DoorStore.open(storeKey) : Promise.reject();
     return opening.then(function (opened) {
       store = opened;
       return store.meta();

@@ -22,11 +22,14 @@ from events.extensions import db
 from events.messages import unsubscribe
 from events.models import RegistrationMode, Role
 from events.models_questionnaires import QuestionnaireInvitation, QuestionnaireKind
+from events.services.certificates import issue_certificates, set_rule
 from events.services.checkin import Actor, check_in_registration
 from events.services.checkin_access import create_link
+from events.services.invitation_import import ImportRow
+from events.services.invitations import invite_people
 from events.services.questionnaires import Respondent, invite_registrants, submit_response
 from events.services.registration import cancel_registration, register_attendee
-from tests.factories import attendee, make_event, make_user
+from tests.factories import attendee, make_course, make_event, make_user
 from tests.test_questionnaires import answers, make_questionnaire, version_id
 
 pytestmark = pytest.mark.browser
@@ -50,6 +53,8 @@ SHARED_TITLES = [
     # A personal link opens the same questionnaire as the public link, and thanks alike.
     {"questionnaire.public", "questionnaire.personal"},
     {"questionnaire.thanks", "questionnaire answered with a personal link"},
+    # Declining an invitation: the page before and after its one button.
+    {"invitations.decline", "invitation declined"},
 ]
 # Sample values that rightly find no page: a ticket exists only for a confirmed seat.
 EXPECTED_NOT_FOUND = {"registration.ticket waiting", "registration.ticket cancelled"}
@@ -104,7 +109,26 @@ def _seed(app) -> dict:
                 questionnaire.id, version_id(questionnaire), form, Respondent(county=county)
             )
         invite_registrants(questionnaire.id, full.id, None)
-        invitation = db.session.scalars(sa.select(QuestionnaireInvitation)).first()
+        questionnaire_invitation = db.session.scalars(sa.select(QuestionnaireInvitation)).first()
+        # A course of three sessions: a leader came to the first and has a certificate.
+        course = make_course(hours=(2, 6, 6))
+        leader = register_attendee(
+            course.id, attendee(first_name="Grażyna", last_name="Łęcka"), notify=False
+        )
+        register_attendee(course.id, attendee(first_name="Mieczysław"), notify=False)
+        first_session = course.sessions[0]
+        check_in_registration(
+            course.id, leader.id, Actor(user_id=organizer.id), session_id=first_session.id
+        )
+        set_rule(course.id, 10, organizer)
+        [certificate] = issue_certificates(course.id, organizer)
+        # An invitation-only seminar with one invitation.
+        seminar = make_event(title="Seminarium dla zaproszonych", invitation_only=True)
+        [invitation] = invite_people(
+            seminar.id,
+            [ImportRow(1, "Henryka Źrebięć", "henryka@example.org", "Fundacja Łąki", "m-poznan")],
+            organizer,
+        )
         db.session.commit()
         return {
             "full_id": full.id,
@@ -123,7 +147,14 @@ def _seed(app) -> dict:
             "questionnaire_id": questionnaire.id,
             "questionnaire_key": questionnaire.public_key,
             "question_key": question_keys[3],
+            "questionnaire_invitation": questionnaire_invitation.token,
+            "course_id": course.id,
+            "course_slug": course.slug,
+            "session_id": first_session.id,
+            "leader": leader.manage_token,
+            "certificate": certificate.number,
             "invitation": invitation.token,
+            "seminar_id": seminar.id,
         }
 
 
@@ -139,28 +170,39 @@ def _variants(rule, data) -> list[tuple[str, dict]]:
         return [("", {"token": data["link_token"]})]
     if rule.endpoint == "ticket.stop_messages":
         return [("", {"token": data["ticket"], "signature": data["stop_signature"]})]
+    if rule.endpoint.startswith("invitations."):
+        return [("", {"token": data["invitation"]})]
     if rule.endpoint.startswith("ticket."):
         return [("", {"token": data["ticket"]})]
     if arguments == {"token"}:
         return [
-            (status, {"token": data[status]}) for status in ("confirmed", "waiting", "cancelled")
+            (status, {"token": data[status]})
+            for status in ("confirmed", "waiting", "cancelled", "leader")
         ]
+    if arguments == {"token", "number"}:
+        return [("", {"token": data["leader"], "number": data["certificate"]})]
+    if arguments == {"number"}:
+        return [("", {"number": data["certificate"]})]
+    if arguments == {"event_id", "session_id"}:
+        return [("", {"event_id": data["course_id"], "session_id": data["session_id"]})]
     if arguments == {"event_id", "registration_id"}:
         return [("", {"event_id": data["full_id"], "registration_id": data["registration_id"]})]
     if arguments == {"event_id"}:
         return [
             ("with people", {"event_id": data["full_id"]}),
             ("empty", {"event_id": data["empty_id"]}),
+            ("course", {"event_id": data["course_id"]}),
         ]
     if arguments == {"slug"}:
         return [
             ("with people", {"slug": data["full_slug"]}),
             ("empty", {"slug": data["empty_slug"]}),
+            ("course", {"slug": data["course_slug"]}),
         ]
     if arguments == {"key"}:
         return [("", {"key": data["questionnaire_key"]})]
     if arguments == {"invitation"}:
-        return [("", {"invitation": data["invitation"]})]
+        return [("", {"invitation": data["questionnaire_invitation"]})]
     if arguments == {"questionnaire_id"}:
         return [("", {"questionnaire_id": data["questionnaire_id"]})]
     if arguments == {"questionnaire_id", "question_key"}:
@@ -276,7 +318,7 @@ def _extra_states(site, data):
         assert page.input_value("input[type=text]") == "Stowarzyszenie"  # kept
 
     def questionnaire_used(page):
-        page.goto(site.url + f"/q/link/{data['invitation']}")
+        page.goto(site.url + f"/q/link/{data['questionnaire_invitation']}")
         page.fill("input[type=text]", "Fundacja")
         page.check("input[type=radio][value=o1]")
         page.click("button[type=submit].button-primary")
@@ -286,6 +328,28 @@ def _extra_states(site, data):
         page.goto(site.url + f"/organizer/questionnaires/{data['questionnaire_id']}/questions/new")
         page.click("main button[type=submit].button-primary")
         page.wait_for_selector("#error-summary")
+
+    def invitation_preview(page):
+        page.goto(site.url + f"/organizer/events/{data['seminar_id']}/invitations")
+        listing = "imię i nazwisko;e-mail;powiat\nAla Kot;ala@example.org;Atlantyda\n"
+        page.set_input_files(
+            "#list", {"name": "lista.csv", "mimeType": "text/csv", "buffer": listing.encode()}
+        )
+        page.click("#list ~ button, form[enctype] button[type=submit]")
+        page.wait_for_selector("#preview")
+
+    def invitation_file_error(page):
+        page.goto(site.url + f"/organizer/events/{data['seminar_id']}/invitations")
+        page.set_input_files(
+            "#list", {"name": "lista.xlsx", "mimeType": "text/plain", "buffer": b"nie arkusz"}
+        )
+        page.click("form[enctype] button[type=submit]")
+        page.wait_for_selector("#error-summary")
+
+    def invitation_declined(page):
+        page.goto(site.url + f"/i/{data['invitation']}/decline")
+        page.click("main button[type=submit]")
+        page.wait_for_selector("#declined")
 
     def not_found(page):
         page.goto(site.url + "/no-such-page")
@@ -309,6 +373,9 @@ def _extra_states(site, data):
         ("new check-in link", "organizer", new_link),
         ("event form with errors", "organizer", event_form_errors),
         ("message preview", "organizer", message_preview),
+        ("invitation list preview", "organizer", invitation_preview),
+        ("invitation list not read", "organizer", invitation_file_error),
+        ("invitation declined", "anonymous", invitation_declined),
         ("organizer page for staff", "staff", staff_forbidden),
         ("login failed", "login", login_failed),
     ]

@@ -8,10 +8,10 @@ from PIL import Image
 from playwright.sync_api import expect
 
 from events.extensions import db
-from events.models import Role, Scan, ScanMethod, ScanResult
+from events.models import Role, Scan, ScanMethod, ScanResult, SessionAttendance
 from events.services.checkin_access import assign_staff
 from events.services.registration import register_attendee
-from tests.factories import attendee, make_event, make_user
+from tests.factories import attendee, make_course, make_event, make_user
 
 pytestmark = pytest.mark.browser
 
@@ -145,3 +145,39 @@ def test_the_scanner_has_no_serious_accessibility_violations(browser, live_app, 
     page.press("#code", "Enter")
     page.wait_for_selector('#verdict[data-result="checked_in"]:not([hidden])')
     assert serious_violations(page) == []
+
+
+def test_a_course_is_checked_in_per_session_with_the_same_ticket(browser, live_app):
+    with live_app.app_context():
+        course = make_course(title="Szkolenie liderów w Lesznie")
+        person = register_attendee(
+            course.id, attendee(first_name="Łucja", last_name="Zając"), notify=False
+        )
+        make_user(email="bramka@example.org", password=PASSWORD, role=Role.STAFF)
+        assign_staff("bramka@example.org", course.slug)
+        slug, code = course.slug, person.ticket_code
+        first, second = course.sessions[0].id, course.sessions[1].id
+    page = open_scanner(browser, live_app, slug)
+    # The first session is the default (none is today: the next one).
+    assert page.input_value("#session-choice") == str(first)
+    page.focus("#code")
+    page.keyboard.type(code)
+    page.keyboard.press("Enter")
+    page.wait_for_selector('#verdict[data-result="checked_in"]:not([hidden])')
+    page.click("#verdict-next")
+    # Another session, chosen with the keyboard: the same ticket checks in again there.
+    page.select_option("#session-choice", str(second))
+    page.focus("#session-choice")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"**/checkin/{slug}?session={second}")
+    assert page.inner_text("#count-checked-in") == "0"
+    page.fill("#search", "zając")  # the search address carries the session too
+    button = page.get_by_role("button", name="Check in: Łucja Zając")
+    button.focus()
+    page.keyboard.press("Enter")
+    page.wait_for_selector('#verdict[data-result="checked_in"]:not([hidden])')
+    expect(page.locator("#count-checked-in")).to_have_text("1")
+    with live_app.app_context():
+        attended = db.session.scalars(sa.select(SessionAttendance.session_id)).all()
+        assert sorted(attended) == sorted([first, second])

@@ -5,8 +5,10 @@ routes of one part of the area.
 """
 
 from events.views.organizer import (
+    courses,
     downloads,
     events,
+    invitations,
     questionnaire_results,
     questionnaires,
     registrations,
@@ -16,8 +18,10 @@ from events.views.organizer.blueprint import bp
 
 __all__ = [
     "bp",
+    "courses",
     "downloads",
     "events",
+    "invitations",
     "questionnaire_results",
     "questionnaires",
     "registrations",

@@ -28,6 +28,11 @@ def _labels() -> dict[str, str]:
         "dr_members": _("DR network members"),
         "county": _("County"),
         "type": _("Type of organization"),
+        "courses": _("Courses"),
+        "courses_count": _("Courses"),
+        "sessions": _("Sessions"),
+        "session_attendances": _("Presences at sessions"),
+        "hours_attended": _("Hours attended (person-hours)"),
     }
 
 

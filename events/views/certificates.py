@@ -1,0 +1,17 @@
+"""Public verification of certificates (/verify/<number>): anyone holding a
+certificate's number (printed, and in its QR code) can check that it is genuine."""
+
+from flask import Blueprint, render_template
+
+from events.services.certificates import find_certificate
+
+bp = Blueprint("certificates", __name__)
+
+
+@bp.get("/verify/<number>")
+def verify(number: str):
+    """Name, course and dates of a certificate, or "revoked"; 404 for an unknown number."""
+    certificate = find_certificate(number)
+    status = 200 if certificate is not None else 404
+    response = render_template("certificates/verify.html", certificate=certificate, number=number)
+    return response, status, {"Cache-Control": "no-store", "X-Robots-Tag": "noindex"}
