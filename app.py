@@ -97,7 +97,9 @@ def configure(app: Flask, overrides: dict) -> None:
         path = os.path.join(app.instance_path, "events.db")
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{path}"
     # A connection the database closed (a restart) is noticed before use, not by a visitor.
-    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
+    engine_options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    engine_options.setdefault("pool_pre_ping", True)
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options
 
 
 def configure_extensions(app: Flask) -> None:

@@ -25,7 +25,7 @@ import sys
 import tempfile
 import threading
 import time
-from contextlib import contextmanager, suppress
+from contextlib import suppress
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -125,15 +125,10 @@ def stored_emails(url: str) -> set[str]:
     return emails
 
 
-@contextmanager
-def programme(url: str):
-    data = dataset.load_programme(url, events=5)
-    yield data
-
-
-def fault_database_restart(cluster: Cluster) -> str:
+def fault_database_restart(cluster: Cluster) -> tuple[str, bool]:
     url = dataset.new_database_on(cluster.url)
-    with programme(url) as data, gunicorn("app:create_app()", app_env(url)) as server:
+    data = dataset.load_programme(url, events=5)
+    with gunicorn("app:create_app()", app_env(url)) as server:
         outage = {}
 
         def restart():
@@ -158,9 +153,10 @@ def fault_database_restart(cluster: Cluster) -> str:
     ), ok
 
 
-def fault_worker_killed(cluster: Cluster) -> str:
+def fault_worker_killed(cluster: Cluster) -> tuple[str, bool]:
     url = dataset.new_database_on(cluster.url)
-    with programme(url) as data, gunicorn("app:create_app()", app_env(url)) as server:
+    data = dataset.load_programme(url, events=5)
+    with gunicorn("app:create_app()", app_env(url)) as server:
 
         def kill_one():
             time.sleep(1.5)
@@ -175,7 +171,7 @@ def fault_worker_killed(cluster: Cluster) -> str:
     ), ok
 
 
-def fault_smtp(cluster: Cluster) -> str:
+def fault_smtp(cluster: Cluster) -> tuple[str, bool]:
     from aiosmtpd.controller import Controller
 
     from events.extensions import db
@@ -183,71 +179,69 @@ def fault_smtp(cluster: Cluster) -> str:
     from events.models import OutboxMessage, Registration
 
     url = dataset.new_database_on(cluster.url)
-    with programme(url) as data:
-        app = dataset.loading_app(url)
-        with app.app_context():
-            db.session.execute(sa.delete(OutboxMessage))
-            people = db.session.scalars(
-                sa.select(Registration)
-                .where(Registration.event_id == data.door_event_id)
-                .limit(300)
-            ).all()
-            for registration in people:
-                queue_registration_email("confirmed", registration)
-            db.session.commit()
-            db.engine.dispose()
-        received: list[str] = []
+    data = dataset.load_programme(url, events=5)
+    app = dataset.loading_app(url)
+    with app.app_context():
+        db.session.execute(sa.delete(OutboxMessage))
+        people = db.session.scalars(
+            sa.select(Registration).where(Registration.event_id == data.door_event_id).limit(300)
+        ).all()
+        for registration in people:
+            queue_registration_email("confirmed", registration)
+        db.session.commit()
+        db.engine.dispose()
+    received: list[str] = []
 
-        class Sink:
-            async def handle_DATA(self, _server, _session, envelope):  # noqa: N802
-                received.extend(envelope.rcpt_tos)
-                return "250 OK"
+    class Sink:
+        async def handle_DATA(self, _server, _session, envelope):  # noqa: N802
+            received.extend(envelope.rcpt_tos)
+            return "250 OK"
 
-        port = free_port()
-        env = {**os.environ, **app_env(url, port), "MAIL_TIMEOUT": "2"}
-        worker_command = [sys.executable, "-m", "flask", "--app", "app", "outbox-worker",
-                          "--interval", "0.5"]  # fmt: skip
+    port = free_port()
+    env = {**os.environ, **app_env(url, port), "MAIL_TIMEOUT": "2"}
+    worker_command = [sys.executable, "-m", "flask", "--app", "app", "outbox-worker",
+                      "--interval", "0.5"]  # fmt: skip
 
-        # The silent server first: it accepts connections and never answers.
-        silent = socket.socket()
-        silent.bind(("127.0.0.1", port))
-        silent.listen(64)
-        worker = subprocess.Popen(worker_command, cwd=BENCH.parent, env=env,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
-        with gunicorn("app:create_app()", app_env(url, port)) as server:
-            started = time.monotonic()
-            page = Client(server).get("/")[0]
-            web_seconds = time.monotonic() - started
-        time.sleep(3)
-        silent.close()
-        # Then a working server, stopped in the middle of the run and started again.
-        sink = Controller(Sink(), hostname="127.0.0.1", port=port)
-        sink.start()
-        time.sleep(2)
-        sink.stop()
-        time.sleep(2)
-        sink = Controller(Sink(), hostname="127.0.0.1", port=port)
-        sink.start()
-        engine = sa.create_engine(url)
-        deadline = time.monotonic() + 600
-        while time.monotonic() < deadline:
-            with engine.connect() as connection:
-                pending = connection.execute(
-                    sa.text("SELECT count(*) FROM outbox_message WHERE status = 'pending' "
-                            "AND next_attempt_at <= CURRENT_TIMESTAMP + interval '1 hour'")
-                ).scalar_one()  # fmt: skip
-                connection.execute(  # skip the backoff: the point is what arrives, not when
-                    sa.text("UPDATE outbox_message SET next_attempt_at = CURRENT_TIMESTAMP "
-                            "WHERE status = 'pending'")
-                )  # fmt: skip
-                connection.commit()
-            if pending == 0:
-                break
-            time.sleep(1)
-        engine.dispose()
-        worker.send_signal(signal.SIGTERM)
-        worker.wait(30)
-        sink.stop()
+    # The silent server first: it accepts connections and never answers.
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", port))
+    silent.listen(64)
+    worker = subprocess.Popen(worker_command, cwd=BENCH.parent, env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    with gunicorn("app:create_app()", app_env(url, port)) as server:
+        started = time.monotonic()
+        page = Client(server).get("/")[0]
+        web_seconds = time.monotonic() - started
+    time.sleep(3)
+    silent.close()
+    # Then a working server, stopped in the middle of the run and started again.
+    sink = Controller(Sink(), hostname="127.0.0.1", port=port)
+    sink.start()
+    time.sleep(2)
+    sink.stop()
+    time.sleep(2)
+    sink = Controller(Sink(), hostname="127.0.0.1", port=port)
+    sink.start()
+    engine = sa.create_engine(url)
+    deadline = time.monotonic() + 600
+    while time.monotonic() < deadline:
+        with engine.connect() as connection:
+            pending = connection.execute(
+                sa.text("SELECT count(*) FROM outbox_message WHERE status = 'pending' "
+                        "AND next_attempt_at <= CURRENT_TIMESTAMP + interval '1 hour'")
+            ).scalar_one()  # fmt: skip
+            connection.execute(  # skip the backoff: the point is what arrives, not when
+                sa.text("UPDATE outbox_message SET next_attempt_at = CURRENT_TIMESTAMP "
+                        "WHERE status = 'pending'")
+            )  # fmt: skip
+            connection.commit()
+        if pending == 0:
+            break
+        time.sleep(1)
+    engine.dispose()
+    worker.send_signal(signal.SIGTERM)
+    worker.wait(30)
+    sink.stop()
     expected = {registration.email for registration in people}
     twice = len(received) - len(set(received))
     ok = set(received) == expected and twice == 0 and page == 200 and web_seconds < 2

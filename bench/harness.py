@@ -173,9 +173,12 @@ def wrk(url: str, script: Path | None = None, env: dict | None = None) -> WrkRes
         timeout=SECONDS + 120,
     ).stdout
     errors = 0
-    for pattern in (r"Non-2xx or 3xx responses: (\d+)", r"Socket errors: .*?timeout (\d+)"):
-        match = re.search(pattern, output)
-        errors += int(match.group(1)) if match else 0
+    match = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    errors += int(match.group(1)) if match else 0
+    match = re.search(
+        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output
+    )
+    errors += sum(int(number) for number in match.groups()) if match else 0
     return WrkResult(
         requests_per_second=float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
         p50_ms=_latency(output, "50%"),

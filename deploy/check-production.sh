@@ -24,7 +24,8 @@ step() { printf '\n== %s\n' "$*"; }
 
 step "0. A database and a mail server (here: throw-away ones on loopback)"
 psql "$PG_ADMIN" -qc "CREATE DATABASE \"$NAME\""
-"$VENV/bin/python" -m aiosmtpd -n -l "127.0.0.1:$SMTP_PORT" -c aiosmtpd.handlers.Sink &
+mkdir -p "$WORK/maildir/tmp" "$WORK/maildir/new" "$WORK/maildir/cur"
+"$VENV/bin/python" -m aiosmtpd -n -l "127.0.0.1:$SMTP_PORT" -c aiosmtpd.handlers.Mailbox "$WORK/maildir" &
 pids+=($!)
 
 step "1. The settings (README: Deploying, step 1)"
@@ -64,8 +65,18 @@ grep -q '"status":"ok"' "$WORK/health"
 curl -fsS -o /dev/null -H 'X-Forwarded-Proto: https' "http://$GUNICORN_BIND/"
 curl -fsS -o /dev/null "http://$GUNICORN_BIND/login"
 headers=$(curl -fsS -D - -o /dev/null -H 'X-Forwarded-Proto: https' "http://$GUNICORN_BIND/privacy")
-echo "$headers" | grep -qi '^x-request-id: '
-grep -q 'id=' "$WORK/access.log"
+request_id=$(echo "$headers" | tr -d '\r' | sed -n 's/^[Xx]-[Rr]equest-[Ii][Dd]: //p')
+test -n "$request_id"
+sleep 1  # the access log line is written after the answer
+grep -q "id=$request_id" "$WORK/access.log"
+
+step "   Mail: the demo programme's messages, through the outbox worker to the mail server"
+"$VENV/bin/flask" --app app seed-demo
+for _ in $(seq 1 60); do [ -n "$(ls -A "$WORK/maildir/new" 2>/dev/null)" ] && break; sleep 1; done
+delivered=$(ls "$WORK/maildir/new" | wc -l)
+echo "$delivered message(s) delivered"
+test "$delivered" -gt 0
+curl -fsS "http://$GUNICORN_BIND/healthz" | grep -q '"status":"ok"'
 
 step "6. A backup"
 "$VENV/bin/flask" --app app backup "$WORK/events.backup"

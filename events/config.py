@@ -64,6 +64,8 @@ DEFAULT_RATE_LIMITS = {
     "RATELIMIT_LOST_LINK": "5 per minute; 30 per hour",
     "RATELIMIT_LOGIN": "10 per minute; 60 per hour",
     "RATELIMIT_CHECKIN_SEARCH": "30 per minute; 300 per hour",
+    # Generous: a meeting room answers from one address (the venue's Wi-Fi).
+    "RATELIMIT_QUESTIONNAIRE": "30 per minute; 300 per hour",
 }
 HSTS_SECONDS = 365 * 24 * 3600
 

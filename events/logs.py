@@ -2,7 +2,9 @@
 
 Every request gets an id: the one the reverse proxy sent in X-Request-ID (only
 when TRUSTED_PROXIES says a proxy is in front, and only if it looks like an
-id), or a new one. It is returned in the X-Request-ID header, so gunicorn's
+id; the proxy must set it, not pass on the client's: nginx
+`proxy_set_header X-Request-ID $request_id;`, Caddy `header_up X-Request-ID {uuid}`),
+or a new one. It is returned in the X-Request-ID header, so gunicorn's
 access log line (deploy/gunicorn.conf.py) and the app's own lines for the same
 request share it. In production the app logs one JSON object per line to
 standard error, for the service manager's journal.
@@ -17,7 +19,7 @@ from datetime import UTC, datetime
 from flask import Flask, g, has_request_context, request
 
 REQUEST_ID_HEADER = "X-Request-ID"
-_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+_ID = re.compile(r"[A-Za-z0-9._-]{8,64}")
 
 
 class JsonLines(logging.Formatter):
@@ -44,7 +46,7 @@ def init_app(app: Flask) -> None:
     @app.before_request
     def _name_the_request():
         given = request.headers.get(REQUEST_ID_HEADER, "")
-        trusted = app.config.get("TRUSTED_PROXIES") and _ID.match(given)
+        trusted = app.config.get("TRUSTED_PROXIES") and _ID.fullmatch(given)
         g.request_id = given if trusted else uuid.uuid4().hex
 
     @app.after_request

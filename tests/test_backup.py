@@ -22,6 +22,7 @@ def test_backup_then_restore_brings_back_what_was_lost(app, runner, tmp_path):
     result = runner.invoke(args=["backup", str(target)])
     assert result.exit_code == 0, result.output
     assert target.stat().st_size > 0
+    assert target.stat().st_mode & 0o777 == 0o600  # personal data: the owner's only
 
     with app.app_context():  # the mistake: every registration deleted
         db.session.execute(sa.delete(Registration))

@@ -463,3 +463,18 @@ def test_any_other_database_error_is_still_a_500_with_its_traceback(tmp_path, ca
         response = app.test_client().get("/_broken")
     assert response.status_code == 500
     assert any("Exception on /_broken" in record.getMessage() for record in caplog.records)
+
+
+def test_questionnaire_answers_are_limited_per_client(app, client):
+    """A generous limit (a meeting room shares one address), but a flood is stopped."""
+    from tests.test_questionnaire_pages import _setup
+
+    app.config["RATELIMIT_QUESTIONNAIRE"] = "2 per minute"
+    key, _id, _keys, version = _setup(app)
+    token = csrf_token(client, f"/q/{key}")
+    statuses = [
+        client.post(f"/q/{key}", data={"csrf_token": token, "version": version}).status_code
+        for _ in range(3)
+    ]
+    assert statuses[:2] == [422, 422]  # answered (here: with errors), not limited
+    assert statuses[2] == 429

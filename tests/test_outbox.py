@@ -219,3 +219,39 @@ def test_a_server_that_never_answers_costs_one_timeout_and_blocks_nothing(app):
             assert len(server.inbox.to(f"osoba{number}@example.org")) == 1
     finally:
         server.stop()
+
+
+def test_a_connection_lost_mid_batch_stops_the_batch_and_the_rest_go_later(app):
+    """The server drops the connection at the second message: the first is sent, the
+    second and those not tried yet wait for the next round, and none goes twice."""
+    from aiosmtpd.controller import Controller
+
+    received = []
+
+    class DropsTheSecond:
+        async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd API)
+            if len(received) == 1 and not getattr(self, "dropped", False):
+                self.dropped = True
+                server.transport.close()
+                return "421 4.3.0 Closing"
+            received.extend(envelope.rcpt_tos)
+            return "250 OK"
+
+    flaky = Controller(DropsTheSecond(), hostname="127.0.0.1", port=free_port())
+    flaky.start()
+    app.config.update(MAIL_PORT=flaky.port)
+    try:
+        with app.app_context():
+            event = make_event()
+            for number in range(4):
+                register_attendee(event.id, attendee(email=f"osoba{number}@example.org"))
+            report = deliver_pending()
+        assert report.sent == 1 and report.retrying == 3
+        waiting = [row for row in outbox(app) if row.status == OutboxStatus.PENDING]
+        assert len(waiting) == 3 and all(row.last_error for row in waiting)
+        with app.app_context():
+            report = deliver_pending(now=utcnow() + timedelta(hours=1))
+        assert report.sent == 3
+    finally:
+        flaky.stop()
+    assert sorted(received) == [f"osoba{number}@example.org" for number in range(4)]

@@ -19,22 +19,25 @@ def test_healthz_is_ok_with_a_database_and_a_moving_outbox(app, client):
     assert answer.get_json() == {
         "status": "ok",
         "database": "ok",
-        "outbox": {"pending": 0, "oldest_due_waiting_seconds": 0},
+        "outbox": {"pending": 0, "oldest_due_waiting_seconds": 0, "late": False},
     }
     assert answer.headers["Cache-Control"] == "no-store"
 
 
-def test_healthz_is_unhealthy_when_mail_has_waited_too_long(app, client):
+def test_late_mail_degrades_healthz_but_only_the_outbox_check_fails(app, client):
+    """A stopped outbox worker must not take the web servers out of the balancer."""
     with app.app_context():
         message = OutboxMessage(kind="x", recipient="a@example.org", facts={})
         enqueue(message)
         message.next_attempt_at = utcnow() - timedelta(hours=2)
         db.session.commit()
     answer = client.get("/healthz")
-    assert answer.status_code == 503
+    assert answer.status_code == 200
     body = answer.get_json()
-    assert body["status"] == "unhealthy" and body["outbox"]["pending"] == 1
+    assert body["status"] == "degraded" and body["outbox"]["pending"] == 1
+    assert body["outbox"]["late"] is True
     assert body["outbox"]["oldest_due_waiting_seconds"] >= 7000
+    assert client.get("/healthz/outbox").status_code == 503
 
 
 def test_healthz_is_unhealthy_when_the_database_is_gone(tmp_path):
@@ -43,6 +46,7 @@ def test_healthz_is_unhealthy_when_the_database_is_gone(tmp_path):
     app.instance_path = str(tmp_path)
     answer = app.test_client().get("/healthz")
     assert answer.status_code == 503
+    assert app.test_client().get("/healthz/outbox").status_code == 503
     assert answer.get_json()["status"] == "unhealthy"
     assert answer.get_json()["database"].startswith("error: ")
 

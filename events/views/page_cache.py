@@ -120,7 +120,7 @@ def cached_page(view):
         answer = Response(page.body, headers=list(page.headers))
         answer.set_etag(page.etag)
         answer.headers["Cache-Control"] = "no-cache"  # revalidate each time: 304 if unchanged
-        answer.vary.update(("Cookie", "Accept-Language"))
+        answer.vary.add("Cookie")  # the language is chosen by a cookie
         return answer.make_conditional(request)
 
     return serve

@@ -2,13 +2,13 @@
 (/q/link/<invitation>), and the thank-you page."""
 
 import sqlalchemy as sa
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
 from events.counties import BY_CODE, county_choices
-from events.extensions import db
+from events.extensions import db, limiter
 from events.models import Event, OrganizationType, utcnow
 from events.models_questionnaires import Questionnaire, QuestionnaireKind, ResponseSource
 from events.programmes import programme_name
@@ -115,6 +115,7 @@ def _public_or_404(key: str) -> Questionnaire:
 
 
 @bp.route("/<key>", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["RATELIMIT_QUESTIONNAIRE"], methods=["POST"])
 def public(key: str):
     questionnaire = _public_or_404(key)
     version = latest_version(questionnaire.id)
@@ -152,6 +153,7 @@ def _refused(questionnaire, error, errors, extra):
 
 
 @bp.route("/link/<invitation>", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["RATELIMIT_QUESTIONNAIRE"], methods=["POST"])
 def personal(invitation: str):
     found = find_invitation(invitation)
     if found is None:
