@@ -3,9 +3,7 @@ PostgreSQL as on SQLite), shared between processes through Redis, the door searc
 that does not hand out the list of registrants, and an erasure that leaves no trace
 in the scan records or the mail folder."""
 
-import threading
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -21,6 +19,7 @@ from events.services.privacy import erase_person
 from events.services.registration import register_attendee
 from tests.conftest import csrf_token, make_app, skip_or_fail
 from tests.factories import attendee, make_event, make_registration, make_user
+from tests.test_concurrency import run_in_parallel
 
 PASSWORD = "zielony balkon nad rzeka"
 
@@ -28,25 +27,6 @@ PASSWORD = "zielony balkon nad rzeka"
 @pytest.fixture
 def app_config():
     return {"RATELIMIT_ENABLED": True, "RATELIMIT_CHECKIN_SEARCH": "5 per minute"}
-
-
-def run_in_parallel(app, count, work):
-    """Start `count` workers at once (a barrier), each in its own app context and
-    database connection; collect what each returns or raises."""
-    barrier = threading.Barrier(count)
-
-    def worker(index):
-        with app.app_context():
-            barrier.wait()
-            try:
-                return work(index)
-            except Exception as error:  # noqa: BLE001 - collected for the assertions
-                return error
-            finally:
-                db.session.remove()
-
-    with ThreadPoolExecutor(max_workers=count) as pool:
-        return list(pool.map(worker, range(count)))
 
 
 # Race-free counters

@@ -87,44 +87,35 @@ def start_server(database_url: str, secret: str) -> tuple[subprocess.Popen, int]
     raise AssertionError("gunicorn did not start")
 
 
-def register(port: int, number: int) -> int:
-    """One person: open the form, send it. Returns the answer's status."""
+def post_form(port: int, path: str, fields: dict) -> int:
+    """What a browser does: open the page's form, send it with its session. The status."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-    connection.request("GET", "/events/forum-w-koninie/register")
+    connection.request("GET", path)
     answer = connection.getresponse()
     page = answer.read().decode()
     cookie = answer.headers["Set-Cookie"].split(";", 1)[0]
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-    form = {
-        "csrf_token": token, "first_name": "Anna", "last_name": "Nowak",
-        "email": f"anna.{number}@example.org", "organization": "Fundacja Razem",
-        "organization_type": "ngo", "county": "m-konin", "dr_member": "yes",
-        "language": "pl", "data_consent": "y",
-    }  # fmt: skip
     connection.request(
-        "POST", "/events/forum-w-koninie/register", body=urlencode(form),
+        "POST", path, body=urlencode({"csrf_token": token, **fields}),
         headers={"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie},
     )  # fmt: skip
     status = connection.getresponse().status
     connection.close()
     return status
+
+
+def register(port: int, number: int) -> int:
+    return post_form(
+        port, "/events/forum-w-koninie/register",
+        {"first_name": "Anna", "last_name": "Nowak", "email": f"anna.{number}@example.org",
+         "organization": "Fundacja Razem", "organization_type": "ngo", "county": "m-konin",
+         "dr_member": "yes", "language": "pl", "data_consent": "y"},
+    )  # fmt: skip
 
 
 def log_in_wrongly(port: int) -> int:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-    connection.request("GET", "/login")
-    answer = connection.getresponse()
-    page = answer.read().decode()
-    cookie = answer.headers["Set-Cookie"].split(";", 1)[0]
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-    form = {"csrf_token": token, "email": "kto@example.org", "password": "zle haslo do konta"}
-    connection.request(
-        "POST", "/login", body=urlencode(form),
-        headers={"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie},
-    )  # fmt: skip
-    status = connection.getresponse().status
-    connection.close()
-    return status
+    form = {"email": "kto@example.org", "password": "zle haslo do konta"}
+    return post_form(port, "/login", form)
 
 
 def test_two_hundred_people_through_two_servers_for_fifty_seats(shared_database):
