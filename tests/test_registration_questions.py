@@ -146,3 +146,30 @@ def test_a_registration_by_phone_asks_the_same_questions(app, client):
     with app.app_context():
         response = db.session.scalars(sa.select(QuestionnaireResponse)).one()
         assert response.answers == {programme: "o2"} and response.registration_id
+
+
+def test_an_invitation_link_asks_the_events_questions_too(app, client):
+    from events.models import Role
+    from events.services.invitation_import import ImportRow
+    from events.services.invitations import invite_people
+
+    slug, event_id, programme, _source, version = _event_with_questions(app)
+    with app.app_context():
+        organizer = make_user(email="org@example.org", role=Role.ORGANIZER)
+        row = ImportRow(1, "Ina Zaproszona", "ina@example.org", "Fundacja", None)
+        [invitation] = invite_people(event_id, [row], organizer)
+        token = invitation.token
+    url = f"/i/{token}"
+    assert "Który program interesuje Cię najbardziej?" in client.get(url).get_data(as_text=True)
+    data = form_data(csrf_token=csrf_token(client, url), version=version, email="ina@example.org")
+    refused = client.post(url, data=data)
+    assert refused.status_code == 200 and f'href="#q-{programme}-0"' in refused.get_data(
+        as_text=True
+    )
+    done = client.post(url, data={**data, f"q-{programme}": "o1"})
+    assert done.status_code == 302
+    with app.app_context():
+        response = db.session.scalars(sa.select(QuestionnaireResponse)).one()
+        registration = db.session.scalars(sa.select(Registration)).one()
+        assert response.registration_id == registration.id
+        assert response.answers == {programme: "o1"}

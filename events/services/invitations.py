@@ -16,6 +16,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from werkzeug.datastructures import MultiDict
 
 from events.extensions import db
 from events.messages.mail import queue_templated
@@ -37,8 +38,8 @@ from events.services.registration import (
     Attendee,
     lock_event,
     promote_from_waitlist,
-    register_attendee,
 )
+from events.services.registration_questions import register_with_answers
 from events.unit_of_work import command
 
 
@@ -197,16 +198,22 @@ def is_used(invitation: Invitation) -> bool:
 
 
 @command
-def register_invited(token: str, attendee: Attendee) -> Registration:
-    """Register through an invitation's link; the invitation is marked as used, also
-    when someone it was forwarded to registers with other details.
-    Raises InvitationError "not_found" and the registration's own errors."""
+def register_invited(
+    token: str, attendee: Attendee, version_id: int | None = None, answers_form=None
+) -> Registration:
+    """Register through an invitation's link, with the answers to the event's own
+    questions; the invitation is marked as used, also when someone it was forwarded
+    to registers with other details.
+    Raises InvitationError "not_found" and the registration's own errors (and
+    QuestionnaireError for the answers, as `register_with_answers`)."""
     invitation = find_invitation(token)
     if invitation is None:
         raise InvitationError("not_found", _l("This invitation link is not valid."))
     if is_used(invitation):
         raise InvitationError("used", USED_MESSAGE)
-    registration = register_attendee(invitation.event_id, attendee, invited=True)
+    registration = register_with_answers(
+        invitation.event_id, attendee, version_id, answers_form or MultiDict(), invited=True
+    )
     invitation.status = InvitationStatus.REGISTERED
     invitation.registration_id = registration.id
     invitation.answered_at = utcnow()

@@ -14,6 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from html import escape
 
 import sqlalchemy as sa
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 
 from events.counties import county_name
@@ -253,7 +254,7 @@ def bar_chart_svg(chart_id: str, title: str, rows: list[Row]) -> str:
         parts.append(
             f'<rect x="0" y="{y + label}" width="{length}" height="{bar - 2}" fill="#0b5394"/>'
             f'<text x="{length + 4}" y="{y + label + bar - 5}" font-size="14">'
-            f"{row.count} ({escape(str(row.percent))} %)</text>"
+            f"{row.count} ({escape(format_decimal(row.percent, format='0.0'))} %)</text>"
         )
     parts.append("</svg>")
     return "".join(parts)

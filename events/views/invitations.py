@@ -3,6 +3,7 @@ one-click decline, and no more invitations. The links are secrets: whoever holds
 one (the invitee, or whom they forwarded it to) may use it."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from werkzeug.datastructures import MultiDict
 
 from events import consents
 from events.forms import ConfirmForm, RegistrationForm
@@ -17,8 +18,12 @@ from events.services.invitations import (
     register_invited,
 )
 from events.services.listings import listing_for
+from events.services.questionnaires import QuestionnaireError
+from events.services.questions import check_answers
 from events.services.registration import RegistrationError, normalize_email
-from events.views.registration import _WELCOME, attendee_from
+from events.services.registration_questions import questions_for
+from events.views.questionnaire import error_links, language
+from events.views.registration import _WELCOME, attendee_from, posted_version_id
 
 bp = Blueprint("invitations", __name__, url_prefix="/i")
 
@@ -39,9 +44,15 @@ def respond(token: str):
         form.process(data=prefill(invitation))
         form.language.data = invitation.language
     duplicate = refusal = None
-    if form.validate_on_submit():
+    asked = questions_for(invitation.event_id)  # the event's own questions, as online
+    answer_errors = {}
+    if request.method == "POST" and asked:
+        answer_errors = check_answers(asked[1].structure, request.form)[1]
+    if form.validate_on_submit() and not answer_errors:
         try:
-            registration = register_invited(token, attendee_from(form))
+            registration = register_invited(
+                token, attendee_from(form), posted_version_id(), request.form
+            )
         except RegistrationError as error:
             if error.code == "duplicate":
                 duplicate = normalize_email(form.email.data)
@@ -49,6 +60,9 @@ def respond(token: str):
                 refusal = error.message
         except InvitationError as error:
             refusal = None if error.code == "used" else error.message  # the page says so
+        except QuestionnaireError as error:
+            answer_errors, refusal = error.errors, None if error.errors else error.message
+            asked = questions_for(invitation.event_id)
         else:
             flash(str(_WELCOME[registration.status]), "success")
             return redirect(url_for("registration.manage", token=registration.manage_token))
@@ -61,6 +75,12 @@ def respond(token: str):
         consents=consents,
         invitation=invitation,
         used=is_used(invitation),
+        asked=asked[1] if asked else None,
+        values=request.form if request.method == "POST" else MultiDict(),
+        answer_errors=answer_errors,
+        error=bool(answer_errors),
+        answer_links=error_links(asked[1].structure, answer_errors) if asked else [],
+        language=language(),
     )
     return response, 200, {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
 

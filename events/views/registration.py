@@ -96,7 +96,7 @@ def register(slug: str):
     if form.validate_on_submit() and not answer_errors:
         try:
             registration = register_with_answers(
-                event.id, attendee_from(form), _version_id(), request.form
+                event.id, attendee_from(form), posted_version_id(), request.form
             )
         except RegistrationError as error:
             if error.code == "duplicate":
@@ -125,7 +125,7 @@ def register(slug: str):
     )
 
 
-def _version_id() -> int | None:
+def posted_version_id() -> int | None:
     raw = request.form.get("version", "")
     return int(raw) if raw.isdigit() else None
 
@@ -175,7 +175,7 @@ def answers(token: str):
                 values.setlist(name, value if isinstance(value, list) else [value])
     else:
         try:
-            change_answers(registration.id, _version_id(), request.form)
+            change_answers(registration.id, posted_version_id(), request.form)
         except QuestionnaireError as error:
             errors, refusal = error.errors, None if error.errors else str(error.message)
             version = questions_for(registration.event_id)[1]
