@@ -188,6 +188,7 @@ def fault_smtp(cluster: Cluster) -> tuple[str, bool]:
         ).all()
         for registration in people:
             queue_registration_email("confirmed", registration)
+        expected = {registration.email for registration in people}
         db.session.commit()
         db.engine.dispose()
     received: list[str] = []
@@ -242,7 +243,6 @@ def fault_smtp(cluster: Cluster) -> tuple[str, bool]:
     worker.send_signal(signal.SIGTERM)
     worker.wait(30)
     sink.stop()
-    expected = {registration.email for registration in people}
     twice = len(received) - len(set(received))
     ok = set(received) == expected and twice == 0 and page == 200 and web_seconds < 2
     return (
