@@ -377,7 +377,9 @@ def main() -> None:
         f"# Benchmark results\n\n{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {machine()}.\n"
         f"wrk -t2 -c16 -d{SECONDS:g}s, {PAIRS} interleaved floor/case pairs, medians; "
         "gunicorn with deploy/gunicorn.conf.py, 2 sync workers; `make bench` wrote this.\n\n"
-        f"{table(rows)}\n"
+        f"{table(rows)}\n\n"
+        'Where a goal is not met, the README\'s "Benchmarks" section says what was profiled, '
+        "what was done and what is left.\n"
     )
     print("\n" + report)
     Path(args.output).write_text(report)
