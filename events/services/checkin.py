@@ -154,14 +154,17 @@ def scan_code(
     code = normalize_code(raw_code)
     registration = None
     if 0 < len(code) <= MAX_CODE_LENGTH:
-        registration = db.session.scalar(
-            sa.select(Registration).where(Registration.ticket_code == code)
+        registration = db.session.scalar(  # found and locked in one query
+            sa.select(Registration)
+            .where(Registration.ticket_code == code)
+            .with_for_update()
+            .execution_options(populate_existing=True)
         )
     if registration is None:
         return _record(
             event_id, None, ScanResult.UNKNOWN, method, actor, nonce, now, code, session_id
         )
-    return _decide(event_id, registration.id, method, actor, nonce, now, code, session_id)
+    return _decide(event_id, registration, method, actor, nonce, now, code, session_id)
 
 
 @command(keep_values=True)
@@ -178,11 +181,11 @@ def check_in_registration(
     replay = _replayed(nonce, event_id, actor)
     if replay:
         return replay
-    registration = db.session.get(Registration, registration_id)
+    registration = lock_registration(registration_id)
     if registration is None or registration.event_id != event_id:
         raise CheckInError("not_found", _l("This person is not registered for this event."))
     return _decide(
-        event_id, registration_id, ScanMethod.SEARCH, actor, nonce, utcnow(), "", session_id
+        event_id, registration, ScanMethod.SEARCH, actor, nonce, utcnow(), "", session_id
     )
 
 
@@ -241,8 +244,8 @@ def _first_attendance(registration: Registration) -> None:
 _DOOR_RESULTS = {Code.CHECKED_IN: ScanResult.ALREADY}
 
 
-def _decide(event_id, registration_id, method, actor, nonce, now, code, session_id) -> Verdict:
-    registration = lock_registration(registration_id)
+def _decide(event_id, registration, method, actor, nonce, now, code, session_id) -> Verdict:
+    """The verdict for a registration whose row lock this transaction holds."""
     if registration.event_id != event_id:
         verdict = _record(
             event_id, registration, ScanResult.WRONG_EVENT, method, actor, nonce, now, code,
