@@ -4,6 +4,7 @@ import sqlite3
 import threading
 from concurrent.futures import ThreadPoolExecutor, wait
 
+import pytest
 import sqlalchemy as sa
 
 from events.extensions import db
@@ -100,14 +101,13 @@ def test_cancellations_and_registrations_at_once_never_overfill(app):
     assert (confirmed, waitlisted) == (5, 10)
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # PostgreSQL: MVCC
 def test_pages_answer_while_a_registration_holds_the_write_lock(app, client):
     """SQLite: only commands take the write lock; pages read beside a writer (WAL)."""
     with app.app_context():
         event = make_event(title="Seminarium w Kole")
         slug, event_id = event.slug, event.id
         url = db.engine.url
-    if url.get_backend_name() != "sqlite":
-        return  # PostgreSQL readers never wait for writers (MVCC)
     writer = sqlite3.connect(url.database, isolation_level=None)
     writer.execute("BEGIN IMMEDIATE")  # a registration in progress, holding the lock
     try:

@@ -25,6 +25,7 @@ from events.messages.ics import calendar_file, registration_entries
 from events.messages.links import absolute_url
 from events.messages.qr import ticket_png
 from events.models import OrganizationType, RegistrationStatus, utcnow
+from events.services import DomainError
 from events.services.certificates import certificates_of, find_certificate
 from events.services.courses import attended_sessions
 from events.services.lifecycle import Action, ActorKind, allowed_actions
@@ -88,41 +89,58 @@ def register(slug: str):
     form = RegistrationForm()
     if request.method == "GET":
         form.language.data = str(get_locale())
+
+    def submit(attendee, version_id, answers):
+        return register_with_answers(event.id, attendee, version_id, answers)
+
+    done, page = answered_form(event.id, form, submit)
+    return done or render_template(
+        "registration/form.html", listing=listing_for(event, utcnow()), **page
+    )
+
+
+def answered_form(event_id: int, form, submit, unshown_codes=()):
+    """The registration form of an event with the event's own questions, as posted.
+
+    `submit(attendee, version_id, answers)` registers (online, or through an
+    invitation). Returns (a redirect to the person's page, None) once registered,
+    else (None, the form page's context): the refusals next to their fields and
+    every answer typed kept. A refusal whose code is in `unshown_codes` is left to
+    the page to say in its own way.
+    """
     duplicate = refusal = None
-    asked = questions_for(event.id)
+    asked = questions_for(event_id)
     answer_errors = {}
     if request.method == "POST" and asked:
         answer_errors = check_answers(asked[1].structure, request.form)[1]
     if form.validate_on_submit() and not answer_errors:
         try:
-            registration = register_with_answers(
-                event.id, attendee_from(form), posted_version_id(), request.form
-            )
+            registration = submit(attendee_from(form), posted_version_id(), request.form)
+        except QuestionnaireError as error:
+            answer_errors, refusal = error.errors, None if error.errors else error.message
+            asked = questions_for(event_id)
         except RegistrationError as error:
             if error.code == "duplicate":
                 duplicate = normalize_email(form.email.data)
             else:
                 refusal = error.message
-        except QuestionnaireError as error:
-            answer_errors, refusal = error.errors, None if error.errors else error.message
-            asked = questions_for(event.id)
+        except DomainError as error:  # e.g. an invitation already used
+            refusal = None if error.code in unshown_codes else error.message
         else:
             flash(str(_WELCOME[registration.status]), "success")
-            return redirect(url_for(".manage", token=registration.manage_token))
-    return render_template(
-        "registration/form.html",
-        form=form,
-        listing=listing_for(event, utcnow()),
-        duplicate=duplicate,
-        refusal=refusal,
-        consents=consents,
-        asked=asked[1] if asked else None,
-        values=request.form if request.method == "POST" else MultiDict(),
-        answer_errors=answer_errors,
-        error=bool(answer_errors),
-        answer_links=error_links(asked[1].structure, answer_errors) if asked else [],
-        language=language(),
-    )
+            return redirect(url_for("registration.manage", token=registration.manage_token)), {}
+    return None, {
+        "form": form,
+        "duplicate": duplicate,
+        "refusal": refusal,
+        "consents": consents,
+        "asked": asked[1] if asked else None,
+        "values": request.form if request.method == "POST" else MultiDict(),
+        "answer_errors": answer_errors,
+        "error": bool(answer_errors),
+        "answer_links": error_links(asked[1].structure, answer_errors) if asked else [],
+        "language": language(),
+    }
 
 
 def posted_version_id() -> int | None:
