@@ -12,12 +12,7 @@ from flask_babel import format_datetime, format_decimal, get_locale
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from events import (
-    cli,
-    logs,
-    models_questionnaires,  # noqa: F401 - the questionnaire tables
-    read_cache,
-)
+from events import cli, logs, read_cache  # models: every table, for Alembic
 from events.config import check_production, load_config
 from events.counties import county_name
 from events.extensions import (

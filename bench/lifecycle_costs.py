@@ -33,7 +33,7 @@ import sqlalchemy as sa  # noqa: E402
 from app import create_app  # noqa: E402
 from events.extensions import db  # noqa: E402
 from events.models import Event, Registration, Scan, utcnow  # noqa: E402
-from events.services.checkin import door_counts  # noqa: E402
+from events.services.checkin.door import door_counts  # noqa: E402
 from events.services.exports import csv_lines  # noqa: E402
 from events.services.participants import TableQuery, registration_table  # noqa: E402
 from events.services.registration import register_attendee  # noqa: E402

@@ -16,10 +16,10 @@ from events.extensions import db
 from events.messages.outbox import deliver_due, deliver_pending, outbox_summary, prune_sent
 from events.models import Event, OutboxStatus, Role, utcnow
 from events.services.accounts import AccountError, change_password, create_user
-from events.services.checkin_access import AccessError, assign_staff
-from events.services.evaluations import send_evaluations
-from events.services.invitations import release_invitee_seats
+from events.services.checkin.access import AccessError, assign_staff
+from events.services.invitations.invite import release_invitee_seats
 from events.services.privacy import anonymize_before, forget_needs
+from events.services.questionnaires.evaluations import send_evaluations
 from events.services.reminders import DEFAULT_HOURS_BEFORE, send_reminders
 from events.timezone import WARSAW
 
@@ -48,7 +48,7 @@ def register(app: Flask) -> None:
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database already has events.")
 def seed_demo_command(if_empty: bool) -> None:
     """Load the demo programme (seminars, training, consultations, a partner meeting)."""
-    from events.demo import seed_demo
+    from events.demo.programme import seed_demo
 
     if if_empty and db.session.scalar(sa.select(sa.func.count()).select_from(Event)):
         click.echo("The database already has events: demo data not loaded.")

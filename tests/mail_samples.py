@@ -10,18 +10,17 @@ import sqlalchemy as sa
 
 from events.extensions import db
 from events.messages.outbox import deliver_due
-from events.models import RegistrationMode, RegistrationStatus, User, utcnow
-from events.models_questionnaires import QuestionnaireKind
+from events.models import QuestionnaireKind, RegistrationMode, RegistrationStatus, User, utcnow
 from events.services.broadcast import Audience, send_to_registrants
-from events.services.certificates import issue_certificates, set_rule
-from events.services.checkin import Actor, check_in_registration
-from events.services.courses import delete_session
-from events.services.evaluations import send_evaluations
+from events.services.checkin.door import Actor, check_in_registration
+from events.services.courses.certificates import issue_certificates, set_rule
+from events.services.courses.sessions import delete_session
 from events.services.event_changes import Schedule, cancel_event, reschedule_event
-from events.services.invitation_import import ImportRow
-from events.services.invitations import invite_people
+from events.services.invitations.invite import invite_people
+from events.services.invitations.lists import ImportRow
 from events.services.lost_link import request_links
-from events.services.questionnaire_builder import Settings, create_questionnaire
+from events.services.questionnaires.builder import Settings, create_questionnaire
+from events.services.questionnaires.evaluations import send_evaluations
 from events.services.registration import (
     approve_registration,
     cancel_registration,

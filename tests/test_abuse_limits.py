@@ -12,8 +12,8 @@ import sqlalchemy as sa
 from events.extensions import db
 from events.models import OutboxMessage, RegistrationStatus, Scan, ScanMethod
 from events.services.accounts import AccountError, authenticate
-from events.services.checkin import Actor, scan_code
-from events.services.checkin_access import create_link
+from events.services.checkin.access import create_link
+from events.services.checkin.door import Actor, scan_code
 from events.services.lost_link import request_links
 from events.services.privacy import erase_person
 from events.services.registration import register_attendee

@@ -9,7 +9,7 @@ from events.messages import mail
 from events.models import AuditEntry, OutboxMessage, Registration, Role, Scan
 from events.models import RegistrationStatus as S
 from events.services import audit
-from events.services.checkin import organizer_door_action
+from events.services.checkin.door import organizer_door_action
 from events.services.participants import add_by_hand
 from events.services.privacy import erase_person
 from events.services.registration import cancel_registration, register_attendee

@@ -13,8 +13,8 @@ from pypdf import PdfReader
 from events.extensions import db
 from events.messages.outbox import deliver_due
 from events.models import AuditEntry, Certificate, Registration, RegistrationMode, Role
-from events.services.certificates import CertificateError, issue_certificates, set_rule
-from events.services.checkin import Actor, check_in_registration
+from events.services.checkin.door import Actor, check_in_registration
+from events.services.courses.certificates import CertificateError, issue_certificates, set_rule
 from events.services.privacy import erase_person
 from events.services.registration import approve_registration, register_attendee
 from tests.conftest import csrf_token

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from events.extensions import db
 from events.models import RegistrationMode, Role, Scan, ScanResult, utcnow
-from events.services.checkin_access import assign_staff, create_link
+from events.services.checkin.access import assign_staff, create_link
 from events.services.registration import cancel_registration, register_attendee
 from tests.conftest import csrf_token
 from tests.factories import attendee, make_event, make_user

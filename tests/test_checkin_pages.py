@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from events.extensions import db
 from events.models import CheckInLink, Role
-from events.services.checkin_access import assign_staff
+from events.services.checkin.access import assign_staff
 from tests.conftest import csrf_token
 from tests.factories import make_event, make_user
 

@@ -13,8 +13,8 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from events.extensions import db
 from events.models import Role, Scan, ScanResult, User, utcnow
-from events.services.checkin_access import assign_staff, create_link, revoke_link
-from events.services.checkin_offline import entry_key, ticket_index
+from events.services.checkin.access import assign_staff, create_link, revoke_link
+from events.services.checkin.offline import entry_key, ticket_index
 from events.services.listings import find_public_event
 from events.services.registration import cancel_registration, register_attendee
 from tests.conftest import csrf_token

@@ -24,8 +24,8 @@ from events.models import (
     utcnow,
 )
 from events.services.audit import event_log
-from events.services.checkin import Actor, check_in_registration, undo_check_in
-from events.services.courses import (
+from events.services.checkin.door import Actor, check_in_registration, undo_check_in
+from events.services.courses.sessions import (
     CourseError,
     SessionData,
     attendance_matrix,

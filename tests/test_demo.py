@@ -69,9 +69,9 @@ def test_seed_demo_loads_the_project_programme_once(app, runner):
 
 
 def test_the_demo_has_a_consultation_on_each_programme_and_an_evaluation_with_results(app, runner):
-    from events.models_questionnaires import Questionnaire, QuestionnaireKind
+    from events.models import Questionnaire, QuestionnaireKind
     from events.programmes import PROGRAMMES
-    from events.services.questionnaire_results import Filters, build_results
+    from events.services.questionnaires.results import Filters, build_results
 
     assert runner.invoke(args=["seed-demo"]).exit_code == 0
     with app.app_context():

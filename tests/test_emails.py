@@ -328,7 +328,7 @@ def test_links_of_cancelled_events_are_not_sent(smtp_server):
 
 def test_the_qr_code_from_the_email_checks_in_its_own_registration(smtp_server):
     from events.models import ScanMethod, ScanResult, User
-    from events.services.checkin import Actor, scan_code
+    from events.services.checkin.door import Actor, scan_code
 
     event = make_event()
     register_attendee(event.id, attendee(email="other@example.org"))

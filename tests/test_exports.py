@@ -11,7 +11,7 @@ from pypdf import PdfReader
 
 from events.extensions import db
 from events.models import Event, Registration, Role
-from events.services.checkin import Actor, check_in_registration
+from events.services.checkin.door import Actor, check_in_registration
 from events.services.participants import TableQuery
 from events.services.registration import cancel_registration, register_attendee
 from tests.conftest import csrf_token

@@ -20,7 +20,7 @@ from events.models import (
     Role,
     User,
 )
-from events.services.checkin import Actor, check_in_registration
+from events.services.checkin.door import Actor, check_in_registration
 from events.services.registration import cancel_registration, register_attendee
 from events.timezone import WARSAW
 from tests.conftest import csrf_token
@@ -294,7 +294,7 @@ def test_seats_kept_for_invited_people_are_released_at_their_date(app, client, s
     from datetime import timedelta
 
     from events.models import RegistrationStatus, utcnow
-    from events.services.invitations import release_invitee_seats
+    from events.services.invitations.invite import release_invitee_seats
 
     token = _log_in(client)
     until = (utcnow() + timedelta(days=2)).astimezone(WARSAW)

@@ -15,8 +15,8 @@ from events.extensions import db
 from events.models import EventStatus, OutboxMessage, Registration, Role, utcnow
 from events.models import RegistrationStatus as S
 from events.services import DomainError
-from events.services.checkin import Actor, check_in_registration, organizer_door_action
-from events.services.checkin import undo_check_in as door_undo
+from events.services.checkin.door import Actor, check_in_registration, organizer_door_action
+from events.services.checkin.door import undo_check_in as door_undo
 from events.services.lifecycle import (
     Action,
     ActorKind,

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from events.extensions import db
 from events.models import AuditEntry, OutboxMessage, Registration, Role, utcnow
-from events.services.checkin import Actor, check_in_registration
+from events.services.checkin.door import Actor, check_in_registration
 from events.services.privacy import erase_person
 from events.services.registration import cancel_registration, register_attendee
 from events.services.reports import build_report

@@ -7,9 +7,8 @@ import sqlalchemy as sa
 
 from events.extensions import db
 from events.messages.outbox import deliver_due
-from events.models import RegistrationStatus, utcnow
-from events.models_questionnaires import QuestionnaireInvitation, QuestionnaireKind
-from events.services.evaluations import send_evaluations
+from events.models import QuestionnaireInvitation, QuestionnaireKind, RegistrationStatus, utcnow
+from events.services.questionnaires.evaluations import send_evaluations
 from tests.factories import make_event, make_registration
 from tests.test_questionnaires import make_questionnaire
 

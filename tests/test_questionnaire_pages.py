@@ -7,15 +7,18 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from events.extensions import db
-from events.models import OutboxMessage, RegistrationStatus, Role, utcnow
-from events.models_questionnaires import (
+from events.models import (
+    OutboxMessage,
     Questionnaire,
     QuestionnaireKind,
     QuestionnaireResponse,
+    RegistrationStatus,
     ResponseSource,
+    Role,
+    utcnow,
 )
-from events.services.questionnaire_builder import save_question
-from events.services.questionnaires import latest_version
+from events.services.questionnaires.answering import latest_version
+from events.services.questionnaires.builder import save_question
 from tests.conftest import csrf_token
 from tests.factories import make_event, make_registration, make_user
 from tests.test_questionnaires import PASSWORD, _invited, make_questionnaire

@@ -11,19 +11,19 @@ from openpyxl import load_workbook
 from werkzeug.datastructures import MultiDict
 
 from events.extensions import db
-from events.models import EventKind, OutboxMessage, RegistrationStatus, Role, utcnow
-from events.models_questionnaires import (
+from events.models import (
+    EventKind,
+    OutboxMessage,
     QuestionnaireInvitation,
     QuestionnaireKind,
     QuestionnaireResponse,
+    RegistrationStatus,
     ResponseSource,
+    Role,
+    utcnow,
 )
-from events.services.evaluations import send_evaluations
 from events.services.privacy import erase_person
-from events.services.questionnaire_builder import Settings, create_questionnaire, save_question
-from events.services.questionnaire_exports import responses_csv
-from events.services.questionnaire_results import Filters, build_results
-from events.services.questionnaires import (
+from events.services.questionnaires.answering import (
     QuestionnaireError,
     Respondent,
     invite_registrants,
@@ -31,6 +31,10 @@ from events.services.questionnaires import (
     submit_invited_response,
     submit_response,
 )
+from events.services.questionnaires.builder import Settings, create_questionnaire, save_question
+from events.services.questionnaires.evaluations import send_evaluations
+from events.services.questionnaires.exports import responses_csv
+from events.services.questionnaires.results import Filters, build_results
 from tests.conftest import csrf_token
 from tests.factories import make_event, make_registration, make_user
 from tests.test_concurrency import run_in_parallel
@@ -410,7 +414,7 @@ def test_the_pdf_summary_reads_back_with_polish_letters_and_the_small_group_rule
 
 
 def test_evaluations_compared_across_the_programme(ctx):
-    from events.services.questionnaire_results import evaluation_overview
+    from events.services.questionnaires.results import evaluation_overview
 
     start = utcnow().replace(microsecond=0) - timedelta(days=2)
     ratings = {"Turek": ["5", "4", "3"], "Piła": ["5", "2"]}
@@ -447,7 +451,7 @@ def test_the_retention_run_keeps_answers_without_the_person(ctx):
 
 
 def test_sections_are_renamed_removed_when_empty_and_questions_moved_between_them(ctx):
-    from events.services.questionnaire_builder import add_section, delete_section, rename_section
+    from events.services.questionnaires.builder import add_section, delete_section, rename_section
 
     questionnaire, keys = make_questionnaire()
     second = add_section(questionnaire.id, "O organizacji")

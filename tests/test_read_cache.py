@@ -5,7 +5,7 @@ import sqlalchemy as sa
 
 from events.extensions import db
 from events.models import Registration, ScanMethod, utcnow
-from events.services.checkin import Actor, door_counts, scan_code
+from events.services.checkin.door import Actor, door_counts, scan_code
 from events.services.registration import register_attendee
 from tests.factories import attendee, make_event, make_user
 

@@ -8,10 +8,9 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from events.extensions import db
-from events.models import Registration, utcnow
-from events.models_questionnaires import QuestionnaireKind, QuestionnaireResponse
+from events.models import QuestionnaireKind, QuestionnaireResponse, Registration, utcnow
 from events.services.privacy import erase_person
-from events.services.questionnaire_builder import Settings, create_questionnaire, save_question
+from events.services.questionnaires.builder import Settings, create_questionnaire, save_question
 from tests.conftest import csrf_token
 from tests.factories import form_data, make_event, make_user
 from tests.test_questionnaires import PASSWORD
@@ -125,7 +124,7 @@ def test_erasure_takes_the_answers_with_the_registration(app, client):
 def test_questions_at_registration_have_no_public_link(app, client):
     _event_with_questions(app)
     with app.app_context():
-        from events.models_questionnaires import Questionnaire
+        from events.models import Questionnaire
 
         key = db.session.scalar(sa.select(Questionnaire.public_key))
     assert client.get(f"/q/{key}").status_code == 404
@@ -150,8 +149,8 @@ def test_a_registration_by_phone_asks_the_same_questions(app, client):
 
 def test_an_invitation_link_asks_the_events_questions_too(app, client):
     from events.models import Role
-    from events.services.invitation_import import ImportRow
-    from events.services.invitations import invite_people
+    from events.services.invitations.invite import invite_people
+    from events.services.invitations.lists import ImportRow
 
     slug, event_id, programme, _source, version = _event_with_questions(app)
     with app.app_context():

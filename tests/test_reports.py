@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from events.models import OrganizationType, Role, utcnow
-from events.services.checkin import Actor, check_in_registration
+from events.services.checkin.door import Actor, check_in_registration
 from events.services.registration import cancel_registration, register_attendee
 from events.services.reports import build_report
 from tests.conftest import csrf_token

@@ -28,8 +28,8 @@ from events.counties import county_name
 from events.extensions import db
 from events.models import Event, Registration
 from events.services.participants import TableQuery, filtered
-from events.services.questions import answer_text, text
-from events.services.registration_questions import event_answers
+from events.services.questionnaires.at_registration import event_answers
+from events.services.questionnaires.questions import answer_text, text
 from events.timezone import WARSAW
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

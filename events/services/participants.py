@@ -12,9 +12,10 @@ from events.extensions import db
 from events.models import OrganizationType, Registration, RegistrationStatus, User
 from events.search import polish_sort_key, word_filters
 from events.services import DomainError, audit
-from events.services.checkin import organizer_door_action
+from events.services.checkin.door import organizer_door_action
 from events.services.lifecycle import ActorKind, allowed_actions
 from events.services.privacy import erase_person
+from events.services.questionnaires.at_registration import register_with_answers
 from events.services.registration import (
     AUDITED,
     Attendee,
@@ -24,7 +25,6 @@ from events.services.registration import (
     promote_registration,
     resend_status_email,
 )
-from events.services.registration_questions import register_with_answers
 from events.unit_of_work import command
 
 PAGE_SIZE = 50

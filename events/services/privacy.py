@@ -23,6 +23,8 @@ from events.models import (
     Certificate,
     Event,
     OutboxMessage,
+    QuestionnaireInvitation,
+    QuestionnaireResponse,
     Registration,
     Scan,
     ScanResult,
@@ -30,10 +32,9 @@ from events.models import (
     new_secret,
     utcnow,
 )
-from events.models_questionnaires import QuestionnaireInvitation, QuestionnaireResponse
 from events.services import audit
-from events.services.checkin import normalize_code
-from events.services.checkin_hints import _one_edit_apart
+from events.services.checkin.door import normalize_code
+from events.services.checkin.hints import _one_edit_apart
 from events.services.registration import cancel_registration, new_manage_token, new_ticket_code
 from events.unit_of_work import command
 

@@ -23,7 +23,7 @@ from events.models import (
     RegistrationStatus,
     utcnow,
 )
-from events.services.courses import course_figures
+from events.services.courses.sessions import course_figures
 
 
 @dataclass

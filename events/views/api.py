@@ -17,7 +17,8 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from events.extensions import limiter
 from events.models import RegistrationStatus, ScanMethod, ScanResult, utcnow
-from events.services.checkin import (
+from events.services.checkin.access import actor_for
+from events.services.checkin.door import (
     CheckInError,
     Verdict,
     attendance_of,
@@ -27,10 +28,9 @@ from events.services.checkin import (
     scan_code,
     undo_check_in,
 )
-from events.services.checkin_access import actor_for
-from events.services.checkin_hints import suggest_registration
-from events.services.checkin_offline import SyncError, changes_since, event_dataset, sync_scans
-from events.services.door_search import DoorSearchError, search_door, shown_email
+from events.services.checkin.hints import suggest_registration
+from events.services.checkin.offline import SyncError, changes_since, event_dataset, sync_scans
+from events.services.checkin.search import DoorSearchError, search_door, shown_email
 from events.services.listings import find_public_event
 from events.views.checkin import LINK_SESSION_KEY
 

@@ -13,7 +13,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from events.extensions import limiter
-from events.forms import ConfirmForm, LoginForm
+from events.forms.public import ConfirmForm, LoginForm
 from events.services.accounts import AccountError, authenticate, end_sessions
 from events.services.registration import normalize_email
 from events.views import local_path

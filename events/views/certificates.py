@@ -3,7 +3,7 @@ certificate's number (printed, and in its QR code) can check that it is genuine.
 
 from flask import Blueprint, render_template
 
-from events.services.certificates import find_certificate
+from events.services.courses.certificates import find_certificate
 
 bp = Blueprint("certificates", __name__)
 

@@ -20,12 +20,11 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from events.forms import CheckInLinkForm, ConfirmForm
+from events.forms.public import CheckInLinkForm, ConfirmForm
 from events.messages.links import absolute_url
 from events.messages.qr import ticket_png
 from events.models import utcnow
-from events.services.checkin import CheckInError, door_counts, resolve_session
-from events.services.checkin_access import (
+from events.services.checkin.access import (
     AccessError,
     actor_for,
     create_link,
@@ -34,8 +33,9 @@ from events.services.checkin_access import (
     revoke_link,
     scannable_events,
 )
-from events.services.checkin_offline import set_offline_name_search
-from events.services.door_search import set_door_search_waiting
+from events.services.checkin.door import CheckInError, door_counts, resolve_session
+from events.services.checkin.offline import set_offline_name_search
+from events.services.checkin.search import set_door_search_waiting
 from events.services.listings import find_public_event
 from events.views.access import organizer_required
 

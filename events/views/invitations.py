@@ -4,9 +4,9 @@ one (the invitee, or whom they forwarded it to) may use it."""
 
 from flask import Blueprint, abort, flash, render_template, request
 
-from events.forms import ConfirmForm, RegistrationForm
+from events.forms.public import ConfirmForm, RegistrationForm
 from events.models import utcnow
-from events.services.invitations import (
+from events.services.invitations.invite import (
     InvitationError,
     decline_invitation,
     find_invitation,

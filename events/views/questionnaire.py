@@ -9,10 +9,16 @@ from werkzeug.datastructures import MultiDict
 
 from events.counties import BY_CODE, county_choices
 from events.extensions import db, limiter
-from events.models import Event, OrganizationType, utcnow
-from events.models_questionnaires import Questionnaire, QuestionnaireKind, ResponseSource
+from events.models import (
+    Event,
+    OrganizationType,
+    Questionnaire,
+    QuestionnaireKind,
+    ResponseSource,
+    utcnow,
+)
 from events.programmes import programme_name
-from events.services.questionnaires import (
+from events.services.questionnaires.answering import (
     ALREADY_USED,
     QuestionnaireError,
     Respondent,
@@ -21,7 +27,12 @@ from events.services.questionnaires import (
     submit_invited_response,
     submit_response,
 )
-from events.services.questions import QuestionType, check_answers, field_name, questions
+from events.services.questionnaires.questions import (
+    QuestionType,
+    check_answers,
+    field_name,
+    questions,
+)
 from events.views import parse_enum
 
 bp = Blueprint("questionnaire", __name__, url_prefix="/q")

@@ -19,20 +19,28 @@ from werkzeug.datastructures import MultiDict
 
 from events import consents
 from events.extensions import limiter
-from events.forms import ConfirmForm, LostLinkForm, RegistrationForm
+from events.forms.public import ConfirmForm, LostLinkForm, RegistrationForm
 from events.messages.certificate import certificate_pdf
 from events.messages.ics import calendar_file, registration_entries
 from events.messages.links import absolute_url
 from events.messages.qr import ticket_png
 from events.models import OrganizationType, RegistrationStatus, utcnow
 from events.services import DomainError
-from events.services.certificates import certificates_of, find_certificate
-from events.services.courses import attended_sessions
+from events.services.courses.certificates import certificates_of, find_certificate
+from events.services.courses.sessions import attended_sessions
 from events.services.lifecycle import Action, ActorKind, allowed_actions
 from events.services.listings import find_public_event, listing_for
 from events.services.lost_link import request_links
-from events.services.questionnaires import QuestionnaireError
-from events.services.questions import check_answers, form_values, questions
+from events.services.questionnaires.answering import QuestionnaireError
+from events.services.questionnaires.at_registration import (
+    answer_list,
+    answers_of,
+    can_change_answers,
+    change_answers,
+    questions_for,
+    register_with_answers,
+)
+from events.services.questionnaires.questions import check_answers, form_values, questions
 from events.services.registration import (
     Attendee,
     RegistrationError,
@@ -40,14 +48,6 @@ from events.services.registration import (
     find_by_manage_token,
     normalize_email,
     waitlist_position,
-)
-from events.services.registration_questions import (
-    answer_list,
-    answers_of,
-    can_change_answers,
-    change_answers,
-    questions_for,
-    register_with_answers,
 )
 from events.views.questionnaire import error_links, language
 

@@ -9,7 +9,7 @@ from flask import Blueprint, Response, abort, render_template, request
 from flask_babel import gettext as _
 
 from events.extensions import csrf
-from events.forms import ConfirmForm
+from events.forms.public import ConfirmForm
 from events.messages.qr import ticket_png
 from events.models import RegistrationStatus
 from events.services.subscriptions import (

@@ -20,14 +20,13 @@ from flask import url_for
 
 from events.extensions import db
 from events.messages import unsubscribe
-from events.models import RegistrationMode, Role
-from events.models_questionnaires import QuestionnaireInvitation, QuestionnaireKind
-from events.services.certificates import issue_certificates, set_rule
-from events.services.checkin import Actor, check_in_registration
-from events.services.checkin_access import create_link
-from events.services.invitation_import import ImportRow
-from events.services.invitations import invite_people
-from events.services.questionnaires import Respondent, invite_registrants, submit_response
+from events.models import QuestionnaireInvitation, QuestionnaireKind, RegistrationMode, Role
+from events.services.checkin.access import create_link
+from events.services.checkin.door import Actor, check_in_registration
+from events.services.courses.certificates import issue_certificates, set_rule
+from events.services.invitations.invite import invite_people
+from events.services.invitations.lists import ImportRow
+from events.services.questionnaires.answering import Respondent, invite_registrants, submit_response
 from events.services.registration import cancel_registration, register_attendee
 from tests.factories import attendee, make_course, make_event, make_user
 from tests.test_questionnaires import answers, make_questionnaire, version_id

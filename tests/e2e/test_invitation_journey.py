@@ -13,8 +13,8 @@ from axe_playwright_python.sync_playwright import Axe
 from events.extensions import db
 from events.messages.outbox import deliver_due
 from events.models import Invitation, InvitationStatus, Registration, RegistrationStatus
-from events.services.invitation_import import ImportRow
-from events.services.invitations import invite_people
+from events.services.invitations.invite import invite_people
+from events.services.invitations.lists import ImportRow
 from tests.e2e.test_registration_journey import tab_to
 from tests.factories import make_event
 

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from axe_playwright_python.sync_playwright import Axe
 
 from events.extensions import db
-from events.models_questionnaires import QuestionnaireResponse
+from events.models import QuestionnaireResponse
 from tests.e2e.test_registration_journey import tab_to
 from tests.test_questionnaires import make_questionnaire
 

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from events.extensions import db
 from events.models import Role, Scan, ScanMethod, ScanResult, SessionAttendance
-from events.services.checkin_access import assign_staff
+from events.services.checkin.access import assign_staff
 from events.services.registration import register_attendee
 from tests.factories import attendee, make_course, make_event, make_user
 

@@ -7,10 +7,10 @@ from flask_babel import ngettext
 from flask_login import current_user
 
 from events.extensions import db
-from events.forms import ConfirmForm
+from events.forms.organizer import CertificateRuleForm, SessionForm
+from events.forms.public import ConfirmForm
 from events.models import CourseSession, EventStatus
-from events.organizer_forms import CertificateRuleForm, SessionForm
-from events.services.certificates import (
+from events.services.courses.certificates import (
     CertificateError,
     certificates_of_event,
     issue_certificates,
@@ -18,7 +18,7 @@ from events.services.certificates import (
     set_rule,
     standings,
 )
-from events.services.courses import (
+from events.services.courses.sessions import (
     CourseError,
     add_session,
     attendance_count,

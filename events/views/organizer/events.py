@@ -6,11 +6,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from events.extensions import db
-from events.forms import ConfirmForm
+from events.forms.organizer import EventForm
+from events.forms.public import ConfirmForm
 from events.models import Event, EventStatus, RegistrationStatus
-from events.organizer_forms import EventForm
 from events.services.audit import action_label, changes, event_log
-from events.services.checkin import checked_in_counts
+from events.services.checkin.door import checked_in_counts
 from events.services.event_admin import (
     EventAdminError,
     Overflow,

@@ -8,16 +8,10 @@ from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from events.extensions import csrf, db
-from events.forms import ConfirmForm
+from events.forms.organizer import InvitationSettingsForm, aware, local
+from events.forms.public import ConfirmForm
 from events.models import Event
-from events.organizer_forms import InvitationSettingsForm, aware, local
-from events.services.invitation_import import (
-    MAX_BYTES,
-    ImportRow,
-    InvitationFileError,
-    read_invitation_file,
-)
-from events.services.invitations import (
+from events.services.invitations.invite import (
     InvitationError,
     answers,
     check_against_event,
@@ -28,6 +22,12 @@ from events.services.invitations import (
     past_participants,
     remind_unanswered,
     set_invitation_settings,
+)
+from events.services.invitations.lists import (
+    MAX_BYTES,
+    ImportRow,
+    InvitationFileError,
+    read_invitation_file,
 )
 from events.views.organizer.blueprint import bp, event_or_404
 

@@ -8,9 +8,9 @@ from markupsafe import Markup
 
 from events.counties import BY_CODE, county_choices, county_name
 from events.models import OrganizationType
-from events.services.questionnaire_exports import responses_csv, responses_xlsx
-from events.services.questionnaire_pdf import results_pdf
-from events.services.questionnaire_results import (
+from events.services.questionnaires.exports import responses_csv, responses_xlsx
+from events.services.questionnaires.pdf import results_pdf
+from events.services.questionnaires.results import (
     MINIMUM_GROUP,
     Filters,
     build_results,

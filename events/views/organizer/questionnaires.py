@@ -10,26 +10,13 @@ from werkzeug.datastructures import MultiDict
 
 from events.counties import county_choices
 from events.extensions import db
+from events.forms.questionnaires import QuestionForm, SectionForm, SettingsForm
 from events.messages.links import absolute_url
 from events.messages.qr import ticket_png
-from events.models import Event, OrganizationType
-from events.models_questionnaires import Questionnaire, QuestionnaireKind, ResponseSource
+from events.models import Event, OrganizationType, Questionnaire, QuestionnaireKind, ResponseSource
 from events.programmes import BY_CODE as PROGRAMMES_BY_CODE
 from events.programmes import programme_choices, programme_name
-from events.questionnaire_forms import QuestionForm, SectionForm, SettingsForm
-from events.services.evaluations import send_evaluation_now
-from events.services.questionnaire_builder import (
-    add_section,
-    create_questionnaire,
-    delete_question,
-    delete_section,
-    move_question,
-    rename_section,
-    save_question,
-    update_settings,
-)
-from events.services.questionnaire_results import evaluation_overview
-from events.services.questionnaires import (
+from events.services.questionnaires.answering import (
     QuestionnaireError,
     consultation_meetings,
     invite_registrants,
@@ -39,7 +26,19 @@ from events.services.questionnaires import (
     response_counts,
     submit_response,
 )
-from events.services.questions import QuestionType, find_question
+from events.services.questionnaires.builder import (
+    add_section,
+    create_questionnaire,
+    delete_question,
+    delete_section,
+    move_question,
+    rename_section,
+    save_question,
+    update_settings,
+)
+from events.services.questionnaires.evaluations import send_evaluation_now
+from events.services.questionnaires.questions import QuestionType, find_question
+from events.services.questionnaires.results import evaluation_overview
 from events.views.organizer.blueprint import bp
 from events.views.questionnaire import error_links, raise_all_errors, read_respondent
 

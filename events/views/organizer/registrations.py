@@ -8,9 +8,9 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from events.counties import BY_CODE, sorted_counties
-from events.forms import ConfirmForm
+from events.forms.organizer import MessageForm, PhoneRegistrationForm
+from events.forms.public import ConfirmForm
 from events.models import OrganizationType, RegistrationStatus, ScanResult, utcnow
-from events.organizer_forms import MessageForm, PhoneRegistrationForm
 from events.services import DomainError
 from events.services.broadcast import Audience, recipients, send_to_registrants
 from events.services.participants import (
@@ -29,8 +29,8 @@ from events.services.participants import (
     undo_check_in,
 )
 from events.services.privacy import registrations_of_person
-from events.services.questions import answer_text, check_answers, text
-from events.services.registration_questions import event_answers, questions_for
+from events.services.questionnaires.at_registration import event_answers, questions_for
+from events.services.questionnaires.questions import answer_text, check_answers, text
 from events.views import local_path, parse_enum
 from events.views.organizer.blueprint import bp, event_or_404
 from events.views.questionnaire import error_links

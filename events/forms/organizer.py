@@ -19,10 +19,11 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import URL, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from events.counties import county_choices
-from events.forms import MailboxAddress, RegistrationForm, _required, clean_line, clean_text
+from events.forms.fields import MailboxAddress, clean_line, clean_text, required
+from events.forms.public import RegistrationForm
 from events.models import EventKind, RegistrationMode
 from events.services.broadcast import Audience
-from events.services.courses import SessionData
+from events.services.courses.sessions import SessionData
 from events.services.event_admin import EventData, Overflow
 from events.timezone import WARSAW
 
@@ -49,7 +50,7 @@ class EventForm(FlaskForm):
     title = StringField(
         _l("Title"),
         filters=[clean_line],
-        validators=[_required(_l("Enter a title.")), Length(max=200)],
+        validators=[required(_l("Enter a title.")), Length(max=200)],
     )
     kind = SelectField(_l("Type"), validators=[InputRequired()])
     description = TextAreaField(
@@ -60,7 +61,7 @@ class EventForm(FlaskForm):
     venue_name = StringField(
         _l("Venue"),
         filters=[clean_line],
-        validators=[_required(_l("Enter the venue.")), Length(max=200)],
+        validators=[required(_l("Enter the venue.")), Length(max=200)],
     )
     venue_address = StringField(
         _l("Address"), filters=[clean_line], validators=[Optional(), Length(max=300)]
@@ -172,7 +173,7 @@ class MessageForm(FlaskForm):
     subject = StringField(
         _l("Subject"),
         filters=[clean_line],
-        validators=[_required(_l("Enter a subject.")), Length(max=150)],
+        validators=[required(_l("Enter a subject.")), Length(max=150)],
     )
     body = TextAreaField(
         _l("Message"),
@@ -181,7 +182,7 @@ class MessageForm(FlaskForm):
             "with the event's details: start with what you have to say."
         ),
         filters=[clean_text],
-        validators=[_required(_l("Write the message.")), Length(max=5000)],
+        validators=[required(_l("Write the message.")), Length(max=5000)],
     )
 
     def __init__(self, *args, **kwargs):

@@ -33,13 +33,13 @@ from events.models import (
 )
 from events.services import DomainError, audit
 from events.services.exports import neutralize
-from events.services.invitation_import import ImportRow
+from events.services.invitations.lists import ImportRow
+from events.services.questionnaires.at_registration import register_with_answers
 from events.services.registration import (
     Attendee,
     lock_event,
     promote_from_waitlist,
 )
-from events.services.registration_questions import register_with_answers
 from events.unit_of_work import command
 
 

@@ -13,17 +13,19 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from events.extensions import db
-from events.models import EventStatus, Registration, utcnow
-from events.models_questionnaires import (
+from events.models import (
+    EventStatus,
     Questionnaire,
     QuestionnaireKind,
     QuestionnaireResponse,
     QuestionnaireVersion,
+    Registration,
     ResponseSource,
+    utcnow,
 )
 from events.services.lifecycle import registration_closes_at
-from events.services.questionnaires import QuestionnaireError, latest_version
-from events.services.questions import answer_text, check_answers, questions, text
+from events.services.questionnaires.answering import QuestionnaireError, latest_version
+from events.services.questionnaires.questions import answer_text, check_answers, questions, text
 from events.services.registration import Attendee, lock_registration, register_attendee
 from events.timezone import local_date
 from events.unit_of_work import command

@@ -13,11 +13,14 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from events.extensions import db
-from events.models import User
-from events.models_questionnaires import Questionnaire, QuestionnaireKind, QuestionnaireVersion
+from events.models import Questionnaire, QuestionnaireKind, QuestionnaireVersion, User
 from events.services import audit
-from events.services.questionnaires import QuestionnaireError, latest_version, response_count
-from events.services.questions import (
+from events.services.questionnaires.answering import (
+    QuestionnaireError,
+    latest_version,
+    response_count,
+)
+from events.services.questionnaires.questions import (
     QuestionType,
     copy_structure,
     empty_structure,

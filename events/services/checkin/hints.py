@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from events.extensions import db
 from events.models import Registration
-from events.services.checkin import normalize_code
+from events.services.checkin.door import normalize_code
 
 MIN_TAIL = 6
 

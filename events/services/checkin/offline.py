@@ -39,7 +39,7 @@ from events.models import (
     User,
 )
 from events.services import DomainError, audit
-from events.services.checkin import (
+from events.services.checkin.door import (
     Actor,
     CheckInError,
     Verdict,
@@ -48,7 +48,7 @@ from events.services.checkin import (
     scan_code,
     undo_check_in,
 )
-from events.services.door_search import door_statuses
+from events.services.checkin.search import door_statuses
 from events.unit_of_work import command
 
 MAX_BATCH = 50

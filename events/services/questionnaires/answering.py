@@ -19,21 +19,19 @@ from events.models import (
     Event,
     EventKind,
     OrganizationType,
-    Registration,
-    RegistrationStatus,
-    User,
-    utcnow,
-)
-from events.models_questionnaires import (
     Questionnaire,
     QuestionnaireInvitation,
     QuestionnaireKind,
     QuestionnaireResponse,
     QuestionnaireVersion,
+    Registration,
+    RegistrationStatus,
     ResponseSource,
+    User,
+    utcnow,
 )
 from events.services import DomainError, audit
-from events.services.questions import (
+from events.services.questionnaires.questions import (
     check_answers,
 )
 from events.timezone import local_date

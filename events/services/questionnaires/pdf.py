@@ -1,6 +1,6 @@
 """The results of a questionnaire as a PDF for the funder: figures and bar charts.
 
-The same figures as the results page (events.services.questionnaire_results),
+The same figures as the results page (events.services.questionnaires.results),
 with the same filters and the same fewer-than-3 rule; the bars are drawn by the
 PDF itself, so the file stays small and sharp when printed. DejaVu Sans keeps
 the Polish letters.
@@ -12,11 +12,10 @@ from fpdf import FPDF
 from fpdf.fonts import FontFace
 
 from events.counties import county_name
-from events.models import utcnow
-from events.models_questionnaires import Questionnaire
+from events.models import Questionnaire, utcnow
 from events.programmes import programme_name
 from events.services.exports import FONTS
-from events.services.questionnaire_results import Results
+from events.services.questionnaires.results import Results
 
 OPEN_ANSWERS_SHOWN = 15
 BRAND = (11, 83, 148)

@@ -8,16 +8,25 @@ import sqlalchemy as sa
 from werkzeug.datastructures import MultiDict
 
 from events.extensions import db
-from events.models import Event, EventKind, EventStatus, Registration, RegistrationStatus, utcnow
-from events.models_questionnaires import QuestionnaireInvitation, QuestionnaireKind, ResponseSource
+from events.models import (
+    Event,
+    EventKind,
+    EventStatus,
+    QuestionnaireInvitation,
+    QuestionnaireKind,
+    Registration,
+    RegistrationStatus,
+    ResponseSource,
+    utcnow,
+)
 from events.programmes import PROGRAMMES
-from events.services.questionnaire_builder import (
+from events.services.questionnaires.answering import Respondent, latest_version, submit_response
+from events.services.questionnaires.builder import (
     Settings,
     add_section,
     create_questionnaire,
     save_question,
 )
-from events.services.questionnaires import Respondent, latest_version, submit_response
 from events.services.registration import _new_registration
 
 SUPPORT = ["Szkolenia", "Doradztwo prawne", "Małe granty", "Wymiana doświadczeń"]

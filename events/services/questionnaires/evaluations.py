@@ -13,14 +13,19 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from events.extensions import db
-from events.models import Event, EventStatus, Registration, RegistrationStatus, User, utcnow
-from events.models_questionnaires import (
+from events.models import (
+    Event,
+    EventStatus,
     Questionnaire,
     QuestionnaireInvitation,
     QuestionnaireKind,
+    Registration,
+    RegistrationStatus,
+    User,
+    utcnow,
 )
 from events.services import audit
-from events.services.questionnaires import QuestionnaireError, invite, queue_invitation
+from events.services.questionnaires.answering import QuestionnaireError, invite, queue_invitation
 from events.unit_of_work import command
 
 REMIND_AFTER = timedelta(days=3)

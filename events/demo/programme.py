@@ -4,7 +4,7 @@ from datetime import datetime, time, timedelta
 
 import sqlalchemy as sa
 
-from events.demo_questionnaires import seed_questionnaires
+from events.demo.questionnaires import seed_questionnaires
 from events.extensions import db
 from events.models import (
     CourseSession,
@@ -18,10 +18,10 @@ from events.models import (
     SessionAttendance,
     utcnow,
 )
-from events.services.certificates import issue_certificates, set_rule
-from events.services.checkin import Actor, scan_code
-from events.services.invitation_import import ImportRow
-from events.services.invitations import decline_invitation, invite_people, register_invited
+from events.services.checkin.door import Actor, scan_code
+from events.services.courses.certificates import issue_certificates, set_rule
+from events.services.invitations.invite import decline_invitation, invite_people, register_invited
+from events.services.invitations.lists import ImportRow
 from events.services.registration import Attendee, approve_registration, register_attendee
 from events.timezone import WARSAW
 from events.unit_of_work import command

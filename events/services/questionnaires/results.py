@@ -19,8 +19,9 @@ from flask_babel import gettext as _
 
 from events.counties import county_name
 from events.extensions import db
-from events.models import Event, OrganizationType
-from events.models_questionnaires import (
+from events.models import (
+    Event,
+    OrganizationType,
     Questionnaire,
     QuestionnaireInvitation,
     QuestionnaireKind,
@@ -28,7 +29,7 @@ from events.models_questionnaires import (
     QuestionnaireVersion,
 )
 from events.search import fold
-from events.services.questions import QuestionType, answer_text, option_label, text
+from events.services.questionnaires.questions import QuestionType, answer_text, option_label, text
 
 MINIMUM_GROUP = 3
 

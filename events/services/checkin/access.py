@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from events.extensions import db
 from events.models import CheckInLink, Event, EventStatus, Role, User, utcnow
 from events.services import DomainError
-from events.services.checkin import Actor
+from events.services.checkin.door import Actor
 from events.unit_of_work import command
 
 MAX_LINK_HOURS = 24 * 7

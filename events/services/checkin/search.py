@@ -16,8 +16,8 @@ from events.extensions import db
 from events.models import Event, Registration, RegistrationStatus, User
 from events.search import word_filters
 from events.services import DomainError, audit
-from events.services.checkin import Actor
-from events.services.checkin_hints import find_by_code_tail
+from events.services.checkin.door import Actor
+from events.services.checkin.hints import find_by_code_tail
 from events.unit_of_work import command
 
 MIN_QUERY_LENGTH = 3

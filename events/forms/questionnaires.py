@@ -7,11 +7,11 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
-from events.forms import _required, clean_line, clean_text
-from events.models_questionnaires import QuestionnaireKind
+from events.forms.fields import clean_line, clean_text, required
+from events.models import QuestionnaireKind
 from events.programmes import programme_choices
-from events.services.questionnaire_builder import Settings
-from events.services.questions import QuestionType
+from events.services.questionnaires.builder import Settings
+from events.services.questionnaires.questions import QuestionType
 from events.timezone import WARSAW
 
 MAX_OPTIONS = 30
@@ -26,7 +26,7 @@ class SettingsForm(FlaskForm):
     title_pl = StringField(
         _l("Title in Polish"),
         filters=[clean_line],
-        validators=[_required(_l("Enter a title.")), Length(max=200)],
+        validators=[required(_l("Enter a title.")), Length(max=200)],
     )
     title_en = StringField(
         _l("Title in English (optional)"),
@@ -37,7 +37,7 @@ class SettingsForm(FlaskForm):
         _l("Purpose in Polish"),
         description=_l("Shown above the questions: what the answers are for and who reads them."),
         filters=[clean_text],
-        validators=[_required(_l("Say what the answers are for.")), Length(max=3000)],
+        validators=[required(_l("Say what the answers are for.")), Length(max=3000)],
     )
     purpose_en = TextAreaField(
         _l("Purpose in English (optional)"),
@@ -121,7 +121,7 @@ class QuestionForm(FlaskForm):
     text_pl = StringField(
         _l("Question in Polish"),
         filters=[clean_line],
-        validators=[_required(_l("Enter the question.")), Length(max=300)],
+        validators=[required(_l("Enter the question.")), Length(max=300)],
     )
     text_en = StringField(
         _l("Question in English (optional)"), filters=[clean_line], validators=[Length(max=300)]
@@ -204,7 +204,7 @@ class SectionForm(FlaskForm):
     title_pl = StringField(
         _l("Section title in Polish"),
         filters=[clean_line],
-        validators=[_required(_l("Enter a title.")), Length(max=200)],
+        validators=[required(_l("Enter a title.")), Length(max=200)],
     )
     title_en = StringField(
         _l("Section title in English (optional)"),

@@ -26,7 +26,7 @@ from events.models import (
     utcnow,
 )
 from events.services import DomainError, audit
-from events.services.courses import attended_sessions
+from events.services.courses.sessions import attended_sessions
 from events.services.registration import lock_event
 from events.unit_of_work import command
 

@@ -1,7 +1,7 @@
 """Questionnaires: consultations on the programmes and evaluations after an event.
 
 A questionnaire's questions live in versions (`QuestionnaireVersion.structure`,
-JSON: sections, each with questions; see events.services.questions). Once a
+JSON: sections, each with questions; see events.services.questionnaires.questions). Once a
 version has answers it is never changed again: the builder copies it into a new
 version, and every response keeps the version it answered.
 
@@ -19,7 +19,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from events.extensions import db
-from events.models import Event, OrganizationType, UTCDateTime, _enum, new_secret, utcnow
+from events.models.base import UTCDateTime, enum_column, new_secret, utcnow
+from events.models.events import Event
+from events.models.registrations import OrganizationType
 
 
 def new_public_key() -> str:
@@ -56,7 +58,7 @@ class ResponseSource(enum.StrEnum):
 
 class Questionnaire(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[QuestionnaireKind] = mapped_column(_enum(QuestionnaireKind))
+    kind: Mapped[QuestionnaireKind] = mapped_column(enum_column(QuestionnaireKind))
     title_pl: Mapped[str] = mapped_column(sa.String(200))
     title_en: Mapped[str] = mapped_column(sa.String(200), default="")
     purpose_pl: Mapped[str] = mapped_column(sa.Text, default="")
@@ -114,7 +116,9 @@ class QuestionnaireResponse(db.Model):
     version_id: Mapped[int] = mapped_column(sa.ForeignKey("questionnaire_version.id"), index=True)
     answers: Mapped[dict] = mapped_column(sa.JSON)
     county: Mapped[str | None] = mapped_column(sa.String(40))
-    organization_type: Mapped[OrganizationType | None] = mapped_column(_enum(OrganizationType))
+    organization_type: Mapped[OrganizationType | None] = mapped_column(
+        enum_column(OrganizationType)
+    )
     # The meeting where it was given (a consultation meeting, the evaluated event).
     event_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("event.id", ondelete="SET NULL"), index=True
@@ -124,7 +128,7 @@ class QuestionnaireResponse(db.Model):
     registration_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("registration.id", ondelete="SET NULL"), index=True
     )
-    source: Mapped[ResponseSource] = mapped_column(_enum(ResponseSource))
+    source: Mapped[ResponseSource] = mapped_column(enum_column(ResponseSource))
     submitted_on: Mapped[date] = mapped_column(sa.Date)  # the day only, never the time
 
     version: Mapped[QuestionnaireVersion] = relationship()

@@ -18,11 +18,10 @@ from openpyxl.styles import Font
 
 from events.counties import county_name
 from events.extensions import db
-from events.models import Registration
-from events.models_questionnaires import Questionnaire
+from events.models import Questionnaire, Registration
 from events.services.exports import neutralize
-from events.services.questionnaire_results import Filters, all_questions, filtered_responses
-from events.services.questions import answer_text, text
+from events.services.questionnaires.questions import answer_text, text
+from events.services.questionnaires.results import Filters, all_questions, filtered_responses
 
 
 def export_columns(questionnaire: Questionnaire, questions: list[dict], language: str) -> list[str]:

@@ -4,10 +4,6 @@ Text fields are stripped of surrounding spaces and of control characters
 (which PostgreSQL refuses, and which break email headers and calendar files).
 """
 
-import re
-import unicodedata
-
-from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext
 from flask_wtf import FlaskForm
@@ -31,80 +27,17 @@ from wtforms.validators import (
 )
 
 from events.counties import county_choices
+from events.forms.fields import (
+    MailboxAddress,
+    PersonalName,
+    clean_line,
+    clean_name,
+    clean_text,
+    required,
+)
 from events.models import OrganizationType
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_LINE_BREAKS = re.compile(r"[\r\n\u2028\u2029]+")
-
-
-def clean_line(value):
-    """One line of text: no control characters, no line breaks, no outer spaces."""
-    if not isinstance(value, str):
-        return value
-    return _LINE_BREAKS.sub(" ", _CONTROL.sub("", value)).strip()
-
-
-def clean_text(value):
-    """Several lines of text: line breaks kept, other control characters removed."""
-    if not isinstance(value, str):
-        return value
-    return _CONTROL.sub("", value).replace("\r\n", "\n").strip()
-
-
-class MailboxAddress:
-    """An address our mail can reach: valid syntax, and no letters like "ł" before the @.
-
-    Few mail servers accept such addresses (SMTPUTF8), and a message that
-    cannot be delivered is a registration the person never hears about.
-    """
-
-    def __call__(self, form, field):
-        try:
-            validate_email(field.data, check_deliverability=False, allow_smtputf8=False)
-        except EmailNotValidError as error:
-            if not field.data.split("@")[0].isascii():
-                raise ValidationError(
-                    _l(
-                        "Addresses with letters such as ł or ą before the @ cannot receive our "
-                        "messages. Please use another address."
-                    )
-                ) from error
-            raise ValidationError(_l("Enter an email address like name@example.pl.")) from error
-
-
-# A name as emails greet people with it: words of letters (any alphabet, Polish
-# included), each may hold an apostrophe (O'Brien, D’Angelo) and end with a dot
-# (an initial), joined by spaces or hyphens (Anna Maria, Nowak-Kowalska). No digits,
-# no "@", ":", "/", so no address or link, and at most 4 words in 60 characters.
-MAX_NAME_LENGTH = 60
-_NAME_WORD = r"[^\W\d_]+(?:['’][^\W\d_]+)*\.?"
-_NAME = re.compile(rf"{_NAME_WORD}(?:(?: | ?- ?){_NAME_WORD}){{0,3}}")
-
-
-def clean_name(value):
-    """One line, in composed Unicode (so that "ą" typed as "a" and a mark counts as a letter)."""
-    value = clean_line(value)
-    return unicodedata.normalize("NFC", value) if isinstance(value, str) else value
-
-
-class PersonalName:
-    """A first or last name: letters, spaces, hyphens, apostrophes, a dot after an initial."""
-
-    def __init__(self, message):
-        self.message = message
-
-    def __call__(self, form, field):
-        if field.data and (
-            len(field.data) > MAX_NAME_LENGTH or _NAME.fullmatch(field.data) is None
-        ):
-            raise ValidationError(self.message)
-
-
 LANGUAGES = [SelectChoice("pl", "polski"), SelectChoice("en", "English")]
-
-
-def _required(message):
-    return DataRequired(message=message)
 
 
 class RegistrationForm(FlaskForm):
@@ -112,7 +45,7 @@ class RegistrationForm(FlaskForm):
         _l("First name"),
         filters=[clean_name],
         validators=[
-            _required(_l("Enter your first name.")),
+            required(_l("Enter your first name.")),
             PersonalName(
                 _l(
                     "Enter your first name in letters (at most 60): spaces, hyphens "
@@ -125,7 +58,7 @@ class RegistrationForm(FlaskForm):
         _l("Last name"),
         filters=[clean_name],
         validators=[
-            _required(_l("Enter your last name.")),
+            required(_l("Enter your last name.")),
             PersonalName(
                 _l(
                     "Enter your last name in letters (at most 60): spaces, hyphens "
@@ -139,7 +72,7 @@ class RegistrationForm(FlaskForm):
         description=_l("We will send the confirmation and your ticket to this address."),
         filters=[clean_line],
         validators=[
-            _required(_l("Enter your email address.")),
+            required(_l("Enter your email address.")),
             Length(max=254, message=_l("The email address is too long.")),
             MailboxAddress(),
         ],
@@ -162,7 +95,7 @@ class RegistrationForm(FlaskForm):
         description=_l("The organization, institution or group you represent."),
         filters=[clean_line],
         validators=[
-            _required(_l("Enter the name of your organization.")),
+            required(_l("Enter the name of your organization.")),
             Length(max=200, message=_l("The name can have at most 200 characters.")),
         ],
     )
@@ -231,7 +164,7 @@ class LostLinkForm(FlaskForm):
         description=_l("The address you registered with."),
         filters=[clean_line],
         validators=[
-            _required(_l("Enter your email address.")),
+            required(_l("Enter your email address.")),
             Length(max=254, message=_l("The email address is too long.")),
             MailboxAddress(),
         ],
@@ -247,14 +180,14 @@ class LoginForm(FlaskForm):
         _l("Email address"),
         filters=[clean_line],
         validators=[
-            _required(_l("Enter your email address.")),
+            required(_l("Enter your email address.")),
             Length(max=254, message=_l("The email address is too long.")),
         ],
     )
     password = PasswordField(
         _l("Password"),
         validators=[
-            _required(_l("Enter your password.")),
+            required(_l("Enter your password.")),
             Length(max=200, message=_l("The password is too long.")),
         ],
     )
@@ -269,7 +202,7 @@ class CheckInLinkForm(FlaskForm):
         description=_l("E.g. the volunteer's name or the entrance, to recognise the link later."),
         filters=[clean_line],
         validators=[
-            _required(_l("Say who the link is for.")),
+            required(_l("Say who the link is for.")),
             Length(max=100, message=_l("Please keep this under 100 characters.")),
         ],
     )
