@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from events.extensions import db
 from events.models import AuditEntry, OutboxMessage, Registration, Role, utcnow
 from events.services.checkin.door import Actor, check_in_registration
-from events.services.privacy import erase_person
+from events.services.privacy import erase_person, registrations_of_person
 from events.services.registration import cancel_registration, register_attendee
 from events.services.reports import build_report
 from tests.factories import attendee, make_event, make_user
@@ -109,3 +109,20 @@ def _row(event_id, number):
         "data_consent_version": "v1", "language": "pl", "manage_token": f"old-{number}",
         "ticket_code": f"OLD{number}",
     }  # fmt: skip
+
+
+@pytest.mark.parametrize("typed", ["Anna@ŻÓŁW.pl", " anna@xn--w-uga1v8h.pl", "ANNA@żółw.PL"])
+def test_a_person_with_a_polish_domain_is_found_and_erased_however_the_address_is_typed(typed):
+    """Stored in the ASCII form of the domain; typed in Unicode, in capitals or in ASCII."""
+    organizer = make_user(role=Role.ORGANIZER)
+    event = make_event()
+    anna = register_attendee(event.id, attendee(first_name="Anna", email="anna@żółw.pl"))
+    assert anna.email == "anna@xn--w-uga1v8h.pl"
+
+    assert [r.id for r in registrations_of_person(typed)] == [anna.id]
+    assert erase_person(typed, organizer) == 1
+
+    db.session.expire_all()
+    erased = db.session.get(Registration, anna.id)
+    assert erased.is_anonymized and "żółw" not in erased.email and "xn--" not in erased.email
+    assert registrations_of_person("anna@żółw.pl") == []

@@ -27,7 +27,7 @@ from events.services.questionnaires.builder import (
     create_questionnaire,
     save_question,
 )
-from events.services.registration import _new_registration
+from events.services.registration import new_registration
 
 SUPPORT = ["Szkolenia", "Doradztwo prawne", "Małe granty", "Wymiana doświadczeń"]
 SUPPORT_EN = ["Training", "Legal advice", "Small grants", "Exchange of experience"]
@@ -151,7 +151,7 @@ def _past_meeting(chance: random.Random, people) -> Event:
     db.session.add(meeting)
     db.session.flush()
     for index, attendee in enumerate(people):
-        registration = _new_registration(meeting, attendee, RegistrationStatus.CONFIRMED, start)
+        registration = new_registration(meeting, attendee, RegistrationStatus.CONFIRMED, start)
         if index < 8:
             registration.checked_in_at = start - timedelta(minutes=10 - index)
             registration.checked_in_by = "demo"

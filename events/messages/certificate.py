@@ -8,7 +8,6 @@ renamed or moved later does not change a certificate already sent.
 
 import io
 from datetime import datetime
-from pathlib import Path
 
 import qrcode
 from flask_babel import format_date, format_datetime, format_decimal
@@ -16,7 +15,7 @@ from flask_babel import gettext as _
 from fpdf import FPDF
 from qrcode.constants import ERROR_CORRECT_M
 
-FONTS = Path(__file__).resolve().parents[2] / "static" / "fonts"
+from events import documents
 
 
 def verification_png(url: str) -> bytes:
@@ -47,8 +46,7 @@ def certificate_pdf(certificate, verify_url: str) -> bytes:
     """An A4 landscape certificate: who, what, when, hours and sessions, issuer, number, QR."""
     details = certificate.details
     pdf = FPDF(orientation="L", unit="mm", format="A4")
-    pdf.add_font("DejaVu", "", str(FONTS / "DejaVuSans.ttf"))
-    pdf.add_font("DejaVu", "B", str(FONTS / "DejaVuSans-Bold.ttf"))
+    documents.add_fonts(pdf)
     pdf.set_title(f"{_('Certificate of completion')} {certificate.number}")
     pdf.set_auto_page_break(auto=True, margin=12)
     pdf.add_page()

@@ -1,18 +1,14 @@
 """Column types and value makers shared by every model module."""
 
-import secrets
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
+from events.identifiers import new_secret  # noqa: F401 - the models' default for secrets
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
-
-
-def new_secret() -> str:
-    """A secret for a private link: 256 bits, URL-safe."""
-    return secrets.token_urlsafe(32)
 
 
 class UTCDateTime(sa.TypeDecorator):

@@ -21,10 +21,10 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from events.extensions import db
+from events.identifiers import normalize_email
 from events.models import Role, User, utcnow
 from events.services import DomainError, throttle
 from events.services.passwords import password_problem
-from events.services.registration import normalize_email
 from events.unit_of_work import command
 
 THROTTLE_WINDOW = timedelta(minutes=15)

@@ -38,11 +38,8 @@ from events.services.lifecycle import (
     refusal,
     seats_short,
 )
-from events.services.registration import (
-    lock_event,
-    promote_from_waitlist,
-    queue_status_email,
-)
+from events.services.locking import lock_event
+from events.services.registration import promote_from_waitlist, queue_status_email
 from events.unit_of_work import command
 
 AUDITED = (

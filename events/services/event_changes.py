@@ -20,7 +20,7 @@ from events.models import (
 )
 from events.services import DomainError, audit
 from events.services.lifecycle import Code, ends_after_start
-from events.services.registration import lock_event
+from events.services.locking import lock_event
 from events.unit_of_work import command
 
 
@@ -39,7 +39,7 @@ class Schedule:
     online_url: str | None = None
 
 
-def _tell_registrants(event_id: int, kind: str, **context) -> int:
+def tell_registrants(event_id: int, kind: str, **context) -> int:
     """Queue the `kind` email to every active registrant; only confirmed people
     (who have the event in their calendar) get the calendar part."""
     registrations = db.session.scalars(
@@ -53,7 +53,7 @@ def _tell_registrants(event_id: int, kind: str, **context) -> int:
     return len(registrations)
 
 
-def _forget_reminders(event_id: int) -> None:
+def forget_reminders(event_id: int) -> None:
     db.session.execute(
         sa.update(Registration)
         .where(Registration.event_id == event_id)
@@ -93,12 +93,12 @@ def apply_schedule(event: Event, schedule: Schedule, note: str | None = None) ->
     if previous == schedule:
         return 0
     if event.starts_at != schedule.starts_at:
-        _forget_reminders(event.id)  # remind people again before the new date
+        forget_reminders(event.id)  # remind people again before the new date
     event.starts_at, event.ends_at = schedule.starts_at, schedule.ends_at
     event.venue_name, event.venue_address = schedule.venue_name, schedule.venue_address
     event.online_url = schedule.online_url
     event.sequence += 1
-    return _tell_registrants(
+    return tell_registrants(
         event.id, "event_changed", note=note, previous=what_changed(previous, schedule)
     )
 
@@ -134,7 +134,7 @@ def cancel_event(event_id: int, user: User | None = None) -> int:
     before = {"status": event.status.value}
     event.status = EventStatus.CANCELLED
     event.sequence += 1  # calendars and feeds see the change
-    told = _tell_registrants(event.id, "event_cancelled")
+    told = tell_registrants(event.id, "event_cancelled")
     audit.record(
         "event_cancelled",
         user,

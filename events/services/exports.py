@@ -7,13 +7,10 @@ carriage return at the start) are neutralized with a leading apostrophe; in
 the XLSX every text is stored as a string cell, which Excel never evaluates.
 """
 
-import csv
-import io
 import os
 import tempfile
 from collections.abc import Iterator
 from datetime import datetime
-from pathlib import Path
 
 import sqlalchemy as sa
 from flask_babel import format_datetime, get_locale
@@ -24,6 +21,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from events import documents
 from events.counties import county_name
 from events.extensions import db
 from events.models import Event, Registration
@@ -32,16 +30,7 @@ from events.services.questionnaires.at_registration import event_answers
 from events.services.questionnaires.questions import answer_text, text
 from events.timezone import WARSAW
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-FONTS = Path(__file__).resolve().parents[2] / "static" / "fonts"
 BATCH = 500
-
-
-def neutralize(value):
-    """Text a spreadsheet would take for a formula gets a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 def _local(moment: datetime | None) -> datetime | None:
@@ -99,27 +88,17 @@ def _rows(event_id: int | None, query: TableQuery, asked=([], {})) -> Iterator[l
 
 
 def csv_lines(event_id: int | None, query: TableQuery) -> Iterator[str]:
-    """UTF-8 with BOM, semicolons, CRLF: what Polish Excel opens without a wizard."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-
-    def line(values) -> str:
-        writer.writerow(values)
-        text = buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
-        return text
-
+    """The table as CSV for Polish Excel (see events.documents), streamed."""
     asked = _asked(event_id)
-    yield "\ufeff" + line(heading for heading, _width in columns(event_id is None, asked[0]))
-    for row in _rows(event_id, query, asked):
-        yield line(_csv_cell(value) for value in row)
+    headings = (heading for heading, _width in columns(event_id is None, asked[0]))
+    rows = ([_csv_cell(value) for value in row] for row in _rows(event_id, query, asked))
+    return documents.csv_lines(headings, rows)
 
 
 def _csv_cell(value):
     if isinstance(value, datetime):
         return value.strftime("%Y-%m-%d %H:%M")
-    return neutralize(value)
+    return value
 
 
 def xlsx_file(event_id: int | None, query: TableQuery) -> str:
@@ -169,8 +148,7 @@ class AttendanceSheet(FPDF):
     def __init__(self, project: str, event: Event, session=None):
         super().__init__(orientation="P", unit="mm", format="A4")
         self.project, self.event, self.session = project, event, session
-        self.add_font("DejaVu", "", str(FONTS / "DejaVuSans.ttf"))
-        self.add_font("DejaVu", "B", str(FONTS / "DejaVuSans-Bold.ttf"))
+        documents.add_fonts(self)
         self.set_auto_page_break(auto=True, margin=15)
         self.heading = _("Attendance list")
         self.set_title(f"{self.heading} – {event.title}")

@@ -34,6 +34,7 @@ from events.models import (
     RegistrationStatus,
     utcnow,
 )
+from events.search import polish_sort_key
 from events.services import DomainError
 
 S = RegistrationStatus
@@ -243,6 +244,20 @@ def confirmed_count(event_id: int) -> int:
             Registration.event_id == event_id,
             Registration.status == RegistrationStatus.CONFIRMED,
         )
+    )
+
+
+def confirmed_people(event_id: int) -> list[Registration]:
+    """The confirmed people of an event (attendance sheets), by last name in Polish
+    alphabetical order."""
+    people = db.session.scalars(
+        sa.select(Registration).where(
+            Registration.event_id == event_id,
+            Registration.status == RegistrationStatus.CONFIRMED,
+        )
+    ).all()
+    return sorted(
+        people, key=lambda r: (polish_sort_key(r.last_name), polish_sort_key(r.first_name))
     )
 
 

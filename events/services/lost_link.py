@@ -10,10 +10,10 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from events.extensions import db
+from events.identifiers import normalize_email
 from events.messages.mail import queue_templated
 from events.models import ACTIVE_STATUSES, Event, EventStatus, Registration, utcnow
 from events.services import throttle
-from events.services.registration import normalize_email
 from events.unit_of_work import command
 
 RESEND_INTERVAL = timedelta(minutes=2)

@@ -10,7 +10,7 @@ from werkzeug.datastructures import MultiDict
 
 from events.extensions import db
 from events.models import OrganizationType, Registration, RegistrationStatus, User
-from events.search import polish_sort_key, word_filters
+from events.search import word_filters
 from events.services import DomainError, audit
 from events.services.checkin.door import organizer_door_action
 from events.services.lifecycle import ActorKind, allowed_actions
@@ -104,19 +104,6 @@ def registration_of_event(event_id: int, registration_id: int) -> Registration:
     if registration is None or registration.event_id != event_id:
         raise ParticipantError("not_found", _l("No such registration for this event."))
     return registration
-
-
-def confirmed_for_attendance_sheet(event_id: int) -> list[Registration]:
-    """The confirmed people of an event, by last name in Polish alphabetical order."""
-    people = db.session.scalars(
-        sa.select(Registration).where(
-            Registration.event_id == event_id,
-            Registration.status == RegistrationStatus.CONFIRMED,
-        )
-    ).all()
-    return sorted(
-        people, key=lambda r: (polish_sort_key(r.last_name), polish_sort_key(r.first_name))
-    )
 
 
 def approve(event_id: int, registration_id: int, user: User) -> None:

@@ -17,6 +17,13 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from events.extensions import db
+from events.identifiers import (
+    new_manage_token,
+    new_ticket_code,
+    normalize_code,
+    normalize_email,
+    one_edit_apart,
+)
 from events.messages.mail_files import erase_mail_files
 from events.models import (
     AuditEntry,
@@ -33,9 +40,7 @@ from events.models import (
     utcnow,
 )
 from events.services import audit
-from events.services.checkin.door import normalize_code
-from events.services.checkin.hints import _one_edit_apart
-from events.services.registration import cancel_registration, new_manage_token, new_ticket_code
+from events.services.registration import cancel_registration
 from events.unit_of_work import command
 
 ANONYMOUS = "—"
@@ -92,7 +97,7 @@ def _scrub_scans(registration: Registration) -> None:
     pointing = [
         scan_id
         for scan_id, code in unknown
-        if ticket in code or _one_edit_apart(code, ticket) or any(trace in code for trace in traces)
+        if ticket in code or one_edit_apart(code, ticket) or any(trace in code for trace in traces)
     ]
     if pointing:
         db.session.execute(
@@ -142,7 +147,7 @@ def _forget_answers(registration_ids: list[int], delete: bool) -> None:
 def registrations_of_person(email: str) -> list[Registration]:
     """Every registration of this address, at every event, newest event first: what
     erasing the person would touch (shown on the confirmation page)."""
-    address = email.strip().lower()
+    address = normalize_email(email)
     return list(
         db.session.scalars(
             sa.select(Registration)
@@ -159,7 +164,7 @@ def erase_person(email: str, user: User | None) -> int:
     messages, in one transaction. A place at an event that has not started is
     cancelled first (the seat goes to the waiting list): an anonymous ticket could
     not be used anyway. Returns how many registrations were anonymized."""
-    address = email.strip().lower()
+    address = normalize_email(email)
     registrations = db.session.scalars(
         sa.select(Registration).where(
             Registration.email == address, Registration.anonymized_at.is_(None)

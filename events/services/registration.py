@@ -8,9 +8,6 @@ Under the lock only the seat arithmetic, the row changes and the outbox rows
 delivery. What may happen to a registration is decided by `lifecycle`.
 """
 
-import base64
-import contextlib
-import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -19,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from events import consents
 from events.extensions import db
+from events.identifiers import new_manage_token, new_ticket_code, normalize_email
 from events.messages.mail import queue_registration_email
 from events.models import (
     ACTIVE_STATUSES,
@@ -48,6 +46,7 @@ from events.services.lifecycle import (
     registration_state,
     require,
 )
+from events.services.locking import lock_event, lock_registration
 from events.unit_of_work import command
 
 RegistrationError = LifecycleError  # the name the views and tests know
@@ -70,53 +69,6 @@ class Attendee:
     needs: str | None = None
     needs_consent: bool = False  # explicit consent for "needs" (GDPR art. 9(2)(a))
     language: str = "pl"
-
-
-def normalize_email(raw: str) -> str:
-    """The form in which addresses are stored and compared.
-
-    No surrounding spaces, lower case, and an internationalized domain in its
-    ASCII form (przykład.pl becomes xn--przykad-rjb.pl), which every mail
-    server accepts.
-    """
-    local, at, domain = raw.strip().rpartition("@")
-    with contextlib.suppress(UnicodeError):  # not a valid domain: the form says so
-        domain = domain.encode("idna").decode("ascii")
-    return f"{local}{at}{domain}".lower()
-
-
-def new_manage_token() -> str:
-    """The secret part of the "my registration" link: 256 random bits."""
-    return secrets.token_urlsafe(32)
-
-
-def new_ticket_code() -> str:
-    """The code in the QR ticket: 128 random bits in upper-case base32 (26 characters).
-
-    Upper case letters and digits keep the QR code small (alphanumeric mode)
-    and avoid look-alike characters when a code has to be typed at the door.
-    """
-    return base64.b32encode(secrets.token_bytes(16)).decode().rstrip("=")
-
-
-def lock_event(event_id: int) -> Event:
-    """Load the event and hold its row lock until the transaction ends."""
-    return db.session.execute(
-        sa.select(Event)
-        .where(Event.id == event_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).scalar_one()
-
-
-def lock_registration(registration_id: int) -> Registration | None:
-    """Load the registration, fresh, and hold its row lock until the transaction ends."""
-    return db.session.execute(
-        sa.select(Registration)
-        .where(Registration.id == registration_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).scalar_one_or_none()
 
 
 def find_active_registration(event_id: int, email: str) -> Registration | None:
@@ -160,7 +112,7 @@ def register_attendee(
         raise LifecycleError(Code.CONSENT)
     if attendee.needs and not attendee.needs_consent:
         raise LifecycleError(Code.NEEDS_CONSENT)
-    registration = _new_registration(event, attendee, initial_status(event, state), now)
+    registration = new_registration(event, attendee, initial_status(event, state), now)
     try:
         with db.session.begin_nested():  # a savepoint: a clash leaves the transaction usable
             db.session.add(registration)
@@ -171,7 +123,9 @@ def register_attendee(
     return registration
 
 
-def _new_registration(event, attendee: Attendee, status, now) -> Registration:
+def new_registration(event, attendee: Attendee, status, now) -> Registration:
+    """A registration row for `attendee` (not added to the session): what registering
+    and the demo data write."""
     email = normalize_email(attendee.email)
     return Registration(
         search_text=search_text(

@@ -8,6 +8,10 @@ from flask_login import current_user
 from events.extensions import login_manager
 from events.models import Role
 
+# Where a check-in link's secret is kept in the session once opened (the scanner
+# page and the check-in API both read it).
+LINK_SESSION_KEY = "checkin_link"
+
 
 def role_required(*roles: Role):
     """Let only logged-in, active users with one of `roles` in; others log in or get a 403."""

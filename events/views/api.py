@@ -32,7 +32,7 @@ from events.services.checkin.hints import suggest_registration
 from events.services.checkin.offline import SyncError, changes_since, event_dataset, sync_scans
 from events.services.checkin.search import DoorSearchError, search_door, shown_email
 from events.services.listings import find_public_event
-from events.views.checkin import LINK_SESSION_KEY
+from events.views.access import LINK_SESSION_KEY
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 

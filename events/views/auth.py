@@ -14,8 +14,8 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from events.extensions import limiter
 from events.forms.public import ConfirmForm, LoginForm
+from events.identifiers import normalize_email
 from events.services.accounts import AccountError, authenticate, end_sessions
-from events.services.registration import normalize_email
 from events.views import local_path
 
 bp = Blueprint("auth", __name__)

@@ -37,11 +37,10 @@ from events.services.checkin.door import CheckInError, door_counts, resolve_sess
 from events.services.checkin.offline import set_offline_name_search
 from events.services.checkin.search import set_door_search_waiting
 from events.services.listings import find_public_event
-from events.views.access import organizer_required
+from events.views.access import LINK_SESSION_KEY, organizer_required
 
 bp = Blueprint("checkin", __name__, url_prefix="/checkin")
 
-LINK_SESSION_KEY = "checkin_link"
 NEW_LINK_SESSION_KEY = "new_checkin_link"
 
 

@@ -16,7 +16,7 @@ from events.services.invitations.invite import (
     register_invited,
 )
 from events.services.listings import listing_for
-from events.views.registration import answered_form
+from events.views.answers import answered_form
 
 bp = Blueprint("invitations", __name__, url_prefix="/i")
 

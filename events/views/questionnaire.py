@@ -3,81 +3,35 @@
 
 import sqlalchemy as sa
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
-from flask_babel import get_locale
-from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
-from events.counties import BY_CODE, county_choices
+from events.counties import county_choices
 from events.extensions import db, limiter
 from events.models import (
     Event,
     OrganizationType,
     Questionnaire,
     QuestionnaireKind,
-    ResponseSource,
     utcnow,
 )
 from events.programmes import programme_name
 from events.services.questionnaires.answering import (
     ALREADY_USED,
     QuestionnaireError,
-    Respondent,
     find_invitation,
     latest_version,
     submit_invited_response,
     submit_response,
 )
-from events.services.questionnaires.questions import (
-    QuestionType,
-    check_answers,
-    field_name,
-    questions,
+from events.views.answers import (
+    asks_county,
+    error_links,
+    language,
+    raise_all_errors,
+    read_respondent,
 )
-from events.views import parse_enum
 
 bp = Blueprint("questionnaire", __name__, url_prefix="/q")
-
-
-def language() -> str:
-    return "en" if str(get_locale()).startswith("en") else "pl"
-
-
-def asks_county(questionnaire: Questionnaire, invited: bool) -> bool:
-    """Consultations ask the county; a personal link knows it from the registration."""
-    return questionnaire.kind == QuestionnaireKind.CONSULTATION and not invited
-
-
-def read_respondent(questionnaire, form, invited: bool, source=ResponseSource.ONLINE):
-    """(Respondent, errors by field) from the posted county and organization type."""
-    errors = {}
-    county = form.get("county", "")
-    asked = asks_county(questionnaire, invited) or source == ResponseSource.PAPER
-    if asked and county not in BY_CODE:
-        errors["county"] = _("Choose your county.")
-    respondent = Respondent(
-        county=county if county in BY_CODE else None,
-        organization_type=parse_enum(OrganizationType, form.get("organization_type")),
-        source=source,
-    )
-    if questionnaire.kind == QuestionnaireKind.EVALUATION and questionnaire.event_id:
-        respondent.event_id = questionnaire.event_id
-    return respondent, errors
-
-
-def error_links(structure: dict, errors: dict) -> list[tuple[str, str]]:
-    """(anchor, message) in the order of the page, for the error summary."""
-    links = []
-    for name in ("county", "organization_type"):
-        if name in errors:
-            links.append((name, errors[name]))
-    for question in questions(structure):
-        if question["key"] in errors:
-            grouped = question["type"] in (
-                QuestionType.SINGLE, QuestionType.MULTIPLE, QuestionType.SCALE, QuestionType.YES_NO
-            )  # fmt: skip
-            anchor = field_name(question) + ("-0" if grouped else "")
-            links.append((anchor, errors[question["key"]]))
-    return links
 
 
 def render_form(questionnaire, version, values, errors=None, refusal=None, **extra):
@@ -147,11 +101,6 @@ def public(key: str):
     except QuestionnaireError as error:
         return _refused(questionnaire, error, errors, extra)
     return redirect(url_for("questionnaire.thanks", key=key))
-
-
-def raise_all_errors(version):
-    _answers, errors = check_answers(version.structure, request.form)
-    raise QuestionnaireError("invalid", _("Some answers need correcting."), errors)
 
 
 def _refused(questionnaire, error, errors, extra):

@@ -14,18 +14,16 @@ from flask import (
 )
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
-from events import consents
 from events.extensions import limiter
 from events.forms.public import ConfirmForm, LostLinkForm, RegistrationForm
+from events.identifiers import normalize_email
 from events.messages.certificate import certificate_pdf
 from events.messages.ics import calendar_file, registration_entries
 from events.messages.links import absolute_url
 from events.messages.qr import ticket_png
-from events.models import OrganizationType, RegistrationStatus, utcnow
-from events.services import DomainError
+from events.models import RegistrationStatus, utcnow
 from events.services.courses.certificates import certificates_of, find_certificate
 from events.services.courses.sessions import attended_sessions
 from events.services.lifecycle import Action, ActorKind, allowed_actions
@@ -40,44 +38,18 @@ from events.services.questionnaires.at_registration import (
     questions_for,
     register_with_answers,
 )
-from events.services.questionnaires.questions import check_answers, form_values, questions
+from events.services.questionnaires.questions import form_values, questions
 from events.services.registration import (
-    Attendee,
     RegistrationError,
     cancel_registration,
     find_by_manage_token,
-    normalize_email,
     waitlist_position,
 )
-from events.views.questionnaire import error_links, language
+from events.views.answers import answered_form, error_links, language, posted_version_id
 
 bp = Blueprint("registration", __name__)
 
 SENT_SESSION_KEY = "lost_link_sent_to"
-
-_WELCOME = {
-    RegistrationStatus.CONFIRMED: _l("Thank you! Your seat is confirmed."),
-    RegistrationStatus.WAITLISTED: _l("The event is full: you are on the waiting list."),
-    RegistrationStatus.PENDING: _l("Thank you! Your application awaits the organizer's approval."),
-}
-
-
-def attendee_from(form: RegistrationForm) -> Attendee:
-    return Attendee(
-        first_name=form.first_name.data,
-        last_name=form.last_name.data,
-        email=form.email.data,
-        phone=form.phone.data or None,
-        organization=form.organization.data,
-        organization_type=OrganizationType(form.organization_type.data),
-        county=form.county.data,
-        dr_member=form.dr_member.data == "yes",
-        needs=form.needs.data or None,
-        needs_consent=bool(form.needs.data) and form.needs_consent.data,
-        data_consent=form.data_consent.data,
-        image_consent=form.image_consent.data,
-        language=form.language.data,
-    )
 
 
 @bp.route("/events/<slug>/register", methods=["GET", "POST"])
@@ -97,55 +69,6 @@ def register(slug: str):
     return done or render_template(
         "registration/form.html", listing=listing_for(event, utcnow()), **page
     )
-
-
-def answered_form(event_id: int, form, submit, unshown_codes=()):
-    """The registration form of an event with the event's own questions, as posted.
-
-    `submit(attendee, version_id, answers)` registers (online, or through an
-    invitation). Returns (a redirect to the person's page, None) once registered,
-    else (None, the form page's context): the refusals next to their fields and
-    every answer typed kept. A refusal whose code is in `unshown_codes` is left to
-    the page to say in its own way.
-    """
-    duplicate = refusal = None
-    asked = questions_for(event_id)
-    answer_errors = {}
-    if request.method == "POST" and asked:
-        answer_errors = check_answers(asked[1].structure, request.form)[1]
-    if form.validate_on_submit() and not answer_errors:
-        try:
-            registration = submit(attendee_from(form), posted_version_id(), request.form)
-        except QuestionnaireError as error:
-            answer_errors, refusal = error.errors, None if error.errors else error.message
-            asked = questions_for(event_id)
-        except RegistrationError as error:
-            if error.code == "duplicate":
-                duplicate = normalize_email(form.email.data)
-            else:
-                refusal = error.message
-        except DomainError as error:  # e.g. an invitation already used
-            refusal = None if error.code in unshown_codes else error.message
-        else:
-            flash(str(_WELCOME[registration.status]), "success")
-            return redirect(url_for("registration.manage", token=registration.manage_token)), {}
-    return None, {
-        "form": form,
-        "duplicate": duplicate,
-        "refusal": refusal,
-        "consents": consents,
-        "asked": asked[1] if asked else None,
-        "values": request.form if request.method == "POST" else MultiDict(),
-        "answer_errors": answer_errors,
-        "error": bool(answer_errors),
-        "answer_links": error_links(asked[1].structure, answer_errors) if asked else [],
-        "language": language(),
-    }
-
-
-def posted_version_id() -> int | None:
-    raw = request.form.get("version", "")
-    return int(raw) if raw.isdigit() else None
 
 
 def _registration_or_404(token: str):

@@ -8,8 +8,8 @@ import pytest
 import zxingcpp
 from PIL import Image, ImageFilter
 
+from events.identifiers import new_ticket_code
 from events.messages.qr import ticket_png
-from events.services.registration import new_ticket_code
 
 pytestmark = pytest.mark.browser
 

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from events.extensions import db
+from events.identifiers import normalize_email
 from events.models import CheckInLink, Event, EventStatus, Role, User, utcnow
 from events.services import DomainError
 from events.services.checkin.door import Actor
@@ -101,7 +102,7 @@ def actor_for(event: Event, user: User | None, link_token: str | None) -> Actor 
 @command
 def assign_staff(email: str, slug: str) -> tuple[User, Event]:
     """Let a staff account check people in at an event. Raises AccessError."""
-    user = db.session.scalar(sa.select(User).where(User.email == email.strip().lower()))
+    user = db.session.scalar(sa.select(User).where(User.email == normalize_email(email)))
     if user is None:
         raise AccessError("unknown_user", _l("There is no account with this email."))
     event = db.session.scalar(sa.select(Event).where(Event.slug == slug))

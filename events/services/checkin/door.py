@@ -15,7 +15,6 @@ registration's own `checked_in_at` says when the person first came to any
 session. `resolve_session` picks the session (today's by default).
 """
 
-import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -24,6 +23,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
 from events.extensions import db
+from events.identifiers import MAX_CODE_LENGTH, normalize_code
 from events.models import (
     CheckInLink,
     CourseSession,
@@ -40,13 +40,11 @@ from events.models import (
 from events.read_cache import read_cache
 from events.services import DomainError, audit
 from events.services.lifecycle import Action, ActorKind, Code, refusal
-from events.services.registration import lock_registration
+from events.services.locking import lock_registration
 from events.timezone import WARSAW
 from events.unit_of_work import after_commit, command
 
-MAX_CODE_LENGTH = 64
 FAILED_SCANS_PER_MINUTE = 30
-_NOT_CODE = re.compile(r"[^A-Z0-9]")
 
 
 class CheckInError(DomainError):
@@ -121,13 +119,6 @@ def resolve_session(event: Event, session_id: int | None, now: datetime | None =
     if session is None or session.event_id != event.id:
         raise CheckInError("no_session", _l("This course has no such session."))
     return session
-
-
-def normalize_code(raw: str) -> str:
-    """What a scanner or a person may add around a ticket code is dropped: spaces,
-    dashes, lower case. Anything else is kept, so that it simply matches nothing."""
-    code = raw.strip().upper()
-    return _NOT_CODE.sub("", code) if len(code) <= 2 * MAX_CODE_LENGTH else code
 
 
 @command(keep_values=True)

@@ -11,20 +11,10 @@ nothing new is revealed, and no other event's tickets are ever considered.
 import sqlalchemy as sa
 
 from events.extensions import db
+from events.identifiers import normalize_code, one_edit_apart
 from events.models import Registration
-from events.services.checkin.door import normalize_code
 
 MIN_TAIL = 6
-
-
-def _one_edit_apart(typed: str, real: str) -> bool:
-    """True when `typed` becomes `real` by changing, dropping or adding one character."""
-    if typed == real or abs(len(typed) - len(real)) > 1:
-        return False
-    if len(typed) == len(real):
-        return sum(a != b for a, b in zip(typed, real, strict=True)) == 1
-    shorter, longer = sorted((typed, real), key=len)
-    return any(longer[:i] + longer[i + 1 :] == shorter for i in range(len(longer)))
 
 
 def suggest_registration(event_id: int, raw_code: str) -> Registration | None:
@@ -39,7 +29,7 @@ def suggest_registration(event_id: int, raw_code: str) -> Registration | None:
             sa.func.length(Registration.ticket_code).between(len(typed) - 1, len(typed) + 1),
         )
     ).all()
-    matches = [row.id for row in rows if _one_edit_apart(typed, row.ticket_code)]
+    matches = [row.id for row in rows if one_edit_apart(typed, row.ticket_code)]
     if len(matches) != 1:
         return None
     return db.session.get(Registration, matches[0])

@@ -27,7 +27,7 @@ from events.models import (
 )
 from events.services import DomainError, audit
 from events.services.courses.sessions import attended_sessions
-from events.services.registration import lock_event
+from events.services.locking import lock_event
 from events.unit_of_work import command
 
 

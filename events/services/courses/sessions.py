@@ -31,10 +31,9 @@ from events.models import (
     User,
 )
 from events.services import DomainError, audit
-from events.services.event_changes import _forget_reminders, _tell_registrants
-from events.services.lifecycle import Code, ends_after_start
-from events.services.participants import confirmed_for_attendance_sheet
-from events.services.registration import lock_event
+from events.services.event_changes import forget_reminders, tell_registrants
+from events.services.lifecycle import Code, confirmed_people, ends_after_start
+from events.services.locking import lock_event
 from events.unit_of_work import command
 
 
@@ -69,7 +68,7 @@ def _span(event: Event) -> None:
     if sessions:
         starts = min(session.starts_at for session in sessions)
         if starts != event.starts_at:
-            _forget_reminders(event.id)
+            forget_reminders(event.id)
         event.starts_at = starts
         event.ends_at = max(session.ends_at for session in sessions)
 
@@ -105,7 +104,7 @@ def _changed(event: Event, session: CourseSession, before: dict, note=None) -> i
     }
     told = 0
     if event.status == EventStatus.PUBLISHED:
-        told = _tell_registrants(event.id, "event_changed", note=note, previous=previous)
+        told = tell_registrants(event.id, "event_changed", note=note, previous=previous)
     return told
 
 
@@ -208,7 +207,7 @@ def delete_session(event_id: int, session_id: int, user: User | None) -> None:
     _span(event)
     event.sequence += 1
     if event.status == EventStatus.PUBLISHED:  # the session leaves people's calendars
-        _tell_registrants(event.id, "session_cancelled", removed=removed)
+        tell_registrants(event.id, "session_cancelled", removed=removed)
     audit.record("session_deleted", user, event.id, before=before)
 
 
@@ -285,7 +284,7 @@ def attendance_matrix(event: Event) -> Matrix:
 
 def session_people_for_sheet(event: Event) -> list[Registration]:
     """The attendance sheet of one session lists the course's confirmed people."""
-    return confirmed_for_attendance_sheet(event.id)
+    return confirmed_people(event.id)
 
 
 def course_figures(event_ids: list[int]) -> dict[int, dict]:

@@ -9,8 +9,6 @@ and the invitation is then marked as used. Declining and opting out are one clic
 No tracking: the emails carry no pixel and the links say nothing about opening.
 """
 
-import csv
-import io
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -18,6 +16,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
+from events.documents import csv_text
 from events.extensions import db
 from events.messages.mail import queue_templated
 from events.models import (
@@ -32,14 +31,10 @@ from events.models import (
     utcnow,
 )
 from events.services import DomainError, audit
-from events.services.exports import neutralize
 from events.services.invitations.lists import ImportRow
+from events.services.locking import lock_event
 from events.services.questionnaires.at_registration import register_with_answers
-from events.services.registration import (
-    Attendee,
-    lock_event,
-    promote_from_waitlist,
-)
+from events.services.registration import Attendee, promote_from_waitlist
 from events.unit_of_work import command
 
 
@@ -312,22 +307,19 @@ def invitations_of(event_id: int) -> list[Invitation]:
 
 
 def invitations_csv(event_id: int, headings: list[str]) -> str:
-    """The invitation list with answers, for Polish Excel (BOM, ";"), formulas neutralized."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow(headings)
-    for invitation in invitations_of(event_id):
-        writer.writerow(
-            [
-                neutralize(invitation.name),
-                neutralize(invitation.email),
-                neutralize(invitation.organization),
-                invitation.county or "",
-                str(invitation.status.label),
-                invitation.reminded_at.isoformat() if invitation.reminded_at else "",
-            ]
-        )
-    return "\ufeff" + buffer.getvalue()
+    """The invitation list with answers, for Polish Excel (see events.documents)."""
+    rows = (
+        [
+            invitation.name,
+            invitation.email,
+            invitation.organization,
+            invitation.county or "",
+            str(invitation.status.label),
+            invitation.reminded_at.isoformat() if invitation.reminded_at else "",
+        ]
+        for invitation in invitations_of(event_id)
+    )
+    return csv_text(headings, rows)
 
 
 @command

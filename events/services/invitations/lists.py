@@ -19,9 +19,9 @@ from flask_babel import lazy_gettext as _l
 from openpyxl import load_workbook
 
 from events.counties import COUNTIES
+from events.identifiers import normalize_email
 from events.search import fold
 from events.services import DomainError
-from events.services.registration import normalize_email
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 2000

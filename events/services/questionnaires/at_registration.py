@@ -24,9 +24,10 @@ from events.models import (
     utcnow,
 )
 from events.services.lifecycle import registration_closes_at
+from events.services.locking import lock_registration
 from events.services.questionnaires.answering import QuestionnaireError, latest_version
 from events.services.questionnaires.questions import answer_text, check_answers, questions, text
-from events.services.registration import Attendee, lock_registration, register_attendee
+from events.services.registration import Attendee, register_attendee
 from events.timezone import local_date
 from events.unit_of_work import command
 

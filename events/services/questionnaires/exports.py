@@ -5,8 +5,6 @@ with BOM and semicolons, formula-like cells neutralized; XLSX with text stored
 as text, which Excel never runs as a formula.
 """
 
-import csv
-import io
 import os
 import tempfile
 
@@ -17,9 +15,9 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from events.counties import county_name
+from events.documents import csv_text
 from events.extensions import db
 from events.models import Questionnaire, Registration
-from events.services.exports import neutralize
 from events.services.questionnaires.questions import answer_text, text
 from events.services.questionnaires.results import Filters, all_questions, filtered_responses
 
@@ -65,17 +63,11 @@ def export_rows(questionnaire: Questionnaire, language: str, filters: Filters | 
 
 def responses_csv(questionnaire: Questionnaire, language: str) -> str:
     headings, rows = export_rows(questionnaire, language)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow(headings)
-    for row in rows:
-        writer.writerow(
-            [
-                value.isoformat() if hasattr(value, "isoformat") else neutralize(value)
-                for value in row
-            ]
-        )
-    return "\ufeff" + buffer.getvalue()
+    cells = (
+        [value.isoformat() if hasattr(value, "isoformat") else value for value in row]
+        for row in rows
+    )
+    return csv_text(headings, cells)
 
 
 def responses_xlsx(questionnaire: Questionnaire, language: str) -> str:

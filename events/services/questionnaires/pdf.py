@@ -11,10 +11,10 @@ from flask_babel import gettext as _
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
+from events import documents
 from events.counties import county_name
 from events.models import Questionnaire, utcnow
 from events.programmes import programme_name
-from events.services.exports import FONTS
 from events.services.questionnaires.results import Results
 
 OPEN_ANSWERS_SHOWN = 15
@@ -24,8 +24,7 @@ BRAND = (11, 83, 148)
 class ResultsPdf(FPDF):
     def __init__(self, title: str):
         super().__init__(orientation="P", unit="mm", format="A4")
-        self.add_font("DejaVu", "", str(FONTS / "DejaVuSans.ttf"))
-        self.add_font("DejaVu", "B", str(FONTS / "DejaVuSans-Bold.ttf"))
+        documents.add_fonts(self)
         self.set_auto_page_break(auto=True, margin=15)
         self.set_title(title)
         self.heading = title

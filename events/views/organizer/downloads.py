@@ -6,7 +6,8 @@ from flask import Response, request, send_file, stream_with_context
 from flask_babel import gettext as _
 
 from events.services.exports import attendance_pdf, csv_lines, xlsx_file
-from events.services.participants import TableQuery, confirmed_for_attendance_sheet
+from events.services.lifecycle import confirmed_people
+from events.services.participants import TableQuery
 from events.views.organizer.blueprint import bp, event_or_404
 from events.views.organizer.registrations import table_query
 
@@ -52,7 +53,7 @@ def programme_xlsx():
 def attendance_sheet(event_id: int):
     """The printable attendance list of confirmed people, by last name."""
     event = event_or_404(event_id)
-    people = confirmed_for_attendance_sheet(event.id)
+    people = confirmed_people(event.id)
     project = _("Działamy Razem: seminars, training courses and meetings")
     response = Response(attendance_pdf(event, people, project), mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'attachment; filename="lista-{event.slug}.pdf"'

@@ -16,10 +16,10 @@ from events.services.questionnaires.results import (
     build_results,
 )
 from events.views import parse_enum
+from events.views.answers import language
 from events.views.organizer.blueprint import bp
 from events.views.organizer.downloads import XLSX
 from events.views.organizer.questionnaires import questionnaire_or_404
-from events.views.questionnaire import language
 
 FILTER_NAMES = ("county", "type", "meeting", "q")
 

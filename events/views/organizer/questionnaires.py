@@ -39,8 +39,8 @@ from events.services.questionnaires.builder import (
 from events.services.questionnaires.evaluations import send_evaluation_now
 from events.services.questionnaires.questions import QuestionType, find_question
 from events.services.questionnaires.results import evaluation_overview
+from events.views.answers import error_links, raise_all_errors, read_respondent
 from events.views.organizer.blueprint import bp
-from events.views.questionnaire import error_links, raise_all_errors, read_respondent
 
 
 def questionnaire_or_404(questionnaire_id: int) -> Questionnaire:

@@ -32,9 +32,8 @@ from events.services.privacy import registrations_of_person
 from events.services.questionnaires.at_registration import event_answers, questions_for
 from events.services.questionnaires.questions import answer_text, check_answers, text
 from events.views import local_path, parse_enum
+from events.views.answers import attendee_from, error_links
 from events.views.organizer.blueprint import bp, event_or_404
-from events.views.questionnaire import error_links
-from events.views.registration import attendee_from
 
 
 def table_query(args) -> TableQuery:

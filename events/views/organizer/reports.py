@@ -1,12 +1,10 @@
 """Organizer: figures for the funder, per event and for the whole programme."""
 
-import csv
-import io
-
 from flask import Response, render_template
 from flask_babel import gettext as _
 from markupsafe import Markup
 
+from events.documents import csv_text
 from events.services.reports import (
     build_report,
     counties_with_people,
@@ -49,11 +47,8 @@ def _page(report, event):
 
 
 def _csv(report, filename: str) -> Response:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow([_("Section"), _("Item"), _("Confirmed people"), _("Attended")])
-    writer.writerows(figures_rows(report, _labels()))
-    response = Response("\ufeff" + buffer.getvalue(), mimetype="text/csv")
+    headings = [_("Section"), _("Item"), _("Confirmed people"), _("Attended")]
+    response = Response(csv_text(headings, figures_rows(report, _labels())), mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
