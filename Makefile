@@ -34,7 +34,7 @@ run: migrate-db
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
 ## Production serving: gunicorn with deploy/gunicorn.conf.py (settings from the environment;
-## APP_ENV=production refuses unsafe ones). See the README's "Deploying".
+## APP_ENV=production refuses unsafe ones). See docs/deploying.md.
 serve: migrate-db
 	$(BIN)/gunicorn --config deploy/gunicorn.conf.py 'app:create_app()'
 
@@ -46,7 +46,7 @@ bench: $(VENV)/.dev translations
 faults: $(VENV)/.dev translations
 	$(BIN)/python bench/faults.py
 
-## The README's production steps, followed on this machine (CI runs it after the tests).
+## The production steps of docs/deploying.md, followed on this machine (CI runs it after the tests).
 check-production: $(VENV)/.dev
 	deploy/check-production.sh
 

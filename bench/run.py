@@ -378,7 +378,7 @@ def main() -> None:
         f"wrk -t2 -c16 -d{SECONDS:g}s, {PAIRS} interleaved floor/case pairs, medians; "
         "gunicorn with deploy/gunicorn.conf.py, 2 sync workers; `make bench` wrote this.\n\n"
         f"{table(rows)}\n\n"
-        'Where a goal is not met, the README\'s "Benchmarks" section says what was profiled, '
+        "Where a goal is not met, docs/benchmarks.md says what was profiled, "
         "what was done and what is left.\n"
     )
     print("\n" + report)

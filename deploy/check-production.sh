@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Follows the README's "Deploying" section step by step on this machine, with
+# Follows docs/deploying.md step by step on this machine, with
 # throw-away settings: a new PostgreSQL database, an SMTP sink and gunicorn on
 # loopback. CI runs it after `make test`; it stops what it started.
 set -euo pipefail
@@ -28,7 +28,7 @@ mkdir -p "$WORK/maildir/tmp" "$WORK/maildir/new" "$WORK/maildir/cur"
 "$VENV/bin/python" -m aiosmtpd -n -l "127.0.0.1:$SMTP_PORT" -c aiosmtpd.handlers.Mailbox "$WORK/maildir" &
 pids+=($!)
 
-step "1. The settings (README: Deploying, step 1)"
+step "1. The settings (docs/deploying.md, step 1)"
 export APP_ENV=production
 export SECRET_KEY; SECRET_KEY=$("$VENV/bin/python" -c 'import secrets; print(secrets.token_urlsafe(48))')
 export DATABASE_URL="${PG_ADMIN%/*}/$NAME"
@@ -83,4 +83,4 @@ step "6. A backup"
 test -s "$WORK/events.backup"
 
 echo
-echo "The README's production steps work."
+echo "The production steps of docs/deploying.md work."

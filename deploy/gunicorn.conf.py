@@ -1,6 +1,6 @@
 """gunicorn settings for production: `gunicorn -c deploy/gunicorn.conf.py 'app:create_app()'`.
 
-Every value can be changed from the environment (the README lists them), or
+Every value can be changed from the environment (docs/configuration.md lists them), or
 with a command-line option, which wins over this file.
 """
 
