@@ -5,7 +5,7 @@ database while the app keeps serving. PostgreSQL: `pg_dump` in its custom
 format, restored by `pg_restore --clean` (both from the PostgreSQL client
 package, which must match the server's major version or be newer). A restore
 replaces everything in the database with the backup: stop the app and the
-workers first (the README's production section says how).
+workers first (docs/deploying.md says how).
 """
 
 import os

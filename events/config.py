@@ -1,6 +1,6 @@
 """Settings read from the environment, with safe defaults for the embedded run.
 
-Every variable is documented in the README. `load_config` returns a plain dict
+Every variable is documented in docs/configuration.md. `load_config` returns a plain dict
 that `create_app` merges with the overrides a test passes in.
 """
 
@@ -141,7 +141,8 @@ def load_config(environ=os.environ) -> dict:
         "ORGANIZER_CONTACT": contact,
         **controller_settings(environ, env),
         "RETENTION_MONTHS": int(retention),
-        # /healthz answers 503 when a due message has waited longer than this.
+        # /healthz says "degraded" (and /healthz/outbox answers 503) when a due message has
+        # waited longer than this.
         "HEALTH_OUTBOX_MAX_MINUTES": int(health_minutes),
         # How long a worker trusts a count it read (events.read_cache).
         "READ_CACHE_SECONDS": float(read_seconds),

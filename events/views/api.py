@@ -1,4 +1,4 @@
-"""The JSON API. Today: check-in at the door (documented in the README).
+"""The JSON API. Today: check-in at the door (documented in docs/checkin-api.md).
 
 Every endpoint answers JSON, errors included. Access: a logged-in organizer,
 a staff user assigned to the event, or a check-in link opened in this browser.
