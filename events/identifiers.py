@@ -7,6 +7,8 @@ ASCII form) is still the same person everywhere, erasure included.
 
 import base64
 import contextlib
+import hashlib
+import hmac
 import re
 import secrets
 
@@ -42,6 +44,13 @@ def one_edit_apart(typed: str, real: str) -> bool:
         return sum(a != b for a, b in zip(typed, real, strict=True)) == 1
     shorter, longer = sorted((typed, real), key=len)
     return any(longer[:i] + longer[i + 1 :] == shorter for i in range(len(longer)))
+
+
+def address_hash(email: str, key: str) -> str:
+    """A keyed hash (HMAC-SHA256) of an address: it tells whether an address is on a
+    list without the list holding the address. `key` is the app's secret key."""
+    message = normalize_email(email).encode()
+    return hmac.new(key.encode(), message, hashlib.sha256).hexdigest()
 
 
 def new_secret() -> str:

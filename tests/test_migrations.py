@@ -163,3 +163,27 @@ def test_registrations_made_before_ticket_links_get_their_own_secret(empty_datab
         assert len(tokens) == 2 and len(set(tokens)) == 2
         assert all(token and len(token) >= 40 for token in tokens)
         db.engine.dispose()
+
+
+def test_opt_outs_kept_as_addresses_become_keyed_hashes_and_still_count(empty_database):
+    """An address that asked for no more invitations is still refused after the
+    migration, and the table no longer holds the address."""
+    app = make_app(empty_database)
+    with app.app_context():
+        upgrade(revision="b35eea237354")
+        with db.engine.begin() as connection:
+            connection.execute(
+                sa.text(
+                    "INSERT INTO invitation_opt_out (email, at) "
+                    "VALUES ('edward@example.org', '2026-10-01 10:00:00')"
+                )
+            )
+        upgrade()
+        from events.services.invitations.invite import opted_out
+
+        with db.engine.connect() as connection:
+            stored = connection.execute(sa.text("SELECT * FROM invitation_opt_out")).all()
+        assert "edward" not in repr(stored)
+        assert opted_out(["Edward@Example.org", "anna@example.org"]) == {"Edward@Example.org"}
+        db.session.remove()
+        db.engine.dispose()

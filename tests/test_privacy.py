@@ -126,3 +126,36 @@ def test_a_person_with_a_polish_domain_is_found_and_erased_however_the_address_i
     erased = db.session.get(Registration, anna.id)
     assert erased.is_anonymized and "żółw" not in erased.email and "xn--" not in erased.email
     assert registrations_of_person("anna@żółw.pl") == []
+
+
+def test_retention_forgets_invitations_of_past_events_and_old_counters_only():
+    """Invitations of an ended event keep their answer and county and lose the person;
+    an invitation to a coming event stays whole; attempt counters of long ago go."""
+    from events.models import Invitation, InvitationStatus, ThrottleCounter
+    from events.services.invitations.invite import invite_people
+    from events.services.invitations.lists import ImportRow
+    from events.services.privacy import anonymize_before
+
+    past = utcnow() - timedelta(days=400)
+    old = make_event(starts_at=past, ends_at=past + timedelta(hours=3), registration_closes_at=None)
+    coming = make_event()
+    [gone] = invite_people(
+        old.id, [ImportRow(2, "Ola Stara", "ola@example.org", "", "kolski")], None
+    )
+    [kept] = invite_people(coming.id, [ImportRow(2, "Ola Stara", "ola@example.org")], None)
+    db.session.add(ThrottleCounter(key="lost-link:ola@example.org", window_start=past, hits=1))
+    db.session.add(ThrottleCounter(key="lost-link:jan@example.org", window_start=utcnow(), hits=1))
+    db.session.commit()
+
+    anonymize_before(utcnow() - timedelta(days=365))
+
+    db.session.expire_all()
+    gone, kept = db.session.get(Invitation, gone.id), db.session.get(Invitation, kept.id)
+    assert (gone.name, gone.email, gone.county, gone.status) == (
+        "—",
+        f"anonymized-{gone.id}@invalid",
+        "kolski",
+        InvitationStatus.INVITED,
+    )
+    assert (kept.name, kept.email) == ("Ola Stara", "ola@example.org")
+    assert db.session.scalars(sa.select(ThrottleCounter.key)).all() == ["lost-link:jan@example.org"]

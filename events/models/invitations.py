@@ -59,7 +59,12 @@ class Invitation(db.Model):
 
 
 class InvitationOptOut(db.Model):
-    """An address that asked for no more invitations (from an invitation's link)."""
+    """An address that asked for no more invitations (from an invitation's link).
 
-    email: Mapped[str] = mapped_column(sa.String(254), primary_key=True)
+    Kept as a keyed hash (`events.identifiers.address_hash`), never the address: the
+    list can answer "is this address on it?" but not say who is on it, so it may stay
+    after the person is erased (it is what keeps them from being invited again).
+    """
+
+    email_hash: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

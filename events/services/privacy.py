@@ -5,11 +5,14 @@ the retention run keeps the answers but drops their link to the person.
 Anonymous responses never had one.
 
 Anonymizing keeps what the reports count (status, county, organization type,
-network membership, consents' existence, door records) and drops who the
-person was: their details, the ticket code kept in their scan records and
-whatever door staff typed that points at them (a mistyped code, their name in
-the code field), their queued messages and the copies in the local mail folder.
-Their private links stop working. Both are written to the audit log.
+network membership, consents' existence, door records, an invitation's answer)
+and drops who the person was: their details, the ticket code kept in their scan
+records and whatever door staff typed that points at them at any event (a
+mistyped code, their name in the code field), the invitations sent to them or
+used by them, the attempt counters keyed by their address, their messages and
+the copies in the local mail folder. Their private links stop working. Both are
+written to the audit log. What stays is named in the privacy notice: the opt-out
+list, as keyed hashes only (see `InvitationOptOut`).
 """
 
 from datetime import datetime
@@ -29,12 +32,14 @@ from events.models import (
     AuditEntry,
     Certificate,
     Event,
+    Invitation,
     OutboxMessage,
     QuestionnaireInvitation,
     QuestionnaireResponse,
     Registration,
     Scan,
     ScanResult,
+    ThrottleCounter,
     User,
     new_secret,
     utcnow,
@@ -48,7 +53,6 @@ PERSONAL = {"first_name", "last_name", "email", "organization", "phone", "needs"
 
 
 def _anonymize(registration: Registration, now) -> None:
-    _scrub_scans(registration)
     registration.anonymized_at = now
     registration.first_name = ANONYMOUS
     registration.last_name = ANONYMOUS
@@ -76,36 +80,74 @@ def _traces(registration: Registration) -> list[str]:
     return [code for code in (normalize_code(word) for word in words) if len(code) >= 3]
 
 
-def _scrub_scans(registration: Registration) -> None:
-    """Empty the code of the person's scan records, and of the unknown codes scanned at
-    their event that were their ticket mistyped or their name typed into the code field.
-    Runs before the registration loses its ticket code and name."""
-    db.session.execute(
-        sa.update(Scan)
-        .where(Scan.registration_id == registration.id, Scan.code != "")
-        .values(code="")
-        .execution_options(synchronize_session=False)
-    )
-    ticket, traces = registration.ticket_code, _traces(registration)
-    unknown = db.session.execute(
-        sa.select(Scan.id, Scan.code).where(
-            Scan.event_id == registration.event_id,
-            Scan.result == ScanResult.UNKNOWN,
-            Scan.code != "",
-        )
-    ).all()
-    pointing = [
-        scan_id
-        for scan_id, code in unknown
-        if ticket in code or one_edit_apart(code, ticket) or any(trace in code for trace in traces)
-    ]
-    if pointing:
+def _scrub_scans(registrations: list[Registration]) -> None:
+    """Empty the code of the people's scan records, and of the unknown codes scanned at
+    any event that were their ticket mistyped or their name typed into the code field.
+    Runs before the registrations lose their ticket codes and names."""
+    if not registrations:
+        return
+    ids = [registration.id for registration in registrations]
+    for chunk in _chunks(ids):
         db.session.execute(
             sa.update(Scan)
-            .where(Scan.id.in_(pointing))
+            .where(Scan.registration_id.in_(chunk), Scan.code != "")
             .values(code="")
             .execution_options(synchronize_session=False)
         )
+    unknown = db.session.execute(
+        sa.select(Scan.id, Scan.code).where(Scan.result == ScanResult.UNKNOWN, Scan.code != "")
+    ).all()
+    marks = [(registration.ticket_code, _traces(registration)) for registration in registrations]
+    pointing = [
+        scan_id
+        for scan_id, code in unknown
+        if any(
+            ticket in code or one_edit_apart(code, ticket) or any(t in code for t in traces)
+            for ticket, traces in marks
+        )
+    ]
+    for chunk in _chunks(pointing):
+        db.session.execute(
+            sa.update(Scan)
+            .where(Scan.id.in_(chunk))
+            .values(code="")
+            .execution_options(synchronize_session=False)
+        )
+
+
+def _chunks(values: list, size: int = 500):
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def _forget_invitations(which) -> None:
+    """The invitations `which` selects keep their answer and county (the figures) and
+    lose who they were for; their links stop working."""
+    for invitation in db.session.scalars(sa.select(Invitation).where(which)):
+        invitation.name = ANONYMOUS
+        invitation.email = f"anonymized-{invitation.id}@invalid"
+        invitation.organization = ""
+        invitation.registration_id = None
+        invitation.token = new_secret()
+
+
+def _linked(registration_ids: list[int]):
+    """Invitations used by any of these registrations."""
+    chunks = [Invitation.registration_id.in_(chunk) for chunk in _chunks(registration_ids)]
+    return sa.or_(sa.false(), *chunks)
+
+
+def _forget_counters(address: str) -> None:
+    """Attempt counters keyed by the address (lost links, logins) go with it."""
+    db.session.execute(
+        sa.delete(ThrottleCounter).where(
+            sa.or_(
+                ThrottleCounter.key == f"lost-link:{address}",
+                ThrottleCounter.key == f"login-address:{address}",
+                ThrottleCounter.key.startswith(f"login:{address}|", autoescape=True),
+            )
+        )
+    )
 
 
 def _scrub_audit(registration_ids: list[int]) -> None:
@@ -175,12 +217,20 @@ def erase_person(email: str, user: User | None) -> int:
         upcoming = registration.event.starts_at > now
         if upcoming and registration.is_active and not registration.is_checked_in:
             cancel_registration(registration.id, by=user, now=now)
+    ids = [registration.id for registration in registrations]
+    _scrub_scans(registrations)
     for registration in registrations:
         _anonymize(registration, now)
         audit.record("person_erased", user, registration.event_id, registration_id=registration.id)
-    _scrub_audit([registration.id for registration in registrations])
-    _forget_answers([registration.id for registration in registrations], delete=True)
-    db.session.execute(sa.delete(OutboxMessage).where(OutboxMessage.recipient == address))
+    _scrub_audit(ids)
+    _forget_answers(ids, delete=True)
+    _forget_invitations(sa.or_(Invitation.email == address, _linked(ids)))
+    _forget_counters(address)
+    db.session.execute(
+        sa.delete(OutboxMessage).where(
+            sa.or_(OutboxMessage.recipient == address, OutboxMessage.registration_id.in_(ids))
+        )
+    )
     erase_mail_files({address})
     return len(registrations)
 
@@ -209,11 +259,17 @@ def anonymize_before(cutoff: datetime, user: User | None = None) -> int:
         .where(Event.ends_at < cutoff, Registration.anonymized_at.is_(None))
     ).all()
     emails = {registration.email for registration in registrations}
+    ids = [registration.id for registration in registrations]
     now = utcnow()
+    _scrub_scans(registrations)
     for registration in registrations:
         _anonymize(registration, now)
-    _scrub_audit([registration.id for registration in registrations])
-    _forget_answers([registration.id for registration in registrations], delete=False)
+    _scrub_audit(ids)
+    _forget_answers(ids, delete=False)
+    ended = sa.select(Event.id).where(Event.ends_at < cutoff)
+    _forget_invitations(sa.or_(Invitation.event_id.in_(ended), _linked(ids)))
+    # Counters only matter within their window (minutes or hours): old ones go.
+    db.session.execute(sa.delete(ThrottleCounter).where(ThrottleCounter.window_start < cutoff))
     if emails:
         db.session.execute(sa.delete(OutboxMessage).where(OutboxMessage.recipient.in_(emails)))
         erase_mail_files(emails)

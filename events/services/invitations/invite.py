@@ -13,11 +13,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
 from events.documents import csv_text
 from events.extensions import db
+from events.identifiers import address_hash, normalize_email
 from events.messages.mail import queue_templated
 from events.models import (
     Event,
@@ -61,13 +63,14 @@ def _queue(invitation: Invitation, event: Event, reminder: bool = False) -> None
 
 
 def opted_out(emails: list[str]) -> set[str]:
+    """The addresses of `emails` that asked for no more invitations."""
     if not emails:
         return set()
-    return set(
-        db.session.scalars(
-            sa.select(InvitationOptOut.email).where(InvitationOptOut.email.in_(emails))
-        )
+    hashes = {address_hash(email, current_app.config["SECRET_KEY"]): email for email in emails}
+    found = db.session.scalars(
+        sa.select(InvitationOptOut.email_hash).where(InvitationOptOut.email_hash.in_(hashes))
     )
+    return {hashes[value] for value in found}
 
 
 def already_invited(event_id: int, emails: list[str]) -> set[str]:
@@ -102,6 +105,7 @@ def invite_people(event_id: int, rows: list[ImportRow], user: User | None) -> li
     if event.status == EventStatus.CANCELLED:
         raise InvitationError("cancelled", _l("This event has been cancelled."))
     for row in rows:
+        row.email = normalize_email(row.email)  # as lists are read; rows may come from elsewhere
         row.problems = [problem for problem in row.problems if problem]
     rows = check_against_event(event.id, rows)
     made = []
@@ -241,8 +245,9 @@ def opt_out(token: str) -> Invitation:
     invitation = find_invitation(token)
     if invitation is None:
         raise InvitationError("not_found", _l("This invitation link is not valid."))
-    if db.session.get(InvitationOptOut, invitation.email) is None:
-        db.session.add(InvitationOptOut(email=invitation.email))
+    hashed = address_hash(invitation.email, current_app.config["SECRET_KEY"])
+    if db.session.get(InvitationOptOut, hashed) is None:
+        db.session.add(InvitationOptOut(email_hash=hashed))
     if invitation.status == InvitationStatus.INVITED:
         invitation.status = InvitationStatus.DECLINED
         invitation.answered_at = utcnow()
