@@ -158,6 +158,11 @@ def test_a_windows_1250_csv_keeps_its_polish_letters(app, client, seminar):
             ).encode(),
             "more than 2000 rows",
         ),
+        (
+            "lista.csv",
+            b"name;email\r\nJan;jan@example.org\r\n" + b"x" * 140_000 + b";a@example.org\r\n",
+            "Line 3 of the file holds a cell far longer than a name",
+        ),
     ],
 )
 def test_files_that_cannot_be_read_get_a_clear_message(app, client, seminar, name, data, message):
@@ -419,3 +424,24 @@ def test_one_invitation_gives_one_seat(app, client, seminar):
         # Cancelled, the registration frees the invitation again.
         cancel_registration(db.session.scalar(sa.select(Registration.id)))
     assert "registration-form" in visitor.get(link).text
+
+
+def test_a_workbook_is_read_only_as_far_as_its_list_goes(ctx, monkeypatch):
+    """Thousands of cells beside the list are never read into rows, and a sheet that
+    takes too long to read is refused with a clear reason instead of holding a worker."""
+    from events.services.invitations import lists
+
+    junk = [f"kolumna {n}" for n in range(1500)]
+    rows = [HEADING + junk] + [
+        [f"Osoba {n}", f"osoba{n}@example.org", "Fundacja", "m-poznan"] + ["x"] * 1500
+        for n in range(150)
+    ]
+    wide = _xlsx(rows)
+    people = lists.read_invitation_file("lista.xlsx", wide)
+    assert len(people) == 150 and people[0].email == "osoba0@example.org"
+
+    monkeypatch.setattr(lists, "MAX_SECONDS", 0.01)  # as if the sheet were endless
+    with pytest.raises(lists.InvitationFileError) as refusal:
+        lists.read_invitation_file("lista.xlsx", wide)
+    assert refusal.value.code == "too_slow"
+    assert "takes too long to read" in str(refusal.value.message)

@@ -11,6 +11,7 @@ the confirmation saves (see `invitations.invite_people`).
 
 import csv
 import io
+import time
 import zipfile
 from dataclasses import dataclass, field
 
@@ -25,6 +26,12 @@ from events.services import DomainError
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 2000
+# A workbook is read only as far as its list goes: the heading is looked for in the
+# first MAX_COLUMNS columns, the rows only up to the last column the list uses, and
+# the reading stops after MAX_SECONDS (a sheet of thousands of formatted cells per
+# row would otherwise hold a worker for minutes).
+MAX_COLUMNS = 40
+MAX_SECONDS = 10.0
 FORMULA_START = ("=", "+", "-", "@")
 
 # Headings accepted for each column, folded (lower case, no Polish letters).
@@ -41,7 +48,8 @@ REQUIRED = ("name", "email")
 
 
 class InvitationFileError(DomainError):
-    """Codes: too_big, not_xlsx, not_text, empty, missing_columns, too_many_rows, unknown_type."""
+    """Codes: too_big, not_xlsx, not_text, empty, missing_columns, too_many_rows, unknown_type,
+    too_slow, cell_too_long."""
 
 
 @dataclass
@@ -91,13 +99,32 @@ def _xlsx_rows(data: bytes) -> list[list[str]]:
             "not_xlsx",
             _l("This file is not an Excel workbook (.xlsx), although its name says so."),
         ) from error
-    sheet = workbook.worksheets[0]
-    table = []
-    for row in sheet.iter_rows(values_only=True):
+    try:
+        return _sheet_rows(workbook.worksheets[0])
+    finally:
+        workbook.close()
+
+
+def _sheet_rows(sheet) -> list[list[str]]:
+    """The heading row, then every row up to the list's last column, within the time."""
+    started = time.monotonic()
+    heading = next(sheet.iter_rows(max_row=1, max_col=MAX_COLUMNS, values_only=True), ())
+    heading = ["" if value is None else str(value) for value in heading]
+    last = max(_columns(heading).values()) + 1
+    table = [heading]
+    for row in sheet.iter_rows(min_row=2, max_col=last, values_only=True):
         table.append(["" if value is None else str(value) for value in row])
         if len(table) > MAX_ROWS + 1:
             break
-    workbook.close()
+        if time.monotonic() - started > MAX_SECONDS:
+            raise InvitationFileError(
+                "too_slow",
+                _l(
+                    "This workbook takes too long to read (its sheet holds far more cells "
+                    "than the list). Copy the list's columns into a new workbook, or save "
+                    "it as CSV, and upload that."
+                ),
+            )
     return table
 
 
@@ -111,10 +138,20 @@ def _csv_rows(data: bytes) -> list[list[str]]:
     sample = text[:4096]
     delimiter = ";" if sample.count(";") >= sample.count(",") else ","
     table = []
-    for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
-        table.append(row)
-        if len(table) > MAX_ROWS + 1:
-            break
+    try:
+        for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
+            table.append(row)
+            if len(table) > MAX_ROWS + 1:
+                break
+    except csv.Error as error:  # a cell longer than the csv module's limit (128 KiB)
+        raise InvitationFileError(
+            "cell_too_long",
+            _l(
+                "Line %(line)d of the file holds a cell far longer than a name or an "
+                "address. Check that the file is the invitation list.",
+                line=len(table) + 1,
+            ),
+        ) from error
     return table
 
 
