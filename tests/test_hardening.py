@@ -478,3 +478,58 @@ def test_questionnaire_answers_are_limited_per_client(app, client):
     ]
     assert statuses[:2] == [422, 422]  # answered (here: with errors), not limited
     assert statuses[2] == 429
+
+
+PUBLIC_PAGES = ["/", "/events.ics", "/privacy", "/lost-link", "/login", "/r/no-such-token"]
+
+
+def test_a_read_only_database_still_serves_every_public_page(app, database_url, tmp_path):
+    """Reading needs no writes: the programme, an event, the feed, the forms and the
+    private links answer as usual (a 404 for an unknown link), never 500."""
+    with app.app_context():
+        slug = make_event().slug
+        db.engine.dispose()
+    client = _read_only(app, database_url, tmp_path).test_client()
+    for path in [*PUBLIC_PAGES, f"/events/{slug}", f"/events/{slug}/register"]:
+        response = client.get(path)
+        assert response.status_code in (200, 404), (path, response.status_code)
+
+
+@pytest.mark.parametrize(
+    "unreachable",
+    [
+        "postgresql+psycopg://postgres@127.0.0.1:9/events?connect_timeout=2",
+        "sqlite:////nonexistent-folder/events.db",
+    ],
+)
+@pytest.mark.parametrize(
+    ("language", "title"), [("en", "Temporarily unavailable"), ("pl", "Chwilowo")]
+)
+def test_an_unreachable_database_answers_503_wherever_it_is_needed_without_tracebacks(
+    tmp_path, caplog, unreachable, language, title
+):
+    broken = make_app(unreachable)
+    broken.instance_path = str(tmp_path / "instance")
+    client = broken.test_client()
+    client.set_cookie("lang", language)
+    with caplog.at_level(logging.ERROR):
+        for path in [
+            "/",
+            "/events.ics",
+            "/events/seminarium",
+            "/events/seminarium/register",
+            "/r/no-such-token",
+            "/t/no-such-token",
+            "/checkin/link/no-such-token",
+        ]:
+            response = client.get(path)  # each needs the database
+            assert response.status_code == 503, (path, response.status_code)
+            assert title in response.get_data(as_text=True)
+            assert int(response.headers["Retry-After"]) > 0
+        api = client.get("/api/checkin/seminarium/counts")
+        assert api.status_code == 503 and api.is_json
+    health = client.get("/healthz")
+    assert health.status_code == 503 and health.json["database"] != "ok"
+    pages = [r.getMessage() for r in caplog.records if r.name == "events.views.errors"]
+    assert len(pages) == 8 and all("The database cannot be reached" in line for line in pages)
+    assert not any(record.exc_info for record in caplog.records)  # one line each, no traceback

@@ -1,6 +1,7 @@
 """Error pages in the visitor's language: 400 (including a missing CSRF token), 403,
 404, 405, 413 (a request too large), 429 (too many requests), 500, and 503 when the
-database refuses to write (read-only or full). The JSON API gets JSON."""
+database refuses to write (read-only or full) or cannot be reached. The JSON API
+gets JSON."""
 
 import logging
 
@@ -87,6 +88,26 @@ def http_error(error):
 # out of memory or connections).
 _SQLITE_STORAGE = ("readonly database", "database or disk is full", "disk i/o error")
 _PG_STORAGE = ("25006", "53")
+# ... and when they cannot be reached: no connection (psycopg gives no SQLSTATE then,
+# or class 08), a server shutting down or starting (57P01-57P03), a missing SQLite file.
+_SQLITE_UNREACHABLE = ("unable to open database file",)
+_PG_UNREACHABLE = ("08", "57P01", "57P02", "57P03")
+
+
+def unreachable(error: DBAPIError) -> str | None:
+    """Why the database cannot be reached, or None when it answered."""
+    original = error.orig
+    sqlstate = getattr(original, "sqlstate", None) or ""
+    if error.connection_invalidated or sqlstate.startswith(_PG_UNREACHABLE):
+        return f"PostgreSQL: {str(original).strip().splitlines()[0]}"
+    psycopg_operational = type(original).__module__.startswith("psycopg") and (
+        type(original).__name__ == "OperationalError"
+    )
+    if psycopg_operational and not sqlstate:  # refused, timed out, no such host
+        return f"PostgreSQL: {str(original).strip().splitlines()[0]}"
+    if any(text in str(original).lower() for text in _SQLITE_UNREACHABLE):
+        return f"SQLite: {str(original).strip()}"
+    return None
 
 
 def storage_refusal(error: DBAPIError) -> str | None:
@@ -103,18 +124,16 @@ def storage_refusal(error: DBAPIError) -> str | None:
 
 @bp.app_errorhandler(DBAPIError)
 def database_error(error: DBAPIError):
-    """A database that refuses writes (read-only, or its disk full) is a 503 with one
-    clear log line; any other database error stays a 500 with its traceback."""
-    reason = storage_refusal(error)
+    """A database that refuses writes (read-only, or its disk full) or cannot be reached
+    is a 503 with one clear log line; any other database error stays a 500 with its
+    traceback."""
+    gone = unreachable(error)
+    reason = gone or storage_refusal(error)
     if reason is None:
         raise error
     db.session.rollback()
-    log.error(
-        "The database refuses to store data (read-only or full); %s %s answered 503: %s",
-        request.method,
-        request.path,
-        reason,
-    )
+    what = "cannot be reached" if gone else "refuses to store data (read-only or full)"
+    log.error("The database %s; %s %s answered 503: %s", what, request.method, request.path, reason)
     response = make_response(_page(503))
     response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
