@@ -8,6 +8,7 @@ import sqlalchemy as sa
 
 from events.extensions import db
 from events.models import (
+    EventKind,
     OutboxMessage,
     Questionnaire,
     QuestionnaireKind,
@@ -252,3 +253,44 @@ def test_the_questionnaire_in_english_falls_back_to_polish_where_no_english_was_
     assert "Partnerships" in html and "Social economy" in html  # English options
     assert "Formy wsparcia" in html  # a question written in Polish only
     assert "Send my answers" in html and "Your county" in html
+
+
+def test_paper_entry_shows_the_county_the_meeting_and_the_answers_wrong_at_once(app, client):
+    """The service checks the person's part and the answers together: one post, every
+    error. A meeting that does not exist (a stale page, a tampered form) is refused next
+    to its field instead of failing on the database's foreign key."""
+    _key, questionnaire_id, keys, _version = _setup(app)
+    with app.app_context():
+        make_event(kind=EventKind.CONSULTATION, title="Spotkanie w Pile")
+        make_user(password=PASSWORD)
+    _log_in(client)
+    url = f"/organizer/questionnaires/{questionnaire_id}/paper"
+    data = {"csrf_token": csrf_token(client, url), "county": "", "meeting": "999999",
+            f"q-{keys[0]}": "Z papieru", f"q-{keys[4]}": "9"}  # fmt: skip
+    response = client.post(url, data=data)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    start = html.index('id="error-summary"')
+    summary = html[start : html.index("</ul>", start)]
+    assert 'href="#county"' in summary and 'href="#meeting"' in summary
+    assert f'href="#q-{keys[2]}-0"' in summary and f'href="#q-{keys[4]}-0"' in summary
+    assert 'id="meeting-error"' in html and "Wybierz spotkanie z listy." in html
+    assert 'value="Z papieru"' in html
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(QuestionnaireResponse.id))) == 0
+
+
+def test_paper_entry_tags_the_meeting_chosen(app, client):
+    _key, questionnaire_id, keys, _version = _setup(app)
+    with app.app_context():
+        meeting_id = make_event(kind=EventKind.CONSULTATION, title="Spotkanie w Pile").id
+        make_user(password=PASSWORD)
+    _log_in(client)
+    url = f"/organizer/questionnaires/{questionnaire_id}/paper"
+    assert "Spotkanie w Pile" in client.get(url).get_data(as_text=True)
+    data = {"csrf_token": csrf_token(client, url), "county": "pilski", "meeting": meeting_id,
+            f"q-{keys[0]}": "Z papieru", f"q-{keys[2]}": "o1"}  # fmt: skip
+    assert client.post(url, data=data).status_code == 302
+    with app.app_context():
+        stored = db.session.scalars(sa.select(QuestionnaireResponse)).one()
+        assert stored.event_id == meeting_id and stored.county == "pilski"

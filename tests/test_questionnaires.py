@@ -145,6 +145,30 @@ def test_bad_answers_are_refused_with_a_message_per_question(ctx, index, value, 
     assert db.session.scalar(sa.select(sa.func.count(QuestionnaireResponse.id))) == 0
 
 
+def test_what_a_page_posted_is_checked_with_the_answers_in_one_refusal(ctx):
+    """Without a Respondent, the service reads the county and the organization type
+    from the posted form and checks the meeting: their errors and the answers' come
+    together, so a page shows them all on the first post."""
+    questionnaire, keys = make_questionnaire()
+    form = answers(keys, q2=None)
+    form.add("county", "mazowiecki")  # not one of ours
+    with pytest.raises(QuestionnaireError) as refusal:
+        submit_response(questionnaire.id, version_id(questionnaire), form, meeting_id=424242)
+    assert refusal.value.code == "invalid"
+    assert set(refusal.value.errors) == {"county", "meeting", keys[2]}
+    assert db.session.scalar(sa.select(sa.func.count(QuestionnaireResponse.id))) == 0
+    meeting = make_event(kind=EventKind.CONSULTATION)
+    good = answers(keys)
+    good.add("county", "turecki")
+    good.add("organization_type", "ngo")
+    response = submit_response(
+        questionnaire.id, version_id(questionnaire), good, meeting_id=meeting.id
+    )
+    assert (response.county, response.organization_type.value, response.event_id) == (
+        "turecki", "ngo", meeting.id,
+    )  # fmt: skip
+
+
 def test_an_other_answer_counts_only_where_it_is_offered(ctx):
     questionnaire, keys = make_questionnaire()
     save_question(questionnaire.id, "s1", {**QUESTIONS[3], "other": False}, keys[3])

@@ -172,3 +172,31 @@ def test_an_invitation_link_asks_the_events_questions_too(app, client):
         registration = db.session.scalars(sa.select(Registration)).one()
         assert response.registration_id == registration.id
         assert response.answers == {programme: "o1"}
+
+
+def test_a_registration_by_phone_shows_every_error_at_once(app, client):
+    """The phone form goes through the registration form's one handler: the person's
+    details and the answers are checked together on the first post, and a refusal of
+    the rules (the address already registered) is said on the page."""
+    _slug, event_id, programme, _source, version = _event_with_questions(app)
+    with app.app_context():
+        make_user(password=PASSWORD)
+    token = csrf_token(client, "/login")
+    client.post("/login", data={"email": "organizator@example.org", "password": PASSWORD,
+                                "csrf_token": token})  # fmt: skip
+    url = f"/organizer/events/{event_id}/registrations/new"
+    data = form_data(csrf_token=csrf_token(client, url), version=version, first_name="",
+                     county="", **{f"q-{programme}": "o9"})  # fmt: skip
+    both = client.post(url, data=data).get_data(as_text=True)
+    start = both.index('id="error-summary"')
+    summary = both[start : both.index("</ul>", start)]
+    assert 'href="#first_name"' in summary and 'href="#county"' in summary
+    assert f'href="#q-{programme}-0"' in summary and "Wybierz jedną z podanych odpowiedzi." in both
+    assert 'value="Wiśniewska"' in both  # what was typed is kept
+
+    good = {**data, "first_name": "Zofia", "county": "gnieznienski", f"q-{programme}": "o1"}
+    assert client.post(url, data=good).status_code == 302
+    again = client.post(url, data=good).get_data(as_text=True)
+    assert "Ten adres e-mail jest już zarejestrowany na to wydarzenie." in again
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(Registration.id))) == 1

@@ -16,7 +16,7 @@ from events.services.invitations.invite import (
     register_invited,
 )
 from events.services.listings import listing_for
-from events.views.answers import answered_form
+from events.views.answers import registration_form
 
 bp = Blueprint("invitations", __name__, url_prefix="/i")
 
@@ -41,7 +41,7 @@ def respond(token: str):
         return register_invited(token, attendee, version_id, answers)
 
     # "used": the page says so in its own words.
-    done, page = answered_form(invitation.event_id, form, submit, unshown_codes=("used",))
+    done, page = registration_form(invitation.event_id, form, submit, unshown_codes=("used",))
     if done:
         return done
     response = render_template(

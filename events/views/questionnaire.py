@@ -1,71 +1,45 @@
 """Answering a questionnaire: the public link (/q/<key>), a personal one-time link
-(/q/link/<invitation>), and the thank-you page."""
+(/q/link/<invitation>), and the thank-you page. Both forms go through
+`questions_form`; the service checks the answers, the county and the meeting."""
 
 import sqlalchemy as sa
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
-from werkzeug.datastructures import MultiDict
 
 from events.counties import county_choices
 from events.extensions import db, limiter
-from events.models import (
-    Event,
-    OrganizationType,
-    Questionnaire,
-    QuestionnaireKind,
-    utcnow,
-)
+from events.models import OrganizationType, Questionnaire, QuestionnaireKind, utcnow
 from events.programmes import programme_name
 from events.services.questionnaires.answering import (
     ALREADY_USED,
-    QuestionnaireError,
+    asks_county,
     find_invitation,
+    find_meeting,
     latest_version,
     submit_invited_response,
     submit_response,
 )
-from events.views.answers import (
-    asks_county,
-    error_links,
-    language,
-    raise_all_errors,
-    read_respondent,
-)
+from events.views.answers import language, questions_form
 
 bp = Blueprint("questionnaire", __name__, url_prefix="/q")
 
 
-def render_form(questionnaire, version, values, errors=None, refusal=None, **extra):
-    errors = errors or {}
-    status = 422 if errors or refusal else 200
-    return (
-        render_template(
-            "questionnaire/form.html",
-            questionnaire=questionnaire,
-            version=version,
-            language=language(),
-            values=values,
-            errors=errors,
-            error_links=error_links(version.structure, errors),
-            refusal=refusal,
-            counties=county_choices(),
-            organization_types=list(OrganizationType),
-            programme_name=programme_name(questionnaire.programme),
-            **extra,
-        ),
-        status,
+def _form_page(questionnaire, submit, done, **extra):
+    return questions_form(
+        "questionnaire/form.html",
+        latest_version(questionnaire.id),
+        submit,
+        done,
+        questionnaire=questionnaire,
+        counties=county_choices(),
+        organization_types=list(OrganizationType),
+        programme_name=programme_name(questionnaire.programme),
+        **extra,
     )
 
 
-def _meeting(questionnaire) -> Event | None:
-    slug = request.args.get("meeting", "")
-    if not slug or len(slug) > 120:
-        return None
-    return db.session.scalar(sa.select(Event).where(Event.slug == slug))
-
-
-def _version_id() -> int:
-    raw = request.form.get("version", "")
-    return int(raw) if raw.isdigit() else 0
+def _closed(questionnaire):
+    return render_template("questionnaire/closed.html", questionnaire=questionnaire,
+                           language=language()), 410  # fmt: skip
 
 
 def _public_or_404(key: str) -> Questionnaire:
@@ -83,33 +57,20 @@ def _public_or_404(key: str) -> Questionnaire:
 @limiter.limit(lambda: current_app.config["RATELIMIT_QUESTIONNAIRE"], methods=["POST"])
 def public(key: str):
     questionnaire = _public_or_404(key)
-    version = latest_version(questionnaire.id)
-    meeting = _meeting(questionnaire)
-    extra = {"meeting": meeting, "ask_county": asks_county(questionnaire, False)}
     if request.method == "GET" and not questionnaire.is_open(utcnow()):
-        return render_template("questionnaire/closed.html", questionnaire=questionnaire,
-                               language=language()), 410  # fmt: skip
-    if request.method == "GET":
-        return render_form(questionnaire, version, MultiDict(), **extra)
-    respondent, errors = read_respondent(questionnaire, request.form, invited=False)
-    if meeting:
-        respondent.event_id = meeting.id
-    try:
-        if errors:  # the county: the questions are checked too, to list every error
-            raise_all_errors(version)
-        submit_response(questionnaire.id, _version_id(), request.form, respondent)
-    except QuestionnaireError as error:
-        return _refused(questionnaire, error, errors, extra)
-    return redirect(url_for("questionnaire.thanks", key=key))
+        return _closed(questionnaire)
+    meeting = find_meeting(request.args.get("meeting", ""))  # a poster's link names it
 
+    def submit(version_id, form):
+        return submit_response(
+            questionnaire.id, version_id, form, meeting_id=meeting.id if meeting else None
+        )
 
-def _refused(questionnaire, error, errors, extra):
-    """The page again, with the answers as typed and the reason: nothing typed is lost."""
-    version = latest_version(questionnaire.id)
-    extra["final"] = error.code in ("used", "closed")  # sending again cannot help
-    errors = {**errors, **error.errors}
-    refusal = None if error.code == "invalid" else str(error.message)
-    return render_form(questionnaire, version, request.form, errors, refusal, **extra)
+    def done(_response):
+        return redirect(url_for("questionnaire.thanks", key=key))
+
+    return _form_page(questionnaire, submit, done, meeting=meeting,
+                      ask_county=asks_county(questionnaire, invited=False))  # fmt: skip
 
 
 @bp.route("/link/<invitation>", methods=["GET", "POST"])
@@ -119,24 +80,21 @@ def personal(invitation: str):
     if found is None:
         return render_template("questionnaire/invalid_link.html"), 404
     questionnaire = found.questionnaire
-    version = latest_version(questionnaire.id)
-    extra = {"ask_county": False, "meeting": None, "personal": True}
     if request.method == "GET" and not questionnaire.is_open(utcnow()):
-        return render_template("questionnaire/closed.html", questionnaire=questionnaire,
-                               language=language()), 410  # fmt: skip
-    if request.method == "GET":
-        if found.used:
-            return render_template(
-                "questionnaire/used.html", questionnaire=questionnaire, language=language(),
-                message=ALREADY_USED,
-            ), 409  # fmt: skip
-        return render_form(questionnaire, version, MultiDict(), **extra)
-    respondent, _errors = read_respondent(questionnaire, request.form, invited=True)
-    try:
-        submit_invited_response(invitation, _version_id(), request.form, respondent)
-    except QuestionnaireError as error:
-        return _refused(questionnaire, error, {}, extra)
-    return redirect(url_for("questionnaire.thanks", key=questionnaire.public_key))
+        return _closed(questionnaire)
+    if request.method == "GET" and found.used:
+        return render_template(
+            "questionnaire/used.html", questionnaire=questionnaire, language=language(),
+            message=ALREADY_USED,
+        ), 409  # fmt: skip
+
+    def submit(version_id, form):
+        return submit_invited_response(invitation, version_id, form)
+
+    def done(_response):
+        return redirect(url_for("questionnaire.thanks", key=questionnaire.public_key))
+
+    return _form_page(questionnaire, submit, done, meeting=None, ask_county=False, personal=True)
 
 
 @bp.get("/<key>/thanks")

@@ -29,7 +29,6 @@ from events.services.courses.sessions import attended_sessions
 from events.services.lifecycle import Action, ActorKind, allowed_actions
 from events.services.listings import find_public_event, listing_for
 from events.services.lost_link import request_links
-from events.services.questionnaires.answering import QuestionnaireError
 from events.services.questionnaires.at_registration import (
     answer_list,
     answers_of,
@@ -45,7 +44,7 @@ from events.services.registration import (
     find_by_manage_token,
     waitlist_position,
 )
-from events.views.answers import answered_form, error_links, language, posted_version_id
+from events.views.answers import language, questions_form, registration_form
 
 bp = Blueprint("registration", __name__)
 
@@ -65,7 +64,7 @@ def register(slug: str):
     def submit(attendee, version_id, answers):
         return register_with_answers(event.id, attendee, version_id, answers)
 
-    done, page = answered_form(event.id, form, submit)
+    done, page = registration_form(event.id, form, submit)
     return done or render_template(
         "registration/form.html", listing=listing_for(event, utcnow()), **page
     )
@@ -105,41 +104,35 @@ def answers(token: str):
     asked = questions_for(registration.event_id)
     if asked is None:
         return redirect(url_for(".manage", token=token))
-    version, errors, refusal = asked[1], {}, None
-    values = request.form
-    if request.method == "GET":
-        stored = answers_of(registration)
-        values = MultiDict()
-        for question in questions(version.structure):
-            answer = stored.answers.get(question["key"]) if stored else None
-            for name, value in form_values(question, answer).items():
-                values.setlist(name, value if isinstance(value, list) else [value])
-    else:
-        try:
-            change_answers(registration.id, posted_version_id(), request.form)
-        except QuestionnaireError as error:
-            errors, refusal = error.errors, None if error.errors else str(error.message)
-            version = questions_for(registration.event_id)[1]
-        else:
-            flash(_("Your answers were saved."), "success")
-            return redirect(url_for(".manage", token=token))
-    response = Response(
-        render_template(
-            "registration/answers.html",
-            registration=registration,
-            event=registration.event,
-            version=version,
-            values=values,
-            errors=errors,
-            error_links=error_links(version.structure, errors),
-            refusal=refusal,
-            language=language(),
-            open=can_change_answers(registration, utcnow()),
-        ),
-        422 if errors or refusal else 200,
+
+    def submit(version_id, form):
+        return change_answers(registration.id, version_id, form)
+
+    def done(_response):
+        flash(_("Your answers were saved."), "success")
+        return redirect(url_for(".manage", token=token))
+
+    return questions_form(
+        "registration/answers.html",
+        asked[1],
+        submit,
+        done,
+        values=_stored_values(registration, asked[1]),
+        headers={"Cache-Control": "no-store"},
+        registration=registration,
+        event=registration.event,
+        open=can_change_answers(registration, utcnow()),
     )
-    response.headers["Cache-Control"] = "no-store"
-    return response
+
+
+def _stored_values(registration, version) -> MultiDict:
+    """The person's stored answers as the form shows them."""
+    stored, values = answers_of(registration), MultiDict()
+    for question in questions(version.structure):
+        answer = stored.answers.get(question["key"]) if stored else None
+        for name, value in form_values(question, answer).items():
+            values.setlist(name, value if isinstance(value, list) else [value])
+    return values
 
 
 @bp.get("/r/<token>/ticket.png")

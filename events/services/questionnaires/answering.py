@@ -13,6 +13,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from events.counties import BY_CODE as COUNTIES
 from events.extensions import db
 from events.messages.mail import queue_templated
 from events.models import (
@@ -49,12 +50,59 @@ class QuestionnaireError(DomainError):
 
 @dataclass
 class Respondent:
-    """What the questionnaire asks besides its questions, and where the answer came from."""
+    """What the questionnaire asks besides its questions, and where the answer came from
+    (already checked: see `read_respondent` for what a page posted)."""
 
     county: str | None = None
     organization_type: OrganizationType | None = None
     event_id: int | None = None  # the meeting
     source: ResponseSource = ResponseSource.ONLINE
+
+
+def asks_county(questionnaire: Questionnaire, invited: bool, source=ResponseSource.ONLINE) -> bool:
+    """Consultations ask the county (a personal link knows it from the registration);
+    a paper questionnaire always has the box."""
+    if source == ResponseSource.PAPER:
+        return True
+    return questionnaire.kind == QuestionnaireKind.CONSULTATION and not invited
+
+
+def find_meeting(slug: str) -> Event | None:
+    """The meeting a public link names (`?meeting=<slug>` on a poster's link)."""
+    if not slug or len(slug) > 120:
+        return None
+    return db.session.scalar(sa.select(Event).where(Event.slug == slug))
+
+
+def read_respondent(
+    questionnaire: Questionnaire,
+    form,
+    source: ResponseSource = ResponseSource.ONLINE,
+    invited: bool = False,
+    meeting_id: int | None = None,
+) -> tuple[Respondent, dict]:
+    """(Respondent, errors by field) from the posted `county` and `organization_type`
+    and the meeting: the county is required where it is asked; a meeting must exist;
+    an evaluation is about its event unless a meeting is named."""
+    errors = {}
+    county = form.get("county", "")
+    if asks_county(questionnaire, invited, source) and county not in COUNTIES:
+        errors["county"] = _l("Choose your county.")
+    kinds = {kind.value: kind for kind in OrganizationType}
+    respondent = Respondent(
+        county=county if county in COUNTIES else None,
+        organization_type=kinds.get(form.get("organization_type", "")),
+        event_id=questionnaire.event_id
+        if questionnaire.kind == QuestionnaireKind.EVALUATION
+        else None,
+        source=source,
+    )
+    if meeting_id is not None:
+        if db.session.get(Event, meeting_id) is None:
+            errors["meeting"] = _l("Choose a meeting from the list.")
+        else:
+            respondent.event_id = meeting_id
+    return respondent, errors
 
 
 def list_questionnaires(
@@ -98,7 +146,14 @@ def response_counts() -> dict[int, int]:
     )
 
 
-def _check(questionnaire: Questionnaire, version_id: int, form, now: datetime, paper: bool):
+def _check(
+    questionnaire: Questionnaire,
+    version_id: int | None,
+    form,
+    now: datetime,
+    paper: bool,
+    respondent_errors: dict | None = None,
+):
     if not paper and not questionnaire.is_open(now):
         raise QuestionnaireError(
             "closed", _l("This questionnaire is closed: answers are no longer accepted.")
@@ -113,6 +168,7 @@ def _check(questionnaire: Questionnaire, version_id: int, form, now: datetime, p
             ),
         )
     answers, errors = check_answers(version.structure, form)
+    errors = {**(respondent_errors or {}), **errors}  # every error at once, in one refusal
     if errors:
         raise QuestionnaireError("invalid", _l("Some answers need correcting."), errors)
     return version, answers
@@ -137,19 +193,29 @@ def _response(questionnaire, version, answers, respondent, now, registration_id=
 @command
 def submit_response(
     questionnaire_id: int,
-    version_id: int,
+    version_id: int | None,
     form,
-    respondent: Respondent,
+    respondent: Respondent | None = None,
     now: datetime | None = None,
+    *,
+    source: ResponseSource = ResponseSource.ONLINE,
+    meeting_id: int | None = None,
 ) -> QuestionnaireResponse:
     """A response through the public link (or typed in from paper by staff).
 
+    Without a `respondent`, the county and organization type are read from the
+    posted `form` and the meeting from `meeting_id` (see `read_respondent`), and
+    their errors come with the answers' in one refusal.
     Raises QuestionnaireError: `closed`, `changed` (a new version since the
-    page was opened), `invalid` (with `errors` per question key)."""
+    page was opened), `invalid` (with `errors` per field: question keys, `county`,
+    `meeting`)."""
     now = now or utcnow()
     questionnaire = db.session.get(Questionnaire, questionnaire_id)
+    errors = {}
+    if respondent is None:
+        respondent, errors = read_respondent(questionnaire, form, source, meeting_id=meeting_id)
     paper = respondent.source == ResponseSource.PAPER
-    version, answers = _check(questionnaire, version_id, form, now, paper)
+    version, answers = _check(questionnaire, version_id, form, now, paper, errors)
     return _response(questionnaire, version, answers, respondent, now)
 
 
@@ -169,10 +235,15 @@ ALREADY_USED = _l(
 
 @command
 def submit_invited_response(
-    token: str, version_id: int, form, respondent: Respondent, now: datetime | None = None
+    token: str,
+    version_id: int | None,
+    form,
+    respondent: Respondent | None = None,
+    now: datetime | None = None,
 ) -> QuestionnaireResponse:
-    """A response through a personal one-time link; raises QuestionnaireError as
-    `submit_response` does, and `used` when the link has already given its answer."""
+    """A response through a personal one-time link (the meeting and the county come
+    from the invitation); raises QuestionnaireError as `submit_response` does, and
+    `used` when the link has already given its answer."""
     now = now or utcnow()
     invitation = find_invitation(token)
     if invitation is None:
@@ -180,7 +251,10 @@ def submit_invited_response(
     if invitation.used:
         raise QuestionnaireError("used", ALREADY_USED)
     questionnaire = invitation.questionnaire
-    version, answers = _check(questionnaire, version_id, form, now, paper=False)
+    errors = {}
+    if respondent is None:
+        respondent, errors = read_respondent(questionnaire, form, invited=True)
+    version, answers = _check(questionnaire, version_id, form, now, False, errors)
     taken = db.session.execute(
         sa.update(QuestionnaireInvitation)
         .where(QuestionnaireInvitation.id == invitation.id, QuestionnaireInvitation.used.is_(False))

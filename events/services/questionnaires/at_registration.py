@@ -55,6 +55,14 @@ def questions_for(event_id: int) -> tuple[Questionnaire, QuestionnaireVersion] |
     return (questionnaire, version) if questions(version.structure) else None
 
 
+def check_registration_answers(event_id: int, version_id: int | None, form) -> None:
+    """Check the answers to an event's questions as registering would, writing nothing:
+    for a form whose person's details need correcting too, so that the page shows
+    every error at once. Raises QuestionnaireError `changed` or `invalid` (errors per
+    question key)."""
+    _checked(event_id, version_id, form)
+
+
 def _checked(event_id: int, version_id: int | None, form) -> tuple:
     asked = questions_for(event_id)
     if asked is None:

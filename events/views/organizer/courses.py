@@ -28,6 +28,7 @@ from events.services.courses.sessions import (
     update_session,
 )
 from events.services.exports import attendance_pdf
+from events.views import form_id
 from events.views.organizer.blueprint import bp, event_or_404
 
 
@@ -147,8 +148,7 @@ def certificate_issue(event_id: int):
     """Issue to everyone who meets the rule, or to one person (`registration_id`)."""
     event = event_or_404(event_id)
     if ConfirmForm().validate_on_submit():
-        raw = request.form.get("registration_id", "")
-        one = int(raw) if raw.isdigit() and len(raw) < 10 else None
+        one = form_id("registration_id")
         try:
             issued = issue_certificates(event.id, current_user, one)
         except CertificateError as error:

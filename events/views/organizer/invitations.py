@@ -29,6 +29,7 @@ from events.services.invitations.lists import (
     InvitationFileError,
     read_invitation_file,
 )
+from events.views import form_id
 from events.views.organizer.blueprint import bp, event_or_404
 
 
@@ -101,8 +102,8 @@ def invitations_past(event_id: int):
     event = event_or_404(event_id)
     if not ConfirmForm().validate_on_submit():
         return redirect(url_for(".invitations", event_id=event.id))
-    source = request.form.get("source", "")
-    source_event = db.session.get(Event, int(source)) if source.isdigit() else None
+    source = form_id("source")
+    source_event = db.session.get(Event, source) if source else None
     if source_event is None:
         return _page(event, file_error=_("Choose an event."), status=400)
     rows = past_participants(source_event.id, request.form.get("attended") == "y")

@@ -15,7 +15,7 @@ from events.services.questionnaires.results import (
     Filters,
     build_results,
 )
-from events.views import parse_enum
+from events.views import parse_enum, parse_id
 from events.views.answers import language
 from events.views.organizer.blueprint import bp
 from events.views.organizer.downloads import XLSX
@@ -26,11 +26,10 @@ FILTER_NAMES = ("county", "type", "meeting", "q")
 
 def _filters(args) -> Filters:
     county = args.get("county", "")
-    meeting = args.get("meeting", "")
     return Filters(
         county=county if county in BY_CODE else None,
         organization_type=parse_enum(OrganizationType, args.get("type")),
-        event_id=int(meeting) if meeting.isdigit() else None,
+        event_id=parse_id(args.get("meeting")),
         search=args.get("q", "")[:100],
     )
 

@@ -6,7 +6,6 @@ import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from werkzeug.datastructures import MultiDict
 
 from events.counties import county_choices
 from events.extensions import db
@@ -39,7 +38,8 @@ from events.services.questionnaires.builder import (
 from events.services.questionnaires.evaluations import send_evaluation_now
 from events.services.questionnaires.questions import QuestionType, find_question
 from events.services.questionnaires.results import evaluation_overview
-from events.views.answers import error_links, raise_all_errors, read_respondent
+from events.views import form_id, query_id
+from events.views.answers import questions_form
 from events.views.organizer.blueprint import bp
 
 
@@ -55,8 +55,8 @@ def _events():
 def questionnaires():
     programme = request.args.get("programme", "")
     programme = programme if programme in PROGRAMMES_BY_CODE else None
-    event_id = request.args.get("event", "")
-    event = db.session.get(Event, int(event_id)) if event_id.isdigit() else None
+    event_id = query_id("event")
+    event = db.session.get(Event, event_id) if event_id else None
     return render_template(
         "organizer/questionnaires/list.html",
         items=list_questionnaires(programme, event.id if event else None),
@@ -75,9 +75,9 @@ def new_questionnaire():
     form.set_choices(_events())
     if request.method == "GET":
         form.anonymous.data = True
-        event_id = request.args.get("event", "")
-        if event_id.isdigit():  # from an event's page: an evaluation of it, say
-            form.event_id.data, form.kind.data = event_id, QuestionnaireKind.EVALUATION.value
+        event_id = query_id("event")
+        if event_id:  # from an event's page: an evaluation of it, say
+            form.event_id.data, form.kind.data = str(event_id), QuestionnaireKind.EVALUATION.value
     if form.validate_on_submit():
         questionnaire = create_questionnaire(form.settings(), current_user)
         flash(_("The questionnaire was created. Add its questions."), "success")
@@ -219,54 +219,41 @@ def reorder_question(questionnaire_id: int, question_key: str):
 
 @bp.route("/questionnaires/<int:questionnaire_id>/paper", methods=["GET", "POST"])
 def paper_entry(questionnaire_id: int):
-    """Staff type in a paper questionnaire; it is marked as paper."""
+    """Staff type in a paper questionnaire; it is marked as paper. The page answers to
+    the version it shows (staff type one sheet after another: no "changed")."""
     questionnaire = questionnaire_or_404(questionnaire_id)
     version = latest_version(questionnaire.id)
-    values, errors, refusal = MultiDict(), {}, None
-    if request.method == "POST":
-        respondent, errors = read_respondent(
-            questionnaire, request.form, invited=False, source=ResponseSource.PAPER
-        )
-        meeting = request.form.get("meeting", "")
-        respondent.event_id = int(meeting) if meeting.isdigit() else respondent.event_id
-        try:
-            if errors:
-                raise_all_errors(version)
-            submit_response(questionnaire.id, version.id, request.form, respondent)
-        except QuestionnaireError as error:
-            errors = {**errors, **error.errors}
-            refusal = None if error.code == "invalid" else str(error.message)
-            values = request.form
-        else:
-            flash(_("The paper questionnaire was saved. You can type in the next one."), "success")
-            return redirect(url_for("organizer.paper_entry", questionnaire_id=questionnaire.id))
-    return (
-        render_template(
-            "organizer/questionnaires/paper.html",
-            questionnaire=questionnaire,
-            version=version,
-            values=values,
-            errors=errors,
-            error_links=error_links(version.structure, errors),
-            refusal=refusal,
-            counties=county_choices(),
-            organization_types=list(OrganizationType),
-            meetings=consultation_meetings() if questionnaire.event_id is None else [],
-            language="pl",
-        ),
-        422 if errors or refusal else 200,
+
+    def submit(_version_id, form):
+        return submit_response(questionnaire.id, version.id, form, source=ResponseSource.PAPER,
+                               meeting_id=form_id("meeting"))  # fmt: skip
+
+    def done(_response):
+        flash(_("The paper questionnaire was saved. You can type in the next one."), "success")
+        return redirect(url_for("organizer.paper_entry", questionnaire_id=questionnaire.id))
+
+    return questions_form(
+        "organizer/questionnaires/paper.html",
+        version,
+        submit,
+        done,
+        questionnaire=questionnaire,
+        counties=county_choices(),
+        organization_types=list(OrganizationType),
+        meetings=consultation_meetings() if questionnaire.event_id is None else [],
+        language="pl",
     )
 
 
 @bp.post("/questionnaires/<int:questionnaire_id>/invitations")
 def send_invitations(questionnaire_id: int):
     questionnaire = questionnaire_or_404(questionnaire_id)
-    event_id = request.form.get("event_id", "")
-    if not event_id.isdigit() or db.session.get(Event, int(event_id)) is None:
+    event_id = form_id("event_id")
+    if event_id is None or db.session.get(Event, event_id) is None:
         flash(_("Choose a meeting."), "error")
     else:
         try:
-            sent = invite_registrants(questionnaire.id, int(event_id), current_user)
+            sent = invite_registrants(questionnaire.id, event_id, current_user)
         except QuestionnaireError as error:
             flash(str(error.message), "error")
         else:
@@ -291,10 +278,8 @@ def send_evaluation(questionnaire_id: int):
 def poster(questionnaire_id: int):
     """An A4 page to print and hang in the meeting room, with the link's QR code."""
     questionnaire = questionnaire_or_404(questionnaire_id)
-    meeting = None
-    meeting_id = request.args.get("meeting", "")
-    if meeting_id.isdigit():
-        meeting = db.session.get(Event, int(meeting_id))
+    meeting_id = query_id("meeting")
+    meeting = db.session.get(Event, meeting_id) if meeting_id else None
     values = {"key": questionnaire.public_key}
     if meeting:
         values["meeting"] = meeting.slug

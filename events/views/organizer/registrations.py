@@ -29,23 +29,22 @@ from events.services.participants import (
     undo_check_in,
 )
 from events.services.privacy import registrations_of_person
-from events.services.questionnaires.at_registration import event_answers, questions_for
-from events.services.questionnaires.questions import answer_text, check_answers, text
-from events.views import local_path, parse_enum
-from events.views.answers import attendee_from, error_links
+from events.services.questionnaires.at_registration import event_answers
+from events.services.questionnaires.questions import answer_text, text
+from events.views import local_path, parse_enum, parse_id
+from events.views.answers import registration_form
 from events.views.organizer.blueprint import bp, event_or_404
 
 
 def table_query(args) -> TableQuery:
     """The table's search, filters, sort and page from the query string; bad values are ignored."""
-    page = args.get("page", "1")
     return TableQuery(
         search=args.get("q", "")[:100],
         status=parse_enum(RegistrationStatus, args.get("status")),
         county=args.get("county") if args.get("county") in BY_CODE else None,
         organization_type=parse_enum(OrganizationType, args.get("organization_type")),
         sort=args.get("sort") if args.get("sort") in SORTS else "registered",
-        page=int(page) if page.isdigit() and len(page) < 7 else 1,
+        page=parse_id(args.get("page")) or 1,
     )
 
 
@@ -155,37 +154,20 @@ def registration_action(event_id: int, registration_id: int, action: str):
 
 @bp.route("/events/<int:event_id>/registrations/new", methods=["GET", "POST"])
 def add_registration(event_id: int):
+    """A registration taken by phone: the registration form's handler, with the
+    organizer's service and the table to go back to."""
     event = event_or_404(event_id)
     form = PhoneRegistrationForm()
-    refusal, asked, answer_errors = None, questions_for(event.id), {}
-    if request.method == "POST" and asked:
-        answer_errors = check_answers(asked[1].structure, request.form)[1]
-    if form.validate_on_submit() and not answer_errors:
-        version = request.form.get("version", "")
-        try:
-            add_by_hand(
-                event.id, attendee_from(form), current_user, form.notify.data,
-                int(version) if version.isdigit() else None, request.form,
-            )  # fmt: skip
-        except DomainError as error:
-            answer_errors = getattr(error, "errors", {})
-            refusal = None if answer_errors else error.message
-            asked = questions_for(event.id)
-        else:
-            flash(_("The registration was added."), "success")
-            return redirect(url_for(".registrations", event_id=event.id))
-    return render_template(
-        "organizer/add_registration.html",
-        event=event,
-        form=form,
-        refusal=refusal,
-        asked=asked[1] if asked else None,
-        values=request.form,
-        answer_errors=answer_errors,
-        error=bool(answer_errors),
-        answer_links=error_links(asked[1].structure, answer_errors) if asked else [],
-        language=str(get_locale()),
-    )
+
+    def submit(attendee, version_id, answers):
+        return add_by_hand(event.id, attendee, current_user, form.notify.data, version_id, answers)
+
+    def done(_registration):
+        flash(_("The registration was added."), "success")
+        return redirect(url_for(".registrations", event_id=event.id))
+
+    finished, page = registration_form(event.id, form, submit, done)
+    return finished or render_template("organizer/add_registration.html", event=event, **page)
 
 
 @bp.route("/events/<int:event_id>/message", methods=["GET", "POST"])
