@@ -3,6 +3,8 @@
 // MAX_SIDE pixels on its longer side before decoding: a ticket held to the camera
 // fills a good part of the frame, and a smaller picture costs a phone far less.
 // The scanner calls decodeFrom() a few times a second, never on every frame.
+// A classic script, so that a plain <script> can load it (as the decoder's browser
+// test does); the scanner's camera module imports it for window.TicketDecoder.
 (function () {
   "use strict";
 

@@ -8,7 +8,22 @@
 var VERSION = "{{ version }}";
 var ASSETS = {{ assets }};
 var PREFIX = {{ prefix }};
-var STATIC_CACHE = "scanner-static-" + VERSION;
+// The modules that js/scanner.js imports from js/scanner/ are kept too. VERSION is a
+// digest of the files in ASSETS only, so the modules' own digest (MODULES_VERSION,
+// which tests/test_scanner_assets.py checks and tells when it must change) names the
+// cache as well: a changed module brings a new cache, as a changed file of ASSETS does.
+{%- set modules = ["api", "camera", "checkin", "page", "recent", "search", "sync", "texts",
+                   "tickets", "ui", "verdicts"] %}
+var MODULES = [
+{%- for name in modules %}
+  {{ url_for("static", filename="js/scanner/" ~ name ~ ".js")|tojson }}{{ "," if not loop.last }}
+{%- endfor %}
+];
+var MODULES_VERSION = "9816c5ba39aebad5";
+MODULES.forEach(function (url) {
+  if (ASSETS.indexOf(url) === -1) ASSETS.push(url); // cache.addAll refuses a file twice
+});
+var STATIC_CACHE = "scanner-static-" + VERSION + "-" + MODULES_VERSION;
 var PAGE_CACHE = "scanner-pages";
 var NETWORK_WAIT_MS = 4000;
 
