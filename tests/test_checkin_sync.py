@@ -387,3 +387,58 @@ def test_unknown_codes_sent_through_sync_count_against_the_limit(app, client, do
     late = sync(client, token, door["slug"], guesses[30:] + [item(door["anna"], "real-000001")])
     codes = [r.get("code") for r in late.get_json()["results"]]
     assert codes == ["throttled"] * 6  # kept in the device's queue, sent again later
+
+
+@pytest.mark.parametrize(
+    "moment",
+    ["0001-01-01T00:00:00+23:59", "9999-12-31T23:59:59-23:59", "2026-02-30T10:00:00Z", 1e308],
+)
+def test_an_unreadable_device_time_spoils_only_its_own_item(app, client, door, moment):
+    """Issue 19: one item with a time out of range answered 500, and the batch was lost."""
+    token = log_in(client)
+    good = [item(door["anna"], "good-anna-0001", 3), item(door["jan"], "good-jan-00001", 2)]
+    bad = {**item(door["gone"], "bad-time-00001"), "at": moment}
+    answer = sync(client, token, door["slug"], [good[0], bad, good[1]])
+    assert answer.status_code == 200
+    results = {r["nonce"]: r for r in answer.get_json()["results"]}
+    assert results["good-anna-0001"]["verdict"]["result"] == "checked_in"
+    assert results["good-jan-00001"]["verdict"]["result"] == "checked_in"
+    assert results["bad-time-00001"]["code"] == "bad_item"
+    assert results["bad-time-00001"]["error"]
+    assert answer.get_json()["counts"]["checked_in"] == 2
+    assert {row[2] for row in check_ins(app)} == {"good-anna-0001", "good-jan-00001"}
+
+
+def test_a_replayed_undo_counts_once(app, client, door):
+    """An undo sent again (its answer was lost) is answered from its nonce: it neither
+    undoes a check-in made since nor answers "not checked in"."""
+    token = log_in(client)
+    slug = door["slug"]
+
+    def undo(nonce=None):
+        body = {"registration_id": door["anna_id"]} | ({"nonce": nonce} if nonce else {})
+        return client.post(f"/api/checkin/{slug}/undo", json=body, headers={"X-CSRFToken": token})
+
+    scan_body = {"code": door["anna"], "method": "scanner"}
+    client.post(f"/api/checkin/{slug}/scan", json=scan_body, headers={"X-CSRFToken": token})
+    first = undo("undo-once-0001").get_json()
+    assert first["result"] == "undone" and first["replayed"] is False
+    client.post(f"/api/checkin/{slug}/scan", json=scan_body, headers={"X-CSRFToken": token})
+    again = undo("undo-once-0001")
+    assert again.status_code == 200
+    assert again.get_json()["replayed"] is True and again.get_json()["scan_id"] == first["scan_id"]
+    assert again.get_json()["counts"]["checked_in"] == 1  # the new check-in stands
+    # The same undo queued offline and synced later is the same undo.
+    queued = {"kind": "undo", "registration_id": door["anna_id"], "nonce": "undo-once-0001",
+              "at": at(1)}  # fmt: skip
+    synced = sync(client, token, slug, [queued]).get_json()["results"][0]
+    assert synced["verdict"]["replayed"] is True
+    # Without a nonce an undo behaves as before.
+    assert undo().get_json()["result"] == "undone"
+    assert undo().status_code == 409
+    assert [row[1] for row in check_ins(app)] == [
+        ScanResult.CHECKED_IN,
+        ScanResult.UNDONE,
+        ScanResult.CHECKED_IN,
+        ScanResult.UNDONE,
+    ]
