@@ -442,3 +442,42 @@ def test_a_replayed_undo_counts_once(app, client, door):
         ScanResult.CHECKED_IN,
         ScanResult.UNDONE,
     ]
+
+
+def test_at_a_course_session_too_the_earliest_check_in_stands(app, client):
+    """The one decision applies the rule at a session as at a single event: the door that
+    synced late but scanned first takes the check-in, the other becomes the duplicate."""
+    from events.models import SessionAttendance
+    from tests.factories import make_course
+
+    with app.app_context():
+        course = make_course()
+        person = register_attendee(course.id, attendee(), notify=False)
+        make_user(email="staff@example.org", password="haslo-do-bramki", role=Role.STAFF)
+        assign_staff("staff@example.org", course.slug)
+        slug, code, second = course.slug, person.ticket_code, course.sessions[1].id
+    token = log_in(client)
+
+    def sync_at_second(nonce, minutes_ago):
+        return client.post(
+            f"/api/checkin/{slug}/sync?session={second}",
+            json={"event": slug, "items": [item(code, nonce, minutes_ago)]},
+            headers={"X-CSRFToken": token},
+        ).get_json()
+
+    assert sync_at_second("door-b-000001", 5)["results"][0]["verdict"]["result"] == "checked_in"
+    earlier = sync_at_second("door-a-000001", 9)
+    assert earlier["results"][0]["verdict"]["result"] == "checked_in"
+    assert "previous_at" in earlier["results"][0] and earlier["counts"]["checked_in"] == 1
+    assert sync_at_second("door-c-000001", 1)["results"][0]["verdict"]["result"] == "already"
+    assert [(row[1], row[2]) for row in check_ins(app)] == [
+        (ScanResult.ALREADY, "door-b-000001"),
+        (ScanResult.CHECKED_IN, "door-a-000001"),
+        (ScanResult.ALREADY, "door-c-000001"),
+    ]
+    with app.app_context():
+        [attendance] = db.session.scalars(sa.select(SessionAttendance)).all()
+        made_first = utcnow() - timedelta(minutes=9)
+        assert abs(attendance.checked_in_at - made_first) < timedelta(seconds=30)
+        registration = db.session.get(type(person), person.id)
+        assert registration.checked_in_at == attendance.checked_in_at
