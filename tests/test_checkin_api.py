@@ -354,3 +354,39 @@ def test_search_finds_people_without_polish_letters_typed(app, client, door):
     for query in ("lukasz wojcik", "ŁUKASZ", "zolkowie", "gospodyn"):
         results = client.get(f"/api/checkin/{door['slug']}/search", query_string={"q": query})
         assert [r["name"] for r in results.get_json()["results"]] == ["Łukasz Wójcik"], query
+
+
+def _statements_of(app, request) -> list[str]:
+    """The SQL statements one request sends (transaction control left out)."""
+    statements = []
+    with app.app_context():
+        engine = db.engine
+
+    def listener(_connection, _cursor, statement, *_args):
+        if not statement.lstrip().upper().startswith(("BEGIN", "COMMIT", "SAVEPOINT", "RELEASE")):
+            statements.append(statement)
+
+    sa.event.listen(engine, "before_cursor_execute", listener)
+    try:
+        request()
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", listener)
+    return statements
+
+
+def test_a_scan_costs_six_statements_and_a_nonce_one_more(app, client, door):
+    """The benchmarks' figure (README): the event, the user, the event's sessions, the
+    ticket with its lock, the update and the scan record; a nonce adds its look-up. On
+    SQLite a command first ends the request's read transaction, so the event and the
+    user are read again under the write lock: 2 more (the sessions were, before the
+    session was resolved once)."""
+    token = log_in(client, "org@example.org")
+    slug = door["slug"]
+    scan(client, token, slug, "ROZGRZEWKA")  # the counts a worker keeps are read once
+    app.extensions["read_cache"].seconds = 60  # and then trusted, as in production
+    plain = _statements_of(app, lambda: scan(client, token, slug, door["anna"]))
+    with_nonce = _statements_of(app, lambda: scan(client, token, slug, door["bolek"], nonce="n-6"))
+    with app.app_context():
+        extra = 2 if db.engine.dialect.name == "sqlite" else 0
+    assert len(plain) == 6 + extra, plain
+    assert len(with_nonce) == 7 + extra, with_nonce

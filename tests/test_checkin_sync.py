@@ -387,3 +387,97 @@ def test_unknown_codes_sent_through_sync_count_against_the_limit(app, client, do
     late = sync(client, token, door["slug"], guesses[30:] + [item(door["anna"], "real-000001")])
     codes = [r.get("code") for r in late.get_json()["results"]]
     assert codes == ["throttled"] * 6  # kept in the device's queue, sent again later
+
+
+@pytest.mark.parametrize(
+    "moment",
+    ["0001-01-01T00:00:00+23:59", "9999-12-31T23:59:59-23:59", "2026-02-30T10:00:00Z", 1e308],
+)
+def test_an_unreadable_device_time_spoils_only_its_own_item(app, client, door, moment):
+    """Issue 19: one item with a time out of range answered 500, and the batch was lost."""
+    token = log_in(client)
+    good = [item(door["anna"], "good-anna-0001", 3), item(door["jan"], "good-jan-00001", 2)]
+    bad = {**item(door["gone"], "bad-time-00001"), "at": moment}
+    answer = sync(client, token, door["slug"], [good[0], bad, good[1]])
+    assert answer.status_code == 200
+    results = {r["nonce"]: r for r in answer.get_json()["results"]}
+    assert results["good-anna-0001"]["verdict"]["result"] == "checked_in"
+    assert results["good-jan-00001"]["verdict"]["result"] == "checked_in"
+    assert results["bad-time-00001"]["code"] == "bad_item"
+    assert results["bad-time-00001"]["error"]
+    assert answer.get_json()["counts"]["checked_in"] == 2
+    assert {row[2] for row in check_ins(app)} == {"good-anna-0001", "good-jan-00001"}
+
+
+def test_a_replayed_undo_counts_once(app, client, door):
+    """An undo sent again (its answer was lost) is answered from its nonce: it neither
+    undoes a check-in made since nor answers "not checked in"."""
+    token = log_in(client)
+    slug = door["slug"]
+
+    def undo(nonce=None):
+        body = {"registration_id": door["anna_id"]} | ({"nonce": nonce} if nonce else {})
+        return client.post(f"/api/checkin/{slug}/undo", json=body, headers={"X-CSRFToken": token})
+
+    scan_body = {"code": door["anna"], "method": "scanner"}
+    client.post(f"/api/checkin/{slug}/scan", json=scan_body, headers={"X-CSRFToken": token})
+    first = undo("undo-once-0001").get_json()
+    assert first["result"] == "undone" and first["replayed"] is False
+    client.post(f"/api/checkin/{slug}/scan", json=scan_body, headers={"X-CSRFToken": token})
+    again = undo("undo-once-0001")
+    assert again.status_code == 200
+    assert again.get_json()["replayed"] is True and again.get_json()["scan_id"] == first["scan_id"]
+    assert again.get_json()["counts"]["checked_in"] == 1  # the new check-in stands
+    # The same undo queued offline and synced later is the same undo.
+    queued = {"kind": "undo", "registration_id": door["anna_id"], "nonce": "undo-once-0001",
+              "at": at(1)}  # fmt: skip
+    synced = sync(client, token, slug, [queued]).get_json()["results"][0]
+    assert synced["verdict"]["replayed"] is True
+    # Without a nonce an undo behaves as before.
+    assert undo().get_json()["result"] == "undone"
+    assert undo().status_code == 409
+    assert [row[1] for row in check_ins(app)] == [
+        ScanResult.CHECKED_IN,
+        ScanResult.UNDONE,
+        ScanResult.CHECKED_IN,
+        ScanResult.UNDONE,
+    ]
+
+
+def test_at_a_course_session_too_the_earliest_check_in_stands(app, client):
+    """The one decision applies the rule at a session as at a single event: the door that
+    synced late but scanned first takes the check-in, the other becomes the duplicate."""
+    from events.models import SessionAttendance
+    from tests.factories import make_course
+
+    with app.app_context():
+        course = make_course()
+        person = register_attendee(course.id, attendee(), notify=False)
+        make_user(email="staff@example.org", password="haslo-do-bramki", role=Role.STAFF)
+        assign_staff("staff@example.org", course.slug)
+        slug, code, second = course.slug, person.ticket_code, course.sessions[1].id
+    token = log_in(client)
+
+    def sync_at_second(nonce, minutes_ago):
+        return client.post(
+            f"/api/checkin/{slug}/sync?session={second}",
+            json={"event": slug, "items": [item(code, nonce, minutes_ago)]},
+            headers={"X-CSRFToken": token},
+        ).get_json()
+
+    assert sync_at_second("door-b-000001", 5)["results"][0]["verdict"]["result"] == "checked_in"
+    earlier = sync_at_second("door-a-000001", 9)
+    assert earlier["results"][0]["verdict"]["result"] == "checked_in"
+    assert "previous_at" in earlier["results"][0] and earlier["counts"]["checked_in"] == 1
+    assert sync_at_second("door-c-000001", 1)["results"][0]["verdict"]["result"] == "already"
+    assert [(row[1], row[2]) for row in check_ins(app)] == [
+        (ScanResult.ALREADY, "door-b-000001"),
+        (ScanResult.CHECKED_IN, "door-a-000001"),
+        (ScanResult.ALREADY, "door-c-000001"),
+    ]
+    with app.app_context():
+        [attendance] = db.session.scalars(sa.select(SessionAttendance)).all()
+        made_first = utcnow() - timedelta(minutes=9)
+        assert abs(attendance.checked_in_at - made_first) < timedelta(seconds=30)
+        registration = db.session.get(type(person), person.id)
+        assert registration.checked_in_at == attendance.checked_in_at

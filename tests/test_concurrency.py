@@ -8,14 +8,14 @@ import pytest
 import sqlalchemy as sa
 
 from events.extensions import db
-from events.models import Registration, RegistrationStatus
+from events.models import Registration, RegistrationStatus, Role
 from events.services.registration import (
     RegistrationError,
     cancel_registration,
     register_attendee,
     waitlist_position,
 )
-from tests.factories import attendee, make_event
+from tests.factories import attendee, make_event, make_user
 
 
 def run_in_parallel(app, count, work):
@@ -129,3 +129,53 @@ def test_pages_answer_while_a_registration_holds_the_write_lock(app, client):
             waiting.result(timeout=10)
     finally:
         writer.close()
+
+
+# The door: the guess limit is one count for every worker.
+
+
+def test_four_workers_let_through_thirty_guesses_in_all(app, database_url):
+    """Issue 19: with 4 workers the limit of 30 unknown codes let 34 through, because each
+    process counted its own. Four app instances (as gunicorn's workers, each with its own
+    memory, counts trusted for a minute) guess at once over one database."""
+    from events.services.checkin.guesses import GUESSES_PER_MINUTE
+    from tests.conftest import make_app
+    from tests.test_checkin_api import log_in
+
+    with app.app_context():
+        slug = make_event(title="Spotkanie w Kole").slug
+        make_user(email="staff@example.org", password="haslo-do-bramki", role=Role.ORGANIZER)
+    workers = [make_app(database_url, READ_CACHE_SECONDS=60) for _ in range(4)]
+    first = workers[0].test_client()
+    token = log_in(first, "staff@example.org")
+    phones = [worker.test_client() for worker in workers]
+    for phone in phones:  # one volunteer's session, its requests spread over the workers
+        phone.set_cookie("session", first.get_cookie("session").value)
+    for phone in phones:  # each worker has read the count once: nothing guessed yet
+        assert phone.post(f"/api/checkin/{slug}/scan", json={"code": "ROZGRZEWKA"},
+                          headers={"X-CSRFToken": token}).status_code == 200  # fmt: skip
+    barrier = threading.Barrier(4)
+
+    def guesses(index):
+        barrier.wait()
+        return [
+            phones[index]
+            .post(
+                f"/api/checkin/{slug}/scan",
+                json={"code": f"ZGADUJE{index}X{number}", "method": "scanner"},
+                headers={"X-CSRFToken": token},
+            )
+            .status_code
+            for number in range(10)
+        ]
+
+    try:
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            answers = [code for codes in pool.map(guesses, range(4)) for code in codes]
+    finally:
+        for worker in workers:
+            with worker.app_context():
+                db.session.remove()
+                db.engine.dispose()
+    assert answers.count(200) == GUESSES_PER_MINUTE - 4  # 4 warm-up guesses counted
+    assert answers.count(429) == 40 - answers.count(200)

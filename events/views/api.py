@@ -22,11 +22,12 @@ from events.services.checkin.door import (
     CheckInError,
     Verdict,
     attendance_of,
-    check_in_registration,
     door_counts,
+    door_request,
+    perform_check_in,
+    perform_scan,
+    perform_undo,
     resolve_session,
-    scan_code,
-    undo_check_in,
 )
 from events.services.checkin.hints import suggest_registration
 from events.services.checkin.offline import SyncError, changes_since, event_dataset, sync_scans
@@ -78,7 +79,7 @@ def _event_and_actor(slug: str):
     return event, actor
 
 
-def _session_id(event) -> int | None:
+def _course_session(event):
     """The session of a course the scanner works at (`?session=<id>`, by default
     today's); None for a single event."""
     raw = request.args.get("session", "")
@@ -86,9 +87,13 @@ def _session_id(event) -> int | None:
     if raw and wanted is None:
         abort(_json_error(400, _("Unknown session.")))
     try:
-        session_ = resolve_session(event, wanted, utcnow())
+        return resolve_session(event, wanted, utcnow())
     except CheckInError as error:
         abort(_json_error(404, str(error.message)))
+
+
+def _session_id(event) -> int | None:
+    session_ = _course_session(event)
     return session_.id if session_ else None
 
 
@@ -177,19 +182,22 @@ def scan(slug: str):
         return _json_error(400, _("Unknown scanning method."))
     if not isinstance(data.get("code"), str):
         return _json_error(400, _("The field %(field)s must be text.", field="code"))
-    session_id = _session_id(event)
+    code = _text(data, "code", limit=1000)
+    asked = _door_request(event, actor, data, ScanMethod(method), code)
     try:
-        verdict = scan_code(
-            event.id,
-            _text(data, "code", limit=1000),
-            ScanMethod(method),
-            actor,
-            nonce=_text(data, "nonce", limit=64) or None,
-            session_id=session_id,
-        )
+        verdict = perform_scan(asked)
     except CheckInError as error:
         return _check_in_error(error)
-    return jsonify(_with_suggestion(verdict, event, _text(data, "code", limit=1000), session_id))
+    return jsonify(_with_suggestion(verdict, event, code, asked.session_id))
+
+
+def _door_request(event, actor, data: dict, method=ScanMethod.SEARCH, code: str = ""):
+    """The request a scanner makes now, with its nonce (optional: a device that sends
+    one gets the first answer again when it retries)."""
+    nonce = _text(data, "nonce", limit=64)
+    return door_request(
+        event, actor, method, code=code, nonce=nonce, session=_course_session(event)
+    )
 
 
 def _registration_id(data: dict) -> int:
@@ -203,29 +211,26 @@ def _registration_id(data: dict) -> int:
 def check_in_by_id(slug: str):
     event, actor = _event_and_actor(slug)
     data = _body()
-    session_id = _session_id(event)
+    asked = _door_request(event, actor, data)
     try:
-        verdict = check_in_registration(
-            event.id,
-            _registration_id(data),
-            actor,
-            nonce=_text(data, "nonce", 64) or None,
-            session_id=session_id,
-        )
+        verdict = perform_check_in(asked, _registration_id(data))
     except CheckInError as error:
         return _check_in_error(error)
-    return jsonify(verdict_json(verdict, event, session_id))
+    return jsonify(verdict_json(verdict, event, asked.session_id))
 
 
 @bp.post("/checkin/<slug>/undo")
 def undo(slug: str):
+    """Take back a check-in. An optional `nonce` makes an undo sent again count once
+    (answered with `"replayed": true`); without one, a second undo is refused (409)."""
     event, actor = _event_and_actor(slug)
-    session_id = _session_id(event)
+    data = _body()
+    asked = _door_request(event, actor, data)
     try:
-        verdict = undo_check_in(event.id, _registration_id(_body()), actor, session_id)
+        verdict = perform_undo(asked, _registration_id(data))
     except CheckInError as error:
         return _check_in_error(error)
-    return jsonify(verdict_json(verdict, event, session_id))
+    return jsonify(verdict_json(verdict, event, asked.session_id))
 
 
 @bp.get("/checkin/<slug>/search")
@@ -321,7 +326,8 @@ def sync(slug: str):
     event, actor = _event_and_actor(slug)
     data = _body()
     batch_event = data.get("event")
-    session_id = _session_id(event)
+    course_session = _course_session(event)
+    session_id = course_session.id if course_session else None
     try:
         outcomes = sync_scans(
             event,
@@ -329,7 +335,7 @@ def sync(slug: str):
             data.get("items"),
             actor,
             utcnow(),
-            session_id,
+            course_session,
         )
     except SyncError as error:
         return _json_error(400, str(error.message))

@@ -8,11 +8,12 @@ ticket code itself. A phone that is lost therefore reveals how many people
 registered and when people were checked in, but a person's name only to someone
 who also holds that person's ticket.
 
-Sync replays queued scans and undos through the ordinary check-in functions,
-with the device's nonce (a batch sent twice counts once) and the device's time.
-The server is the judge: when two devices checked one ticket in, the check-in
-made first (by the devices' clocks) stands and the other is recorded as a
-duplicate scan (`already`).
+Sync replays queued scans and undos through the door's one decision
+(events.services.checkin.decision), each as a request with the device's nonce
+(a batch sent twice counts once) and the device's time. The server is the
+judge: when two devices checked one ticket in, the check-in made first (by the
+devices' clocks) stands and the other is recorded as a duplicate scan
+(`already`). An item that cannot be read is refused alone.
 """
 
 import base64
@@ -26,7 +27,6 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.exc import IntegrityError
 
 from events.extensions import db
 from events.models import (
@@ -39,14 +39,15 @@ from events.models import (
     User,
 )
 from events.services import DomainError, audit
-from events.services.checkin.door import (
+from events.services.checkin.decision import (
     Actor,
     CheckInError,
+    CheckInRequest,
     Verdict,
-    attendance_of,
-    check_in_registration,
-    scan_code,
-    undo_check_in,
+    door_request,
+    perform_check_in,
+    perform_scan,
+    perform_undo,
 )
 from events.services.checkin.search import door_statuses
 from events.unit_of_work import command
@@ -205,147 +206,90 @@ def changes_since(
 
 
 def _device_time(value, now: datetime) -> tuple[datetime, bool]:
-    """The device's time of a scan, or now when it is missing or implausible."""
+    """The device's time of a scan, or now when it is implausible (the device's clock
+    is wrong: the scan stands, at the server's time).
+
+    Raises SyncError "bad_item" for a time that cannot be read at all.
+    """
     try:
-        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        return now, True
-    if moment.tzinfo is None:
-        return now, True
-    moment = moment.astimezone(UTC)
-    if not now - OLDEST_OFFLINE_SCAN <= moment <= now + CLOCK_SLACK:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        if moment.tzinfo is not None:
+            moment = moment.astimezone(UTC)  # out of range at the edges of the calendar
+    except (AttributeError, ValueError, OverflowError):
+        raise _bad_item() from None
+    if moment.tzinfo is None or not now - OLDEST_OFFLINE_SCAN <= moment <= now + CLOCK_SLACK:
         return now, True
     return min(moment, now), False
 
 
-def _find_nonce(nonce: str) -> Scan | None:
-    return db.session.scalar(sa.select(Scan).where(Scan.nonce == nonce))
+def _bad_item() -> SyncError:
+    return SyncError("bad_item", _l("This entry could not be read."))
 
 
 def _item_registration(item: dict) -> int:
     registration_id = item.get("registration_id")
     if not isinstance(registration_id, int) or isinstance(registration_id, bool):
-        raise SyncError("bad_item", _l("This entry could not be read."))
+        raise _bad_item()
     if not 1 <= registration_id < 2**31:
-        raise SyncError("bad_item", _l("This entry could not be read."))
+        raise _bad_item()
     return registration_id
 
 
-def _sync_undo(event_id: int, item: dict, actor: Actor, at: datetime, session_id=None) -> Verdict:
-    """An undo made offline, made idempotent by its nonce (undo_check_in takes none)."""
-    nonce = item["nonce"]
-    earlier = _find_nonce(nonce)
-    if earlier is not None:
-        if (earlier.event_id, earlier.user_id, earlier.link_id) != (
-            event_id,
-            actor.user_id,
-            actor.link_id,
-        ):
-            raise CheckInError("nonce_used", _l("This request was already used. Scan again."))
-        return Verdict(earlier.result, earlier, earlier.registration, replayed=True)
-    verdict = undo_check_in(event_id, _item_registration(item), actor, session_id)
-    verdict.scan.nonce = nonce
-    verdict.scan.at = at
-    return verdict
+def _item_request(event, item: dict, actor: Actor, at, session) -> CheckInRequest:
+    """The check-in request a queued item makes, at the device's time `at` (None: now).
 
-
-def _dated(verdict: Verdict, at: datetime) -> Verdict:
-    """A scan judged now is dated at the device's time (unknown codes excepted, so that
-    guesses sent through sync count against the limit), and so is the door state."""
-    if verdict.replayed or verdict.result == ScanResult.UNKNOWN:
-        return verdict
-    verdict.scan.at = at
-    if verdict.result == ScanResult.CHECKED_IN and verdict.session_id is not None:
-        attendance = attendance_of(verdict.session_id, verdict.registration.id)
-        attendance.checked_in_at = at
-        if at < verdict.registration.checked_in_at:
-            verdict.registration.checked_in_at = at
-    elif verdict.result == ScanResult.CHECKED_IN:
-        verdict.registration.checked_in_at = at
-    return verdict
-
-
-def _label(scan: Scan) -> str:
-    return scan.user.email if scan.user else scan.link.label if scan.link else "?"
-
-
-def _earliest_stands(verdict: Verdict, at: datetime) -> datetime | None:
-    """Two devices checked one ticket in while offline: the check-in made first stands,
-    whichever device synced first; the other becomes the duplicate (`already`).
-    Runs under the registration's row lock taken by the check-in; returns the time of
-    the other check-in, if there is one."""
-    registration = verdict.registration
-    if verdict.result != ScanResult.ALREADY or verdict.replayed or registration is None:
-        return None
-    if verdict.session_id is not None:  # a course's session: the first synced stands
-        return verdict.checked_in_at
-    standing_at = registration.checked_in_at
-    if standing_at is None or standing_at <= at:
-        return standing_at
-    standing = db.session.scalar(
-        sa.select(Scan)
-        .where(Scan.registration_id == registration.id, Scan.result == ScanResult.CHECKED_IN)
-        .order_by(Scan.id.desc())
-        .limit(1)
-    )
-    if standing is None:
-        return standing_at
-    standing.result = ScanResult.ALREADY
-    verdict.scan.result = verdict.result = ScanResult.CHECKED_IN
-    registration.checked_in_at = at
-    registration.checked_in_by = _label(verdict.scan)
-    return standing_at
-
-
-@command
-def _apply_item(event: Event, item: dict, actor: Actor, now: datetime, at: datetime, session_id):
-    """One queued scan, check-in by name or undo: one transaction."""
-    nonce, kind = item["nonce"], item.get("kind")
-    if kind == "undo":
-        return _sync_undo(event.id, item, actor, at, session_id), None
-    if kind == "checkin":  # found by name in an offline search
-        verdict = check_in_registration(
-            event.id, _item_registration(item), actor, nonce, session_id=session_id
-        )
+    Raises SyncError "bad_item" for an item that cannot be read."""
+    if item.get("kind") in ("undo", "checkin"):  # found by name in an offline search
+        method, code = ScanMethod.SEARCH, ""
     else:
         code, method = item.get("code"), item.get("method")
-        if kind != "scan" or not isinstance(code, str) or len(code) > 1000:
-            raise SyncError("bad_item", _l("This entry could not be read."))
+        if item.get("kind") != "scan" or not isinstance(code, str) or len(code) > 1000:
+            raise _bad_item()
         if method not in (ScanMethod.CAMERA.value, ScanMethod.SCANNER.value):
             method = ScanMethod.SCANNER.value
-        code = "".join(char for char in code if char.isprintable())
-        verdict = scan_code(
-            event.id, code, ScanMethod(method), actor, nonce=nonce, now=now, session_id=session_id
-        )
-    verdict = _dated(verdict, at)
-    return verdict, _earliest_stands(verdict, at)
+        code, method = "".join(char for char in code if char.isprintable()), ScanMethod(method)
+    return door_request(
+        event, actor, method, code=code, nonce=item["nonce"], at=at, session=session
+    )
 
 
-def _sync_item(event: Event, item, actor: Actor, now: datetime, session_id=None) -> SyncOutcome:
+def _apply_item(event: Event, item, actor: Actor, at: datetime | None, session) -> Verdict:
+    """One queued scan, check-in by name or undo, through the door's one decision:
+    one transaction each."""
+    request = _item_request(event, item, actor, at, session)
+    if item["kind"] == "undo":
+        return perform_undo(request, _item_registration(item))
+    if item["kind"] == "checkin":
+        return perform_check_in(request, _item_registration(item))
+    return perform_scan(request)
+
+
+def _sync_item(event: Event, item, actor: Actor, now: datetime, session=None) -> SyncOutcome:
+    """Each item is judged alone: one that cannot be read is refused with a reason,
+    and the others are stored."""
     nonce = item.get("nonce") if isinstance(item, dict) else None
     if not isinstance(nonce, str) or not 8 <= len(nonce) <= 64 or not nonce.isprintable():
-        return SyncOutcome("", error=SyncError("bad_item", _l("This entry could not be read.")))
-    at, adjusted = _device_time(item.get("at"), now)
-    outcome = SyncOutcome(nonce, clock_adjusted=adjusted)
+        return SyncOutcome("", error=_bad_item())
+    outcome = SyncOutcome(nonce)
     try:
-        outcome.verdict, outcome.other_check_in_at = _apply_item(
-            event, item, actor, now, at, session_id
-        )
+        at, outcome.clock_adjusted = _device_time(item.get("at"), now)
+        # A wrong clock: the scan is dated when it is decided.
+        outcome.verdict = _apply_item(event, item, actor, None if outcome.clock_adjusted else at,
+                                      session)  # fmt: skip
     except (CheckInError, SyncError) as error:
         outcome.error = error
-    except IntegrityError:  # the same undo sent twice at once: the first one answers
-        earlier = _find_nonce(nonce)
-        if earlier is None:
-            raise
-        outcome.verdict = Verdict(earlier.result, earlier, earlier.registration, replayed=True)
+    else:
+        outcome.other_check_in_at = outcome.verdict.other_check_in_at
     return outcome
 
 
-def sync_scans(event: Event, batch_event: str, items, actor: Actor, now: datetime, session_id=None):
-    """Replay a device's queued scans and undos at `event` (at `session_id` of a
-    course), oldest first; returns one
-    SyncOutcome per item. Each item stands alone: a batch that breaks off halfway is
-    simply sent again, and what already arrived is answered from its nonce.
+def sync_scans(
+    event: Event, batch_event: str, items, actor: Actor, now: datetime, session=None
+) -> list[SyncOutcome]:
+    """Replay a device's queued scans and undos at `event` (at `session` of a course),
+    oldest first; returns one SyncOutcome per item. Each item stands alone: a batch
+    that breaks off halfway is simply sent again, and what already arrived is
+    answered from its nonce.
 
     Raises SyncError "wrong_event" or "too_many" for the whole batch.
     """
@@ -357,10 +301,10 @@ def sync_scans(event: Event, batch_event: str, items, actor: Actor, now: datetim
     def device_order(pair):
         position, item = pair
         at = item.get("at") if isinstance(item, dict) else None
-        return (str(at) if isinstance(at, str) else "", position)
+        return (at if isinstance(at, str) else "", position)
 
     ordered = [item for _position, item in sorted(enumerate(items), key=device_order)]
-    return [_sync_item(event, item, actor, now, session_id) for item in ordered]
+    return [_sync_item(event, item, actor, now, session) for item in ordered]
 
 
 @command
