@@ -21,7 +21,7 @@ from events.services.invitations.invite import release_invitee_seats
 from events.services.privacy import anonymize_before, forget_needs
 from events.services.questionnaires.evaluations import send_evaluations
 from events.services.reminders import DEFAULT_HOURS_BEFORE, send_reminders
-from events.timezone import WARSAW
+from events.timezone import from_local, local_date
 
 
 def register(app: Flask) -> None:
@@ -199,11 +199,11 @@ def anonymize_command(cutoff) -> None:
     the figures for reports. The privacy notice promises both."""
     if cutoff is None:
         months = current_app.config["RETENTION_MONTHS"]
-        today = utcnow().astimezone(WARSAW).date()
+        today = local_date(utcnow())
         cutoff = datetime.combine(months_before(today, months), datetime.min.time())
     forgotten = forget_needs()
     click.echo(f"{forgotten} registration(s) lost their needs (events that have ended).")
-    moment = cutoff.replace(tzinfo=WARSAW)
+    moment = from_local(cutoff)
     count = anonymize_before(moment)
     click.echo(f"{count} registration(s) anonymized (events that ended before {cutoff:%Y-%m-%d}).")
 

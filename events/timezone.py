@@ -1,4 +1,8 @@
-"""The project's one time zone. Times are stored in UTC and shown in Warsaw time."""
+"""The project's one time zone. Times are stored in UTC and shown in Warsaw time.
+
+The pair `to_local` / `from_local` is the one way between a stored time and the
+Warsaw wall clock (forms, spreadsheets, calendar days); `local_date` is the day.
+"""
 
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -7,15 +11,22 @@ TIMEZONE_NAME = "Europe/Warsaw"
 WARSAW = ZoneInfo(TIMEZONE_NAME)
 
 
-def local(moment: datetime) -> datetime:
-    """A stored (UTC) time as Warsaw time."""
-    return moment.astimezone(WARSAW)
+def to_local(moment: datetime | None) -> datetime | None:
+    """A stored (UTC) time as the Warsaw wall clock, without a zone: what a form field,
+    a spreadsheet cell or a month's name shows. None stays None."""
+    return moment.astimezone(WARSAW).replace(tzinfo=None) if moment else None
+
+
+def from_local(wall_clock: datetime | None) -> datetime | None:
+    """A Warsaw wall-clock time (as typed into a form, without a zone) as a time to
+    store. None stays None."""
+    return wall_clock.replace(tzinfo=WARSAW) if wall_clock else None
 
 
 def local_date(moment: datetime) -> date:
     """The calendar day in Warsaw: an event at 00:30 on 1 June (Warsaw) is on 1 June,
     although it is still 31 May in UTC."""
-    return moment.astimezone(WARSAW).date()
+    return to_local(moment).date()
 
 
 def same_local_day(start: datetime, end: datetime) -> bool:

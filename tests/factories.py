@@ -1,6 +1,9 @@
 """Factory functions: every test states the data it depends on."""
 
+from dataclasses import fields
 from datetime import timedelta
+
+import sqlalchemy as sa
 
 from events.extensions import db
 from events.models import (
@@ -9,6 +12,7 @@ from events.models import (
     EventKind,
     EventStatus,
     OrganizationType,
+    OutboxMessage,
     Role,
     User,
     utcnow,
@@ -122,3 +126,19 @@ def make_registration(event: Event, status, checked_in: bool = False, **override
     db.session.add(registration)
     db.session.commit()
     return registration
+
+
+def reschedule(event_id: int, schedule, note: str | None = None, user: User | None = None) -> int:
+    """Move an event as the organizer's event form does (`update_event` with the new
+    time and place, everything else as it was); returns the change notices queued."""
+    from events.services.event_admin import EventData, update_event
+
+    event = db.session.get(Event, event_id)
+    data = EventData(**{field.name: getattr(event, field.name) for field in fields(EventData)})
+    data.starts_at, data.ends_at = schedule.starts_at, schedule.ends_at
+    data.venue_name, data.venue_address = schedule.venue_name, schedule.venue_address
+    data.online_url = schedule.online_url
+    changes = sa.select(sa.func.count()).where(OutboxMessage.kind == "event_changed")
+    before = db.session.scalar(changes)
+    update_event(event_id, data, user, note=note)
+    return db.session.scalar(changes) - before

@@ -15,7 +15,7 @@ from events.services.broadcast import Audience, send_to_registrants
 from events.services.checkin.door import Actor, check_in_registration
 from events.services.courses.certificates import issue_certificates, set_rule
 from events.services.courses.sessions import delete_session
-from events.services.event_changes import Schedule, cancel_event, reschedule_event
+from events.services.event_changes import Schedule, cancel_event
 from events.services.invitations.invite import invite_people
 from events.services.invitations.lists import ImportRow
 from events.services.lost_link import request_links
@@ -28,7 +28,14 @@ from events.services.registration import (
     register_attendee,
 )
 from events.services.reminders import send_reminders
-from tests.factories import attendee, make_course, make_event, make_registration, make_user
+from tests.factories import (
+    attendee,
+    make_course,
+    make_event,
+    make_registration,
+    make_user,
+    reschedule,
+)
 
 KINDS = (
     "confirmed",
@@ -90,7 +97,7 @@ def every_kind(smtp_server, language: str) -> dict:
     changed = make_event(title=TITLE)
     register_attendee(changed.id, person("event_changed"), notify=False)
     later = changed.starts_at + timedelta(days=1)
-    reschedule_event(
+    reschedule(
         changed.id,
         Schedule(later, later + timedelta(hours=3), "Sala B", "ul. Nowa 2, 62-800 Kalisz"),
         note="Sala na parterze.",

@@ -16,7 +16,7 @@ from PIL import Image
 from events.extensions import db
 from events.messages.outbox import deliver_due
 from events.models import EventStatus, RegistrationMode, RegistrationStatus
-from events.services.event_changes import Schedule, cancel_event, reschedule_event
+from events.services.event_changes import Schedule, cancel_event
 from events.services.lost_link import request_links
 from events.services.registration import (
     approve_registration,
@@ -26,7 +26,7 @@ from events.services.registration import (
 )
 from events.services.reminders import send_reminders
 from tests.conftest import grouped
-from tests.factories import attendee, make_event
+from tests.factories import attendee, make_event, reschedule
 
 pytestmark = pytest.mark.usefixtures("ctx")
 
@@ -195,7 +195,7 @@ def test_a_change_of_time_updates_the_same_calendar_entry_with_a_higher_sequence
         schedule = Schedule(
             new_start, new_start + timedelta(hours=2), "Sala B", "ul. Nowa 2, Kalisz"
         )
-        assert reschedule_event(event.id, schedule, note="Sala na parterze.") == 1
+        assert reschedule(event.id, schedule, note="Sala na parterze.") == 1
         update = received(smtp_server, "c@example.org", "Change of time or place")[-1]
         entry, second = invite_of(update, "REQUEST")
         assert entry["UID"] == first_invite["UID"]
@@ -212,7 +212,7 @@ def test_people_waiting_hear_about_a_change_without_an_invite(smtp_server):
     register_attendee(event.id, attendee())
     register_attendee(event.id, attendee(email="wait@example.org", language="en"))
     start = event.starts_at + timedelta(days=1)
-    reschedule_event(event.id, Schedule(start, start + timedelta(hours=1), "Sala", "Adres"))
+    reschedule(event.id, Schedule(start, start + timedelta(hours=1), "Sala", "Adres"))
     update = only(received(smtp_server, "wait@example.org", "Change of time"))
     assert calendar_parts(update) == []
 
@@ -221,7 +221,7 @@ def test_an_unchanged_schedule_sends_nothing(smtp_server):
     event = make_event()
     register_attendee(event.id, attendee(email="same@example.org"), notify=False)
     schedule = Schedule(event.starts_at, event.ends_at, event.venue_name, event.venue_address)
-    assert reschedule_event(event.id, schedule) == 0
+    assert reschedule(event.id, schedule) == 0
     assert received(smtp_server, "same@example.org") == []
 
 
@@ -312,7 +312,7 @@ def test_a_new_date_means_a_new_reminder(smtp_server):
     register_attendee(event.id, attendee(email="again@example.org"), notify=False)
     assert send_reminders() == 1
     later = soon + timedelta(days=7)
-    reschedule_event(
+    reschedule(
         event.id, Schedule(later, later + timedelta(hours=2), event.venue_name, event.venue_address)
     )
     assert send_reminders() == 0  # a week ahead: not yet

@@ -6,6 +6,7 @@ table a person can check; they are deliberately not read from
 `events.services.lifecycle`.
 """
 
+import dataclasses
 from datetime import timedelta
 
 import pytest
@@ -18,10 +19,14 @@ from events.services import DomainError
 from events.services.checkin.door import Actor, check_in_registration, organizer_door_action
 from events.services.checkin.door import undo_check_in as door_undo
 from events.services.lifecycle import (
+    TRANSITIONS,
     Action,
     ActorKind,
     Code,
+    Email,
+    LifecycleError,
     allowed_actions,
+    perform,
     refusal,
 )
 from events.services.privacy import anonymize_before, erase_person
@@ -232,3 +237,79 @@ def test_a_cancellation_after_the_start_promotes_nobody_into_the_past():
     assert db.session.get(Registration, waiting.id).status == S.WAITLISTED
     kinds = db.session.scalars(sa.select(OutboxMessage.kind)).all()
     assert "promoted" not in kinds
+
+
+# The one function that performs a transition ---------------------------------------
+
+# What each allowed action leaves behind, written out by hand: the status (None: the
+# status stays) and the email the caller must queue (None: no email).
+OUTCOMES = {
+    Action.CANCEL: (S.CANCELLED, "cancelled"),
+    Action.APPROVE: (S.CONFIRMED, "accepted"),
+    Action.DECLINE: (S.DECLINED, "declined"),
+    Action.PROMOTE: (S.CONFIRMED, "promoted"),
+    Action.DEMOTE: (S.WAITLISTED, "waitlisted"),
+    Action.CHECK_IN: (None, None),
+    Action.UNDO_CHECK_IN: (None, None),
+    Action.RESEND: (None, "status"),  # the email of the status the person is in
+    Action.ERASE: (None, None),
+}
+STATUS_EMAIL = {S.CONFIRMED: "confirmed", S.WAITLISTED: "waitlisted", S.PENDING: "pending"}
+
+
+def test_perform_walks_every_allowed_transition_to_the_table_s_status_and_email():
+    event = event_at("before", capacity=None)
+    walked = 0
+    for action, rule in TRANSITIONS.items():
+        assert rule.to_status == OUTCOMES[action][0], action  # the table says what we expect
+        for actor in rule.actors:
+            for status in rule.from_statuses:
+                checked_in = rule.checked_in is True
+                registration = make_registration(event, status, checked_in)
+                email = perform(registration, action, actor)
+                db.session.commit()
+                stored = db.session.get(Registration, registration.id)
+                db.session.refresh(stored)
+                want_status, want_email = OUTCOMES[action]
+                if want_email == "status":
+                    want_email = STATUS_EMAIL[status]
+                case = (action, actor, status)
+                assert stored.status == (want_status or status), case
+                assert email == want_email and (email is None or isinstance(email, Email)), case
+                walked += 1
+    assert walked == sum(len(r.actors) * len(r.from_statuses) for r in TRANSITIONS.values())
+
+
+def test_perform_writes_what_the_table_says_not_a_status_of_its_own(monkeypatch):
+    """Change the table and the written status follows: `to_status` is read."""
+    event = event_at("before")
+    pending = make_registration(event, S.PENDING)
+    changed = dataclasses.replace(TRANSITIONS[Action.DECLINE], to_status=S.CANCELLED)
+    monkeypatch.setitem(TRANSITIONS, Action.DECLINE, changed)
+    assert perform(pending, Action.DECLINE, ORG) == Email.DECLINED
+    assert pending.status == S.CANCELLED
+
+
+def test_perform_refuses_what_the_table_refuses_and_writes_nothing():
+    event = event_at("started")
+    waiting = make_registration(event, S.WAITLISTED)
+    with pytest.raises(LifecycleError) as refused:
+        perform(waiting, Action.PROMOTE, ORG)
+    assert refused.value.code == Code.EVENT_STARTED
+    assert waiting.status == S.WAITLISTED
+
+
+def test_a_seat_taking_transition_without_a_free_seat_goes_to_the_waiting_list_or_is_refused():
+    event = event_at("before", capacity=1)
+    make_registration(event, S.CONFIRMED)
+    applicant, waiting = make_registration(event, S.PENDING), make_registration(event, S.WAITLISTED)
+    assert perform(applicant, Action.APPROVE, ORG) == Email.WAITLISTED
+    assert applicant.status == S.WAITLISTED
+    with pytest.raises(LifecycleError) as refused:
+        perform(waiting, Action.PROMOTE, ORG)
+    assert refused.value.code == Code.FULL and waiting.status == S.WAITLISTED
+    event.waitlist_enabled = False
+    late = make_registration(event, S.PENDING)
+    with pytest.raises(LifecycleError) as refused:
+        perform(late, Action.APPROVE, ORG)
+    assert refused.value.code == Code.FULL and late.status == S.PENDING

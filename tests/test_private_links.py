@@ -21,11 +21,11 @@ from events.extensions import db
 from events.messages.outbox import deliver_due
 from events.models import Registration, User
 from events.services.broadcast import Audience, send_to_registrants
-from events.services.event_changes import Schedule, reschedule_event
+from events.services.event_changes import Schedule
 from events.services.privacy import erase_person
 from events.services.registration import cancel_registration, register_attendee
 from tests.conftest import csrf_token
-from tests.factories import attendee, make_event, make_user
+from tests.factories import attendee, make_event, make_user, reschedule
 
 PERSON = {
     "first_name": "Bożena",
@@ -194,7 +194,7 @@ def test_one_click_unsubscribe_stops_organizer_messages_for_that_registration_on
         )
         event = db.session.get(Registration, registration.id).event
         later = event.starts_at + timedelta(days=1)
-        reschedule_event(event_id, Schedule(later, later + timedelta(hours=1), "Sala B", "Adres"))
+        reschedule(event_id, Schedule(later, later + timedelta(hours=1), "Sala B", "Adres"))
         deliver_due()
     subjects = [m["Subject"] for m in smtp_server.inbox.to("stop@example.org")]
     assert subjects[0] == "Zmiana sali" and "Drugi" not in subjects
@@ -232,7 +232,7 @@ def test_the_change_email_says_what_changed(app, smtp_server):
         event = db.session.get(Registration, registration.id).event
         old_start = event.starts_at
         schedule = Schedule(old_start, event.ends_at, "Sala B", "ul. Nowa 2")
-        reschedule_event(event.id, schedule)
+        reschedule(event.id, schedule)
         deliver_due()
     [message] = smtp_server.inbox.to(PERSON["email"])
     text = message.get_body(("plain",)).get_content()

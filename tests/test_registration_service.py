@@ -4,19 +4,29 @@ import re
 from datetime import timedelta
 
 import pytest
+import sqlalchemy as sa
 
 from events.extensions import db
-from events.models import EventStatus, Registration, RegistrationMode, RegistrationStatus, utcnow
+from events.models import (
+    EventStatus,
+    Invitation,
+    OutboxMessage,
+    Registration,
+    RegistrationMode,
+    RegistrationStatus,
+    utcnow,
+)
 from events.services.lifecycle import Code
 from events.services.registration import (
     RegistrationError,
     approve_registration,
     cancel_registration,
     decline_registration,
+    promote_registration,
     register_attendee,
     waitlist_position,
 )
-from tests.factories import attendee, make_event
+from tests.factories import attendee, make_event, make_registration, make_user
 
 pytestmark = pytest.mark.usefixtures("ctx")
 
@@ -206,3 +216,84 @@ def test_a_declined_person_may_apply_again():
     decline_registration(registration.id)
     again = register_attendee(event.id, attendee(email="ewa@example.org"))
     assert again.status == RegistrationStatus.PENDING
+
+
+# Seats kept for invited people ------------------------------------------------------
+
+
+def kept_seats_event(capacity=2, kept=1, **overrides):
+    """An event with `kept` of its seats kept for invited people for three more days."""
+    return make_event(
+        capacity=capacity,
+        invitee_seats=kept,
+        invitee_seats_until=utcnow() + timedelta(days=3),
+        **overrides,
+    )
+
+
+def invited(registration):
+    """Mark a registration as made through a personal invitation."""
+    db.session.add(
+        Invitation(
+            event_id=registration.event_id,
+            name=registration.full_name,
+            email=registration.email,
+            registration_id=registration.id,
+        )
+    )
+    db.session.commit()
+    return registration
+
+
+def test_approving_an_application_does_not_give_away_a_seat_kept_for_invited_people():
+    """The defect: approval counted only the confirmed people, so an application without
+    an invitation got the seat the programme page shows as kept (and not free)."""
+    event = kept_seats_event(mode=RegistrationMode.APPROVAL)
+    make_registration(event, CONFIRMED)
+    stranger = make_registration(event, RegistrationStatus.PENDING)
+    guest = invited(make_registration(event, RegistrationStatus.PENDING))
+    assert approve_registration(stranger.id).status == WAITLISTED
+    assert approve_registration(guest.id).status == CONFIRMED  # the kept seat is hers
+
+
+def test_an_organizer_cannot_promote_into_a_seat_kept_for_invited_people_until_it_is_released():
+    event = kept_seats_event()
+    make_registration(event, CONFIRMED)
+    waiting = register_attendee(event.id, attendee())
+    assert waiting.status == WAITLISTED  # the public count: the other seat is kept
+    organizer = make_user()
+    with pytest.raises(RegistrationError) as refused:
+        promote_registration(waiting.id, organizer)
+    assert refused.value.code == Code.FULL
+    assert db.session.get(Registration, waiting.id).status == WAITLISTED
+    promote_registration(waiting.id, organizer, now=utcnow() + timedelta(days=4))
+    assert db.session.get(Registration, waiting.id).status == CONFIRMED
+
+
+def test_a_kept_seat_freed_again_goes_to_the_invited_person_waiting_not_to_the_first_in_line():
+    """The defect: the waiting list was filled only with the seats free for anyone, so an
+    invited person waited while the seat kept for her stood empty."""
+    event = kept_seats_event()
+    make_registration(event, CONFIRMED)
+    leaving = invited(make_registration(event, CONFIRMED))
+    first_in_line = make_registration(event, WAITLISTED)
+    guest = invited(make_registration(event, WAITLISTED))
+    promoted = cancel_registration(leaving.id)
+    assert [r.id for r in promoted] == [guest.id]
+    assert db.session.get(Registration, first_in_line.id).status == WAITLISTED
+    sent = db.session.scalars(
+        sa.select(OutboxMessage.kind).where(OutboxMessage.registration_id == guest.id)
+    ).all()
+    assert sent == ["promoted"]
+
+
+def test_a_seat_free_for_anyone_still_goes_to_the_first_in_line():
+    event = kept_seats_event(capacity=3)
+    make_registration(event, CONFIRMED)
+    holder = make_registration(event, CONFIRMED)
+    first_in_line = make_registration(event, WAITLISTED)
+    guest = invited(make_registration(event, WAITLISTED))
+    # One seat free for anyone after the cancellation, one kept: both get a seat,
+    # the first in line the free one, the invited person the kept one.
+    promoted = cancel_registration(holder.id)
+    assert [r.id for r in promoted] == [first_in_line.id, guest.id]

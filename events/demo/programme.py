@@ -23,7 +23,7 @@ from events.services.courses.certificates import issue_certificates, set_rule
 from events.services.invitations.invite import decline_invitation, invite_people, register_invited
 from events.services.invitations.lists import ImportRow
 from events.services.registration import Attendee, approve_registration, register_attendee
-from events.timezone import WARSAW
+from events.timezone import from_local, local_date
 from events.unit_of_work import command
 
 SEMINAR_TEXT = (
@@ -54,8 +54,8 @@ COURSE_MODULES = (
 
 
 def _at(days: int, hour: int, minute: int = 0) -> datetime:
-    day = (utcnow().astimezone(WARSAW) + timedelta(days=days)).date()
-    return datetime.combine(day, time(hour, minute), tzinfo=WARSAW)
+    day = local_date(utcnow()) + timedelta(days=days)
+    return from_local(datetime.combine(day, time(hour, minute)))
 
 
 def _event(slug, title, kind, days, county, venue, address, text, **extra) -> Event:

@@ -1,7 +1,5 @@
 """Forms of the organizer area: events, a registration taken by phone, a message."""
 
-from datetime import datetime
-
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -25,18 +23,9 @@ from events.models import EventKind, RegistrationMode
 from events.services.broadcast import Audience
 from events.services.courses.sessions import SessionData
 from events.services.event_admin import EventData, Overflow
-from events.timezone import WARSAW
+from events.timezone import from_local, to_local
 
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
-
-
-def aware(moment: datetime | None) -> datetime | None:
-    """A time typed in the form is Warsaw time."""
-    return moment.replace(tzinfo=WARSAW) if moment else None
-
-
-def local(moment: datetime | None) -> datetime | None:
-    return moment.astimezone(WARSAW).replace(tzinfo=None) if moment else None
 
 
 def _when(label, required=True, description=None):
@@ -140,22 +129,22 @@ class EventForm(FlaskForm):
         )
         self.capacity.data, self.waitlist_enabled.data = event.capacity, event.waitlist_enabled
         for name in ("starts_at", "ends_at", "registration_opens_at", "registration_closes_at"):
-            getattr(self, name).data = local(getattr(event, name))
+            getattr(self, name).data = to_local(getattr(event, name))
 
     def event_data(self) -> EventData:
         return EventData(
             title=self.title.data,
             kind=EventKind(self.kind.data),
             description=self.description.data or "",
-            starts_at=aware(self.starts_at.data),
-            ends_at=aware(self.ends_at.data),
+            starts_at=from_local(self.starts_at.data),
+            ends_at=from_local(self.ends_at.data),
             venue_name=self.venue_name.data,
             venue_address=self.venue_address.data or "",
             county=self.county.data,
             online_url=self.online_url.data or None,
             capacity=self.capacity.data,
-            registration_opens_at=aware(self.registration_opens_at.data),
-            registration_closes_at=aware(self.registration_closes_at.data),
+            registration_opens_at=from_local(self.registration_opens_at.data),
+            registration_closes_at=from_local(self.registration_closes_at.data),
             mode=RegistrationMode(self.mode.data),
             waitlist_enabled=self.waitlist_enabled.data,
             contact_email=(self.contact_email.data or "").lower() or None,
@@ -226,12 +215,15 @@ class SessionForm(FlaskForm):
     def fill_from(self, session) -> None:
         self.title.data = session.title
         self.venue_name.data, self.venue_address.data = session.venue_name, session.venue_address
-        self.starts_at.data, self.ends_at.data = local(session.starts_at), local(session.ends_at)
+        self.starts_at.data, self.ends_at.data = (
+            to_local(session.starts_at),
+            to_local(session.ends_at),
+        )
 
     def session_data(self) -> SessionData:
         return SessionData(
-            starts_at=aware(self.starts_at.data),
-            ends_at=aware(self.ends_at.data),
+            starts_at=from_local(self.starts_at.data),
+            ends_at=from_local(self.ends_at.data),
             venue_name=self.venue_name.data or "",
             venue_address=self.venue_address.data or "",
             title=self.title.data or "",

@@ -12,7 +12,7 @@ from events.models import QuestionnaireKind
 from events.programmes import programme_choices
 from events.services.questionnaires.builder import Settings
 from events.services.questionnaires.questions import QuestionType
-from events.timezone import WARSAW
+from events.timezone import from_local, local_date
 
 MAX_OPTIONS = 30
 
@@ -63,7 +63,7 @@ class SettingsForm(FlaskForm):
         self.kind.choices = [(kind.value, kind.label) for kind in QuestionnaireKind]
         self.programme.choices = [("", _l("None"))] + programme_choices()
         self.event_id.choices = [("", _l("None"))] + [
-            (str(event.id), f"{event.title} ({event.starts_at.astimezone(WARSAW):%d.%m.%Y})")
+            (str(event.id), f"{event.title} ({local_date(event.starts_at):%d.%m.%Y})")
             for event in events
         ]
 
@@ -93,9 +93,9 @@ class SettingsForm(FlaskForm):
             programme=self.programme.data or None,
             event_id=int(self.event_id.data) if self.event_id.data else None,
             anonymous=self.anonymous.data,
-            opens_at=datetime.combine(self.opens_on.data, time(0), tzinfo=WARSAW),
-            closes_at=datetime.combine(
-                self.closes_on.data + timedelta(days=1), time(0), tzinfo=WARSAW
+            opens_at=from_local(datetime.combine(self.opens_on.data, time(0))),
+            closes_at=from_local(
+                datetime.combine(self.closes_on.data + timedelta(days=1), time(0))
             ),
             send_after_hours=self.send_after_hours.data
             if self.send_after_hours.data is not None
@@ -107,10 +107,8 @@ class SettingsForm(FlaskForm):
             getattr(self, name).data = getattr(questionnaire, name)
         self.programme.data = questionnaire.programme or ""
         self.event_id.data = str(questionnaire.event_id or "")
-        self.opens_on.data = questionnaire.opens_at.astimezone(WARSAW).date()
-        self.closes_on.data = (
-            questionnaire.closes_at.astimezone(WARSAW) - timedelta(days=1)
-        ).date()
+        self.opens_on.data = local_date(questionnaire.opens_at)
+        self.closes_on.data = local_date(questionnaire.closes_at) - timedelta(days=1)
         self.send_after_hours.data = questionnaire.send_after_hours
 
 

@@ -17,7 +17,6 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from events.extensions import db
-from events.messages.mail import queue_registration_email
 from events.models import (
     CourseSession,
     Event,
@@ -25,7 +24,6 @@ from events.models import (
     EventStatus,
     Registration,
     RegistrationMode,
-    RegistrationStatus,
     User,
 )
 from events.services import DomainError, audit
@@ -33,13 +31,16 @@ from events.services.event_changes import Schedule, apply_schedule
 from events.services.lifecycle import (
     Action,
     ActorKind,
+    LifecycleError,
     confirmed_count,
     ends_after_start,
+    perform,
     refusal,
+    seat_holders,
     seats_short,
 )
 from events.services.locking import lock_event
-from events.services.registration import promote_from_waitlist, queue_status_email
+from events.services.registration import promote_from_waitlist, queue_email
 from events.unit_of_work import command
 
 AUDITED = (
@@ -180,14 +181,7 @@ def update_event(
 
 def movable_people(event: Event) -> list[Registration]:
     """Confirmed people who may leave their seat (not checked in), latest registered first."""
-    confirmed = db.session.scalars(
-        sa.select(Registration)
-        .where(
-            Registration.event_id == event.id,
-            Registration.status == RegistrationStatus.CONFIRMED,
-        )
-        .order_by(Registration.id.desc())
-    ).all()
+    confirmed = db.session.scalars(seat_holders(event.id).order_by(Registration.id.desc())).all()
     return [r for r in confirmed if refusal(r, Action.DEMOTE, ActorKind.ORGANIZER) is None]
 
 
@@ -218,16 +212,12 @@ def _choose_leavers(event, extra, overflow, leaving) -> list[Registration]:
 def _leave_seat(registration: Registration, overflow: Overflow, user: User) -> None:
     """One person leaves their seat: back to the waiting list, or cancelled; told and audited."""
     action = Action.DEMOTE if overflow == Overflow.WAITLIST else Action.CANCEL
-    if refusal(registration, action, ActorKind.ORGANIZER) is not None:
-        raise EventAdminError("invalid", _l("This person cannot leave their seat."))
     before = audit.snapshot(registration, ("status",))
-    if overflow == Overflow.WAITLIST:
-        registration.status = RegistrationStatus.WAITLISTED
-        db.session.flush()
-        queue_status_email(registration)
-    else:
-        registration.status = RegistrationStatus.CANCELLED
-        queue_registration_email("cancelled", registration)
+    try:
+        email = perform(registration, action, ActorKind.ORGANIZER)
+    except LifecycleError as refused:
+        raise EventAdminError("invalid", _l("This person cannot leave their seat.")) from refused
+    queue_email(email, registration, had_seat=True)
     audit.record(
         "seat_withdrawn",
         user,

@@ -1,6 +1,8 @@
 """Changes an organizer makes to an event that its registrants must hear about.
 
-The organizer screens call these; each change and its emails are one command.
+The event form changes the time or place through `apply_schedule` (inside
+`event_admin.update_event`); cancelling is a command of its own. Each change and its
+emails are one transaction.
 """
 
 from dataclasses import dataclass
@@ -18,14 +20,9 @@ from events.models import (
     RegistrationStatus,
     User,
 )
-from events.services import DomainError, audit
-from events.services.lifecycle import Code, ends_after_start
+from events.services import audit
 from events.services.locking import lock_event
 from events.unit_of_work import command
-
-
-class EventChangeError(DomainError):
-    """Codes: invalid_times, cancelled."""
 
 
 @dataclass
@@ -101,23 +98,6 @@ def apply_schedule(event: Event, schedule: Schedule, note: str | None = None) ->
     return tell_registrants(
         event.id, "event_changed", note=note, previous=what_changed(previous, schedule)
     )
-
-
-@command
-def reschedule_event(event_id: int, schedule: Schedule, note: str | None = None) -> int:
-    """Change the time or place; every active registrant is told.
-
-    Confirmed people get a calendar update (same UID, higher SEQUENCE); people
-    waiting or awaiting approval get the news without an invite. Returns the
-    number of messages queued (0 when nothing changed).
-    Raises EventChangeError "invalid_times" or "cancelled".
-    """
-    if not ends_after_start(schedule.starts_at, schedule.ends_at):
-        raise EventChangeError(Code.INVALID_TIMES, Code.INVALID_TIMES.message)
-    event = lock_event(event_id)
-    if event.status == EventStatus.CANCELLED:
-        raise EventChangeError(Code.EVENT_CANCELLED, Code.EVENT_CANCELLED.message)
-    return apply_schedule(event, schedule, note)
 
 
 @command

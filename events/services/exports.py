@@ -28,14 +28,9 @@ from events.models import Event, Registration
 from events.services.participants import TableQuery, filtered
 from events.services.questionnaires.at_registration import event_answers
 from events.services.questionnaires.questions import answer_text, text
-from events.timezone import WARSAW
+from events.timezone import to_local
 
 BATCH = 500
-
-
-def _local(moment: datetime | None) -> datetime | None:
-    """Excel knows no time zones: Warsaw wall-clock time, without the zone."""
-    return moment.astimezone(WARSAW).replace(tzinfo=None) if moment else None
 
 
 def columns(with_event: bool, asked: list[dict] = ()) -> list[tuple[str, int]]:
@@ -77,14 +72,14 @@ def _rows(event_id: int | None, query: TableQuery, asked=([], {})) -> Iterator[l
             county_name(registration.county),
             _("yes") if registration.dr_member else _("no"),
             str(registration.status.label),
-            _local(registration.created_at),
-            _local(checked_in_at),
+            to_local(registration.created_at),
+            to_local(checked_in_at),
             registration.needs or "",
             _("yes") if registration.image_consent_at else _("no"),
         ]
         given = answers.get(registration.id, {})
         row += [answer_text(q, given.get(q["key"]), language) for q in questions]
-        yield ([title, _local(starts_at)] + row) if event_id is None else row
+        yield ([title, to_local(starts_at)] + row) if event_id is None else row
 
 
 def csv_lines(event_id: int | None, query: TableQuery) -> Iterator[str]:

@@ -2,10 +2,15 @@
 it, who may make it happen, when, and the seat arithmetic.
 
 Read `TRANSITIONS` first: every action on an existing registration, the statuses
-it starts from, the status it leads to, the actors who may take it, and its time
-rule. `refusal()` applies the table to one registration; the services call
-`require()` before they change anything, and views and templates ask
-`allowed_actions()` which buttons to show instead of deciding again.
+it starts from, the status it leads to, the email that tells the person, the
+actors who may take it, and its time rule. `refusal()` applies the table to one
+registration; `perform()` takes the action: it checks the table, writes the status
+the table leads to and returns the `Email` the caller queues. Views and templates
+ask `allowed_actions()` which buttons to show instead of deciding again.
+
+Seats are counted here too: `seat_holders()` are the confirmed people;
+`seats_taken()` adds the seats still kept for invited people, for whoever has no
+invitation; `fill_free_seats()` gives the free ones to the waiting list.
 
 The rules, in words:
 - a registrant may cancel only until the event starts; an organizer may cancel
@@ -118,6 +123,26 @@ class LifecycleError(DomainError):
         super().__init__(code, code.message)
 
 
+class Email(enum.StrEnum):
+    """The email a transition sends (templates/email/<kind>)."""
+
+    CONFIRMED = "confirmed"
+    WAITLISTED = "waitlisted"
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    PROMOTED = "promoted"
+    DECLINED = "declined"
+    CANCELLED = "cancelled"
+
+
+STATUS_EMAILS = {
+    RegistrationStatus.CONFIRMED: Email.CONFIRMED,
+    RegistrationStatus.WAITLISTED: Email.WAITLISTED,
+    RegistrationStatus.PENDING: Email.PENDING,
+}
+"""The email that tells a person where an active registration stands."""
+
+
 class When(enum.Enum):
     ANY_TIME = "any time"
     BEFORE_START = "before the event starts"
@@ -131,6 +156,11 @@ class Transition:
     actors: dict[ActorKind, When]
     checked_in: bool | None = False  # the door state it needs; None: either
     open_event: bool = False  # refused for a cancelled event
+    email: Email | None = None  # what tells the person (None: nothing)
+    takes_seat: bool = False  # to_status holds a seat: only when one is free for the person
+    when_full: RegistrationStatus | None = None  # where it leads without a free seat, given a
+    # waiting list (None: refused FULL)
+    tells_status: bool = False  # sends the email of the status it leaves in place
 
 
 _ACTIVE = frozenset(ACTIVE_STATUSES)
@@ -139,26 +169,31 @@ ORG, YOU, DOOR, SYS = ActorKind.ORGANIZER, ActorKind.REGISTRANT, ActorKind.DOOR,
 
 TRANSITIONS: dict[Action, Transition] = {
     Action.CANCEL: Transition(
-        _ACTIVE, S.CANCELLED, {YOU: When.BEFORE_START, ORG: When.ANY_TIME}
+        _ACTIVE, S.CANCELLED, {YOU: When.BEFORE_START, ORG: When.ANY_TIME}, email=Email.CANCELLED
     ),
     Action.APPROVE: Transition(
-        frozenset({S.PENDING}), S.CONFIRMED, {ORG: When.BEFORE_START}, open_event=True
-    ),  # or WAITLISTED when no seat is free
-    Action.DECLINE: Transition(frozenset({S.PENDING}), S.DECLINED, {ORG: When.ANY_TIME}),
-    Action.PROMOTE: Transition(
-        frozenset({S.WAITLISTED}),
-        S.CONFIRMED,
-        {ORG: When.BEFORE_START, SYS: When.BEFORE_START},
-        open_event=True,
+        frozenset({S.PENDING}), S.CONFIRMED, {ORG: When.BEFORE_START}, open_event=True,
+        email=Email.ACCEPTED, takes_seat=True, when_full=S.WAITLISTED,
     ),
-    Action.DEMOTE: Transition(frozenset({S.CONFIRMED}), S.WAITLISTED, {ORG: When.ANY_TIME}),
+    Action.DECLINE: Transition(
+        frozenset({S.PENDING}), S.DECLINED, {ORG: When.ANY_TIME}, email=Email.DECLINED
+    ),
+    Action.PROMOTE: Transition(
+        frozenset({S.WAITLISTED}), S.CONFIRMED, {ORG: When.BEFORE_START, SYS: When.BEFORE_START},
+        open_event=True, email=Email.PROMOTED, takes_seat=True,
+    ),
+    Action.DEMOTE: Transition(
+        frozenset({S.CONFIRMED}), S.WAITLISTED, {ORG: When.ANY_TIME}, email=Email.WAITLISTED
+    ),
     Action.CHECK_IN: Transition(
         frozenset({S.CONFIRMED}), None, {DOOR: When.ANY_TIME, ORG: When.ANY_TIME}
     ),
     Action.UNDO_CHECK_IN: Transition(
         _ALL, None, {DOOR: When.ANY_TIME, ORG: When.ANY_TIME}, checked_in=True
     ),
-    Action.RESEND: Transition(_ACTIVE, None, {ORG: When.BEFORE_END}, checked_in=None),
+    Action.RESEND: Transition(
+        _ACTIVE, None, {ORG: When.BEFORE_END}, checked_in=None, tells_status=True
+    ),
     Action.ERASE: Transition(_ALL, None, {ORG: When.ANY_TIME, SYS: When.ANY_TIME}, checked_in=None),
 }  # fmt: skip
 
@@ -193,8 +228,8 @@ def refusal(
 ) -> Code | None:
     """Why `actor` may not take `action` on `registration` now, or None when it may.
 
-    Seats are not counted here: a promotion or approval also needs a free seat
-    (`has_free_seat`), which the service checks under the event's lock.
+    Seats are not counted here: a promotion or approval also needs a free seat,
+    which `perform` counts under the event's lock.
     `checked_in` gives the door state to judge by when it is not the registration's
     own: a person's attendance at one session of a course (for CHECK_IN and UNDO).
     """
@@ -235,27 +270,135 @@ def allowed_actions(
     return {action for action in Action if refusal(registration, action, actor, now) is None}
 
 
+def perform(
+    registration: Registration, action: Action, actor: ActorKind, now: datetime | None = None
+) -> Email | None:
+    """Take `action` on `registration` as `actor`: check the table, write the status it
+    leads to and return the email the caller queues (None: no email).
+
+    The status written is the table's `to_status`; for one that holds a seat, only when
+    a seat is free for this person (`seat_free_for`), else its `when_full` if the event
+    has a waiting list. The caller holds the event's lock when seats are at stake.
+    Raises LifecycleError with the refusal's code, or FULL.
+    """
+    now = now or utcnow()
+    require(registration, action, actor, now)
+    rule = TRANSITIONS[action]
+    if rule.to_status is None:
+        return STATUS_EMAILS[registration.status] if rule.tells_status else None
+    status = rule.to_status
+    if rule.takes_seat and not seat_free_for(registration, now):
+        if rule.when_full is None or not registration.event.waitlist_enabled:
+            raise LifecycleError(Code.FULL)
+        status = rule.when_full
+    return _write(registration, rule, status)
+
+
+def _write(registration: Registration, rule: Transition, status: RegistrationStatus) -> Email:
+    registration.status = status
+    db.session.flush()  # a waiting-list position counts the new status
+    return rule.email if status == rule.to_status else STATUS_EMAILS[status]
+
+
 # Seats ----------------------------------------------------------------------------
 
 
-def confirmed_count(event_id: int) -> int:
-    return db.session.scalar(
-        sa.select(sa.func.count()).where(
-            Registration.event_id == event_id,
-            Registration.status == RegistrationStatus.CONFIRMED,
+def holds_seat(event_id: int):
+    """The condition on a registration that holds a seat at an event: confirmed."""
+    return sa.and_(
+        Registration.event_id == event_id, Registration.status == RegistrationStatus.CONFIRMED
+    )
+
+
+def seat_holders(event_id: int) -> sa.Select:
+    """The people who hold a seat at an event."""
+    return sa.select(Registration).where(holds_seat(event_id))
+
+
+def seats_taken(
+    event: Event, now: datetime, invited: bool = False, confirmed: int | None = None
+) -> int:
+    """The seats nobody else may take now: the seat holders and, for a person without
+    an invitation (`invited` false), the seats still kept for invited people.
+    `confirmed`: the seat holders' number, when the caller has counted them already."""
+    if confirmed is None:
+        confirmed = confirmed_count(event.id)
+    return confirmed if invited else confirmed + held_for_invitees(event, now)
+
+
+def seat_free_for(registration: Registration, now: datetime) -> bool:
+    """Whether a seat is free for this person (a kept seat too, if they were invited)."""
+    event = registration.event
+    held = held_for_invitees(event, now)
+    if held and _invited(registration.event_id, [registration.id]):
+        held = 0
+    return has_free_seat(event, confirmed_count(event.id) + held)
+
+
+def fill_free_seats(event: Event, now: datetime) -> list[tuple[Registration, Email]]:
+    """Give the free seats to the waiting list, first come first served; a seat kept
+    for invited people goes only to a person with an invitation. Writes the statuses
+    and returns each promoted registration with the email to queue.
+
+    Nobody is promoted once the event has started, or for a cancelled or draft
+    event. The caller holds the event's lock.
+    """
+    if event.status != EventStatus.PUBLISHED or event_started(event, now):
+        return []
+    free = free_seats(event, confirmed_count(event.id))  # None: no limit
+    held = held_for_invitees(event, now)
+    if free == 0:
+        return []
+    query = (
+        sa.select(Registration)
+        .where(
+            Registration.event_id == event.id,
+            Registration.status == RegistrationStatus.WAITLISTED,
+        )
+        .order_by(Registration.id)
+    )
+    if free is not None and not held:
+        query = query.limit(free)
+    waiting = list(db.session.scalars(query))
+    invited = _invited(event.id, [r.id for r in waiting]) if held and free is not None else set()
+    rule, promoted = TRANSITIONS[Action.PROMOTE], []
+    for registration in waiting:
+        if free is not None:
+            if free == 0:
+                break
+            if registration.id in invited:
+                held = max(held - 1, 0)
+            elif free <= held:
+                continue  # only kept seats are left, and this person has no invitation
+            free -= 1
+        require(registration, Action.PROMOTE, ActorKind.SYSTEM, now)
+        promoted.append((registration, _write(registration, rule, rule.to_status)))
+    return promoted
+
+
+def _invited(event_id: int, registration_ids: list[int]) -> set[int]:
+    """Those of these registrations made through an invitation."""
+    if not registration_ids:
+        return set()
+    return set(
+        db.session.scalars(
+            sa.select(Invitation.registration_id).where(
+                Invitation.event_id == event_id,
+                Invitation.registration_id.in_(registration_ids),
+            )
         )
     )
+
+
+def confirmed_count(event_id: int) -> int:
+    """How many people hold a seat."""
+    return db.session.scalar(sa.select(sa.func.count()).where(holds_seat(event_id)))
 
 
 def confirmed_people(event_id: int) -> list[Registration]:
     """The confirmed people of an event (attendance sheets), by last name in Polish
     alphabetical order."""
-    people = db.session.scalars(
-        sa.select(Registration).where(
-            Registration.event_id == event_id,
-            Registration.status == RegistrationStatus.CONFIRMED,
-        )
-    ).all()
+    people = db.session.scalars(seat_holders(event_id)).all()
     return sorted(
         people, key=lambda r: (polish_sort_key(r.last_name), polish_sort_key(r.first_name))
     )
@@ -285,10 +428,7 @@ def held_for_invitees(event: Event, now: datetime) -> int:
         sa.select(sa.func.count())
         .select_from(Invitation)
         .join(Registration, Registration.id == Invitation.registration_id)
-        .where(
-            Invitation.event_id == event.id,
-            Registration.status == RegistrationStatus.CONFIRMED,
-        )
+        .where(Invitation.event_id == event.id, holds_seat(event.id))
     )
     return max(event.invitee_seats - taken, 0)
 

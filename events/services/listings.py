@@ -10,11 +10,11 @@ from events.models import Event, EventKind, EventStatus, RegistrationStatus
 from events.services.lifecycle import (
     RegistrationState,
     free_seats,
-    held_for_invitees,
     registration_state,
+    seats_taken,
     status_counts,
 )
-from events.timezone import WARSAW
+from events.timezone import from_local, to_local
 
 
 @dataclass
@@ -39,8 +39,8 @@ def month_bounds(month: str) -> tuple[datetime, datetime]:
     Raises ValueError for anything that is not a month.
     """
     year, number = (int(part) for part in month.split("-"))
-    start = datetime(year, number, 1, tzinfo=WARSAW)
-    end = datetime(year + number // 12, number % 12 + 1, 1, tzinfo=WARSAW)
+    start = from_local(datetime(year, number, 1))
+    end = from_local(datetime(year + number // 12, number % 12 + 1, 1))
     return start, end
 
 
@@ -68,13 +68,11 @@ def listing_for(event: Event, now: datetime, invited: bool = False) -> Listing:
 
 
 def _listing(event: Event, counts: dict, now: datetime, invited: bool = False) -> Listing:
-    confirmed = counts.get(RegistrationStatus.CONFIRMED, 0)
-    if not invited:
-        confirmed += held_for_invitees(event, now)
+    taken = seats_taken(event, now, invited, confirmed=counts.get(RegistrationStatus.CONFIRMED, 0))
     return Listing(
         event=event,
-        state=registration_state(event, confirmed, now),
-        seats_left=free_seats(event, confirmed),
+        state=registration_state(event, taken, now),
+        seats_left=free_seats(event, taken),
         waitlisted=counts.get(RegistrationStatus.WAITLISTED, 0),
     )
 
@@ -86,7 +84,7 @@ def upcoming_months(now: datetime) -> list[str]:
             Event.status == EventStatus.PUBLISHED, Event.ends_at >= now
         )
     )
-    return sorted({start.astimezone(WARSAW).strftime("%Y-%m") for start in starts})
+    return sorted({to_local(start).strftime("%Y-%m") for start in starts})
 
 
 def find_public_event(slug: str) -> Event | None:

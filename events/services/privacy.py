@@ -45,6 +45,7 @@ from events.models import (
     utcnow,
 )
 from events.services import audit
+from events.services.lifecycle import Action, ActorKind, perform, refusal
 from events.services.registration import cancel_registration
 from events.unit_of_work import command
 
@@ -213,13 +214,15 @@ def erase_person(email: str, user: User | None) -> int:
         )
     ).all()
     now = utcnow()
+    actor = ActorKind.ORGANIZER if user is not None else ActorKind.SYSTEM
     for registration in registrations:
         upcoming = registration.event.starts_at > now
-        if upcoming and registration.is_active and not registration.is_checked_in:
+        if upcoming and refusal(registration, Action.CANCEL, ActorKind.ORGANIZER, now) is None:
             cancel_registration(registration.id, by=user, now=now)
     ids = [registration.id for registration in registrations]
     _scrub_scans(registrations)
     for registration in registrations:
+        perform(registration, Action.ERASE, actor, now)
         _anonymize(registration, now)
         audit.record("person_erased", user, registration.event_id, registration_id=registration.id)
     _scrub_audit(ids)
@@ -263,6 +266,7 @@ def anonymize_before(cutoff: datetime, user: User | None = None) -> int:
     now = utcnow()
     _scrub_scans(registrations)
     for registration in registrations:
+        perform(registration, Action.ERASE, ActorKind.SYSTEM, now)
         _anonymize(registration, now)
     _scrub_audit(ids)
     _forget_answers(ids, delete=False)

@@ -5,7 +5,8 @@ UPDATE on PostgreSQL; on SQLite every transaction already holds the write
 lock, see `configure_sqlite`), so two people can never both take the last seat.
 Under the lock only the seat arithmetic, the row changes and the outbox rows
 (frozen facts, a few hundred bytes) are written; emails are rendered at
-delivery. What may happen to a registration is decided by `lifecycle`.
+delivery. What may happen to a registration is decided, and its status
+written, by `lifecycle`; this module queues the email each change returns.
 """
 
 from dataclasses import dataclass
@@ -21,7 +22,6 @@ from events.messages.mail import queue_registration_email
 from events.models import (
     ACTIVE_STATUSES,
     Event,
-    EventStatus,
     OrganizationType,
     Registration,
     RegistrationStatus,
@@ -33,18 +33,17 @@ from events.search import search_text
 from events.services import audit
 from events.services.lifecycle import (
     REFUSED_STATES,
+    STATUS_EMAILS,
     Action,
     ActorKind,
     Code,
+    Email,
     LifecycleError,
-    confirmed_count,
-    event_started,
-    free_seats,
-    has_free_seat,
-    held_for_invitees,
+    fill_free_seats,
     initial_status,
+    perform,
     registration_state,
-    require,
+    seats_taken,
 )
 from events.services.locking import lock_event, lock_registration
 from events.unit_of_work import command
@@ -100,8 +99,7 @@ def register_attendee(
     """
     now = now or utcnow()
     event = lock_event(event_id)
-    taken = confirmed_count(event.id) + (0 if invited else held_for_invitees(event, now))
-    state = registration_state(event, taken, now)
+    state = registration_state(event, seats_taken(event, now, invited), now)
     if state in REFUSED_STATES:
         raise LifecycleError(REFUSED_STATES[state])
     if event.invitation_only and not invited:
@@ -155,21 +153,21 @@ def new_registration(event, attendee: Attendee, status, now) -> Registration:
     )
 
 
-STATUS_EMAILS = {
-    RegistrationStatus.CONFIRMED: "confirmed",
-    RegistrationStatus.WAITLISTED: "waitlisted",
-    RegistrationStatus.PENDING: "pending",
-}
-"""The email that tells a person where an active registration stands."""
+def queue_email(email: Email, registration: Registration, had_seat: bool = True) -> None:
+    """Queue the email a change returned: a waiting-list email says the place in line;
+    a cancellation withdraws the calendar invite of a person who had a seat."""
+    if email == Email.WAITLISTED:
+        context = {"position": waitlist_position(registration)}
+    elif email == Email.CANCELLED:
+        context = {"with_calendar": had_seat}
+    else:
+        context = {}
+    queue_registration_email(email.value, registration, **context)
 
 
 def queue_status_email(registration: Registration) -> None:
     """Queue the email that tells a person where their registration stands."""
-    queue_registration_email(
-        STATUS_EMAILS[registration.status],
-        registration,
-        position=waitlist_position(registration),
-    )
+    queue_email(STATUS_EMAILS[registration.status], registration)
 
 
 def waitlist_position(registration: Registration) -> int | None:
@@ -231,46 +229,22 @@ def cancel_registration(
     now = now or utcnow()
     event, registration = _locked(registration_id)
     actor = ActorKind.ORGANIZER if by is not None else ActorKind.REGISTRANT
-    require(registration, Action.CANCEL, actor, now)
     before = audit.snapshot(registration, AUDITED)
     had_seat = registration.status == RegistrationStatus.CONFIRMED
-    registration.status = RegistrationStatus.CANCELLED
-    db.session.flush()
-    queue_registration_email("cancelled", registration, with_calendar=had_seat)
+    queue_email(perform(registration, Action.CANCEL, actor, now), registration, had_seat)
     if by is not None:
         audit_change("cancelled_by_organizer", by, registration, before)
     return promote_from_waitlist(event, now) if had_seat else []
 
 
 def promote_from_waitlist(event: Event, now: datetime | None = None) -> list[Registration]:
-    """Fill free seats from the waiting list, first come first served.
-
-    Nobody is promoted once the event has started, or for a cancelled or draft
-    event. The caller holds the event lock.
-    """
-    now = now or utcnow()
-    if event.status != EventStatus.PUBLISHED or event_started(event, now):
-        return []
-    free = free_seats(event, confirmed_count(event.id) + held_for_invitees(event, now))
-    if free == 0:
-        return []
-    query = (
-        sa.select(Registration)
-        .where(
-            Registration.event_id == event.id,
-            Registration.status == RegistrationStatus.WAITLISTED,
-        )
-        .order_by(Registration.id)
-    )
-    if free is not None:
-        query = query.limit(free)
-    promoted = list(db.session.scalars(query))
-    for registration in promoted:
-        require(registration, Action.PROMOTE, ActorKind.SYSTEM, now)
-        registration.status = RegistrationStatus.CONFIRMED
-        queue_registration_email("promoted", registration)
-    db.session.flush()
-    return promoted
+    """Fill free seats from the waiting list, first come first served (see
+    `lifecycle.fill_free_seats`); each promoted person gets their ticket. The caller
+    holds the event lock."""
+    promoted = fill_free_seats(event, now or utcnow())
+    for registration, email in promoted:
+        queue_email(email, registration)
+    return [registration for registration, _email in promoted]
 
 
 @command
@@ -278,16 +252,13 @@ def promote_registration(registration_id: int, by: User, now: datetime | None = 
     """An organizer gives a free seat to this person, ahead of others on the waiting list.
 
     Raises LifecycleError WRONG_STATUS, EVENT_STARTED, EVENT_CANCELLED, or FULL
-    (no seat is free).
+    (no seat is free for this person: seats kept for invited people count as taken
+    unless the person was invited).
     """
     now = now or utcnow()
-    event, registration = _locked(registration_id)
-    require(registration, Action.PROMOTE, ActorKind.ORGANIZER, now)
-    if not has_free_seat(event, confirmed_count(event.id)):
-        raise LifecycleError(Code.FULL)
+    _event, registration = _locked(registration_id)
     before = audit.snapshot(registration, AUDITED)
-    registration.status = RegistrationStatus.CONFIRMED
-    queue_registration_email("promoted", registration)
+    queue_email(perform(registration, Action.PROMOTE, ActorKind.ORGANIZER, now), registration)
     audit_change("promoted", by, registration, before)
 
 
@@ -298,24 +269,13 @@ def approve_registration(
     """Accept an application: a seat if one is free, else the waiting list.
 
     Raises LifecycleError WRONG_STATUS unless the application is pending,
-    EVENT_STARTED, EVENT_CANCELLED, and FULL when no seat is free and the event
-    has no waiting list.
+    EVENT_STARTED, EVENT_CANCELLED, and FULL when no seat is free for this person
+    (as for promotion) and the event has no waiting list.
     """
     now = now or utcnow()
-    event, registration = _locked(registration_id)
-    require(registration, Action.APPROVE, ActorKind.ORGANIZER, now)
+    _event, registration = _locked(registration_id)
     before = audit.snapshot(registration, AUDITED)
-    if has_free_seat(event, confirmed_count(event.id)):
-        registration.status = RegistrationStatus.CONFIRMED
-    elif event.waitlist_enabled:
-        registration.status = RegistrationStatus.WAITLISTED
-    else:
-        raise LifecycleError(Code.FULL)
-    db.session.flush()
-    if registration.status == RegistrationStatus.CONFIRMED:
-        queue_registration_email("accepted", registration)
-    else:
-        queue_status_email(registration)
+    queue_email(perform(registration, Action.APPROVE, ActorKind.ORGANIZER, now), registration)
     audit_change("approved", by, registration, before)
     return registration
 
@@ -326,26 +286,23 @@ def decline_registration(
 ) -> Registration:
     """Decline a pending application. Raises LifecycleError WRONG_STATUS otherwise."""
     _event, registration = _locked(registration_id)
-    require(registration, Action.DECLINE, ActorKind.ORGANIZER, now)
     before = audit.snapshot(registration, AUDITED)
-    registration.status = RegistrationStatus.DECLINED
-    queue_registration_email("declined", registration)
+    queue_email(perform(registration, Action.DECLINE, ActorKind.ORGANIZER, now), registration)
     audit_change("declined", by, registration, before)
     return registration
 
 
 @command
-def resend_status_email(registration_id: int, by: User, now: datetime | None = None) -> str:
+def resend_status_email(registration_id: int, by: User, now: datetime | None = None) -> Email:
     """Send the email matching the person's status again (with ticket and invite).
 
     Returns the kind of email sent. Raises LifecycleError WRONG_STATUS or EVENT_ENDED.
     """
     registration = db.session.get(Registration, registration_id)
-    require(registration, Action.RESEND, ActorKind.ORGANIZER, now)
-    queue_status_email(registration)
-    kind = STATUS_EMAILS[registration.status]
+    kind = perform(registration, Action.RESEND, ActorKind.ORGANIZER, now)
+    queue_email(kind, registration)
     audit.record(
         "confirmation_resent", by, registration.event_id,
-        registration_id=registration.id, after={"kind": kind},
+        registration_id=registration.id, after={"kind": kind.value},
     )  # fmt: skip
     return kind

@@ -58,12 +58,6 @@ def take(key: str, limit: int, window: timedelta, now: datetime) -> bool:
     return True
 
 
-def exhausted(key: str, limit: int, window: timedelta, now: datetime) -> bool:
-    """Whether `key` has no attempt left, without counting one."""
-    counter = db.session.get(ThrottleCounter, key)
-    return counter is not None and now - counter.window_start < window and counter.hits >= limit
-
-
 def give_back(key: str) -> None:
     """Return one attempt (a login that turned out right is no guess)."""
     db.session.execute(

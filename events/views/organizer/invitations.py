@@ -8,7 +8,7 @@ from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from events.extensions import csrf, db
-from events.forms.organizer import InvitationSettingsForm, aware, local
+from events.forms.organizer import InvitationSettingsForm
 from events.forms.public import ConfirmForm
 from events.models import Event
 from events.services.invitations.invite import (
@@ -29,6 +29,7 @@ from events.services.invitations.lists import (
     InvitationFileError,
     read_invitation_file,
 )
+from events.timezone import from_local, to_local
 from events.views import form_id
 from events.views.organizer.blueprint import bp, event_or_404
 
@@ -63,7 +64,7 @@ def _settings_of(event):
     class Values:
         invitation_only = event.invitation_only
         invitee_seats = event.invitee_seats
-        invitee_seats_until = local(event.invitee_seats_until)
+        invitee_seats_until = to_local(event.invitee_seats_until)
 
     return Values
 
@@ -165,7 +166,7 @@ def invitations_settings(event_id: int):
                 event.id,
                 form.invitation_only.data,
                 form.invitee_seats.data,
-                aware(form.invitee_seats_until.data),
+                from_local(form.invitee_seats_until.data),
                 current_user,
             )
             flash(_("Saved."), "success")
