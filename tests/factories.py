@@ -114,9 +114,9 @@ def make_user(email="organizator@example.org", password="bardzo-tajne-haslo", ro
 def make_registration(event: Event, status, checked_in: bool = False, **overrides):
     """A registration in the given state, put straight into the database (no rules, no
     email): for tests that start from a state the rules would take several steps to reach."""
-    from events.services.registration import _new_registration
+    from events.services.registration import new_registration
 
-    registration = _new_registration(event, attendee(**overrides), status, utcnow())
+    registration = new_registration(event, attendee(**overrides), status, utcnow())
     if checked_in:
         registration.checked_in_at, registration.checked_in_by = utcnow(), "bramka@example.org"
     db.session.add(registration)

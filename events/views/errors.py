@@ -10,6 +10,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError
 
 from events.extensions import db
+from events.logs import redact_secrets
 
 log = logging.getLogger(__name__)
 
@@ -112,7 +113,7 @@ def database_error(error: DBAPIError):
     log.error(
         "The database refuses to store data (read-only or full); %s %s answered 503: %s",
         request.method,
-        request.path,
+        redact_secrets(request.path),
         reason,
     )
     response = make_response(_page(503))
