@@ -26,6 +26,7 @@ from events.extensions import (
     migrate,
 )
 from events.i18n import select_locale
+from events.messages import outbox
 from events.messages.certificate import dates_text
 from events.messages.links import absolute_url, map_url
 from events.services.accounts import user_for_session
@@ -104,6 +105,7 @@ def configure_extensions(app: Flask) -> None:
             configure_sqlite(db.engine, writing=in_command)
     migrate.init_app(app, db, render_as_batch=True)
     mail.init_app(app)
+    outbox.init_app(app)  # the embedded run sends after each response that queued mail
     babel.init_app(app, locale_selector=select_locale)
     csrf.init_app(app)
     login_manager.init_app(app)

@@ -7,6 +7,8 @@ with a command-line option, which wins over this file.
 import multiprocessing
 import os
 
+from gunicorn.glogging import Logger
+
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 # Sync workers: each request holds one worker, and the app's work is short
 # (the slow parts, mail and exports, are outside requests or streamed).
@@ -27,6 +29,24 @@ worker_tmp_dir = SHARED_MEMORY if os.path.isdir(SHARED_MEMORY) else None
 # its own lines (JSON in production) with the same request id.
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
 access_log_format = '%(h)s "%(r)s" %(s)s %(B)s %(M)sms id=%({x-request-id}o)s'
+
+
+class AccessLogWithoutSecrets(Logger):
+    """Every text a log line may show (request line, path, referrer, headers) with
+    the secrets of private links replaced (events.logs.redact_secrets): whoever
+    reads the journal must not be able to open someone's registration or ticket."""
+
+    def atoms(self, resp, req, environ, request_time):
+        from events.logs import redact_secrets  # imported once the app is loaded
+
+        atoms = super().atoms(resp, req, environ, request_time)
+        return {
+            name: redact_secrets(value) if isinstance(value, str) else value
+            for name, value in atoms.items()
+        }
+
+
+logger_class = AccessLogWithoutSecrets
 errorlog = "-"
 # Behind a reverse proxy on the same host; TRUSTED_PROXIES tells the app whom to believe.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")

@@ -8,6 +8,14 @@ or a new one. It is returned in the X-Request-ID header, so gunicorn's
 access log line (deploy/gunicorn.conf.py) and the app's own lines for the same
 request share it. In production the app logs one JSON object per line to
 standard error, for the service manager's journal.
+
+Some paths carry a bearer secret: "my registration" (/r/<token>), the ticket
+(/t/<token>), the stop link of organizer messages, a questionnaire's personal
+link (/q/link/<token>), an invitation (/i/<token>) and a door link
+(/checkin/link/<token>). Whoever reads it has the page, so no log keeps it:
+`redact_secrets` replaces it with a placeholder in gunicorn's access log
+(deploy/gunicorn.conf.py) and in the app's own lines (Flask's "Exception on
+<path>", the development server's request lines).
 """
 
 import json
@@ -20,6 +28,39 @@ from flask import Flask, g, has_request_context, request
 
 REQUEST_ID_HEADER = "X-Request-ID"
 _ID = re.compile(r"[A-Za-z0-9._-]{8,64}")
+PLACEHOLDER = ":secret"
+# A path begins the text, or follows a space, a quote, "=" or a scheme and host.
+_PATH_START = r"""(?P<start>^|[\s"'=(\[]|[a-z]+://[^/\s"']+)"""
+_SEGMENT = r"""[^/?#\s"']+"""
+_SECRET_PATHS = re.compile(
+    _PATH_START
+    + rf"(?P<prefix>/(?:r|t|i|q/link|checkin/link)/){_SEGMENT}"
+    + rf"|{_PATH_START.replace('start', 'start2')}(?P<stop>/stop/){_SEGMENT}/{_SEGMENT}",
+    re.IGNORECASE,
+)
+
+
+def _placeholder(match: re.Match) -> str:
+    if match.group("prefix"):
+        return match.group("start") + match.group("prefix") + PLACEHOLDER
+    return f"{match.group('start2')}/stop/{PLACEHOLDER}/{PLACEHOLDER}"
+
+
+def redact_secrets(text: str) -> str:
+    """`text` (a request line, a path, a URL, a log message) without the secrets of
+    the paths listed above: "GET /r/Xy12.../cancel" becomes "GET /r/:secret/cancel"."""
+    return _SECRET_PATHS.sub(_placeholder, text) if "/" in text else text
+
+
+class WithoutSecrets(logging.Filter):
+    """Log records whose text holds a secret path get it redacted."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        clean = redact_secrets(message)
+        if clean != message:
+            record.msg, record.args = clean, None
+        return True
 
 
 class JsonLines(logging.Formatter):
@@ -55,10 +96,15 @@ def init_app(app: Flask) -> None:
             response.headers[REQUEST_ID_HEADER] = g.request_id
         return response
 
+    for logger in (app.logger, logging.getLogger("werkzeug")):
+        if not any(isinstance(f, WithoutSecrets) for f in logger.filters):
+            logger.addFilter(WithoutSecrets())
+
     if app.config.get("APP_ENV") == "production" and not app.config.get("TESTING"):
         handler = logging.StreamHandler()
         handler.setFormatter(JsonLines())
         handler.addFilter(WithRequestId())
+        handler.addFilter(WithoutSecrets())  # whatever logger the line comes from
         root = logging.getLogger()
         root.handlers[:] = [handler]
         root.setLevel(logging.INFO)

@@ -10,7 +10,9 @@ import re
 from email import message_from_bytes, policy
 
 import pytest
+import sqlalchemy as sa
 
+from events.extensions import db
 from tests.mail_samples import KINDS, TITLE, every_kind
 
 pytestmark = pytest.mark.usefixtures("ctx")
@@ -94,6 +96,43 @@ def test_every_kind_of_email_follows_the_mime_rules(smtp_server, language):
         if kind in SUBJECT_START[language]:
             assert subject == SUBJECT_START[language][kind] + TITLE
         assert message["Reply-To"] == "Biuro Działamy Razem <biuro@example.org>", kind
+        written_in = "pl" if kind == "invitation" else language  # a list has no language
+        assert message["Content-Language"] == written_in, kind
+        to = message.raw_bytes.split(b"\r\nTo: ", 1)[1].split(b"\r\n", 1)[0]
+        assert to.endswith(f"<{kind}.{language}@example.org>".encode()), (kind, to)
+        assert all(len(line) <= 78 for line in message.raw_bytes.split(b"\r\n\r\n")[0].split(
+            b"\r\n")), kind  # fmt: skip
+
+
+def test_list_unsubscribe_is_folded_and_still_the_one_click_link(smtp_server, client):
+    message = every_kind(smtp_server, "pl")["organizer_message"]
+    head = message.raw_bytes.split(b"\r\n\r\n")[0].decode()
+    folded = re.search(r"\r\nList-Unsubscribe: (.*?)\r\n(?! )", head, re.S).group(1)
+    assert "\r\n " in folded  # on several lines...
+    assert all(len(line) <= 78 for line in f"List-Unsubscribe: {folded}".split("\r\n"))
+    url = "".join(folded.split())  # ...with the white space inside <> ignored (RFC 2369)
+    assert url.startswith("<https://") and url.endswith(">")
+    body = message.get_body(("plain",)).get_content()
+    assert url[1:-1] in body  # the same link as the one in the text
+    path = url[1:-1].removeprefix("https://rejestracja.example.org")
+    one_click = client.post(path, data={"List-Unsubscribe": "One-Click"})
+    assert one_click.status_code == 200
+
+
+def test_a_message_keeps_its_message_id_when_rendered_again(smtp_server):
+    from events.messages.compose import build_message
+    from events.messages.ics import uid_domain
+    from events.models import OutboxMessage
+
+    every_kind(smtp_server, "pl")
+    domain = uid_domain()
+    first, second = db.session.scalars(sa.select(OutboxMessage).limit(2)).all()
+    sender = "Działamy Razem <no-reply@example.org>"
+    ids = [build_message(first, sender, domain)["Message-ID"] for _ in range(2)]
+    assert ids[0] == ids[1] and ids[0].startswith("<") and ids[0].endswith(f"@{domain}>")
+    assert build_message(second, sender, domain)["Message-ID"] != ids[0]
+    sent = [m for _, m in smtp_server.inbox.messages if m["Message-ID"] == ids[0]]
+    assert len(sent) == 1  # what was sent carries that same id
 
 
 def test_the_checks_find_what_the_old_messages_did_wrong():

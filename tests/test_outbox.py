@@ -221,15 +221,23 @@ def test_a_server_that_never_answers_costs_one_timeout_and_blocks_nothing(app):
         server.stop()
 
 
-def test_a_connection_lost_mid_batch_stops_the_batch_and_the_rest_go_later(app):
+def test_a_connection_lost_mid_batch_costs_the_untried_nothing(app):
     """The server drops the connection at the second message: the first is sent, the
-    second and those not tried yet wait for the next round, and none goes twice."""
+    second waits for its backoff, and the two behind it, never tried, count no attempt
+    and go in the next round; the second then goes alone, and none goes twice."""
     from aiosmtpd.controller import Controller
 
-    received = []
+    received, connections = [], []
 
     class DropsTheSecond:
+        async def handle_MAIL(self, server, session, envelope, address, options):  # noqa: N802
+            if not connections or connections[-1][0] is not session:
+                connections.append((session, []))
+            envelope.mail_from = address
+            return "250 OK"
+
         async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd API)
+            connections[-1][1].extend(envelope.rcpt_tos)
             if len(received) == 1 and not getattr(self, "dropped", False):
                 self.dropped = True
                 server.transport.close()
@@ -246,12 +254,18 @@ def test_a_connection_lost_mid_batch_stops_the_batch_and_the_rest_go_later(app):
             for number in range(4):
                 register_attendee(event.id, attendee(email=f"osoba{number}@example.org"))
             report = deliver_pending()
-        assert report.sent == 1 and report.retrying == 3
-        waiting = [row for row in outbox(app) if row.status == OutboxStatus.PENDING]
-        assert len(waiting) == 3 and all(row.last_error for row in waiting)
-        with app.app_context():
+            assert (report.sent, report.retrying, report.untried) == (1, 1, 2)
+            assert [(row.attempts, row.status) for row in outbox(app)] == [
+                (1, OutboxStatus.SENT),
+                (1, OutboxStatus.PENDING),
+                (0, OutboxStatus.PENDING),  # not tried: no attempt, no error, no delay
+                (0, OutboxStatus.PENDING),
+            ]
+            assert [row.last_error is None for row in outbox(app)] == [True, False, True, True]
+            assert deliver_pending().sent == 2  # the next round: the two behind it
             report = deliver_pending(now=utcnow() + timedelta(hours=1))
-        assert report.sent == 3
+        assert report.sent == 1
     finally:
         flaky.stop()
     assert sorted(received) == [f"osoba{number}@example.org" for number in range(4)]
+    assert connections[-1][1] == ["osoba1@example.org"]  # its retry went alone

@@ -31,3 +31,19 @@ def test_the_evaluation_email_carries_the_personal_link(app, smtp_server):
     assert message["Subject"].endswith(": Konsultacje programu partnerstw")
     body = message.get_body(("plain",)).get_content()
     assert f"/q/link/{token}" in body
+
+
+def test_an_english_speaker_gets_the_evaluation_email_all_in_english(app, smtp_server):
+    with app.app_context():
+        start = utcnow().replace(microsecond=0) - timedelta(hours=6)
+        event = make_event(starts_at=start, ends_at=start + timedelta(hours=3))
+        registration = make_registration(
+            event, RegistrationStatus.CONFIRMED, checked_in=True, language="en"
+        )
+        make_questionnaire(kind=QuestionnaireKind.EVALUATION, event_id=event.id)
+        send_evaluations()
+        deliver_due()
+        email = registration.email
+    [message] = smtp_server.inbox.to(email)
+    assert message["Subject"].startswith("Your opinion, please: ")
+    assert message["Content-Language"] == "en"

@@ -11,6 +11,7 @@ whatever happened to the registration since.
 
 import base64
 from dataclasses import dataclass, field
+from datetime import datetime
 from email.message import EmailMessage
 
 import sqlalchemy as sa
@@ -59,6 +60,9 @@ class Rendered:
     qr_png: bytes | None = None
     headers: dict = field(default_factory=dict)  # Reply-To, List-Unsubscribe...
     attachments: list = field(default_factory=list)  # (filename, maintype, subtype, bytes)
+    recipient_name: str | None = None  # on To, beside the address
+    language: str | None = None  # Content-Language
+    created_at: datetime | None = None  # when it was queued: part of its Message-ID
 
 
 def reply_address(event=None) -> str | None:
@@ -77,6 +81,12 @@ def unsubscribe_url(registration) -> str:
 
 def render(row: OutboxMessage) -> Rendered:
     """The message of an outbox row, in the recipient's language."""
+    rendered = _render(row)
+    rendered.language, rendered.created_at = row.language, row.created_at
+    return rendered
+
+
+def _render(row: OutboxMessage) -> Rendered:
     facts = row.facts
     if "rendered" in facts:  # queued before facts existed: sent as it was rendered then
         return _already_rendered(row, facts["rendered"])
@@ -137,6 +147,7 @@ def _registration_email(row: OutboxMessage, facts: dict, context: dict) -> Rende
         render_template(f"email/{row.kind}.html", **context),
         headers=headers,
     )
+    rendered.recipient_name = registration.full_name
     if with_ticket:
         rendered.qr_png = ticket_png(registration.ticket_code, box_size=8)
     if row.kind == "certificate":

@@ -47,10 +47,19 @@ def queue_registration_email(
     )
 
 
-def queue_templated(kind: str, recipient: str, language: str, subject, **context):
-    """Queue templates/email/<kind>.txt and .html for `recipient`, in `language`."""
+def queue_templated(
+    kind: str, recipient: str, language: str, subject, subject_values=None, **context
+):
+    """Queue templates/email/<kind>.txt and .html for `recipient`, in `language`.
+
+    `subject` is translated into `language` here: a lazy string (`_l`), with
+    `subject_values` for its %(name)s places, if any. (A lazy string formatted
+    with % by the caller is translated at once, in the caller's language.)
+    """
     with force_locale(language):
         subject_text = str(subject)
+        if subject_values:
+            subject_text %= subject_values
     return enqueue(
         OutboxMessage(
             kind=kind,

@@ -13,13 +13,19 @@ at most 76 characters; encoded words of at most 75 characters, each header line
 that holds them at most 76; `type` on multipart/related; MIME-Version once, on
 the message itself; bodies in quoted-printable, so any SMTP server takes them.
 
-Flask-Mail sends it: `PreparedMessage` hands the built message to Flask-Mail's
-connection, which keeps its configuration, TLS, login and header checks.
+Flask-Mail sends it: `PreparedMessage` is a Flask-Mail message whose public
+`as_bytes()`/`as_string()` give the built message, so Flask-Mail's connection
+keeps its configuration, TLS, login and header checks.
+
+The Message-ID is made from the outbox row, so a message sent twice (a worker
+killed between the server's answer and its record) carries the same one both
+times, and mail clients show it once.
 """
 
 from email import policy
+from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import formatdate
 
 from flask_mail import Message
 
@@ -31,7 +37,8 @@ SMTP_POLICY = policy.SMTP.clone(max_line_length=76, refold_source="none")
 ENCODED_WORD_LIMIT = 75  # RFC 2047, section 2
 # Headers a rendered message may add; nothing else. Reply-To may hold a name with
 # Polish letters (encoded); the List-* headers are ASCII URLs that must not be
-# encoded, so they go on one line, as RFC 2369 allows (at most 998 characters).
+# encoded: they are folded inside their angle brackets, where RFC 2369 (and
+# RFC 3986, appendix C) says white space is ignored.
 EXTRA_HEADERS = ("Reply-To",)
 URL_HEADERS = ("List-Unsubscribe", "List-Unsubscribe-Post")
 # Printable ASCII that stays as it is inside a Q-encoded word (RFC 2047, 5 (3)).
@@ -80,12 +87,50 @@ def set_text_header(message: EmailMessage, name: str, text: str) -> None:
         message.set_raw(name, encoded_words(name, text))
 
 
+def message_id(row_id: int, created_at, domain: str) -> str:
+    """The same for every rendering of an outbox row; the time it was queued keeps it
+    unique when a database is started afresh and its ids begin again at 1."""
+    stamp = created_at.strftime("%Y%m%d%H%M%S%f") if created_at else "0"
+    return f"<{stamp}.outbox-{row_id}@{domain}>"
+
+
+def fold_url_header(name: str, value: str, width: int = 78) -> str:
+    """`<url>` folded after its / ? & = characters, each line at most `width` long
+    when the URL allows it (one piece longer than a line stays whole)."""
+    pieces, current = [], ""
+    for char in value:
+        current += char
+        if char in "/?&=":
+            pieces.append(current)
+            current = ""
+    pieces.append(current)
+    lines, line = [], name + ": "
+    for piece in pieces:
+        if len(line) + len(piece) > width and line.strip() not in ("", name + ":"):
+            lines.append(line)
+            line = " "
+        line += piece
+    lines.append(line)
+    return "\r\n".join(lines)[len(name) + 2 :]
+
+
+def recipient(address: str, name: str | None) -> Address | str:
+    """`Anna Nowak <anna@example.org>`, or `<anna@example.org>` without a name: a bare
+    address on To is what spam filters count against a message."""
+    if name and one_line(name, 120):
+        try:
+            return Address(display_name=one_line(name, 120), addr_spec=address)
+        except (ValueError, IndexError):  # an address the header registry refuses
+            pass
+    return f"<{address}>"
+
+
 def build_mime(row, sender: str, domain: str) -> EmailMessage:
     """`row` is a `compose.Rendered`: subject, bodies, headers, the optional QR and calendar."""
     message = EmailMessage(policy=SMTP_POLICY)
     set_text_header(message, "Subject", one_line(row.subject))
     message["From"] = sender
-    message["To"] = row.recipient
+    message["To"] = recipient(row.recipient, row.recipient_name)
     extra = row.headers or {}
     for name in EXTRA_HEADERS:
         if extra.get(name):
@@ -93,9 +138,9 @@ def build_mime(row, sender: str, domain: str) -> EmailMessage:
     for name in URL_HEADERS:
         value = one_line(extra.get(name) or "", 900)
         if value and value.isascii():
-            message.set_raw(name, value)
+            message.set_raw(name, fold_url_header(name, value))
     message["Date"] = formatdate(usegmt=True)
-    message["Message-ID"] = make_msgid(idstring=f"outbox-{row.id}", domain=domain)
+    message["Message-ID"] = message_id(row.id, row.created_at, domain)
     message["Auto-Submitted"] = "auto-generated"
     message.set_content(row.body_text, cte="quoted-printable")
     message.add_alternative(row.body_html, subtype="html", cte="quoted-printable")
@@ -117,15 +162,22 @@ def build_mime(row, sender: str, domain: str) -> EmailMessage:
     for part in message.walk():
         if part is not message:
             del part["MIME-Version"]
+    if row.language:  # last: the email package moves Content-* headers into new parts
+        message["Content-Language"] = row.language
     return message
 
 
 class PreparedMessage(Message):
-    """A Flask-Mail message whose MIME body was built by `build_mime`."""
+    """A Flask-Mail message whose MIME form was built by `build_mime`: Flask-Mail's
+    connection sends what `as_bytes()` gives, to `address` (the envelope's RCPT TO)."""
 
-    def __init__(self, mime: EmailMessage):
-        super().__init__(subject=mime["Subject"], recipients=[mime["To"]], sender=str(mime["From"]))
+    def __init__(self, mime: EmailMessage, address: str):
+        super().__init__(subject=str(mime["Subject"]), recipients=[address],
+                         sender=str(mime["From"]))  # fmt: skip
         self.mime = mime
 
-    def _message(self):
-        return self.mime
+    def as_bytes(self) -> bytes:
+        return self.mime.as_bytes()
+
+    def as_string(self) -> str:
+        return self.mime.as_string()

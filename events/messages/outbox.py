@@ -2,24 +2,33 @@
 
 `enqueue` adds a row in the caller's transaction, so a message exists if and
 only if the change that caused it was committed. `deliver_pending` sends what
-is due in three steps, so that no database transaction stays open while an
-SMTP server is being talked to:
+is due in steps, so that no database transaction stays open (and on SQLite no
+write lock is held) while mail is rendered or an SMTP server is talked to:
 
-1. claim a batch: due rows get a lease (`locked_until`) and one more attempt,
-   and are rendered from their frozen facts (`compose`); on PostgreSQL the rows
-   are read with FOR UPDATE SKIP LOCKED, so several workers never claim the
-   same row;
-2. send them (SMTP when MAIL_SERVER is set, else .eml files in instance/mail/);
-3. record each outcome: sent; failed for good (a 5xx answer, a bad address);
+1. claim a batch: due rows get a lease (`locked_until`), and the claim commits;
+   on PostgreSQL the rows are read with FOR UPDATE SKIP LOCKED, so several
+   workers never claim the same row;
+2. render them from their frozen facts (`compose`), reading only;
+3. send them (SMTP when MAIL_SERVER is set, else .eml files in instance/mail/),
+   recording each message's outcome in its own short transaction right after
+   the server's answer: sent; failed for good (a 5xx answer, a bad address);
    or retried later with exponential backoff (4xx answers, a server that is down).
 
+Only a message that was tried counts an attempt. When a message breaks the
+connection (the server drops it, or stops answering), the messages behind it
+were not tried: their lease is given back and the next round sends them. The
+one that broke it waits for its backoff and is then sent alone, on a connection
+of its own, after the others, so that it can never sink a batch again.
+
 A message whose send succeeded is never sent again. If a process dies between
-the SMTP server's "250 OK" and step 3, the lease expires and the message goes
-out a second time: SMTP offers no way to ask whether it arrived.
+the SMTP server's "250 OK" and the record of it, the lease expires and that one
+message goes out a second time with the same Message-ID (mime.message_id), so
+mail clients show it once: SMTP offers no way to ask whether it arrived.
 """
 
 import logging
 import smtplib
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -27,14 +36,15 @@ from pathlib import Path
 
 import flask_mail
 import sqlalchemy as sa
-from flask import after_this_request, current_app, g, has_request_context
+from flask import Flask, current_app, g
+from sqlalchemy.exc import SQLAlchemyError
 
 from events.extensions import db
 from events.messages.compose import build_message
 from events.messages.ics import uid_domain
 from events.messages.mime import PreparedMessage
 from events.models import OutboxMessage, OutboxStatus, utcnow
-from events.unit_of_work import command
+from events.unit_of_work import after_commit, command
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +52,9 @@ LEASE = timedelta(minutes=5)
 FIRST_RETRY = timedelta(minutes=1)
 LONGEST_RETRY = timedelta(hours=6)
 MAX_ATTEMPTS = 10  # the 10th attempt comes about 8.5 hours after the first
+# The start of last_error for a message after which the connection was gone: its
+# next try goes alone. (The reason is shown to people in outbox-status too.)
+BROKE_CONNECTION = "the connection broke during this message: "
 
 
 @dataclass
@@ -49,35 +62,54 @@ class DeliveryReport:
     sent: int = 0
     failed: int = 0
     retrying: int = 0
-    errors: list[str] = field(default_factory=list)
+    untried: int = 0  # claimed, then given back: the connection broke before their turn
+    errors: list[str] = field(default_factory=list)  # "#id: reason", never an address
+
+    def add(self, other: "DeliveryReport") -> None:
+        self.sent += other.sent
+        self.failed += other.failed
+        self.retrying += other.retrying
+        self.untried += other.untried
+        self.errors += other.errors
+
+
+@dataclass
+class Claimed:
+    id: int
+    alone: bool  # its last try broke the connection
+    mime: EmailMessage | Exception | None = None  # None until rendered
+    recipient: str = ""
 
 
 def enqueue(message: OutboxMessage) -> OutboxMessage:
     """Add a message to the outbox; it is delivered after the caller commits."""
     db.session.add(message)
-    if has_request_context() and current_app.config.get("MAIL_SEND_AFTER_RESPONSE"):
-        _deliver_after_response()
+    after_commit(_note_queued)
     return message
 
 
-def _deliver_after_response() -> None:
-    """Send once the response has gone out, so that mail never slows a page down."""
-    if g.get("outbox_delivery_scheduled"):
-        return
-    g.outbox_delivery_scheduled = True
-    app = current_app._get_current_object()
+def _note_queued() -> None:
+    g.outbox_queued = True
 
-    @after_this_request
-    def _schedule(response):
-        def _deliver():
-            with app.app_context():
-                try:
-                    deliver_due()
-                except Exception:  # the outbox keeps the message for a later try
-                    log.exception("Delivering the outbox after a response failed")
 
-        response.call_on_close(_deliver)
+def init_app(app: Flask) -> None:
+    """With MAIL_SEND_AFTER_RESPONSE (the embedded run), a request that committed a
+    message delivers the outbox once its response has gone out, so that mail never
+    slows a page down. In production the worker delivers (`flask outbox-worker`)."""
+
+    @app.after_request
+    def _deliver_after_response(response):
+        if g.pop("outbox_queued", False) and app.config.get("MAIL_SEND_AFTER_RESPONSE"):
+            response.call_on_close(lambda: _deliver_in(app))
         return response
+
+
+def _deliver_in(app: Flask) -> None:
+    with app.app_context():
+        try:
+            deliver_due()
+        except Exception:  # the outbox keeps the message for a later try
+            log.exception("Delivering the outbox after a response failed")
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -89,8 +121,20 @@ def deliver_pending(limit: int = 50, now: datetime | None = None) -> DeliveryRep
     """Deliver one batch of up to `limit` due messages; returns what happened to them."""
     now = now or utcnow()
     batch = _claim(limit, now)
-    outcomes = _send(batch)
-    return _record(outcomes, now)
+    _render(batch)
+    report = DeliveryReport()
+    if not current_app.config.get("MAIL_SERVER"):
+        for item in batch:
+            _record(item, _write_eml(item), now, report)
+        return report
+    # Time left before the lease ends, with a margin: what is not tried by then is
+    # given back rather than risk a second worker claiming it while it is sent.
+    deadline = time.monotonic() + LEASE.total_seconds() / 2
+    untried = _send_on_one_connection([i for i in batch if not i.alone], now, deadline, report)
+    for item in (i for i in batch if i.alone):
+        untried += _send_on_one_connection([item], now, deadline, report)
+    _give_back([item.id for item in untried], report)
+    return report
 
 
 def deliver_due(batch: int = 50, rounds: int = 40) -> DeliveryReport:
@@ -98,17 +142,15 @@ def deliver_due(batch: int = 50, rounds: int = 40) -> DeliveryReport:
     total = DeliveryReport()
     for _ in range(rounds):
         report = deliver_pending(limit=batch)
-        total.sent += report.sent
-        total.failed += report.failed
-        total.retrying += report.retrying
-        total.errors += report.errors
-        if report.sent + report.failed + report.retrying < batch:
+        total.add(report)
+        tried = report.sent + report.failed + report.retrying
+        if tried < batch and not report.untried:  # untried ones are due again at once
             break
     return total
 
 
 @command
-def _claim(limit: int, now: datetime) -> list[tuple[int, EmailMessage | Exception]]:
+def _claim(limit: int, now: datetime) -> list[Claimed]:
     rows = db.session.scalars(
         sa.select(OutboxMessage)
         .where(
@@ -120,38 +162,65 @@ def _claim(limit: int, now: datetime) -> list[tuple[int, EmailMessage | Exceptio
         .limit(limit)
         .with_for_update(skip_locked=True)
     ).all()
-    sender = current_app.config["MAIL_DEFAULT_SENDER"]
-    batch = []
     for row in rows:
         row.locked_until = now + LEASE
-        row.attempts += 1
-        try:
-            batch.append((row.id, build_message(row, sender, uid_domain())))
-        except Exception as error:  # noqa: BLE001 - e.g. an address the email package refuses
-            batch.append((row.id, error))
-    return batch
+    return [Claimed(row.id, (row.last_error or "").startswith(BROKE_CONNECTION)) for row in rows]
 
 
-def _send(batch) -> list[tuple[int, Exception | None]]:
-    """Send each message; None for a success, else the error. No database access here."""
+def _render(batch: list[Claimed]) -> None:
+    """Build each claimed message; this only reads, and ends its read transaction."""
+    sender = current_app.config["MAIL_DEFAULT_SENDER"]
+    domain = uid_domain()
     if not batch:
+        return
+    try:
+        rows = db.session.scalars(
+            sa.select(OutboxMessage).where(OutboxMessage.id.in_([item.id for item in batch]))
+        )
+        found = {row.id: row for row in rows}
+        for item in batch:
+            row = found[item.id]
+            item.recipient = row.recipient
+            try:
+                item.mime = build_message(row, sender, domain)
+            except SQLAlchemyError:
+                raise  # the database, not the message: the lease brings it back later
+            except Exception as error:  # noqa: BLE001 - e.g. an address the email package refuses
+                item.mime = error
+    finally:
+        db.session.rollback()  # nothing was written: this ends the read
+
+
+def _send_on_one_connection(items, now, deadline, report) -> list[Claimed]:
+    """Send `items` in order on one SMTP connection, recording each outcome as it
+    comes; returns those not tried (the connection broke, or time ran out)."""
+    if not items:
         return []
-    if not current_app.config.get("MAIL_SERVER"):
-        return [(row_id, _write_eml(row_id, mime)) for row_id, mime in batch]
-    outcomes = []
+    if time.monotonic() > deadline:
+        return list(items)
+    untried, connected = [], False
     try:
         with TimedConnection(current_app.extensions["mail"]) as connection:
-            for row_id, mime in batch:
-                error = _send_one(connection, mime)
-                outcomes.append((row_id, error))
-                if isinstance(error, CONNECTION_LOST):
-                    break  # the connection is gone (or timed out): the rest wait for a retry
-    except (smtplib.SMTPException, OSError) as error:  # could not connect, or QUIT failed
-        done = {row_id for row_id, _ in outcomes}
-        outcomes += [(row_id, error) for row_id, _ in batch if row_id not in done]
-    done = {row_id for row_id, _ in outcomes}
-    stopped = smtplib.SMTPServerDisconnected("not tried: the connection was lost before it")
-    return outcomes + [(row_id, stopped) for row_id, _ in batch if row_id not in done]
+            connected = True
+            untried = _send_each(connection, items, now, deadline, report)
+    except (smtplib.SMTPException, OSError) as error:
+        if not connected:  # could not connect: each of them was tried, and waits
+            for item in items:
+                _record(item, error, now, report)
+        # else QUIT failed, after every outcome was recorded
+    return untried
+
+
+def _send_each(connection, items, now, deadline, report) -> list[Claimed]:
+    for index, item in enumerate(items):
+        if time.monotonic() > deadline:
+            return list(items[index:])
+        error = _send_one(connection, item)
+        lost = isinstance(error, CONNECTION_LOST)
+        _record(item, error, now, report, broke_connection=lost)
+        if lost:
+            return list(items[index + 1 :])
+    return []
 
 
 # Errors after which the connection cannot carry another message.
@@ -175,24 +244,24 @@ class TimedConnection(flask_mail.Connection):
         return host
 
 
-def _send_one(connection, mime) -> Exception | None:
-    if isinstance(mime, Exception):
-        return mime
+def _send_one(connection, item: Claimed) -> Exception | None:
+    if isinstance(item.mime, Exception):
+        return item.mime
     try:
-        connection.send(PreparedMessage(mime))
+        connection.send(PreparedMessage(item.mime, item.recipient))
     except Exception as error:  # noqa: BLE001 - recorded on the row; the batch goes on
         return error
     return None
 
 
-def _write_eml(row_id: int, mime) -> Exception | None:
-    if isinstance(mime, Exception):
-        return mime
+def _write_eml(item: Claimed) -> Exception | None:
+    if isinstance(item.mime, Exception):
+        return item.mime
     folder = Path(current_app.instance_path) / "mail"
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{row_id:06d}.eml"
-    path.write_bytes(mime.as_bytes())
-    log.warning("No MAIL_SERVER set: mail to %s written to %s", mime["To"], path)
+    path = folder / f"{item.id:06d}.eml"
+    path.write_bytes(item.mime.as_bytes())
+    log.warning("No MAIL_SERVER set: mail #%s written to %s", item.id, path)
     return None
 
 
@@ -206,26 +275,42 @@ def is_permanent(error: Exception) -> bool:
     return not isinstance(error, (smtplib.SMTPException, OSError))
 
 
+def _record(item: Claimed, error, now, report: DeliveryReport, broke_connection=False) -> None:
+    outcome = _store_outcome(item.id, error, now, broke_connection)
+    setattr(report, outcome, getattr(report, outcome) + 1)
+    if error is not None:
+        reason = f"{type(error).__name__}: {error}"
+        report.errors.append(f"#{item.id}: {reason}")
+        # An id, never the address: logs are kept longer than the outbox, and go further.
+        log.warning("Mail #%s not sent (%s): %s", item.id, outcome, reason)
+
+
 @command
-def _record(outcomes, now: datetime) -> DeliveryReport:
-    report = DeliveryReport()
-    for row_id, error in outcomes:
-        row = db.session.get(OutboxMessage, row_id)
-        row.locked_until = None
-        if error is None:
-            row.status, row.sent_at, row.last_error = OutboxStatus.SENT, now, None
-            report.sent += 1
-            continue
-        row.last_error = f"{type(error).__name__}: {error}"[:2000]
-        report.errors.append(f"#{row_id} to {row.recipient}: {row.last_error}")
-        if is_permanent(error) or row.attempts >= MAX_ATTEMPTS:
-            row.status = OutboxStatus.FAILED
-            report.failed += 1
-        else:
-            row.next_attempt_at = now + retry_delay(row.attempts)
-            report.retrying += 1
-        log.warning("Mail #%s to %s not sent: %s", row_id, row.recipient, row.last_error)
-    return report
+def _store_outcome(row_id: int, error, now: datetime, broke_connection: bool) -> str:
+    """One message's outcome, in a transaction of its own; returns sent/failed/retrying."""
+    row = db.session.get(OutboxMessage, row_id)
+    row.locked_until = None
+    row.attempts += 1
+    if error is None:
+        row.status, row.sent_at, row.last_error = OutboxStatus.SENT, utcnow(), None
+        return "sent"
+    prefix = BROKE_CONNECTION if broke_connection else ""
+    row.last_error = f"{prefix}{type(error).__name__}: {error}"[:2000]
+    if is_permanent(error) or row.attempts >= MAX_ATTEMPTS:
+        row.status = OutboxStatus.FAILED
+        return "failed"
+    row.next_attempt_at = now + retry_delay(row.attempts)
+    return "retrying"
+
+
+@command
+def _give_back(row_ids: list[int], report: DeliveryReport) -> None:
+    """Messages claimed and not tried: due again at once, no attempt counted."""
+    if row_ids:
+        db.session.execute(
+            sa.update(OutboxMessage).where(OutboxMessage.id.in_(row_ids)).values(locked_until=None)
+        )
+        report.untried += len(row_ids)
 
 
 def prune_sent(older_than: timedelta, now: datetime | None = None) -> int:

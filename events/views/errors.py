@@ -11,6 +11,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError
 
 from events.extensions import db
+from events.logs import redact_secrets
 
 log = logging.getLogger(__name__)
 
@@ -133,7 +134,8 @@ def database_error(error: DBAPIError):
         raise error
     db.session.rollback()
     what = "cannot be reached" if gone else "refuses to store data (read-only or full)"
-    log.error("The database %s; %s %s answered 503: %s", what, request.method, request.path, reason)
+    path = redact_secrets(request.path)
+    log.error("The database %s; %s %s answered 503: %s", what, request.method, path, reason)
     response = make_response(_page(503))
     response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response

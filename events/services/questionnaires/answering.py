@@ -298,14 +298,12 @@ REMINDER_SUBJECT = _l("Reminder – your opinion, please: %(title)s")
 
 def queue_invitation(invitation, questionnaire, registration, reminder: bool):
     language = registration.language
-    subject = (REMINDER_SUBJECT if reminder else INVITATION_SUBJECT) % {
-        "title": questionnaire.title(language)
-    }
     queue_templated(
         "questionnaire_invitation",
         registration.email,
         language,
-        subject,
+        REMINDER_SUBJECT if reminder else INVITATION_SUBJECT,
+        {"title": questionnaire.title(language)},  # translated in the recipient's language
         first_name=registration.first_name,
         title=questionnaire.title(language),
         purpose=questionnaire.purpose(language),
