@@ -67,7 +67,7 @@ format: $(VENV)/.dev
 ## ical.js (Thunderbird's calendar parser) reads our .ics files in the tests; needs Node.js.
 tests/js/node_modules/.installed: tests/js/package-lock.json
 	@if command -v npm >/dev/null 2>&1; then \
-		npm ci --prefix tests/js --no-audit --no-fund --silent && touch $@; \
+		npm ci --prefix tests/js --no-audit --no-fund --silent --ignore-scripts && touch $@; \
 	else echo "npm not found: the ical.js calendar test will be skipped"; fi
 
 ## Lint, then the whole suite (SQLite, PostgreSQL when reachable, Chromium when installed).
@@ -76,7 +76,7 @@ test: lint translations tests/js/node_modules/.installed
 
 ## Re-extract the messages to translate and merge them into the catalogues.
 extract-messages: $(VENV)/.dev
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_ngettext:1,2 -o translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_ngettext:1,2 -k lazy_pgettext:1c,2 -o translations/messages.pot .
 	$(BIN)/pybabel update --no-fuzzy-matching -i translations/messages.pot -d translations
 
 ## A new migration after a model change: make db-revision MESSAGE="what changed"

@@ -8,7 +8,7 @@ their own app with their own configuration.
 import os
 
 from flask import Flask
-from flask_babel import format_datetime, format_decimal, get_locale
+from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
@@ -147,6 +147,7 @@ def configure_templates(app: Flask) -> None:
         certificate_dates=dates_text,
     )
     app.jinja_env.filters["datetime"] = format_datetime
+    app.jinja_env.filters["date"] = format_date  # a calendar day (a date, no time zone)
     app.jinja_env.filters["format_decimal"] = format_decimal
     # "5M46BDGTFLMU..." shown as "5M46 BDGT FLMU ...": easier to read out at the door.
     app.jinja_env.filters["grouped"] = lambda code: " ".join(

@@ -44,7 +44,7 @@ ENVIRONMENTS = ("development", "production")
 # Who holds the registrants' data (GDPR art. 13). Placeholders for a laptop only:
 # production refuses to start without the real CONTROLLER_NAME and CONTROLLER_EMAIL.
 DEV_CONTROLLER = {
-    "CONTROLLER_NAME": "Działamy Razem (example controller: set CONTROLLER_NAME)",
+    "CONTROLLER_NAME": "Stowarzyszenie Działamy Razem (demo)",
     "CONTROLLER_ADDRESS": "ul. Przykładowa 1, 60-001 Poznań",
     "CONTROLLER_EMAIL": "kontakt@example.org",
 }

@@ -112,6 +112,11 @@ COUNTIES: list[County] = (
 BY_CODE: dict[str, County] = {county.code: county for county in COUNTIES}
 
 
+def county_adjective(code: str) -> str:
+    """The Polish adjective of a land county, as in "powiat gnieźnieński"."""
+    return _LAND_PL[code]
+
+
 def county_name(code: str | None) -> str:
     """The display name of a county code; unknown codes are shown as they are."""
     county = BY_CODE.get(code or "")

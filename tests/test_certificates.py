@@ -167,6 +167,9 @@ def test_verification_before_and_after_revocation_and_after_erasure(app, client,
     assert "This certificate is genuine and valid." in page.text
     assert "Łucja Gęślińska" in page.text and course["title"] in page.text
     assert public.get("/verify/AAAA-BBBB-CCCC-DDDD").status_code == 404
+    polish = app.test_client().get(f"/verify/{certificate.number}").text
+    assert "Numer zaświadczenia" in polish and "<dt>Szkolenie</dt>" in polish
+    assert "Liczba" not in polish and "Dla kogo" not in polish
     # A rule changed after issuing: said, and the certificate stands.
     changed = _set_rule(client, token, course["id"], 90)
     assert "1 certificate was already issued under the earlier rule: it stays valid." in (

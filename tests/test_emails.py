@@ -102,14 +102,18 @@ def test_confirmation_has_both_bodies_the_qr_code_and_an_invite(smtp_server):
     html = message.get_body(("html",)).get_content()
     manage_url = f"https://rejestracja.example.org/r/{registration.manage_token}"
     for body in (text, html):
-        assert "Dzień dobry, Ala," in body
+        # "Dzień dobry, Ala," would need the vocative ("Alu"): the Polish greeting has no name.
+        assert "Dzień dobry," in body and "Dzień dobry, Ala" not in body
         assert manage_url in body
         assert "Centrum Kultury, ul. Główna 1, 62-800 Kalisz" in body
         assert grouped(registration.ticket_code) in body  # in groups of four
         # Every email says who holds the data, where to read about it and whom to ask.
         assert "https://rejestracja.example.org/privacy" in body
-        assert "Administrator Twoich danych osobowych: Działamy Razem" in body
+        assert "Administrator Twoich danych osobowych: Stowarzyszenie Działamy Razem" in body
+        assert "example controller" not in body  # a Polish demo controller, not a placeholder
         assert "kontakt@example.org" in body
+        # One line for questions, not one from the footer and another from the layout.
+        assert body.count("Pytania") == 1
     assert "openstreetmap.org/search" in html
     assert qr_text(message) == registration.ticket_code
 

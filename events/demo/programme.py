@@ -4,6 +4,7 @@ from datetime import datetime, time, timedelta
 
 import sqlalchemy as sa
 
+from events.counties import county_adjective
 from events.demo.questionnaires import seed_questionnaires
 from events.extensions import db
 from events.models import (
@@ -202,11 +203,11 @@ def demo_events() -> list[Event]:
             36,
         ),
     ]
-    for slug, county, town, venue, address, days in consultations:
+    for slug, county, _town, venue, address, days in consultations:
         events.append(
             _event(
                 slug,
-                f"Spotkanie konsultacyjne – powiat {town}",
+                f"Spotkanie konsultacyjne – powiat {county_adjective(county)}",
                 EventKind.CONSULTATION,
                 days,
                 county,

@@ -137,7 +137,7 @@ def _past_meeting(chance: random.Random, people) -> Event:
     start = (utcnow() - timedelta(days=6)).replace(hour=14, minute=0, second=0, microsecond=0)
     meeting = Event(
         slug="konsultacje-ostrow",
-        title="Spotkanie konsultacyjne – powiat Ostrów Wielkopolski",
+        title="Spotkanie konsultacyjne – powiat ostrowski",
         kind=EventKind.CONSULTATION,
         description="Spotkanie konsultacyjne z organizacjami i samorządem powiatu.",
         starts_at=start,

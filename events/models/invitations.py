@@ -5,6 +5,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from events.extensions import db
@@ -23,7 +24,8 @@ class InvitationStatus(enum.StrEnum):
         return {
             InvitationStatus.INVITED: _l("No answer"),
             InvitationStatus.REGISTERED: _l("Registered"),
-            InvitationStatus.DECLINED: _l("Declined"),
+            # Said no to the invitation ("Odmowa"), not refused by the organizer.
+            InvitationStatus.DECLINED: lazy_pgettext("invitation", "Declined"),
         }[self]
 
 

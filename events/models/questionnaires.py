@@ -12,7 +12,7 @@ key is random, so not even the order of the rows tells who answered when.
 
 import enum
 import secrets
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -22,6 +22,7 @@ from events.extensions import db
 from events.models.base import UTCDateTime, enum_column, new_secret, utcnow
 from events.models.events import Event
 from events.models.registrations import OrganizationType
+from events.timezone import local_date
 
 
 def new_public_key() -> str:
@@ -90,6 +91,12 @@ class Questionnaire(db.Model):
 
     def is_open(self, now: datetime) -> bool:
         return self.opens_at <= now < self.closes_at
+
+    @property
+    def last_day(self) -> date:
+        """The last day one may answer (Warsaw): closing at midnight on 1 March means
+        open until 28 February inclusive, which is what people read on a poster."""
+        return local_date(self.closes_at - timedelta(microseconds=1))
 
 
 class QuestionnaireVersion(db.Model):

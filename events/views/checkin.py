@@ -230,7 +230,10 @@ def scanner_texts() -> dict[str, str]:
             "No connection: verdicts come from this device's ticket list. "
             "Waiting to be sent: {count}."
         ),
-        "duplicate": _("{name}: also checked in by another device at {time}: a duplicate."),
+        "duplicate": _(
+            "{name}: also checked in on another device at {time}. The earlier check-in "
+            "counts; the person is counted once."
+        ),
         "differs": _("{name}: the server's verdict is: {title}."),
         "refused": _("A scan could not be recorded: {error}"),
         "linkGone": _(

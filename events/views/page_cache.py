@@ -113,13 +113,14 @@ def cached_page(view):
             headers = tuple(
                 (name, value)
                 for name, value in response.headers.items()
-                if name in ("Content-Type", "Content-Disposition", "Last-Modified")
+                if name in ("Content-Type", "Content-Disposition", "Last-Modified", "Cache-Control")
             )
             page = Page(body, headers, hashlib.sha256(body).hexdigest()[:32])
             cache.put(key, page)
         answer = Response(page.body, headers=list(page.headers))
         answer.set_etag(page.etag)
-        answer.headers["Cache-Control"] = "no-cache"  # revalidate each time: 304 if unchanged
+        # Revalidate each time (304 if unchanged), unless the view said how long to keep it.
+        answer.headers.setdefault("Cache-Control", "no-cache")
         answer.vary.add("Cookie")  # the language is chosen by a cookie
         return answer.make_conditional(request)
 

@@ -37,6 +37,9 @@ bp = Blueprint("public", __name__)
 
 ONE_YEAR = 365 * 24 * 3600
 FEED_PAST_DAYS = 30
+# How long a calendar app may keep a calendar file before asking again (then with its
+# ETag: 304 when unchanged). A few minutes: a cancelled event reaches calendars soon.
+CALENDAR_MAX_AGE = 300
 # Months the programme can be filtered by; others are ignored like any invalid filter.
 FIRST_YEAR, LAST_YEAR = 2000, 2999
 
@@ -126,6 +129,8 @@ def _calendar_response(events, filename: str, name: str) -> Response:
     changes = [event.updated_at or event.created_at for event in events]
     if changes:
         response.last_modified = max(changes)
+    response.cache_control.public = True
+    response.cache_control.max_age = CALENDAR_MAX_AGE
     return response
 
 

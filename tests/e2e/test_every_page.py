@@ -1,6 +1,13 @@
 """Every page of the URL map in Chromium, with data and empty, in Polish:
 
 - axe-core finds no violation of any impact, at 390×844 and at 1366×900;
+- every visible button and link has text that contrasts with the background it
+  is drawn on (WCAG AA: 4.5:1, 3:1 for large text), measured from the computed
+  colours, the first non-transparent background up the ancestors: axe leaves
+  such elements "incomplete" and white-on-white buttons went unnoticed;
+- every page state is valid HTML for the W3C Nu checker (vnu-jar from tests/js,
+  run with Java): without them the check skips loudly, REQUIRE_HTML_CHECKER=1
+  (or REQUIRE_ICALJS=1, set by CI with the Node tools) makes it a failure;
 - nothing scrolls sideways at 320, 390 and 640 px (document width ≤ viewport);
 - no two pages share a title, unless listed in SHARED_TITLES.
 
@@ -10,7 +17,13 @@ States that no URL reaches (a form with errors, a notice after a POST, error
 pages) are listed in EXTRA_STATES.
 """
 
+import json
+import os
+import re
+import shutil
+import subprocess
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -28,6 +41,7 @@ from events.services.invitations.invite import invite_people
 from events.services.invitations.lists import ImportRow
 from events.services.questionnaires.answering import Respondent, invite_registrants, submit_response
 from events.services.registration import cancel_registration, register_attendee
+from tests.conftest import skip_or_fail
 from tests.factories import attendee, make_course, make_event, make_user
 from tests.test_questionnaires import answers, make_questionnaire, version_id
 
@@ -55,6 +69,56 @@ SHARED_TITLES = [
     # Declining an invitation: the page before and after its one button.
     {"invitations.decline", "invitation declined"},
 ]
+VNU_JAR = Path(__file__).parents[1] / "js/node_modules/vnu-jar/build/dist/vnu.jar"
+# Every visible button and link: its text colour against the first non-transparent
+# background found walking up from it (colours with alpha blended on white).
+CONTRAST_SCRIPT = """() => {
+  const parse = (value) => {
+    const m = value.match(/rgba?\\(([^)]+)\\)/);
+    if (!m) return null;
+    const [r, g, b, a = 1] = m[1].split(/[ ,\\/]+/).filter(Boolean).map(Number);
+    return {r, g, b, a};
+  };
+  const over = (top, under) => ({
+    r: top.r * top.a + under.r * (1 - top.a), g: top.g * top.a + under.g * (1 - top.a),
+    b: top.b * top.a + under.b * (1 - top.a), a: 1});
+  const luminance = ({r, g, b}) => {
+    const c = [r, g, b].map((v) => {
+      v /= 255;
+      return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+    });
+    return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2];
+  };
+  const background = (element) => {
+    const layers = [];
+    for (let node = element; node && node.nodeType === 1; node = node.parentElement) {
+      const colour = parse(getComputedStyle(node).backgroundColor);
+      if (colour && colour.a > 0) { layers.push(colour); if (colour.a >= 1) break; }
+    }
+    return layers.reduceRight((under, top) => over(top, under), {r: 255, g: 255, b: 255, a: 1});
+  };
+  const found = [];
+  const targets = "a[href], button, input[type=submit], input[type=button], summary";
+  for (const element of document.querySelectorAll(targets)) {
+    const style = getComputedStyle(element);
+    const box = element.getBoundingClientRect();
+    if (style.visibility !== "visible" || box.width < 2 || box.height < 2) continue;
+    if (!(element.innerText || element.value || "").trim()) continue;
+    if (element.closest(".visually-hidden, [hidden]")) continue;
+    const back = background(element);
+    const text = over(parse(style.color), back);
+    const [light, dark] = [luminance(text), luminance(back)].sort((x, y) => y - x);
+    const ratio = (light + 0.05) / (dark + 0.05);
+    const size = parseFloat(style.fontSize), bold = parseInt(style.fontWeight, 10) >= 700;
+    const needed = size >= 24 || (bold && size >= 18.66) ? 3 : 4.5;
+    if (ratio < needed) {
+      found.push(`${(element.innerText || element.value).trim().slice(0, 40)} ` +
+                 `(${element.tagName.toLowerCase()}.${[...element.classList].join(".")}): ` +
+                 `${ratio.toFixed(2)}:1, ${style.color} on ${JSON.stringify(back)}`);
+    }
+  }
+  return found;
+}"""
 # Sample values that rightly find no page: a ticket exists only for a confirmed seat.
 EXPECTED_NOT_FOUND = {"registration.ticket waiting", "registration.ticket cancelled"}
 
@@ -380,8 +444,13 @@ def _extra_states(site, data):
     ]
 
 
-def _check(page, axe_script, name, problems):
-    """axe at both sizes and the widths, with every folded menu opened."""
+def _check(page, axe_script, name, problems, html_dir):
+    """axe and the contrast of every button and link at both sizes, and the widths,
+    with every folded menu opened; the page as the browser has it kept for the Nu
+    checker."""
+    html_dir.joinpath(f"{len(list(html_dir.iterdir())):03d}-{_file_name(name)}.html").write_text(
+        page.content(), encoding="utf-8"
+    )
     page.evaluate("document.querySelectorAll('details').forEach(d => { d.open = true; })")
     page.evaluate(axe_script)
     for width, height in AXE_VIEWPORTS:
@@ -392,6 +461,8 @@ def _check(page, axe_script, name, problems):
             problems.append(
                 f"{name} at {width}px: {violation['id']} ({violation['impact']}) {targets}"
             )
+        for low in page.evaluate(CONTRAST_SCRIPT):
+            problems.append(f"{name} at {width}px: contrast {low}")
     for width in NARROW_WIDTHS:
         page.set_viewport_size({"width": width, "height": 844})
         scroll = page.evaluate("document.documentElement.scrollWidth")
@@ -400,7 +471,40 @@ def _check(page, axe_script, name, problems):
     return page.title()
 
 
-def test_every_page_is_accessible_fits_a_phone_and_has_its_own_title(live_app, browser):
+def _file_name(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+
+
+def _html_errors(html_dir: Path) -> list[str]:
+    """The Nu checker's errors for every kept page, in one run of the checker."""
+    java = shutil.which("java")
+    if java is None or not VNU_JAR.is_file():
+        return None
+    output = subprocess.run(
+        [java, "-jar", str(VNU_JAR), "--format", "json", "--stdout", "--exit-zero-always",
+         str(html_dir)],
+        capture_output=True, check=True, timeout=900,
+    )  # fmt: skip
+    errors = []
+    for message in json.loads(output.stdout)["messages"]:
+        if message["type"] != "error":
+            continue
+        page = Path(message.get("url", "")).name.removesuffix(".html")
+        errors.append(f"{page} line {message.get('lastLine')}: {message['message']}")
+    return errors
+
+
+def _html_checker_required() -> str:
+    return next(
+        (name for name in ("REQUIRE_HTML_CHECKER", "REQUIRE_ICALJS")
+         if os.environ.get(name, "").lower() in {"1", "true", "yes"}),
+        "REQUIRE_HTML_CHECKER",
+    )  # fmt: skip
+
+
+def test_every_page_is_accessible_fits_a_phone_and_has_its_own_title(live_app, browser, tmp_path):
+    html_dir = tmp_path / "pages"
+    html_dir.mkdir()
     data = _seed(live_app)
     site = Site(url=live_app.url)
     pages = {
@@ -436,12 +540,13 @@ def test_every_page_is_accessible_fits_a_phone_and_has_its_own_title(live_app, b
             if final in seen and final != path:
                 continue  # a redirect to a page already walked
             seen.add(final)
-            titles.setdefault(_check(page, axe_script, name, problems), []).append(rule.endpoint)
+            title = _check(page, axe_script, name, problems, html_dir)
+            titles.setdefault(title, []).append(rule.endpoint)
 
     for name, who, action in _extra_states(site, data):
         page = pages[who]
         action(page)
-        titles.setdefault(_check(page, axe_script, name, problems), []).append(name)
+        titles.setdefault(_check(page, axe_script, name, problems, html_dir), []).append(name)
 
     shared = [
         f"{title!r}: {', '.join(names)}"
@@ -450,5 +555,13 @@ def test_every_page_is_accessible_fits_a_phone_and_has_its_own_title(live_app, b
     ]
     assert len(walked) >= 30, walked
     assert set(not_found) == EXPECTED_NOT_FOUND
+    html_errors = _html_errors(html_dir)
+    problems += html_errors or []
     assert problems == [], "\n".join(problems)
     assert shared == [], "\n".join(shared)
+    if html_errors is None:
+        skip_or_fail(
+            "Java or the Nu HTML checker is not installed (make test runs npm ci in tests/js): "
+            "the pages were not validated as HTML",
+            _html_checker_required(),
+        )

@@ -6,6 +6,8 @@ PDF itself, so the file stays small and sharp when printed. DejaVu Sans keeps
 the Polish letters.
 """
 
+import io
+
 from flask_babel import format_date
 from flask_babel import gettext as _
 from fpdf import FPDF
@@ -13,6 +15,7 @@ from fpdf.fonts import FontFace
 
 from events import documents
 from events.counties import county_name
+from events.messages.qr import ticket_png
 from events.models import Questionnaire, utcnow
 from events.programmes import programme_name
 from events.services.questionnaires.results import Results
@@ -36,8 +39,8 @@ class ResultsPdf(FPDF):
                   page=self.page_no(), pages="{nb}"), align="C")  # fmt: skip
 
     def bars(self, rows) -> None:
-        """One bar per row: its label, then the bar with the count and the percentage."""
-        top = max([row.count for row in rows] + [1])
+        """One bar per row: its label, then the bar with the count and the percentage;
+        the full width is 100 % of the answers."""
         width = self.epw - 40
         for row in rows:
             if self.will_page_break(11):
@@ -45,7 +48,7 @@ class ResultsPdf(FPDF):
             self.set_font("DejaVu", "", 9)
             self.multi_cell(0, 4.5, row.label, new_x="LMARGIN", new_y="NEXT")
             y = self.get_y()
-            length = max(width * row.count / top, 0.3)
+            length = max(width * float(min(row.percent, 100)) / 100, 0.3)
             self.set_fill_color(*BRAND)
             self.rect(self.l_margin, y + 0.5, length, 4, style="F")
             self.set_xy(self.l_margin + length + 2, y)
@@ -59,7 +62,7 @@ def _facts(pdf: ResultsPdf, questionnaire: Questionnaire, results: Results, desc
         programme_name(questionnaire.programme),
         questionnaire.event.title if questionnaire.event else "",
         _("Open") + ": " + format_date(questionnaire.opens_at, "d MMMM y") + " – "
-        + format_date(questionnaire.closes_at, "d MMMM y"),
+        + format_date(questionnaire.last_day, "d MMMM y"),
         _("Filters") + ": " + (described or _("none")),
         _("Responses") + ": " + (
             _("fewer than 3") if results.suppressed and results.total else str(results.total)
@@ -86,8 +89,14 @@ def _counties(pdf: ResultsPdf, results: Results) -> None:
     ) as table:
         table.row([_("County"), _("Responses")])
         for code, count in results.by_county:
-            shown = _("fewer than 3") if count is None else str(count)
+            shown = "< 3 *" if count is None else str(count)
             table.row([county_name(code) if code else _("Not given"), shown])
+    if any(count is None for _code, count in results.by_county):
+        pdf.set_font("DejaVu", "", 8)
+        pdf.multi_cell(0, 4.5, "* " + _(
+            "Fewer than 3 responses: the exact number is not shown, so that nobody in a "
+            "small group can be recognised. The other cells are exact counts."
+        ), new_x="LMARGIN", new_y="NEXT")  # fmt: skip
     pdf.ln(4)
 
 
@@ -143,4 +152,49 @@ def results_pdf(
                                "so figures for such a small group are not shown."))  # fmt: skip
     for item in results.questions:
         _question(pdf, item)
+    return bytes(pdf.output())
+
+
+def poster_pdf(questionnaire: Questionnaire, url: str, meeting_title: str = "") -> bytes:
+    """The A4 poster for a print shop: what the poster page prints, as a file. The QR code
+    holds `url` (the questionnaire's public link, with the meeting when given)."""
+    pdf = FPDF(orientation="P", unit="mm", format="A4")
+    documents.add_fonts(pdf)
+    pdf.set_auto_page_break(auto=False)
+    pdf.set_margins(20, 20, 20)
+    pdf.set_title(_("Poster") + ": " + questionnaire.title_pl)
+    pdf.add_page()
+    centred = {"align": "C", "new_x": "LMARGIN", "new_y": "NEXT"}
+    pdf.set_text_color(*BRAND)
+    pdf.set_font("DejaVu", "B", 12)
+    kicker = _("Działamy Razem")
+    if programme_name(questionnaire.programme):
+        kicker += " · " + programme_name(questionnaire.programme)
+    pdf.multi_cell(0, 6, kicker, **centred)
+    pdf.ln(6)
+    pdf.set_text_color(26, 26, 26)
+    pdf.set_font("DejaVu", "B", 34)
+    pdf.multi_cell(0, 14, _("Tell us what you think"), **centred)
+    pdf.ln(2)
+    pdf.set_font("DejaVu", "B", 18)
+    pdf.multi_cell(0, 8, questionnaire.title_pl, **centred)
+    if meeting_title:
+        pdf.set_font("DejaVu", "", 14)
+        pdf.multi_cell(0, 7, meeting_title, **centred)
+    side = 110
+    pdf.ln(4)
+    pdf.image(io.BytesIO(ticket_png(url, box_size=20)), x=(pdf.w - side) / 2, w=side, h=side)
+    pdf.ln(4)
+    pdf.set_font("DejaVu", "", 13)
+    pdf.multi_cell(0, 6, _("Scan the code with your phone's camera, or type the address:"),
+                   **centred)  # fmt: skip
+    pdf.set_font("DejaVu", "B", 14)
+    pdf.multi_cell(0, 7, url, **centred)
+    pdf.ln(3)
+    pdf.set_font("DejaVu", "", 13)
+    closing = _("You can answer until %(date)s inclusive.",
+                date=format_date(questionnaire.last_day, "d MMMM y"))  # fmt: skip
+    if questionnaire.anonymous:
+        closing += " " + _("The answers are anonymous.")
+    pdf.multi_cell(0, 6, closing, **centred)
     return bytes(pdf.output())

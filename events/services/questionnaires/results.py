@@ -235,10 +235,11 @@ def _meetings(questionnaire_id: int) -> list[tuple[int, str]]:
 
 
 def bar_chart_svg(chart_id: str, title: str, rows: list[Row]) -> str:
-    """Horizontal bars, each label above its bar, the count and percentage beside it."""
+    """Horizontal bars, each label above its bar, the count and percentage beside it.
+    A bar's length is its share of the answers (full width: 100 %), never relative to
+    the largest answer: three answers of a third each are a third of the width."""
     bar, label, gap, width = 18, 20, 8, 360
     chart_width = width - 110
-    top = max([row.count for row in rows] + [1])
     step = label + bar + gap
     height = 6 + len(rows) * step
     parts = [
@@ -248,7 +249,7 @@ def bar_chart_svg(chart_id: str, title: str, rows: list[Row]) -> str:
     ]
     for index, row in enumerate(rows):
         y = 4 + index * step
-        length = round(chart_width * row.count / top)
+        length = round(chart_width * min(row.percent, 100) / 100)
         parts.append(
             f'<text x="0" y="{y + label - 5}" font-size="15">{escape(row.label[:48])}</text>'
         )

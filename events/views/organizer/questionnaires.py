@@ -3,7 +3,7 @@
 import base64
 
 import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -36,6 +36,7 @@ from events.services.questionnaires.builder import (
     update_settings,
 )
 from events.services.questionnaires.evaluations import send_evaluation_now
+from events.services.questionnaires.pdf import poster_pdf as poster_pdf_file
 from events.services.questionnaires.questions import QuestionType, find_question
 from events.services.questionnaires.results import evaluation_overview
 from events.views import form_id, query_id
@@ -274,16 +275,34 @@ def send_evaluation(questionnaire_id: int):
     return redirect(url_for("organizer.questionnaire", questionnaire_id=questionnaire.id))
 
 
-@bp.get("/questionnaires/<int:questionnaire_id>/poster")
-def poster(questionnaire_id: int):
-    """An A4 page to print and hang in the meeting room, with the link's QR code."""
+def _poster_link(questionnaire_id: int):
+    """The questionnaire, the meeting of ?meeting= (or None) and the link its QR holds."""
     questionnaire = questionnaire_or_404(questionnaire_id)
     meeting_id = query_id("meeting")
     meeting = db.session.get(Event, meeting_id) if meeting_id else None
     values = {"key": questionnaire.public_key}
     if meeting:
         values["meeting"] = meeting.slug
-    url = absolute_url("questionnaire.public", **values)
+    return questionnaire, meeting, absolute_url("questionnaire.public", **values)
+
+
+@bp.get("/questionnaires/<int:questionnaire_id>/poster.pdf")
+def poster_pdf(questionnaire_id: int):
+    """The same poster as a PDF file, for a print shop."""
+    questionnaire, meeting, url = _poster_link(questionnaire_id)
+    response = Response(
+        poster_pdf_file(questionnaire, url, meeting.title if meeting else ""),
+        mimetype="application/pdf",
+    )
+    filename = f"plakat-ankiety-{questionnaire.id}.pdf"
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@bp.get("/questionnaires/<int:questionnaire_id>/poster")
+def poster(questionnaire_id: int):
+    """An A4 page to print and hang in the meeting room, with the link's QR code."""
+    questionnaire, meeting, url = _poster_link(questionnaire_id)
     qr = base64.b64encode(ticket_png(url, box_size=10)).decode()
     return render_template(
         "organizer/questionnaires/poster.html",
