@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from events.services.checkin_offline import event_dataset, index_key, ticket_index
 
 from events.extensions import db
 from events.models import (
@@ -34,7 +35,6 @@ from events.models import (
     utcnow,
 )
 from events.services.checkin import Actor, check_in_registration, scan_code
-from events.services.checkin_offline import event_dataset, index_key, ticket_index
 from events.services.privacy import erase_person
 from events.services.registration import new_ticket_code
 from tests.conftest import make_app, skip_or_fail

@@ -13,6 +13,7 @@ Each account has a session version, part of the id kept in the session cookie:
 a logout or a new password raises it, and every earlier cookie opens nothing.
 """
 
+import enum
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -36,6 +37,14 @@ _DUMMY_HASH = generate_password_hash("not-a-real-password")
 
 class AccountError(DomainError):
     """Codes: invalid_email, exists, weak_password, unknown_user, throttled, invalid."""
+
+    class Code(enum.StrEnum):
+        EXISTS = "exists"
+        INVALID = "invalid"
+        INVALID_EMAIL = "invalid_email"
+        THROTTLED = "throttled"
+        UNKNOWN_USER = "unknown_user"
+        WEAK_PASSWORD = "weak_password"  # noqa: S105 - a refusal code, not a password
 
 
 @command

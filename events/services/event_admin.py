@@ -54,6 +54,12 @@ class EventAdminError(DomainError):
     """Codes: invalid, cancelled, over_capacity (with `extra`: how many must leave, and
     `movable`: the confirmed people who may, latest first), checked_in_over_capacity."""
 
+    class Code(enum.StrEnum):
+        CANCELLED = "cancelled"
+        CHECKED_IN_OVER_CAPACITY = "checked_in_over_capacity"
+        INVALID = "invalid"
+        OVER_CAPACITY = "over_capacity"
+
     def __init__(self, code, message, field_errors=None, extra=0, movable=()):
         super().__init__(code, message)
         self.field_errors = field_errors or {}

@@ -119,6 +119,8 @@ _MESSAGES = {
 class LifecycleError(DomainError):
     """A refused action; `code` is a `Code`."""
 
+    Code = Code
+
     def __init__(self, code: Code):
         super().__init__(code, code.message)
 

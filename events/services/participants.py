@@ -2,6 +2,7 @@
 paginated table, the attendance sheet, and the actions they take on a person
 (each one a command, audited in its own transaction)."""
 
+import enum
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -11,7 +12,7 @@ from werkzeug.datastructures import MultiDict
 from events.extensions import db
 from events.models import OrganizationType, Registration, RegistrationStatus, User
 from events.search import word_filters
-from events.services import DomainError, audit
+from events.services import DomainError, NotFound, audit
 from events.services.checkin.door import organizer_door_action
 from events.services.lifecycle import ActorKind, allowed_actions
 from events.services.privacy import erase_person
@@ -39,6 +40,9 @@ SORTS = {
 
 class ParticipantError(DomainError):
     """Codes: wrong_status, not_found."""
+
+    class Code(enum.StrEnum):
+        WRONG_STATUS = "wrong_status"
 
 
 @dataclass
@@ -99,10 +103,10 @@ def registration_table(event_id: int, query: TableQuery) -> Table:
 
 
 def registration_of_event(event_id: int, registration_id: int) -> Registration:
-    """Raises ParticipantError "not_found" for another event's registration."""
+    """Raises NotFound for another event's registration."""
     registration = db.session.get(Registration, registration_id)
     if registration is None or registration.event_id != event_id:
-        raise ParticipantError("not_found", _l("No such registration for this event."))
+        raise NotFound(_l("No such registration for this event."))
     return registration
 
 

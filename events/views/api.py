@@ -17,6 +17,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from events.extensions import limiter
 from events.models import RegistrationStatus, ScanMethod, ScanResult, utcnow
+from events.services import DomainError
 from events.services.checkin.access import actor_for
 from events.services.checkin.door import (
     CheckInError,
@@ -168,9 +169,8 @@ def verdict_json(verdict: Verdict, event, session_id: int | None = None) -> dict
     }
 
 
-def _check_in_error(error: CheckInError):
-    status = {"throttled": 429, "not_found": 404}.get(error.code, 409)
-    return _json_error(status, str(error.message))
+def _check_in_error(error: DomainError):
+    return _json_error(error.status, str(error.message))
 
 
 @bp.post("/checkin/<slug>/scan")
@@ -186,7 +186,7 @@ def scan(slug: str):
     asked = _door_request(event, actor, data, ScanMethod(method), code)
     try:
         verdict = perform_scan(asked)
-    except CheckInError as error:
+    except DomainError as error:
         return _check_in_error(error)
     return jsonify(_with_suggestion(verdict, event, code, asked.session_id))
 
@@ -214,7 +214,7 @@ def check_in_by_id(slug: str):
     asked = _door_request(event, actor, data)
     try:
         verdict = perform_check_in(asked, _registration_id(data))
-    except CheckInError as error:
+    except DomainError as error:
         return _check_in_error(error)
     return jsonify(verdict_json(verdict, event, asked.session_id))
 
@@ -228,7 +228,7 @@ def undo(slug: str):
     asked = _door_request(event, actor, data)
     try:
         verdict = perform_undo(asked, _registration_id(data))
-    except CheckInError as error:
+    except DomainError as error:
         return _check_in_error(error)
     return jsonify(verdict_json(verdict, event, asked.session_id))
 

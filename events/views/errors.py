@@ -12,6 +12,7 @@ from sqlalchemy.exc import DBAPIError
 
 from events.extensions import db
 from events.logs import redact_secrets
+from events.services import DomainError
 
 log = logging.getLogger(__name__)
 
@@ -22,6 +23,7 @@ _TITLES = {
     403: _l("Access denied"),
     404: _l("Page not found"),
     405: _l("Method not allowed"),
+    409: _l("This is not possible"),
     413: _l("The request is too large"),
     429: _l("Too many requests"),
     500: _l("Something went wrong"),
@@ -32,6 +34,7 @@ _HINTS = {
     403: _l("You do not have permission to open this page."),
     404: _l("The address may be mistyped, or the page was removed."),
     405: _l("Go back, reload the page and try again."),
+    409: _l("Go back, reload the page and try again."),
     413: _l("What you sent is more than this site accepts. Shorten the text and send it again."),
     429: _l("You sent too many requests in a short time. Wait a few minutes and try again."),
     500: _l("Please try again in a moment. Your data was not lost if you saw a confirmation."),
@@ -68,6 +71,14 @@ def csrf_error(_error):
     return _page(
         400, _l("The form expired or was sent from elsewhere. Reload the page and send it again.")
     )
+
+
+@bp.app_errorhandler(DomainError)
+def refusal(error: DomainError):
+    """A refusal no view turned into its own page: its message, with its class's status
+    (404 for NotFound, 429 for Throttled, 409 otherwise), never a 500."""
+    db.session.rollback()
+    return _page(error.status if error.status in _TITLES else 409, error.message)
 
 
 @bp.app_errorhandler(400)

@@ -1,6 +1,7 @@
 """Who may open an event's scanner: organizers, staff assigned to the event, and
 volunteers holding a check-in link (secret, expiring, revocable)."""
 
+import enum
 import hashlib
 import secrets
 from datetime import datetime, timedelta
@@ -20,6 +21,12 @@ MAX_LINK_HOURS = 24 * 7
 
 class AccessError(DomainError):
     """Codes: invalid_hours, not_staff, unknown_event, unknown_user."""
+
+    class Code(enum.StrEnum):
+        INVALID_HOURS = "invalid_hours"
+        NOT_STAFF = "not_staff"
+        UNKNOWN_EVENT = "unknown_event"
+        UNKNOWN_USER = "unknown_user"
 
 
 def _hash(token: str) -> str:

@@ -24,6 +24,7 @@ Two phones scanning one ticket at once therefore get one "checked in" and one
 state; the scans are the history.
 """
 
+import enum
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
@@ -46,7 +47,7 @@ from events.models import (
     User,
     utcnow,
 )
-from events.services import DomainError
+from events.services import DomainError, NotFound, Throttled
 from events.services.checkin.counts import count_in_door
 from events.services.checkin.guesses import (
     GUESSES_PER_MINUTE,
@@ -61,6 +62,11 @@ from events.unit_of_work import command
 
 class CheckInError(DomainError):
     """Codes: throttled, not_checked_in, not_found, nonce_used, no_session."""
+
+    class Code(enum.StrEnum):
+        NO_SESSION = "no_session"
+        NONCE_USED = "nonce_used"
+        NOT_CHECKED_IN = "not_checked_in"
 
 
 @dataclass(frozen=True)
@@ -156,7 +162,7 @@ def attendance_of(session_id: int, registration_id: int) -> SessionAttendance | 
 def perform_scan(request: CheckInRequest) -> Verdict:
     """Check in the ticket `request.code`; returns the verdict, recorded.
 
-    Raises CheckInError "throttled" after too many unknown codes from this actor,
+    Raises Throttled after too many unknown codes from this actor,
     or "nonce_used" for a nonce of another scanner.
     """
     registration, guessed = None, 0
@@ -176,7 +182,7 @@ def perform_scan(request: CheckInRequest) -> Verdict:
 def perform_check_in(request: CheckInRequest, registration_id: int) -> Verdict:
     """Check in a person found by name (no code at hand).
 
-    Raises CheckInError "not_found" for a registration of another event."""
+    Raises NotFound for a registration of another event."""
     return _decide(request, Action.CHECK_IN, _locked(request, registration_id))
 
 
@@ -185,7 +191,7 @@ def perform_undo(request: CheckInRequest, registration_id: int) -> Verdict:
     """Take back a check-in (at the request's session of a course); recorded as an
     UNDONE scan, never deleted. With a nonce, an undo sent again counts once.
 
-    Raises CheckInError "not_found" or "not_checked_in".
+    Raises NotFound, or CheckInError "not_checked_in".
     """
     return _decide(request, Action.UNDO_CHECK_IN, _locked(request, registration_id))
 
@@ -193,7 +199,7 @@ def perform_undo(request: CheckInRequest, registration_id: int) -> Verdict:
 def _locked(request: CheckInRequest, registration_id: int) -> Registration:
     registration = lock_registration(registration_id)
     if registration is None or registration.event_id != request.event_id:
-        raise CheckInError("not_found", _l("This person is not registered for this event."))
+        raise NotFound(_l("This person is not registered for this event."))
     return registration
 
 
@@ -228,9 +234,7 @@ def _judge(request, action, registration, guessed) -> Verdict:
         else:
             allowed = guessed < GUESSES_PER_MINUTE
         if not allowed:
-            raise CheckInError(
-                "throttled", _l("Too many unknown codes. Wait a minute and try again.")
-            )
+            raise Throttled(_l("Too many unknown codes. Wait a minute and try again."))
     if registration is None:
         return _record(request, None, ScanResult.UNKNOWN)
     if registration.event_id != request.event_id:

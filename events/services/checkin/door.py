@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 
 from events.extensions import db
 from events.models import CourseSession, Event, ScanMethod, User, utcnow
-from events.services import audit
+from events.services import NotFound, audit
 from events.services.checkin.counts import checked_in_counts, door_counts
 from events.services.checkin.decision import (
     Actor,
@@ -116,7 +116,7 @@ def undo_check_in(
 def _request(event_id, actor, method, at, session_id, code="", nonce=None) -> CheckInRequest:
     event = db.session.get(Event, event_id)
     if event is None:
-        raise CheckInError("not_found", _l("This person is not registered for this event."))
+        raise NotFound(_l("This person is not registered for this event."))
     session = resolve_session(event, session_id, at)
     return door_request(event, actor, method, code=code, nonce=nonce, at=at, session=session)
 

@@ -17,6 +17,7 @@ devices' clocks) stands and the other is recorded as a duplicate scan
 """
 
 import base64
+import enum
 import hashlib
 import hmac
 import json
@@ -61,6 +62,12 @@ _STATE_RESULTS = (ScanResult.CHECKED_IN, ScanResult.UNDONE)
 
 class SyncError(DomainError):
     """Codes: wrong_event, too_many, bad_item, event_over."""
+
+    class Code(enum.StrEnum):
+        BAD_ITEM = "bad_item"
+        EVENT_OVER = "event_over"
+        TOO_MANY = "too_many"
+        WRONG_EVENT = "wrong_event"
 
 
 @dataclass
@@ -276,7 +283,7 @@ def _sync_item(event: Event, item, actor: Actor, now: datetime, session=None) ->
         # A wrong clock: the scan is dated when it is decided.
         outcome.verdict = _apply_item(event, item, actor, None if outcome.clock_adjusted else at,
                                       session)  # fmt: skip
-    except (CheckInError, SyncError) as error:
+    except DomainError as error:
         outcome.error = error
     else:
         outcome.other_check_in_at = outcome.verdict.other_check_in_at

@@ -9,6 +9,8 @@ The view throttles the searches per scanner (RATELIMIT_CHECKIN_SEARCH). The
 offline ticket list keeps names in the clear for the same people only.
 """
 
+import enum
+
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
@@ -27,6 +29,10 @@ MAX_RESULTS = 15
 
 class DoorSearchError(DomainError):
     """Codes: too_short, too_long."""
+
+    class Code(enum.StrEnum):
+        TOO_LONG = "too_long"
+        TOO_SHORT = "too_short"
 
 
 def door_statuses(event: Event) -> tuple[RegistrationStatus, ...]:

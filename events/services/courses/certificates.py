@@ -9,6 +9,7 @@ the certificate (what it says frozen in `details`), its email with the PDF
 later leaves issued certificates standing; revoking one is explicit and audited.
 """
 
+import enum
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -33,6 +34,13 @@ from events.unit_of_work import command
 
 class CertificateError(DomainError):
     """Codes: no_rule, not_eligible, already_issued, not_found, already_revoked."""
+
+    class Code(enum.StrEnum):
+        ALREADY_ISSUED = "already_issued"
+        ALREADY_REVOKED = "already_revoked"
+        NO_RULE = "no_rule"
+        NOT_ELIGIBLE = "not_eligible"
+        NOT_FOUND = "not_found"
 
 
 @dataclass

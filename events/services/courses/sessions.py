@@ -12,6 +12,7 @@ A session where people were checked in is never deleted: its attendance is the
 record the certificates and reports rest on.
 """
 
+import enum
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -39,6 +40,13 @@ from events.unit_of_work import command
 
 class CourseError(DomainError):
     """Codes: invalid_times, cancelled, not_found, has_attendance, last_session."""
+
+    class Code(enum.StrEnum):
+        CANCELLED = "cancelled"
+        HAS_ATTENDANCE = "has_attendance"
+        INVALID_TIMES = "invalid_times"
+        LAST_SESSION = "last_session"
+        NOT_FOUND = "not_found"
 
 
 @dataclass

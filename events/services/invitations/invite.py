@@ -9,6 +9,7 @@ and the invitation is then marked as used. Declining and opting out are one clic
 No tracking: the emails carry no pixel and the links say nothing about opening.
 """
 
+import enum
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -42,6 +43,12 @@ from events.unit_of_work import command
 
 class InvitationError(DomainError):
     """Codes: not_found, used, answered, cancelled."""
+
+    class Code(enum.StrEnum):
+        ANSWERED = "answered"
+        CANCELLED = "cancelled"
+        NOT_FOUND = "not_found"
+        USED = "used"
 
 
 def _queue(invitation: Invitation, event: Event, reminder: bool = False) -> None:

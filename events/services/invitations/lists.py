@@ -10,6 +10,7 @@ the confirmation saves (see `invitations.invite_people`).
 """
 
 import csv
+import enum
 import io
 import time
 import zipfile
@@ -50,6 +51,17 @@ REQUIRED = ("name", "email")
 class InvitationFileError(DomainError):
     """Codes: too_big, not_xlsx, not_text, empty, missing_columns, too_many_rows, unknown_type,
     too_slow, cell_too_long."""
+
+    class Code(enum.StrEnum):
+        CELL_TOO_LONG = "cell_too_long"
+        EMPTY = "empty"
+        MISSING_COLUMNS = "missing_columns"
+        NOT_TEXT = "not_text"
+        NOT_XLSX = "not_xlsx"
+        TOO_BIG = "too_big"
+        TOO_MANY_ROWS = "too_many_rows"
+        TOO_SLOW = "too_slow"
+        UNKNOWN_TYPE = "unknown_type"
 
 
 @dataclass

@@ -7,6 +7,7 @@ WHERE clause). Two submissions at once (two tabs, a double click, a retry) both
 try it; the database lets exactly one change the row, the other gets `used`.
 """
 
+import enum
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -42,6 +43,14 @@ from events.unit_of_work import command
 class QuestionnaireError(DomainError):
     """A refusal with a code (`closed`, `used`, `changed`, `invalid`, `unknown`) and a
     message; `errors` holds a message per question key for `invalid`."""
+
+    class Code(enum.StrEnum):
+        CHANGED = "changed"
+        CLOSED = "closed"
+        EARLY = "early"
+        INVALID = "invalid"
+        UNKNOWN = "unknown"
+        USED = "used"
 
     def __init__(self, code: str, message, errors: dict | None = None):
         super().__init__(code, message)

@@ -11,7 +11,7 @@ from events.counties import BY_CODE, sorted_counties
 from events.forms.organizer import MessageForm, PhoneRegistrationForm
 from events.forms.public import ConfirmForm
 from events.models import OrganizationType, RegistrationStatus, ScanResult, utcnow
-from events.services import DomainError
+from events.services import DomainError, NotFound
 from events.services.broadcast import Audience, recipients, send_to_registrants
 from events.services.participants import (
     SORTS,
@@ -139,7 +139,7 @@ def registration_action(event_id: int, registration_id: int, action: str):
         registration_of_event(event.id, registration_id)
         outcome = function(event.id, registration_id, current_user)
     except DomainError as error:
-        if error.code == "not_found":
+        if isinstance(error, NotFound):
             abort(404)
         flash(str(error.message), "error")
     else:
