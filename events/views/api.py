@@ -34,6 +34,7 @@ from events.services.checkin.hints import suggest_registration
 from events.services.checkin.offline import SyncError, changes_since, event_dataset, sync_scans
 from events.services.checkin.search import DoorSearchError, search_door, shown_email
 from events.services.listings import find_public_event
+from events.views import parse_id
 from events.views.access import LINK_SESSION_KEY
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -84,7 +85,7 @@ def _course_session(event):
     """The session of a course the scanner works at (`?session=<id>`, by default
     today's); None for a single event."""
     raw = request.args.get("session", "")
-    wanted = int(raw) if raw.isdigit() and len(raw) < 10 else None
+    wanted = parse_id(raw)
     if raw and wanted is None:
         abort(_json_error(400, _("Unknown session.")))
     try:
@@ -313,8 +314,7 @@ def dataset(slug: str):
 @bp.get("/checkin/<slug>/changes")
 def changes(slug: str):
     event, _actor = _event_and_actor(slug)
-    since = request.args.get("since", "0")
-    since_id = int(since) if since.isdigit() and len(since) < 10 else 0
+    since_id = parse_id(request.args.get("since")) or 0
     session_id = _session_id(event)
     answer = changes_since(event, _secret(), since_id, session_id=session_id)
     answer["counts"] = door_counts(event.id, session_id)

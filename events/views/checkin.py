@@ -37,6 +37,7 @@ from events.services.checkin.door import CheckInError, door_counts, resolve_sess
 from events.services.checkin.offline import set_offline_name_search
 from events.services.checkin.search import set_door_search_waiting
 from events.services.listings import find_public_event
+from events.views import query_id
 from events.views.access import LINK_SESSION_KEY, organizer_required
 
 bp = Blueprint("checkin", __name__, url_prefix="/checkin")
@@ -72,9 +73,8 @@ def scanner(slug: str):
         if not current_user.is_authenticated:
             return redirect(url_for("auth.login", next=request.path))
         abort(403)
-    raw = request.args.get("session", "")
     try:
-        chosen = resolve_session(event, int(raw) if raw.isdigit() and len(raw) < 10 else None)
+        chosen = resolve_session(event, query_id("session"))
     except CheckInError:
         abort(404)
     api = {"slug": event.slug, "session": chosen.id} if chosen else {"slug": event.slug}

@@ -21,6 +21,7 @@ from events.services.event_admin import (
 )
 from events.services.event_changes import cancel_event
 from events.services.lifecycle import status_counts
+from events.views import parse_id
 from events.views.organizer.blueprint import bp, event_or_404
 
 
@@ -71,7 +72,8 @@ def edit_event(event_id: int):
     overflow_needed, movable, leaving = 0, [], []
     if form.validate_on_submit():
         choice = Overflow(form.overflow.data) if form.overflow.data else None
-        leaving = [int(value) for value in request.form.getlist("leaving") if value.isdigit()]
+        chosen = (parse_id(value) for value in request.form.getlist("leaving"))
+        leaving = [value for value in chosen if value is not None]
         try:
             update_event(
                 event.id, form.event_data(), current_user, choice, form.change_note.data, leaving
