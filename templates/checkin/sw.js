@@ -19,7 +19,7 @@ var MODULES = [
   {{ url_for("static", filename="js/scanner/" ~ name ~ ".js")|tojson }}{{ "," if not loop.last }}
 {%- endfor %}
 ];
-var MODULES_VERSION = "9816c5ba39aebad5";
+var MODULES_VERSION = "d81afa964ead3c80";
 MODULES.forEach(function (url) {
   if (ASSETS.indexOf(url) === -1) ASSETS.push(url); // cache.addAll refuses a file twice
 });

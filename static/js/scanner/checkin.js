@@ -99,7 +99,7 @@ export function checkInOffline(person) {
 }
 
 export function undo(registrationId, name, index) {
-  var body = { registration_id: registrationId };
+  var body = { registration_id: registrationId, nonce: nonce() }; // a retried undo counts once
   var queueIt = function () {
     var item = { kind: "undo", nonce: nonce(), registration_id: registrationId, at: new Date().toISOString() };
     return enqueue(item).then(function () {
