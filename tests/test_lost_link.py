@@ -124,4 +124,4 @@ def test_without_mail_server_messages_are_written_as_eml_files(tmp_path):
         assert deliver_pending().sent == 1
         db.engine.dispose()
     [eml] = (tmp_path / "instance" / "mail").glob("*.eml")
-    assert b"To: ala@example.org" in eml.read_bytes()
+    assert b"To: <ala@example.org>" in eml.read_bytes()  # no name known: the address alone

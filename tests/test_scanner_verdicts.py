@@ -22,9 +22,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from events.services.checkin_offline import event_dataset, index_key, ticket_index
 
 from events.extensions import db
+from events.identifiers import new_ticket_code
 from events.models import (
     Event,
     RegistrationStatus,
@@ -34,9 +34,9 @@ from events.models import (
     SessionAttendance,
     utcnow,
 )
-from events.services.checkin import Actor, check_in_registration, scan_code
+from events.services.checkin.door import Actor, check_in_registration, scan_code
+from events.services.checkin.offline import event_dataset, index_key, ticket_index
 from events.services.privacy import erase_person
-from events.services.registration import new_ticket_code
 from tests.conftest import make_app, skip_or_fail
 from tests.factories import make_course, make_event, make_registration, make_user
 
