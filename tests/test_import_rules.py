@@ -7,6 +7,8 @@ module; no `_private` name is imported from another module; no import cycles.
 """
 
 import ast
+import copy
+import functools
 from pathlib import Path
 
 import pytest
@@ -71,10 +73,16 @@ def module_name(path: Path) -> str:
     return ".".join(parts)
 
 
-def read_modules(root: Path = PACKAGE) -> dict[str, ast.Module]:
+@functools.cache
+def _parsed(root: Path) -> dict[str, ast.Module]:
     return {
         module_name(path): ast.parse(path.read_text(), str(path)) for path in root.rglob("*.py")
     }
+
+
+def read_modules(root: Path = PACKAGE) -> dict[str, ast.Module]:
+    """Every module's tree, parsed once per run; a copy, so that a test may add imports."""
+    return copy.deepcopy(_parsed(root))
 
 
 def imports_of(tree: ast.Module, modules: dict) -> list[tuple[str, str, int]]:

@@ -139,13 +139,15 @@ def _linked(registration_ids: list[int]):
 
 
 def _forget_counters(address: str) -> None:
-    """Attempt counters keyed by the address (lost links, logins) go with it."""
+    """Attempt counters keyed by the address go with it, whatever they count: keys are
+    "<kind>:<address>" or "<kind>:<address>|<client>" (see ThrottleCounter), so a new
+    kind of counter is forgotten too without being listed here."""
+    key = ThrottleCounter.key
     db.session.execute(
         sa.delete(ThrottleCounter).where(
             sa.or_(
-                ThrottleCounter.key == f"lost-link:{address}",
-                ThrottleCounter.key == f"login-address:{address}",
-                ThrottleCounter.key.startswith(f"login:{address}|", autoescape=True),
+                key.endswith(f":{address}", autoescape=True),
+                key.contains(f":{address}|", autoescape=True),
             )
         )
     )

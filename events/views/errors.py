@@ -5,6 +5,7 @@ gets JSON."""
 
 import logging
 
+import psycopg
 from flask import Blueprint, abort, jsonify, make_response, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
@@ -112,10 +113,7 @@ def unreachable(error: DBAPIError) -> str | None:
     sqlstate = getattr(original, "sqlstate", None) or ""
     if error.connection_invalidated or sqlstate.startswith(_PG_UNREACHABLE):
         return f"PostgreSQL: {str(original).strip().splitlines()[0]}"
-    psycopg_operational = type(original).__module__.startswith("psycopg") and (
-        type(original).__name__ == "OperationalError"
-    )
-    if psycopg_operational and not sqlstate:  # refused, timed out, no such host
+    if isinstance(original, psycopg.OperationalError) and not sqlstate:  # refused, no host
         return f"PostgreSQL: {str(original).strip().splitlines()[0]}"
     if any(text in str(original).lower() for text in _SQLITE_UNREACHABLE):
         return f"SQLite: {str(original).strip()}"
