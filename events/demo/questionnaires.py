@@ -12,6 +12,7 @@ from events.models import (
     Event,
     EventKind,
     EventStatus,
+    Presence,
     QuestionnaireInvitation,
     QuestionnaireKind,
     Registration,
@@ -155,6 +156,7 @@ def _past_meeting(chance: random.Random, people) -> Event:
         if index < 8:
             registration.checked_in_at = start - timedelta(minutes=10 - index)
             registration.checked_in_by = "demo"
+            registration.checked_in_how = Presence.DOOR
         db.session.add(registration)
     return meeting
 

@@ -31,6 +31,7 @@ from events.models.questionnaires import (
 from events.models.registrations import (
     ACTIVE_STATUSES,
     OrganizationType,
+    Presence,
     Registration,
     RegistrationStatus,
 )
@@ -50,6 +51,7 @@ __all__ = [
     "OrganizationType",
     "OutboxMessage",
     "OutboxStatus",
+    "Presence",
     "Questionnaire",
     "QuestionnaireInvitation",
     "QuestionnaireKind",

@@ -27,6 +27,8 @@ class CheckInLink(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The organizer's choice per link: its holder may add walk-ins at the door.
+    may_add_walk_ins: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     event: Mapped[Event] = relationship()
     created_by: Mapped[User] = relationship()
@@ -43,12 +45,15 @@ class ScanResult(enum.StrEnum):
     CANCELLED = "cancelled"
     NOT_CONFIRMED = "not_confirmed"  # waiting list, pending or declined
     UNKNOWN = "unknown"
+    OUTSIDE_WINDOW = "outside_window"  # before the check-in window opens or after it closes
 
 
 class ScanMethod(enum.StrEnum):
     CAMERA = "camera"
     SCANNER = "scanner"  # a handheld keyboard-wedge scanner, or a typed code
     SEARCH = "search"
+    WALK_IN = "walk_in"  # a person added at the door, checked in at once
+    SHEET = "sheet"  # entered afterwards by an organizer, from the signed paper sheet
 
 
 class Scan(db.Model):
@@ -75,6 +80,8 @@ class Scan(db.Model):
     session_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("course_session.id", ondelete="SET NULL"), index=True
     )
+    # Why: an override of the check-in window, or a correction from the paper sheet.
+    reason: Mapped[str | None] = mapped_column(sa.String(500))
 
     registration: Mapped[Registration | None] = relationship()
     user: Mapped[User | None] = relationship()

@@ -7,9 +7,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from events.extensions import db
-from events.models.base import UTCDateTime, utcnow
+from events.models.base import UTCDateTime, enum_column, utcnow
 from events.models.events import Event
-from events.models.registrations import Registration
+from events.models.registrations import Presence, Registration
 
 
 class CourseSession(db.Model):
@@ -58,6 +58,9 @@ class SessionAttendance(db.Model):
     )
     checked_in_at: Mapped[datetime] = mapped_column(UTCDateTime)
     checked_in_by: Mapped[str | None] = mapped_column(sa.String(254))
+    checked_in_how: Mapped[Presence] = mapped_column(
+        enum_column(Presence), default=Presence.DOOR, server_default=Presence.DOOR.value
+    )
 
     session: Mapped[CourseSession] = relationship()
     registration: Mapped[Registration] = relationship()

@@ -88,6 +88,13 @@ class Event(db.Model):
     # Seats kept for invited people until a date; after it they are anyone's.
     invitee_seats: Mapped[int | None] = mapped_column()
     invitee_seats_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The check-in window: the door accepts check-ins from this many minutes before
+    # the start (of the event, or of each session of a course) until this many
+    # minutes after its end. Outside it a check-in needs an override with a reason.
+    checkin_opens_minutes: Mapped[int] = mapped_column(default=60, server_default="60")
+    checkin_closes_minutes: Mapped[int] = mapped_column(default=30, server_default="30")
+    # The organizer's choice: door staff (not only organizers) may override the window.
+    door_may_override: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -106,6 +113,11 @@ class Event(db.Model):
             "certificate_min_percent IS NULL OR "
             "(certificate_min_percent >= 1 AND certificate_min_percent <= 100)",
             name="certificate_percent_range",
+        ),
+        sa.CheckConstraint(
+            "checkin_opens_minutes >= 0 AND checkin_opens_minutes <= 1440 AND "
+            "checkin_closes_minutes >= 0 AND checkin_closes_minutes <= 1440",
+            name="checkin_window_range",
         ),
     )
 

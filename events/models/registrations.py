@@ -57,6 +57,22 @@ class OrganizationType(enum.StrEnum):
         }[self]
 
 
+class Presence(enum.StrEnum):
+    """How a presence came on the record: what a funder's report counts apart."""
+
+    DOOR = "door"  # scanned or found by name at the door
+    WALK_IN = "walk_in"  # came without registering, added at the door
+    SHEET = "sheet"  # entered afterwards from the signed paper sheet
+
+    @property
+    def label(self):
+        return {
+            Presence.DOOR: _l("Checked in at the door"),
+            Presence.WALK_IN: _l("Added at the door"),
+            Presence.SHEET: _l("Entered afterwards from the paper sheet"),
+        }[self]
+
+
 class Registration(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(sa.ForeignKey("event.id"), index=True)
@@ -85,6 +101,13 @@ class Registration(db.Model):
     # changed it (the scans stay as the history, undos included).
     checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     checked_in_by: Mapped[str | None] = mapped_column(sa.String(254))  # email or link label
+    checked_in_how: Mapped[Presence | None] = mapped_column(enum_column(Presence))
+    # Came without registering and was added at the door (see checkin.walk_ins);
+    # `beyond_capacity`: let in when every seat was taken (the room is the limit).
+    walk_in: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    beyond_capacity: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # The consent was signed on the paper attendance sheet, not given on a screen.
+    consent_on_paper: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     anonymized_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     manage_token: Mapped[str] = mapped_column(sa.String(64), unique=True)
     # The secret of the ticket page (/t/<ticket_token>): QR code, event and status,

@@ -38,6 +38,7 @@ from events.models import (
     CheckInLink,
     CourseSession,
     Event,
+    Presence,
     Registration,
     RegistrationStatus,
     Scan,
@@ -90,6 +91,8 @@ class CheckInRequest:
     nonce: str | None = None  # chosen by the device: the same request again is answered once
     code: str = ""  # the ticket code as scanned (normalized); empty when found by name
     session: CourseSession | None = None  # the session of a course; None for a single event
+    presence: Presence = Presence.DOOR  # how the presence comes on the record
+    reason: str | None = None  # why: an override of the check-in window, or a correction
     # Kept as numbers: what was loaded before the command may be expired in it.
     event_id: int = field(default=0, repr=False)
     session_id: int | None = field(default=None, repr=False)
@@ -280,6 +283,7 @@ def _stand(request, registration: Registration, attendance: SessionAttendance | 
     label = _actor_label(request.actor)
     if request.session_id is None:
         registration.checked_in_at, registration.checked_in_by = request.at, label
+        registration.checked_in_how = request.presence
         return
     if attendance is None:
         db.session.add(
@@ -288,12 +292,15 @@ def _stand(request, registration: Registration, attendance: SessionAttendance | 
                 registration_id=registration.id,
                 checked_in_at=request.at,
                 checked_in_by=label,
+                checked_in_how=request.presence,
             )
         )
     else:
         attendance.checked_in_at, attendance.checked_in_by = request.at, label
+        attendance.checked_in_how = request.presence
     if registration.checked_in_at is None or request.at < registration.checked_in_at:
         registration.checked_in_at, registration.checked_in_by = request.at, label
+        registration.checked_in_how = request.presence
 
 
 def _displace(request: CheckInRequest, registration: Registration) -> None:
@@ -334,6 +341,7 @@ def _undo(request: CheckInRequest, registration: Registration) -> Verdict:
         _first_attendance(registration)
     else:
         registration.checked_in_at = registration.checked_in_by = None
+        registration.checked_in_how = None
     # The undo is recorded with the method of the check-in it takes back.
     method = undone.method if undone is not None else ScanMethod.SEARCH
     return _record(request, registration, ScanResult.UNDONE, change=-1, method=method)
@@ -342,12 +350,20 @@ def _undo(request: CheckInRequest, registration: Registration) -> Verdict:
 def _first_attendance(registration: Registration) -> None:
     """A course's registration is "checked in" from its first session attended."""
     first = db.session.execute(
-        sa.select(SessionAttendance.checked_in_at, SessionAttendance.checked_in_by)
+        sa.select(
+            SessionAttendance.checked_in_at,
+            SessionAttendance.checked_in_by,
+            SessionAttendance.checked_in_how,
+        )
         .where(SessionAttendance.registration_id == registration.id)
         .order_by(SessionAttendance.checked_in_at)
         .limit(1)
     ).first()
-    registration.checked_in_at, registration.checked_in_by = first if first else (None, None)
+    (
+        registration.checked_in_at,
+        registration.checked_in_by,
+        registration.checked_in_how,
+    ) = first if first else (None, None, None)
 
 
 def _actor_label(actor: Actor) -> str:
@@ -376,6 +392,7 @@ def _record(request, registration, result, *, change=0, other_at=None, method=No
         link_id=request.actor.link_id,
         nonce=request.nonce,
         at=request.at,
+        reason=request.reason,
     )
     db.session.add(scan)
     if change:
