@@ -2,7 +2,8 @@
 
 A programme of 55 upcoming events, one of them with 500 registrations (the
 event page), one with 10,000 confirmed people and one with 1,000 (the door and
-the exports); smaller programmes of 10 and 100 events for the growth case.
+the exports); smaller programmes of 10 and 100 events for the growth case;
+two events at their door for the walk-in case (`load_doors`).
 After loading, PostgreSQL is ANALYZEd, as autovacuum would do in production.
 """
 
@@ -21,6 +22,7 @@ from events.models import Event, EventKind, EventStatus, Registration, Role, Use
 
 PG_ADMIN = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 ORGANIZER = ("bench-organizer@example.org", "dluga-fraza-do-testow-wydajnosci")
+DOOR_STAFF = ("bench-door@example.org", "inna-fraza-dla-obslugi-wejscia")
 
 
 @dataclass
@@ -140,6 +142,13 @@ def load_programme(url: str, events: int = 55) -> Dataset:
             .where(Event.id.in_([event_id, door_id, small_id]))
             .values(capacity=None)
         )
+        # The check-in events are at their door (check-in is open: issue 20's windows).
+        door_start = (utcnow() + timedelta(minutes=30)).replace(microsecond=0)
+        db.session.execute(
+            sa.update(Event)
+            .where(Event.id.in_([door_id, small_id]))
+            .values(starts_at=door_start, ends_at=door_start + timedelta(hours=3))
+        )
         burst_id, *others = others
         db.session.execute(sa.update(Event).where(Event.id == burst_id).values(capacity=500))
         for other in others:
@@ -172,6 +181,45 @@ def load_small_programme(url: str, events: int) -> None:
         db.session.commit()
         analyze()
         db.engine.dispose()
+
+
+def load_doors(url: str, sizes: tuple[int, ...]) -> dict[int, str]:
+    """Events at their door (starting in 30 minutes: check-in is open), each full with
+    `size` confirmed people for `size` seats, and a staff account assigned to them.
+    Returns each size's event slug."""
+    app = loading_app(url)
+    slugs = {}
+    with app.app_context():
+        staff = User(email=DOOR_STAFF[0], role=Role.STAFF, active=True)
+        staff.set_password(DOOR_STAFF[1])
+        db.session.add(staff)
+        start = (utcnow() + timedelta(minutes=30)).replace(microsecond=0)
+        for number, size in enumerate(sizes, start=900):
+            [event_id] = _insert_events(
+                [_event(number, capacity=size, starts_at=start, ends_at=start + timedelta(hours=3))]
+            )
+            _insert_people(event_id, size)
+            event = db.session.get(Event, event_id)
+            staff.events.append(event)
+            slugs[size] = event.slug
+        db.session.commit()
+        analyze()
+        db.engine.dispose()
+    return slugs
+
+
+def reset_walk_ins(url: str) -> None:
+    """Nobody added at the door yet: each walk-in run starts at the same number of people."""
+    engine = sa.create_engine(url)
+    with engine.begin() as connection:
+        for statement in (
+            "DELETE FROM scan WHERE registration_id IN (SELECT id FROM registration WHERE walk_in)",
+            "DELETE FROM audit_entry WHERE registration_id IN "
+            "(SELECT id FROM registration WHERE walk_in)",
+            "DELETE FROM registration WHERE walk_in",
+        ):
+            connection.exec_driver_sql(statement)
+    engine.dispose()
 
 
 def analyze() -> None:

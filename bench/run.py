@@ -5,11 +5,12 @@ BENCH_SECONDS (default 5) and BENCH_PAIRS (default 3) set each wrk run's length
 and the number of interleaved floor/case pairs. The table is printed and
 written to bench/RESULTS.md with the date and the machine.
 
-Cases: listing, event, feed, manage, checkin (web, against the floor); growth
-(listing 10 vs 100 events, check-in 1,000 vs 10,000 people); burst (2,000
-registrations for 500 seats, 32 clients, beside pgbench's hot-row ceiling);
-exports (CSV, XLSX, PDF of 10,000 people over HTTP: seconds, peak memory);
-outbox (1,000 messages to a local SMTP sink).
+Cases: listing, event, feed, manage, checkin (web, against the floor); walk_in
+(people added at the door of full events of 500 and 10,000 people, timed on the
+server, and against the floor); growth (listing 10 vs 100 events, check-in 1,000
+vs 10,000 people); burst (2,000 registrations for 500 seats, 32 clients, beside
+pgbench's hot-row ceiling); exports (CSV, XLSX, PDF of 10,000 people over HTTP:
+seconds, peak memory); outbox (1,000 messages to a local SMTP sink).
 """
 
 import argparse
@@ -31,6 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import dataset  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
+import walk_ins  # noqa: E402
 from harness import (  # noqa: E402
     BENCH,
     PAIRS,
@@ -44,7 +46,10 @@ from harness import (  # noqa: E402
     wrk,
 )
 
-CASES = ["listing", "event", "feed", "manage", "checkin", "growth", "burst", "exports", "outbox"]
+CASES = [
+    "listing", "event", "feed", "manage", "checkin", "growth", "burst", "exports", "outbox",
+    "walk_in",
+]  # fmt: skip
 WEB_GOAL = 0.40
 CHECKIN_GOAL = 0.30
 
@@ -77,15 +82,15 @@ def app_env(url: str, smtp_port: int = 2525) -> dict:
     }
 
 
-def organizer_client(server) -> Client:
+def logged_in(server, account: tuple[str, str] = dataset.ORGANIZER) -> Client:
     client = Client(server)
     token = client.csrf_token("/login")
-    email, password = dataset.ORGANIZER
+    email, password = account
     status, _headers, _body = client.post_form(
         "/login", {"csrf_token": token, "email": email, "password": password}
     )
     if status != 302:
-        raise RuntimeError(f"organizer login answered {status}")
+        raise RuntimeError(f"login of {email} answered {status}")
     return client
 
 
@@ -128,7 +133,7 @@ def measure_web(database: str, data, floor, only: set[str], workdir: str) -> lis
                 comparison = interleaved(floor.url, lambda path=path: wrk(server.url + path))
                 rows.append(web_row(case, database, comparison, WEB_GOAL))
         if "checkin" in only or "growth" in only:
-            client = organizer_client(server)
+            client = logged_in(server)
             reset = lambda: dataset.reset_door(data.url)  # noqa: E731
             big = interleaved(
                 floor.url,
@@ -249,7 +254,7 @@ def measure_exports(database: str, data) -> list[Row]:
     rows = []
     for name, goal in EXPORT_GOALS.items():
         with gunicorn("app:create_app()", app_env(data.url), workers=1) as server:
-            client = organizer_client(server)
+            client = logged_in(server)
             started = time.perf_counter()
             status, _headers, body = client.get(f"/organizer/events/{data.door_event_id}/{name}")
             seconds = time.perf_counter() - started
@@ -313,6 +318,37 @@ def measure_outbox(database: str, data) -> Row:
     )  # fmt: skip
 
 
+def measure_walk_in(database: str, url: str, floor, workdir: str) -> list[Row]:
+    """Added at the door of full events (run last: it adds events to the programme)."""
+    slugs = dataset.load_doors(url, walk_ins.SIZES)
+    log = Path(workdir) / f"access-{database}.log"
+    rows = []
+    with gunicorn("app:create_app()", app_env(url), access_log=log) as server:
+        client = logged_in(server, dataset.DOOR_STAFF)
+        for size, slug in slugs.items():
+            reset = lambda: dataset.reset_walk_ins(url)  # noqa: E731
+            got = walk_ins.measure(server, log, floor, client, slug, url, reset)
+            ratio = got.comparison
+            rows.append(
+                Row(
+                    f"walk-in at the door, {size:,} people (full)", database,
+                    f"p50 {got.loaded.p50:.1f} ms, p99 {got.loaded.p99:.1f} ms on the server",
+                    f"{ratio.ratio:.1%} of the floor (spread {ratio.spread}; floor "
+                    f"{min(ratio.floor_rps):.0f}–{max(ratio.floor_rps):.0f} req/s), wrk p50 "
+                    f"{ratio.p50_ms:.1f} ms, p99 {ratio.p99_ms:.1f} ms; {len(got.loaded.ms)} "
+                    f"walk-ins, errors {ratio.errors + got.loaded.failures}; last run "
+                    f"{got.answered} answered, {got.added} in the database; one device alone: "
+                    f"p50 {got.alone.p50:.1f} ms, p99 {got.alone.p99:.1f} ms on the server "
+                    f"({len(got.alone.ms)} walk-ins, errors {got.alone.failures})",
+                    f"p50 < {walk_ins.GOAL_MS} ms on the server",
+                    got.loaded.p50 < walk_ins.GOAL_MS and got.alone.p50 < walk_ins.GOAL_MS
+                    and not (ratio.errors or got.loaded.failures or got.alone.failures)
+                    and got.added == got.answered,
+                )
+            )  # fmt: skip
+    return rows
+
+
 def run(databases: list[str], only: set[str]) -> list[Row]:
     rows: list[Row] = []
     ceiling = pgbench_ceiling() if "burst" in only else None
@@ -334,6 +370,8 @@ def run(databases: list[str], only: set[str]) -> list[Row]:
                     rows += measure_exports(database, data)
                 if "outbox" in only:
                     rows.append(measure_outbox(database, data))
+                if "walk_in" in only:
+                    rows += measure_walk_in(database, url, floor, workdir)
             finally:
                 dataset.drop_database(url)
             for row in rows:

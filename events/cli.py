@@ -17,6 +17,7 @@ from events.messages.outbox import deliver_due, deliver_pending, outbox_summary,
 from events.models import Event, OutboxStatus, Role, utcnow
 from events.services.accounts import AccountError, change_password, create_user
 from events.services.checkin.access import AccessError, assign_staff
+from events.services.courses.certificate_check import breaking_everywhere
 from events.services.invitations.invite import release_invitee_seats
 from events.services.privacy import anonymize_before, forget_needs
 from events.services.questionnaires.evaluations import send_evaluations
@@ -39,6 +40,7 @@ def register(app: Flask) -> None:
         backup_command,
         restore_command,
         send_evaluations_command,
+        certificates_group,
     ):
         app.cli.add_command(command)
 
@@ -257,3 +259,32 @@ def send_evaluations_command() -> None:
     run it from cron, e.g. hourly."""
     sent, reminded = send_evaluations()
     click.echo(f"Evaluations sent: {sent}; reminders: {reminded}.")
+
+
+@click.group("certificates")
+def certificates_group() -> None:
+    """Certificates of completion."""
+
+
+@certificates_group.command("check")
+@with_appcontext
+def check_certificates_command() -> None:
+    """List the standing certificates that break the rule (issued before the end, dated
+    after their issue, or resting on presences outside their check-in windows), for
+    the organizer to revoke on the event's attendance page. Exits 1 when any are found."""
+    found = breaking_everywhere()
+    with force_locale("en"):  # the commands speak English
+        for item in found:
+            certificate = item.certificate
+            reasons = "; ".join(str(breach.label) for breach in item.breaches)
+            click.echo(
+                f"{certificate.number}  event {certificate.event.slug} (id {certificate.event_id})"
+                f"  issued {certificate.issued_at:%Y-%m-%d %H:%M} UTC: {reasons}"
+            )
+    if not found:
+        click.echo("No issued certificate breaks the rule.")
+        return
+    click.echo(
+        f"{len(found)} certificate(s) break the rule: revoke them on the event's attendance page."
+    )
+    sys.exit(1)

@@ -123,6 +123,18 @@ def county_name(code: str | None) -> str:
     return county.name() if county else (code or "")
 
 
+def county_short_name(code: str | None) -> str:
+    """A county as one line of print says it: "powiat gnieźnieński" ("Gniezno County"),
+    a city by its name ("Poznań"); anything else as `county_name`."""
+    county = BY_CODE.get(code or "")
+    if county is None or county.code == OUTSIDE:
+        return county_name(code)
+    if county.city:
+        return dict(_CITIES)[county.code]
+    language = str(get_locale() or "pl")
+    return county.name_en if language.startswith("en") else f"powiat {_LAND_PL[county.code]}"
+
+
 _POLISH_ORDER = " ()-aąbcćdeęfghijklłmnńoóprsśtuvwxyzźż"
 
 

@@ -24,8 +24,8 @@ def word_filters(column, query: str, most: int = 5) -> list:
     return conditions
 
 
-def search_text(first_name: str, last_name: str, email: str, organization: str) -> str:
-    return fold(" ".join((first_name, last_name, email, organization)))
+def search_text(first_name: str, last_name: str, email: str | None, organization: str) -> str:
+    return fold(" ".join((first_name, last_name, email or "", organization)))
 
 
 _POLISH = "aąbcćdeęfghijklłmnńoópqrsśtuvwxyzźż"

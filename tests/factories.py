@@ -13,7 +13,11 @@ from events.models import (
     EventStatus,
     OrganizationType,
     OutboxMessage,
+    Presence,
+    Registration,
     Role,
+    ScanMethod,
+    SessionAttendance,
     User,
     utcnow,
 )
@@ -23,9 +27,10 @@ _counter = iter(range(1, 10**9))
 
 
 def make_event(**overrides) -> Event:
-    """A published, open event next week with 10 seats and a waiting list."""
+    """A published, open event with 10 seats and a waiting list, starting in half an
+    hour: its door is open (the check-in window opens an hour before the start)."""
     number = next(_counter)
-    start = utcnow().replace(microsecond=0) + timedelta(days=7)
+    start = utcnow().replace(microsecond=0) + timedelta(minutes=30)
     values = {
         "slug": f"seminarium-{number}",
         "title": f"Seminarium o partnerstwie lokalnym {number}",
@@ -47,22 +52,44 @@ def make_event(**overrides) -> Event:
     return event
 
 
-def make_course(hours=(4, 4, 2), **overrides) -> Event:
-    """A published course next week: one session a week, 10:00 UTC, of the given hours,
-    the second one elsewhere; 18 seats."""
+def next_week(hours: int = 4) -> dict:
+    """The times of an event a week from now, for a test about what comes before it
+    (registration, reminders, seats kept until a date)."""
     start = utcnow().replace(microsecond=0) + timedelta(days=7)
-    values = {"title": "Szkolenie liderów lokalnych", "kind": EventKind.TRAINING, "capacity": 18}
+    return {"starts_at": start, "ends_at": start + timedelta(hours=hours)}
+
+
+def make_course(hours=(4, 4, 2), weekly=False, start=None, **overrides) -> Event:
+    """A published course of sessions of the given hours, the second one elsewhere;
+    18 seats. Its sessions follow each other today, an hour apart, from half an hour
+    from now, and check-in opens a day ahead: every session's door is open now.
+    `weekly` (or a `start`): one session a week from next week (or from `start`),
+    check-in as by default."""
+    weekly = weekly or start is not None
+    if weekly:
+        start = start or next_week()["starts_at"]
+        overrides.setdefault("checkin_opens_minutes", 60)
+    else:
+        start = utcnow().replace(microsecond=0) + timedelta(minutes=30)
+    values = {
+        "title": "Szkolenie liderów lokalnych",
+        "kind": EventKind.TRAINING,
+        "capacity": 18,
+        "checkin_opens_minutes": 24 * 60,
+    }
     values.update(overrides)
-    last = start + timedelta(days=7 * (len(hours) - 1), hours=hours[-1])
-    event = make_event(starts_at=start, ends_at=last, **values)
-    for number, length in enumerate(hours):
-        begins = start + timedelta(days=7 * number)
+    begins, times = start, []
+    for length in hours:
+        times.append((begins, begins + timedelta(hours=length)))
+        begins += timedelta(days=7) if weekly else timedelta(hours=length + 1)
+    event = make_event(starts_at=start, ends_at=times[-1][1], **values)
+    for number, (begins, ends) in enumerate(times):
         db.session.add(
             CourseSession(
                 event_id=event.id,
                 title=f"Moduł {number + 1}",
                 starts_at=begins,
-                ends_at=begins + timedelta(hours=length),
+                ends_at=ends,
                 venue_name="Dom Kultury w Śremie" if number == 1 else event.venue_name,
                 venue_address="ul. Mickiewicza 3, 63-100 Śrem" if number == 1 else "",
             )
@@ -142,3 +169,32 @@ def reschedule(event_id: int, schedule, note: str | None = None, user: User | No
     before = db.session.scalar(changes)
     update_event(event_id, data, user, note=note)
     return db.session.scalar(changes) - before
+
+
+def check_in_at(event: Event, registration_id: int, at, session=None, reason=None, user=None):
+    """A check-in by name at the given time (at `session` of a course), through the door's
+    one decision, as a device syncing late would make it; `reason`: an override, which
+    needs an organizer (`user`) unless the event lets the door override."""
+    from events.services.checkin.door import Actor, CheckInRequest, perform_check_in
+
+    actor = Actor(user_id=user.id) if user else Actor()
+    request = CheckInRequest(event, actor, ScanMethod.SEARCH, at=at, session=session, reason=reason)
+    return perform_check_in(request, registration_id)
+
+
+def old_presence(registration: Registration, at, session=None) -> None:
+    """A presence written as the door wrote it before check-in windows (issue 20), at
+    any time: the old records a check of certificates has to find."""
+    if session is not None:
+        db.session.add(
+            SessionAttendance(
+                session_id=session.id,
+                registration_id=registration.id,
+                checked_in_at=at,
+                checked_in_by="bramka@example.org",
+            )
+        )
+    if registration.checked_in_at is None:
+        registration.checked_in_at, registration.checked_in_by = at, "bramka@example.org"
+        registration.checked_in_how = Presence.DOOR
+    db.session.commit()

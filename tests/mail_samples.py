@@ -12,7 +12,6 @@ from events.extensions import db
 from events.messages.outbox import deliver_due
 from events.models import QuestionnaireKind, RegistrationMode, RegistrationStatus, User, utcnow
 from events.services.broadcast import Audience, send_to_registrants
-from events.services.checkin.door import Actor, check_in_registration
 from events.services.courses.certificates import issue_certificates, set_rule
 from events.services.courses.sessions import delete_session
 from events.services.event_changes import Schedule, cancel_event
@@ -30,10 +29,12 @@ from events.services.registration import (
 from events.services.reminders import send_reminders
 from tests.factories import (
     attendee,
+    check_in_at,
     make_course,
     make_event,
     make_registration,
     make_user,
+    next_week,
     reschedule,
 )
 
@@ -67,24 +68,24 @@ def every_kind(smtp_server, language: str) -> dict:
         return attendee(email=f"{kind}.{language}@example.org", language=language, **extra)
 
     soon = utcnow().replace(microsecond=0) + timedelta(hours=20)
-    full = make_event(title=TITLE, capacity=1)
+    full = make_event(title=TITLE, capacity=1, **next_week())
     holder = register_attendee(full.id, person("cancelled"))
     register_attendee(full.id, person("promoted"))
     cancel_registration(holder.id)  # cancelled, and promoted from the waiting list
     register_attendee(full.id, person("waitlisted"))
 
-    approval = make_event(title=TITLE, mode=RegistrationMode.APPROVAL)
+    approval = make_event(title=TITLE, mode=RegistrationMode.APPROVAL, **next_week())
     register_attendee(approval.id, person("pending"))
     approve_registration(register_attendee(approval.id, person("accepted")).id)
     decline_registration(register_attendee(approval.id, person("declined")).id)
 
-    register_attendee(make_event(title=TITLE).id, person("confirmed"))
+    register_attendee(make_event(title=TITLE, **next_week()).id, person("confirmed"))
 
     soon_event = make_event(title=TITLE, starts_at=soon, ends_at=soon + timedelta(hours=3))
     register_attendee(soon_event.id, person("reminder"), notify=False)
     send_reminders()
 
-    told = make_event(title=TITLE)
+    told = make_event(title=TITLE, **next_week())
     register_attendee(told.id, person("organizer_message"), notify=False)
     send_to_registrants(
         told.id,
@@ -94,7 +95,7 @@ def every_kind(smtp_server, language: str) -> dict:
         organizer(),
     )
 
-    changed = make_event(title=TITLE)
+    changed = make_event(title=TITLE, **next_week())
     register_attendee(changed.id, person("event_changed"), notify=False)
     later = changed.starts_at + timedelta(days=1)
     reschedule(
@@ -103,11 +104,11 @@ def every_kind(smtp_server, language: str) -> dict:
         note="Sala na parterze.",
     )
 
-    gone = make_event(title=TITLE)
+    gone = make_event(title=TITLE, **next_week())
     register_attendee(gone.id, person("event_cancelled"), notify=False)
     cancel_event(gone.id)
 
-    register_attendee(make_event(title=TITLE).id, person("your_links"), notify=False)
+    register_attendee(make_event(title=TITLE, **next_week()).id, person("your_links"), notify=False)
     request_links(f"your_links.{language}@example.org", language)
 
     ended = utcnow().replace(microsecond=0) - timedelta(hours=5)
@@ -127,17 +128,19 @@ def every_kind(smtp_server, language: str) -> dict:
     send_evaluations()
     register_attendee(make_course(title=TITLE).id, person("course_confirmed"))
 
-    certified = make_event(title=TITLE)
-    holder = register_attendee(certified.id, person("certificate"), notify=False)
+    certified = make_event(title=TITLE, starts_at=ended - timedelta(hours=3), ends_at=ended)
+    holder = register_attendee(
+        certified.id, person("certificate"), notify=False, now=ended - timedelta(days=2)
+    )
     set_rule(certified.id, 100, organizer())
-    check_in_registration(certified.id, holder.id, Actor(user_id=organizer().id))
+    check_in_at(certified, holder.id, certified.starts_at)  # certificates only after the fact
     issue_certificates(certified.id, organizer())
 
     shortened = make_course(title=TITLE)
     register_attendee(shortened.id, person("session_cancelled"), notify=False)
     delete_session(shortened.id, shortened.sessions[-1].id, organizer())
 
-    invited = make_event(title=TITLE)
+    invited = make_event(title=TITLE, **next_week())
     row = ImportRow(1, "Ina Zaproszona", f"invitation.{language}@example.org", "Fundacja", None)
     invite_people(invited.id, [row], organizer())  # in Polish: a list has no language
 

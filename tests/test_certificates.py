@@ -3,22 +3,46 @@ person's language sent through the outbox, verifiable in public, revocable, and
 nameless after erasure."""
 
 import io
+from datetime import datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
 import zxingcpp
+from flask_babel import force_locale, format_date
 from PIL import Image
 from pypdf import PdfReader
 
 from events.extensions import db
 from events.messages.outbox import deliver_due
-from events.models import AuditEntry, Certificate, Registration, RegistrationMode, Role
-from events.services.checkin.door import Actor, check_in_registration
-from events.services.courses.certificates import CertificateError, issue_certificates, set_rule
+from events.models import (
+    AuditEntry,
+    Certificate,
+    Event,
+    Registration,
+    RegistrationMode,
+    Role,
+    User,
+    utcnow,
+)
+from events.services.checkin.corrections import correct_presence
+from events.services.courses.certificate_check import breaking_certificates
+from events.services.courses.certificates import (
+    CertificateError,
+    issue_certificates,
+    set_rule,
+    standings,
+)
 from events.services.privacy import erase_person
 from events.services.registration import approve_registration, register_attendee
 from tests.conftest import csrf_token
-from tests.factories import attendee, make_course, make_event, make_user
+from tests.factories import (
+    attendee,
+    check_in_at,
+    make_course,
+    make_event,
+    make_user,
+    old_presence,
+)
 
 PASSWORD = "haslo-do-zaswiadczen"
 
@@ -32,31 +56,39 @@ def app_config(smtp_server):
     }
 
 
+def _weeks_ago(weeks: int):
+    return utcnow().replace(microsecond=0) - timedelta(weeks=weeks)
+
+
 @pytest.fixture
 def course(app):
-    """A course of three 3-hour sessions: Łucja came to two, Bogdan to none; both were
-    accepted once, for the whole course."""
+    """A course of three 3-hour sessions, over (the last one a week ago): Łucja came to
+    two, checked in at the door as each began, Bogdan to none; both were accepted once,
+    for the whole course."""
     with app.app_context():
-        course = make_course(hours=(3, 3, 3), mode=RegistrationMode.APPROVAL)
+        course = make_course(hours=(3, 3, 3), start=_weeks_ago(3), mode=RegistrationMode.APPROVAL)
         organizer = make_user(email="org@example.org", password=PASSWORD, role=Role.ORGANIZER)
+        applied = course.starts_at - timedelta(days=7)
         lucja = register_attendee(
             course.id,
             attendee(first_name="Łucja", last_name="Gęślińska", email="lucja@example.org"),
             notify=False,
+            now=applied,
         )
         bogdan = register_attendee(
             course.id,
             attendee(first_name="Bogdan", last_name="Nieobecny", email="bogdan@example.org"),
             notify=False,
+            now=applied,
         )
-        approve_registration(lucja.id)
-        approve_registration(bogdan.id)
+        approve_registration(lucja.id, now=applied)
+        approve_registration(bogdan.id, now=applied)
         first, second, _third = course.sessions
         for session in (first, second):
-            check_in_registration(
-                course.id, lucja.id, Actor(user_id=organizer.id), session_id=session.id
-            )
-        return {"id": course.id, "lucja": lucja.id, "bogdan": bogdan.id, "title": course.title}
+            check_in_at(course, lucja.id, session.starts_at - timedelta(minutes=10), session)
+        organizer_id = organizer.id
+        return {"id": course.id, "lucja": lucja.id, "bogdan": bogdan.id, "title": course.title,
+                "organizer": organizer_id}  # fmt: skip
 
 
 def _log_in(client):
@@ -220,15 +252,17 @@ def test_the_person_finds_the_certificate_on_their_page(app, client, course):
 
 
 def test_a_single_event_certifies_only_people_checked_in(ctx):
-    event = make_event()
+    ended = utcnow().replace(microsecond=0) - timedelta(hours=1)
+    event = make_event(starts_at=ended - timedelta(hours=4), ends_at=ended)
     organizer = make_user()
-    came = register_attendee(event.id, attendee(), notify=False)
-    register_attendee(event.id, attendee(), notify=False)  # a no-show
+    applied = event.starts_at - timedelta(days=3)
+    came = register_attendee(event.id, attendee(), notify=False, now=applied)
+    register_attendee(event.id, attendee(), notify=False, now=applied)  # a no-show
     with pytest.raises(CertificateError) as refused:
         issue_certificates(event.id, organizer)
     assert refused.value.code == "no_rule"
     set_rule(event.id, 100, organizer)
-    check_in_registration(event.id, came.id, Actor(user_id=organizer.id))
+    check_in_at(event, came.id, event.starts_at)
     [certificate] = issue_certificates(event.id, organizer)
     assert certificate.registration_id == came.id
     assert certificate.minutes_attended == certificate.minutes_total == 240
@@ -249,3 +283,187 @@ def test_the_certificate_is_in_the_language_the_person_registered_in(app, client
     text = PdfReader(io.BytesIO(pdf.data)).pages[0].extract_text()
     assert "Certificate of completion" in text and "Hours attended: 6 of 9." in text
     assert "Zaświadczenie" not in text and "Łucja Gęślińska" in text
+
+
+# Only after the fact: once it has ended, from presences that count ----------------
+
+
+def _attendance_page(client, course_id):
+    return client.get(f"/organizer/events/{course_id}/attendance").text
+
+
+def test_issuing_before_the_course_has_ended_is_refused_in_words_not_a_500(app, client):
+    with app.app_context():
+        make_user(email="org@example.org", password=PASSWORD, role=Role.ORGANIZER)
+        course = make_course(hours=(3, 3, 3))  # next week
+        person = register_attendee(course.id, attendee(), notify=False)
+        first = course.sessions[0]
+        check_in_at(course, person.id, first.starts_at, first)  # inside the window
+        course_id, person_id = course.id, person.id
+    token = _log_in(client)
+    page = _set_rule(client, token, course_id, 30).text
+    assert "Certificates can be issued once the course has ended: from" in page
+    assert "Issue and email" not in page and "meets the rule; after the end" in page
+    for one in ({}, {"registration_id": str(person_id)}):
+        refused = _issue(client, token, course_id, **one)
+        assert refused.status_code == 200
+        assert "Certificates can be issued only after the course has ended." in refused.text
+    assert _certificates(app) == []
+    client.set_cookie("lang", "pl")
+    polish = _issue(client, token, course_id).text
+    assert "Zaświadczenia można wydać dopiero po zakończeniu szkolenia." in polish
+
+
+def test_a_single_event_issues_nothing_before_its_end(ctx):
+    event = make_event()
+    organizer = make_user()
+    person = register_attendee(event.id, attendee(), notify=False)
+    check_in_at(event, person.id, event.starts_at)
+    set_rule(event.id, 100, organizer)
+    with pytest.raises(CertificateError) as refused:
+        issue_certificates(event.id, organizer)
+    assert refused.value.code == "not_ended"
+    with force_locale("en"):
+        assert "only after the event has ended" in str(refused.value.message)
+
+
+def test_only_presences_inside_their_windows_overridden_or_from_the_sheet_count(app, course):
+    with app.app_context():
+        event = db.session.get(Event, course["id"])
+        first, second, third = event.sessions
+        organizer = db.session.get(User, course["organizer"])
+        set_rule(event.id, 30, organizer)
+        late = [register_attendee(event.id, attendee(), notify=False, now=event.starts_at
+                                  - timedelta(days=1)) for _ in range(3)]  # fmt: skip
+        for person in late:
+            approve_registration(person.id, now=event.starts_at - timedelta(days=1))
+        day_before = first.starts_at - timedelta(days=1)
+        # The bug, as the door recorded it before windows: counts for nothing.
+        old_presence(late[0], day_before, first)
+        check_in_at(event, late[1].id, day_before, first, reason="Przyszła dzień wcześniej",
+                    user=organizer)  # fmt: skip
+        # Today, long after the course, from the signed paper sheet of the third session.
+        correct_presence(event.id, late[2].id, organizer, present=True,
+                         reason="Lista obecności podpisana", session_id=third.id)  # fmt: skip
+        meets = {s.registration.id: s.eligible for s in standings(event)}
+        assert meets[late[0].id] is False  # outside the window, no override
+        assert meets[late[1].id] is True and meets[late[2].id] is True
+        issued = {c.registration_id: c for c in issue_certificates(event.id, organizer)}
+        assert set(issued) == {course["lucja"], late[1].id, late[2].id}
+        # It states the dates attended, none after its issue date.
+        lucja = issued[course["lucja"]]
+        assert lucja.details["attended_from"] == first.starts_at.isoformat()
+        assert lucja.details["attended_until"] == second.ends_at.isoformat()
+        assert datetime.fromisoformat(lucja.details["attended_until"]) <= lucja.issued_at
+        assert breaking_certificates(event) == []
+
+
+def _old_certificate(event, registration, issued_at) -> Certificate:
+    """A certificate as the first version issued it (no check of the end, every
+    presence counted, the course's dates on it): the data the check has to find."""
+    sessions = [
+        {"title": s.title, "starts_at": s.starts_at.isoformat(), "ends_at": s.ends_at.isoformat(),
+         "attended": True}
+        for s in event.sessions[:1]
+    ] + [
+        {"title": s.title, "starts_at": s.starts_at.isoformat(), "ends_at": s.ends_at.isoformat(),
+         "attended": False}
+        for s in event.sessions[1:]
+    ]  # fmt: skip
+    certificate = Certificate(
+        event_id=event.id,
+        registration_id=registration.id,
+        holder_name=registration.full_name,
+        minutes_attended=event.sessions[0].minutes,
+        minutes_total=sum(s.minutes for s in event.sessions),
+        sessions_attended=1,
+        sessions_total=len(event.sessions),
+        rule_percent=event.certificate_min_percent or 10,
+        details={"title": event.title, "starts_at": event.starts_at.isoformat(),
+                 "ends_at": event.ends_at.isoformat(), "sessions": sessions, "issuer": "DR"},
+        issued_at=issued_at,
+        issued_by="org@example.org",
+    )  # fmt: skip
+    db.session.add(certificate)
+    db.session.commit()
+    return certificate
+
+
+def test_certificates_that_break_the_rule_are_listed_by_the_command_and_on_the_page(
+    app, client, runner, course
+):
+    token = _log_in(client)
+    _set_rule(client, token, course["id"], 60)
+    _issue(client, token, course["id"])  # Łucja's, issued after the end: it stands
+    with app.app_context():
+        # What users saw: checked in the day before a session, issued that day.
+        early = make_course(hours=(3, 3, 3), weekly=True)
+        person = register_attendee(early.id, attendee(last_name="Pośpieszna"), notify=False)
+        old_presence(person, utcnow(), early.sessions[0])  # as the door did before windows
+        too_soon = _old_certificate(early, person, utcnow())
+        # Issued after the end, but from a presence made after its window had closed.
+        ended = db.session.get(Event, course["id"])
+        bogdan = db.session.get(Registration, course["bogdan"])
+        old_presence(bogdan, ended.ends_at + timedelta(days=1), ended.sessions[0])
+        unfounded = _old_certificate(ended, bogdan, ended.ends_at + timedelta(days=2))
+        early_id, numbers = early.id, (too_soon.number, unfounded.number)
+
+    result = runner.invoke(args=["certificates", "check"])
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    [soon_line] = [line for line in lines if numbers[0] in line]
+    assert "issued before the end" in soon_line
+    assert "states a date after its issue date" in soon_line
+    assert "outside its check-in window" in soon_line
+    [unfounded_line] = [line for line in lines if numbers[1] in line]
+    assert "outside its check-in window" in unfounded_line
+    assert "before the end" not in unfounded_line
+    assert "2 certificate(s) break the rule" in result.output
+    [standing] = [c for c in _certificates(app) if c.registration_id == course["lucja"]]
+    assert standing.number not in result.output
+
+    page = _attendance_page(client, early_id)
+    assert "Certificates that break the rule" in page and numbers[0] in page
+    # The matrix shows the presence, and that it does not count.
+    assert page.count("outside the check-in window: does not count for a certificate") == 1
+    assert "issued before the end" in page
+    page = _attendance_page(client, course["id"])
+    assert page.count("outside the check-in window: does not count for a certificate") == 1
+    assert numbers[1] in page.split('id="breaking"')[1] and standing.number in page
+    assert standing.number not in page.split('id="breaking"')[1].split("</ul>")[0]
+    polish = app.test_client()
+    polish.set_cookie("lang", "pl")
+    _log_in(polish)
+    polish.set_cookie("lang", "pl")
+    assert "Zaświadczenia niezgodne z zasadą" in _attendance_page(polish, early_id)
+
+    # Revoked from the list: the check finds nothing more, the page lists nothing more.
+    for event_id, number in ((early_id, numbers[0]), (course["id"], numbers[1])):
+        [certificate] = [c for c in _certificates(app) if c.number == number]
+        client.post(
+            f"/organizer/events/{event_id}/certificates/{certificate.id}/revoke",
+            data={"csrf_token": token},
+        )
+    result = runner.invoke(args=["certificates", "check"])
+    assert result.exit_code == 0 and "No issued certificate breaks the rule." in result.output
+    assert "Certificates that break the rule" not in _attendance_page(client, early_id)
+    public = app.test_client()
+    public.set_cookie("lang", "en")
+    assert "was revoked on" in public.get(f"/verify/{numbers[0]}").text
+
+
+def test_the_certificate_states_the_dates_attended_not_the_course_s(app, client, course):
+    token = _log_in(client)
+    _set_rule(client, token, course["id"], 60)
+    _issue(client, token, course["id"])
+    [certificate] = _certificates(app)
+    with app.test_request_context(), force_locale("en"):
+        first, second, third = db.session.get(Event, course["id"]).sessions
+        came, until, last = (format_date(at, "d MMMM y") for at in
+                             (first.starts_at, second.ends_at, third.ends_at))  # fmt: skip
+    public = app.test_client()
+    public.set_cookie("lang", "en")
+    when = public.get(f"/verify/{certificate.number}").text.split("<dt>When</dt>")[1]
+    when = when.split("</dd>")[0]
+    assert came in when and until in when and last not in when
+    assert certificate.issued_at >= datetime.fromisoformat(certificate.details["attended_until"])

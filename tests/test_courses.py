@@ -375,22 +375,11 @@ def test_offline_scans_at_a_session_sync_to_that_session_only(app, client):
         assert attendance.checked_in_at.isoformat() == at  # the device's time
 
 
-def test_a_duplicated_course_keeps_its_sessions_and_rule(ctx):
-    from events.services.event_admin import duplicate_event
-
-    course = make_course(certificate_min_percent=75)
-    copy = duplicate_event(course.id, make_user())
-    assert [(s.title, s.starts_at) for s in copy.sessions] == [
-        (s.title, s.starts_at) for s in course.sessions
-    ]
-    assert copy.certificate_min_percent == 75 and copy.id != course.id
-
-
 def test_each_later_session_of_a_course_gets_its_own_reminder(app, smtp_server):
     from events.services.reminders import send_reminders
 
     with app.app_context():
-        course = make_course()
+        course = make_course(weekly=True)
         register_attendee(course.id, attendee(email="przypomnij@example.org"), notify=False)
         first, second, _third = course.sessions
         before_first = first.starts_at - timedelta(hours=2)

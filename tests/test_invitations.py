@@ -24,7 +24,7 @@ from events.services.checkin.door import Actor, check_in_registration
 from events.services.registration import cancel_registration, register_attendee
 from events.timezone import WARSAW
 from tests.conftest import csrf_token
-from tests.factories import attendee, form_data, make_event, make_user
+from tests.factories import attendee, form_data, make_event, make_user, next_week
 
 PASSWORD = "haslo-do-zaproszen"
 HEADING = ["Imię i nazwisko", "E-mail", "Organizacja", "Powiat"]
@@ -39,7 +39,9 @@ def app_config(smtp_server):
 def seminar(app):
     with app.app_context():
         make_user(email="org@example.org", password=PASSWORD, role=Role.ORGANIZER)
-        event = make_event(title="Seminarium w Lesznie", invitation_only=True, capacity=40)
+        event = make_event(
+            title="Seminarium w Lesznie", invitation_only=True, capacity=40, **next_week()
+        )
         return {"id": event.id, "slug": event.slug}
 
 

@@ -177,8 +177,10 @@ def test_every_service_does_what_the_table_says(moment):
                 after = db.session.get(Registration, rid)
                 db.session.refresh(after)
                 if action in (Action.CHECK_IN, Action.UNDO_CHECK_IN):
-                    # the door answers with a verdict instead of an error
-                    if want is None:
+                    # the door answers with a verdict instead of an error; a check-in
+                    # also needs its window (two days off it is shut: checkin.windows)
+                    shut = action == Action.CHECK_IN and moment != "started"
+                    if want is None and not shut:
                         assert after.is_checked_in == (action == Action.CHECK_IN), case
                     else:
                         assert after.is_checked_in == checked_in, case

@@ -285,10 +285,19 @@ def test_cancel_the_event_after_a_confirmation_step(app, organizer, full_event):
 
 def test_duplicate_makes_a_draft_copy_without_registrations(app, organizer, full_event):
     response = organizer.post(
-        f"/organizer/events/{full_event}/duplicate", data={"csrf_token": organizer.token}
+        f"/organizer/events/{full_event}/duplicate",
+        data={
+            "csrf_token": organizer.token,
+            "title": "Pełne spotkanie – drugi termin",
+            "day": (START + timedelta(days=7)).date().isoformat(),
+            "starts": "10:00",
+            "ends": "12:00",
+            "county": "gnieznienski",
+            "venue_name": "Starostwo",
+        },
     )
     assert response.status_code == 302
-    copy = event_named(app, "Pełne spotkanie (kopia)")
+    copy = event_named(app, "Pełne spotkanie – drugi termin")
     assert copy.status == EventStatus.DRAFT and copy.capacity == 2
     assert statuses(app, copy.id) == []
 
@@ -311,6 +320,11 @@ def ids(app, event_id):
 
 def test_actions_on_people_are_applied_and_audited(app, organizer, full_event):
     first, second, waiting, _last = ids(app, full_event)
+    with app.app_context():  # in half an hour: the door is open (checkin.windows)
+        event = db.session.get(Event, full_event)
+        event.starts_at = utcnow() + timedelta(minutes=30)
+        event.ends_at = event.starts_at + timedelta(hours=2)
+        db.session.commit()
     assert act(organizer, full_event, first, "cancel").status_code == 302
     assert statuses(app, full_event)[:3] == ["cancelled", "confirmed", "confirmed"]
     assert act(organizer, full_event, second, "checkin").status_code == 302

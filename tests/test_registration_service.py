@@ -26,7 +26,7 @@ from events.services.registration import (
     register_attendee,
     waitlist_position,
 )
-from tests.factories import attendee, make_event, make_registration, make_user
+from tests.factories import attendee, make_event, make_registration, make_user, next_week
 
 pytestmark = pytest.mark.usefixtures("ctx")
 
@@ -110,7 +110,7 @@ def test_registration_closes_when_the_event_starts():
 
 def test_registration_opens_at_its_opening_time():
     opens = utcnow() + timedelta(hours=1)
-    event = make_event(registration_opens_at=opens)
+    event = make_event(registration_opens_at=opens, **next_week())
     assert refusal_code(event.id, attendee(), now=opens - timedelta(seconds=1)) == "not_open_yet"
     assert register_attendee(event.id, attendee(), now=opens).status == CONFIRMED
 
@@ -227,7 +227,7 @@ def kept_seats_event(capacity=2, kept=1, **overrides):
         capacity=capacity,
         invitee_seats=kept,
         invitee_seats_until=utcnow() + timedelta(days=3),
-        **overrides,
+        **(next_week() | overrides),
     )
 
 

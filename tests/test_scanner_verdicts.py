@@ -19,6 +19,7 @@ import os
 import shutil
 import subprocess
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -43,7 +44,12 @@ from tests.factories import make_course, make_event, make_registration, make_use
 NODE_TESTS = Path(__file__).resolve().parent / "js"
 CASES = json.loads((NODE_TESTS / "door_verdicts.json").read_text(encoding="utf-8"))["cases"]
 FIELDS = {"name", "kind", "status", "checked_in", "course", "event", "erased", "typed"}
-FIELDS |= {"device", "door_search_waiting", "expect", "offline", "why"}
+FIELDS |= {"device", "door_search_waiting", "door", "expect", "offline", "why"}
+# When the door is shut: the check-in window (checkin.windows) missed by a minute.
+DOOR = {
+    "early": lambda now, event: now + timedelta(minutes=event.checkin_opens_minutes + 1),
+    "late": lambda now, event: now - timedelta(hours=4, minutes=event.checkin_closes_minutes + 1),
+}
 
 # How the code reaches the door, from the ticket's code.
 TYPED = {
@@ -77,6 +83,11 @@ def arrange(case: dict) -> Door:
     person = make_registration(
         home, status, case.get("checked_in", False), first_name="Anna", last_name="Nowak"
     )
+    if case.get("door"):  # moved so that its window opened a minute ago, or closes
+        starts = DOOR[case["door"]](utcnow(), event)
+        timed = [event, *event.sessions]
+        for item in timed:
+            item.starts_at, item.ends_at = starts, starts + timedelta(hours=4)
     session_id = None
     if course:
         sessions = list(event.sessions)
@@ -120,6 +131,7 @@ def test_the_table_speaks_the_server_s_words():
         assert case["expect"] in results, case["name"]
         assert case.get("typed", "code") in TYPED, case["name"]
         assert case.get("device") in (None, "no_list", "unreadable_list"), case["name"]
+        assert case.get("door") in (None, *DOOR), case["name"]
         if "offline" in case:
             assert case["offline"] in results | {"queued"}, case["name"]
             assert case["offline"] != case["expect"] and case.get("why"), case["name"]

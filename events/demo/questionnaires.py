@@ -12,6 +12,7 @@ from events.models import (
     Event,
     EventKind,
     EventStatus,
+    OrganizationType,
     Presence,
     QuestionnaireInvitation,
     QuestionnaireKind,
@@ -28,7 +29,7 @@ from events.services.questionnaires.builder import (
     create_questionnaire,
     save_question,
 )
-from events.services.registration import new_registration
+from events.services.registration import Attendee, new_registration
 
 SUPPORT = ["Szkolenia", "Doradztwo prawne", "Małe granty", "Wymiana doświadczeń"]
 SUPPORT_EN = ["Training", "Legal advice", "Small grants", "Exchange of experience"]
@@ -157,7 +158,22 @@ def _past_meeting(chance: random.Random, people) -> Event:
             registration.checked_in_at = start - timedelta(minutes=10 - index)
             registration.checked_in_by = "demo"
             registration.checked_in_how = Presence.DOOR
+        elif index == 8:  # signed the paper sheet, entered by the organizer afterwards
+            registration.checked_in_at = start + timedelta(days=1)
+            registration.checked_in_by = "demo"
+            registration.checked_in_how = Presence.SHEET
         db.session.add(registration)
+    # Came without registering: added at the door, no address, consent on the sheet.
+    walk_in = Attendee(
+        first_name="Teresa", last_name="Przybylska", email="", organization="Sołectwo Wtórek",
+        organization_type=OrganizationType.INFORMAL_GROUP, county="ostrowski",
+        dr_member=False, data_consent=True,
+    )  # fmt: skip
+    registration = new_registration(meeting, walk_in, RegistrationStatus.CONFIRMED, start)
+    registration.email, registration.walk_in, registration.consent_on_paper = None, True, True
+    registration.checked_in_at, registration.checked_in_by = start + timedelta(minutes=5), "demo"
+    registration.checked_in_how = Presence.WALK_IN
+    db.session.add(registration)
     return meeting
 
 
@@ -201,10 +217,15 @@ def _evaluation(meeting: Event, chance: random.Random) -> None:
             form.add(f"q-{better}", chance.choice(IDEAS))
         respondent = Respondent(county=meeting.county, event_id=meeting.id)
         submit_response(questionnaire.id, version, form, respondent, now=meeting.ends_at)
-    # The links went to the 8 people checked in; 6 answered (which 6, nobody knows).
+    # The links went to the people present with an address; 6 answered (which 6,
+    # nobody knows).
     came = db.session.scalars(
         sa.select(Registration)
-        .where(Registration.event_id == meeting.id, Registration.checked_in_at.is_not(None))
+        .where(
+            Registration.event_id == meeting.id,
+            Registration.checked_in_at.is_not(None),
+            Registration.email.is_not(None),
+        )
         .order_by(Registration.id)
     ).all()
     for index, registration in enumerate(came):

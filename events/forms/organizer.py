@@ -4,13 +4,16 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
+    DateField,
     DateTimeLocalField,
     EmailField,
+    HiddenField,
     IntegerField,
     RadioField,
     SelectField,
     StringField,
     TextAreaField,
+    TimeField,
     URLField,
 )
 from wtforms.fields.choices import SelectChoice
@@ -19,11 +22,13 @@ from wtforms.validators import URL, InputRequired, Length, NumberRange, Optional
 from events.counties import county_choices
 from events.forms.fields import MailboxAddress, clean_line, clean_text, required
 from events.forms.public import RegistrationForm
-from events.models import EventKind, RegistrationMode
+from events.models import EventKind, RegistrationMode, utcnow
 from events.services.broadcast import Audience
+from events.services.checkin.corrections import REASON_MAX
+from events.services.copies import CopyPlan
 from events.services.courses.sessions import SessionData
 from events.services.event_admin import EventData, Overflow
-from events.timezone import from_local, to_local
+from events.timezone import from_local, local_date, to_local
 
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
 
@@ -151,6 +156,65 @@ class EventForm(FlaskForm):
         )
 
 
+class CopyForm(FlaskForm):
+    """A copy asks first for its day, hours, county and venue: none is the original's."""
+
+    title = StringField(
+        _l("Title"),
+        filters=[clean_line],
+        validators=[required(_l("Enter a title.")), Length(max=200)],
+    )
+    day = DateField(_l("Date"), validators=[InputRequired(_l("Enter the date."))])
+    starts = TimeField(_l("Starts at"), description=_l("Polish time."))
+    ends = TimeField(_l("Ends at"))
+    county = SelectField(_l("County"), validators=[InputRequired(_l("Choose the county."))])
+    venue_name = StringField(
+        _l("Venue"),
+        filters=[clean_line],
+        validators=[required(_l("Enter the venue.")), Length(max=200)],
+    )
+    venue_address = StringField(
+        _l("Address"), filters=[clean_line], validators=[Optional(), Length(max=300)]
+    )
+    # Shown when the title still names the original's county: the organizer confirms.
+    keep_title = BooleanField(_l("Keep this title"))
+
+    def __init__(self, event, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.is_course = bool(event.sessions)
+        self.county.choices = [SelectChoice("", _l("Choose the county"))] + [
+            SelectChoice(code, name) for code, name in county_choices()
+        ]
+        hours = [] if self.is_course else [InputRequired(_l("Enter the time."))]
+        self.starts.validators = self.ends.validators = hours
+        if self.is_course:
+            self.day.label.text = _l("Date of the first session")
+            self.day.description = _l("The other sessions keep their distance from it.")
+
+    def fill_from(self, event) -> None:
+        """The title and hours of the original; the day, county and venue are left empty."""
+        self.title.data = event.title
+        self.starts.data, self.ends.data = (
+            to_local(event.starts_at).time(),
+            to_local(event.ends_at).time(),
+        )
+
+    def validate_day(self, field):
+        if field.data and field.data < local_date(utcnow()):
+            raise ValidationError(_l("This day has passed. Choose a day to come."))
+
+    def plan(self) -> CopyPlan:
+        return CopyPlan(
+            title=self.title.data,
+            day=self.day.data,
+            starts=None if self.is_course else self.starts.data,
+            ends=None if self.is_course else self.ends.data,
+            county=self.county.data,
+            venue_name=self.venue_name.data,
+            venue_address=self.venue_address.data or "",
+        )
+
+
 class PhoneRegistrationForm(RegistrationForm):
     """The registration form as an organizer fills it in during a phone call."""
 
@@ -241,6 +305,34 @@ class CertificateRuleForm(FlaskForm):
     )
 
 
+class CheckInWindowForm(FlaskForm):
+    """When the door accepts check-ins (checkin.windows)."""
+
+    opens_minutes = IntegerField(
+        _l("Check-in opens this many minutes before the start"),
+        description=_l("Of the event, or of each session of a course. 0 to 1440 (a day)."),
+        validators=[
+            InputRequired(message=_l("Enter a whole number of minutes from 0 to 1440.")),
+            NumberRange(
+                min=0, max=1440, message=_l("Enter a whole number of minutes from 0 to 1440.")
+            ),
+        ],
+    )
+    closes_minutes = IntegerField(
+        _l("Check-in closes this many minutes after the end"),
+        description=_l("0 to 1440 (a day). After that, enter presence from the paper sheet."),
+        validators=[
+            InputRequired(message=_l("Enter a whole number of minutes from 0 to 1440.")),
+            NumberRange(
+                min=0, max=1440, message=_l("Enter a whole number of minutes from 0 to 1440.")
+            ),
+        ],
+    )
+    door_may_override = BooleanField(
+        _l("Door staff and check-in links may check people in outside this time, with a reason")
+    )
+
+
 class InvitationSettingsForm(FlaskForm):
     invitation_only = BooleanField(
         _l("By invitation only: only people with an invitation's personal link can register")
@@ -262,3 +354,44 @@ class InvitationSettingsForm(FlaskForm):
     def validate_invitee_seats_until(self, field):
         if self.invitee_seats.data and not field.data:
             raise ValidationError(_l("Enter until when the seats are kept."))
+
+
+def _token(value) -> bool:
+    return (
+        isinstance(value, str) and 8 <= len(value) <= 64 and value.isascii() and value.isprintable()
+    )
+
+
+class CorrectionForm(FlaskForm):
+    """A presence entered afterwards from the signed paper sheet, or taken back.
+    `session`: which session's sheet, for a course (its choices set by the view)."""
+
+    session = SelectField(_l("Session"), choices=[], validate_choice=False)
+    present = RadioField(
+        _l("On the paper sheet"),
+        choices=[],
+        validators=[InputRequired(message=_l("Choose: present or absent."))],
+    )
+    reason = TextAreaField(
+        _l("Reason"),
+        description=_l(
+            "Why the record is corrected, for example: signed the sheet, the phone at the "
+            "door was offline. At most 500 characters."
+        ),
+        filters=[clean_text],
+        validators=[
+            required(_l("Write why the record is corrected.")),
+            Length(max=REASON_MAX, message=_l("The reason may have at most %(max)d characters.")),
+        ],
+    )
+    # Chosen when the page is shown: the form sent twice counts once. Not one of ours
+    # (too long, odd characters): the correction is simply made without one.
+    nonce = HiddenField(filters=[lambda value: value if _token(value) else None])
+
+    def __init__(self, *args, sessions=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.present.choices = [
+            SelectChoice("yes", _l("Present: signed the sheet")),
+            SelectChoice("no", _l("Absent: did not sign (takes back a presence)")),
+        ]
+        self.session.choices = [SelectChoice(str(item.id), label) for item, label in sessions]

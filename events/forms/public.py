@@ -212,6 +212,7 @@ class CheckInLinkForm(FlaskForm):
         default=12,
         validators=[InputRequired(message=_l("Choose how long the link works."))],
     )
+    may_add_walk_ins = BooleanField(_l("The volunteer may add people who came without registering"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -32,9 +32,10 @@ def _when(value: str) -> datetime:
 
 
 def dates_text(details: dict) -> str:
-    """ "4 May 2027" or "4 May 2027 – 1 June 2027"."""
-    first = format_date(_when(details["starts_at"]), "d MMMM y")
-    last = format_date(_when(details["ends_at"]), "d MMMM y")
+    """The dates attended (the event's own on certificates issued before they were
+    frozen): "4 May 2027" or "4 May 2027 – 1 June 2027"."""
+    first = format_date(_when(details.get("attended_from", details["starts_at"])), "d MMMM y")
+    last = format_date(_when(details.get("attended_until", details["ends_at"])), "d MMMM y")
     return first if first == last else f"{first} – {last}"
 
 

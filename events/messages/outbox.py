@@ -82,7 +82,10 @@ class Claimed:
 
 
 def enqueue(message: OutboxMessage) -> OutboxMessage:
-    """Add a message to the outbox; it is delivered after the caller commits."""
+    """Add a message to the outbox; it is delivered after the caller commits. A
+    person without an address (a walk-in who gave none) gets nothing: not added."""
+    if not message.recipient:
+        return message
     db.session.add(message)
     after_commit(_note_queued)
     return message

@@ -79,7 +79,8 @@ class Registration(db.Model):
     status: Mapped[RegistrationStatus] = mapped_column(enum_column(RegistrationStatus))
     first_name: Mapped[str] = mapped_column(sa.String(100))
     last_name: Mapped[str] = mapped_column(sa.String(100))
-    email: Mapped[str] = mapped_column(sa.String(254), index=True)
+    # None only for a walk-in who gave no address (see checkin.walk_ins): no mail.
+    email: Mapped[str | None] = mapped_column(sa.String(254), index=True)
     phone: Mapped[str | None] = mapped_column(sa.String(40))
     organization: Mapped[str] = mapped_column(sa.String(200))
     organization_type: Mapped[OrganizationType] = mapped_column(enum_column(OrganizationType))

@@ -8,7 +8,7 @@ from flask_babel import format_datetime
 from flask_babel import lazy_gettext as _l
 
 from events.extensions import db
-from events.models import AuditEntry, EventStatus, RegistrationStatus, User
+from events.models import AuditEntry, EventStatus, Presence, RegistrationStatus, User
 
 COMMAND_LINE = "command line"
 
@@ -76,6 +76,7 @@ ACTIONS = {
     "added_by_organizer": _l("Registration added by phone"),
     "checked_in_by_organizer": _l("Checked in"),
     "check_in_undone_by_organizer": _l("Check-in undone"),
+    "corrected_from_sheet": _l("Presence corrected from the paper sheet"),
     "message_sent": _l("Message to registrants"),
     "person_erased": _l("Personal data erased"),
     "retention_anonymized": _l("Old registrations anonymized"),
@@ -110,6 +111,7 @@ FIELDS = {
     "reminded": _l("Reminded"), "invitee_seats": _l("Seats kept for invited people"),
     "invitee_seats_until": _l("Kept until"),
     "number": _l("Number"), "hours": _l("Hours"), "session": _l("Session"),
+    "present": _l("Presence"), "how": _l("How present"), "reason": _l("Reason"),
 }  # fmt: skip
 
 
@@ -122,6 +124,10 @@ def changes(entry: AuditEntry) -> list[tuple[str, object, object]]:
         if old != new:
             if key == "status":
                 old, new = _status(entry, old), _status(entry, new)
+            elif key == "how":
+                old, new = _presence(old), _presence(new)
+            elif key == "present":
+                old, new = _yes_no(old), _yes_no(new)
             rows.append((str(FIELDS.get(key, key)), _shown(old), _shown(new)))
     return rows
 
@@ -130,6 +136,14 @@ def _status(entry: AuditEntry, value):
     """A status in words: a registration's when the entry is about one, else the event's."""
     kind = RegistrationStatus if entry.registration_id else EventStatus
     return str(kind(value).label) if value in kind._value2member_map_ else value
+
+
+def _presence(value):
+    return str(Presence(value).label) if value in Presence._value2member_map_ else value
+
+
+def _yes_no(value):
+    return value if value is None else str(_l("yes") if value else _l("no"))
 
 
 def _shown(value):

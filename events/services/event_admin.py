@@ -11,14 +11,13 @@ import enum
 import re
 import unicodedata
 from dataclasses import dataclass, fields
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from events.extensions import db
 from events.models import (
-    CourseSession,
     Event,
     EventKind,
     EventStatus,
@@ -41,6 +40,7 @@ from events.services.lifecycle import (
 )
 from events.services.locking import lock_event
 from events.services.registration import promote_from_waitlist, queue_email
+from events.timezone import local_date
 from events.unit_of_work import command
 
 AUDITED = (
@@ -57,6 +57,7 @@ class EventAdminError(DomainError):
     class Code(enum.StrEnum):
         CANCELLED = "cancelled"
         CHECKED_IN_OVER_CAPACITY = "checked_in_over_capacity"
+        COPY_TITLE = "copy_title"
         INVALID = "invalid"
         OVER_CAPACITY = "over_capacity"
 
@@ -72,6 +73,9 @@ class Overflow(enum.StrEnum):
 
     WAITLIST = "waitlist"  # they go back to the head of the waiting list
     CANCEL = "cancel"  # their registrations are cancelled (they are told)
+
+
+COPY_MARK = re.compile(r"\((kopia|copy)\)\s*$", re.IGNORECASE)
 
 
 @dataclass
@@ -237,7 +241,14 @@ def _leave_seat(registration: Registration, overflow: Overflow, user: User) -> N
 
 @command
 def publish_event(event_id: int, user: User) -> Event:
+    """Publish a draft. Raises EventAdminError `copy_title` while its title still ends
+    with "(kopia)" or "(copy)": a copy never goes public under the original's name."""
     event = lock_event(event_id)
+    if is_copy_title(event.title):
+        raise EventAdminError(
+            EventAdminError.Code.COPY_TITLE,
+            _l('The title still ends with "(kopia)": give the copy its own title first.'),
+        )
     if event.status == EventStatus.DRAFT:
         event.status = EventStatus.PUBLISHED
         audit.record(
@@ -250,29 +261,26 @@ def publish_event(event_id: int, user: User) -> Event:
     return event
 
 
-@command
-def duplicate_event(event_id: int, user: User) -> Event:
-    """A draft copy (same details and, for a course, the same sessions and certificate
-    rule; no registrations), to adapt for the next date."""
-    original = db.session.get(Event, event_id)
-    values = {field.name: getattr(original, field.name) for field in fields(EventData)}
-    values["title"] = f"{original.title} (kopia)"[:200]
-    copy = Event(slug=unique_slug(values["title"]), status=EventStatus.DRAFT, **values)
-    copy.certificate_min_percent = original.certificate_min_percent
-    copy.sessions = [
-        CourseSession(
-            title=session.title,
-            starts_at=session.starts_at,
-            ends_at=session.ends_at,
-            venue_name=session.venue_name,
-            venue_address=session.venue_address,
+def is_copy_title(title: str) -> bool:
+    """Whether a title still carries the mark of a copy, "(kopia)" or "(copy)"."""
+    return bool(COPY_MARK.search(title or ""))
+
+
+def published_twins(event: Event) -> list[Event]:
+    """Published events with the same title, county and Warsaw day as `event`: the
+    publish confirmation warns about them (a copy published without its changes)."""
+    day = local_date(event.starts_at)
+    candidates = db.session.scalars(
+        sa.select(Event).where(
+            Event.id != event.id,
+            Event.status == EventStatus.PUBLISHED,
+            Event.county == event.county,
+            sa.func.lower(Event.title) == event.title.strip().lower(),
+            Event.starts_at > event.starts_at - timedelta(days=1),
+            Event.starts_at < event.starts_at + timedelta(days=1),
         )
-        for session in original.sessions
-    ]
-    db.session.add(copy)
-    db.session.flush()
-    audit.record("event_duplicated", user, copy.id, before={"copy_of_event": original.id})
-    return copy
+    ).all()
+    return [other for other in candidates if local_date(other.starts_at) == day]
 
 
 def _check(data: EventData) -> None:

@@ -24,7 +24,7 @@ from openpyxl.utils import get_column_letter
 from events import documents
 from events.counties import county_name
 from events.extensions import db
-from events.models import Event, Registration
+from events.models import Event, Presence, Registration
 from events.services.participants import TableQuery, filtered
 from events.services.questionnaires.at_registration import event_answers
 from events.services.questionnaires.questions import answer_text, text
@@ -40,7 +40,8 @@ def columns(with_event: bool, asked: list[dict] = ()) -> list[tuple[str, int]]:
         (_("Last name"), 18), (_("First name"), 14), (_("Email address"), 28),
         (_("Phone"), 16), (_("Organization"), 30), (_("Type of organization"), 24),
         (_("County"), 22), (_("DR network member"), 10), (_("Status"), 16),
-        (_("Registered at"), 17), (_("Checked in at"), 17), (_("Needs"), 30),
+        (_("Registered at"), 17), (_("Checked in at"), 17), (_("How present"), 24),
+        (_("Needs"), 30),
         (_("Photo consent"), 10),
     ]  # fmt: skip
     if with_event:
@@ -65,7 +66,7 @@ def _rows(event_id: int | None, query: TableQuery, asked=([], {})) -> Iterator[l
         row = [
             registration.last_name,
             registration.first_name,
-            registration.email,
+            registration.email or "",  # a walk-in may have given none
             registration.phone or "",
             registration.organization,
             str(registration.organization_type.label),
@@ -74,12 +75,19 @@ def _rows(event_id: int | None, query: TableQuery, asked=([], {})) -> Iterator[l
             str(registration.status.label),
             to_local(registration.created_at),
             to_local(checked_in_at),
+            _presence(registration) if checked_in_at else "",
             registration.needs or "",
             _("yes") if registration.image_consent_at else _("no"),
         ]
         given = answers.get(registration.id, {})
         row += [answer_text(q, given.get(q["key"]), language) for q in questions]
         yield ([title, to_local(starts_at)] + row) if event_id is None else row
+
+
+def _presence(registration: Registration) -> str:
+    """How the presence came on the record (for a course: at the first session attended);
+    one recorded before the kind was kept was at the door."""
+    return str((registration.checked_in_how or Presence.DOOR).label)
 
 
 def csv_lines(event_id: int | None, query: TableQuery) -> Iterator[str]:
@@ -201,7 +209,8 @@ def attendance_pdf(
     event: Event, registrations: list[Registration], project: str, session=None
 ) -> bytes:
     """A numbered table of name, organization and county, with an empty signature column
-    (for one `session` of a course: its date and place in the heading).
+    (for one `session` of a course: its date and place in the heading). A person added
+    at the door is marked so beside the name.
 
     Drawn row by row with fpdf2's plain primitives (rectangles and text): its
     table layout breaks every cell into lines character by character, which
@@ -209,6 +218,7 @@ def attendance_pdf(
     """
     pdf = AttendanceSheet(project, event, session)
     headings = [_("No."), _("First and last name"), _("Organization"), _("County"), _("Signature")]
+    walk_in = _("(added at the door)")
     pdf.add_page()
     _heading_row(pdf, headings)
     for number, registration in enumerate(registrations, start=1):
@@ -217,7 +227,9 @@ def attendance_pdf(
             _heading_row(pdf, headings)
         cells = [
             str(number),
-            registration.full_name,
+            f"{registration.full_name} {walk_in}"
+            if registration.walk_in
+            else registration.full_name,
             registration.organization,
             county_name(registration.county),
             "",

@@ -15,7 +15,7 @@ from events.search import word_filters
 from events.services import DomainError, NotFound, audit
 from events.services.checkin.door import organizer_door_action
 from events.services.lifecycle import ActorKind, allowed_actions
-from events.services.privacy import erase_person
+from events.services.privacy import erase_person, erase_without_address
 from events.services.questionnaires.at_registration import register_with_answers
 from events.services.registration import (
     AUDITED,
@@ -140,7 +140,11 @@ def undo_check_in(event_id: int, registration_id: int, user: User):
 
 
 def erase(event_id: int, registration_id: int, user: User) -> None:
-    erase_person(registration_of_event(event_id, registration_id).email, user)
+    registration = registration_of_event(event_id, registration_id)
+    if registration.email is None:  # a walk-in who gave no address
+        erase_without_address(registration.id, user)
+    else:
+        erase_person(registration.email, user)
 
 
 @command

@@ -77,7 +77,8 @@ def _traces(registration: Registration) -> list[str]:
     """What door staff may have typed into the code field to find this person, as the
     scan records keep it (normalized like a ticket code): names and the address's
     first part, 3 characters or more."""
-    words = [registration.first_name, registration.last_name, registration.email.split("@")[0]]
+    address = (registration.email or "").split("@")[0]
+    words = [registration.first_name, registration.last_name, address]
     return [code for code in (normalize_code(word) for word in words) if len(code) >= 3]
 
 
@@ -215,6 +216,20 @@ def erase_person(email: str, user: User | None) -> int:
             Registration.email == address, Registration.anonymized_at.is_(None)
         )
     ).all()
+    return _erase(registrations, address, user)
+
+
+@command
+def erase_without_address(registration_id: int, user: User | None) -> int:
+    """Erase a person who gave no address (a walk-in): their one registration is all
+    that is theirs. Returns 1, or 0 when it was erased already."""
+    registration = db.session.get(Registration, registration_id)
+    if registration is None or registration.anonymized_at is not None or registration.email:
+        return 0
+    return _erase([registration], None, user)
+
+
+def _erase(registrations: list[Registration], address: str | None, user: User | None) -> int:
     now = utcnow()
     actor = ActorKind.ORGANIZER if user is not None else ActorKind.SYSTEM
     for registration in registrations:
@@ -229,6 +244,10 @@ def erase_person(email: str, user: User | None) -> int:
         audit.record("person_erased", user, registration.event_id, registration_id=registration.id)
     _scrub_audit(ids)
     _forget_answers(ids, delete=True)
+    if address is None:
+        _forget_invitations(_linked(ids))
+        db.session.execute(sa.delete(OutboxMessage).where(OutboxMessage.registration_id.in_(ids)))
+        return len(registrations)
     _forget_invitations(sa.or_(Invitation.email == address, _linked(ids)))
     _forget_counters(address)
     db.session.execute(
@@ -263,7 +282,7 @@ def anonymize_before(cutoff: datetime, user: User | None = None) -> int:
         .join(Event, Event.id == Registration.event_id)
         .where(Event.ends_at < cutoff, Registration.anonymized_at.is_(None))
     ).all()
-    emails = {registration.email for registration in registrations}
+    emails = {registration.email for registration in registrations if registration.email}
     ids = [registration.id for registration in registrations]
     now = utcnow()
     _scrub_scans(registrations)

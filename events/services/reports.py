@@ -2,7 +2,9 @@
 
 Counts come from registration statuses and the door state on each registration only, so anonymizing
 people (which keeps county, organization type and membership) leaves them as
-they were.
+they were. Presences are also counted by how each came on the record (scanned
+at the door, added at the door, entered afterwards from the paper sheet): the
+three kinds add up to the total.
 """
 
 from dataclasses import dataclass, field
@@ -19,6 +21,7 @@ from events.models import (
     Event,
     EventStatus,
     OrganizationType,
+    Presence,
     Registration,
     RegistrationStatus,
     utcnow,
@@ -44,7 +47,11 @@ class Report:
     pending: int = 0
     cancelled: int = 0
     attended: int = 0
+    # How each attendance came on the record; the kinds add up to `attended`.
+    attended_by_how: dict[Presence, int] = field(default_factory=lambda: dict.fromkeys(Presence, 0))
     no_shows: int = 0  # confirmed, the event is over, never checked in
+    # Added at the door when every seat was taken (among the confirmed, counted apart).
+    beyond_capacity: int = 0
     dr_members: int = 0  # among the confirmed
     by_county: dict[str, Breakdown] = field(default_factory=dict)
     by_type: dict[OrganizationType, Breakdown] = field(default_factory=dict)
@@ -53,6 +60,9 @@ class Report:
     courses: int = 0
     sessions: int = 0
     session_attendances: int = 0  # people present, summed over the sessions
+    session_attendances_by_how: dict[Presence, int] = field(
+        default_factory=lambda: dict.fromkeys(Presence, 0)
+    )
     hours_attended: float = 0.0  # person-hours at the sessions
 
 
@@ -67,6 +77,8 @@ def build_report(event_id: int | None = None, now: datetime | None = None) -> Re
             Registration.organization_type,
             Registration.dr_member,
             attended.label("attended"),
+            Registration.checked_in_how,
+            Registration.beyond_capacity,
             Event.ends_at,
             sa.func.count(),
         )
@@ -78,6 +90,8 @@ def build_report(event_id: int | None = None, now: datetime | None = None) -> Re
             Registration.organization_type,
             Registration.dr_member,
             attended,
+            Registration.checked_in_how,
+            Registration.beyond_capacity,
             Event.ends_at,
         )
     )
@@ -87,7 +101,12 @@ def build_report(event_id: int | None = None, now: datetime | None = None) -> Re
         by_county={county.code: Breakdown() for county in COUNTIES},
         by_type={kind: Breakdown() for kind in OrganizationType},
     )
-    for status, county, kind, member, was_there, ends_at, count in db.session.execute(statement):
+    rows = db.session.execute(statement)
+    for status, county, kind, member, was_there, how, beyond, ends_at, count in rows:
+        if was_there:  # a presence recorded before its kind was kept: at the door
+            report.attended_by_how[how or Presence.DOOR] += count
+        if beyond and status == RegistrationStatus.CONFIRMED:
+            report.beyond_capacity += count
         _add(report, status, county, kind, member, bool(was_there), ends_at < now, count)
     _add_courses(report, event_id)
     return report
@@ -103,6 +122,8 @@ def _add_courses(report: Report, event_id: int | None) -> None:
         report.courses += 1
         report.sessions += item["sessions"]
         report.session_attendances += item["attendances"]
+        for how, count in item["by_how"].items():
+            report.session_attendances_by_how[how] += count
         report.hours_attended += item["minutes_attended"] / 60
 
 
@@ -132,10 +153,12 @@ def figures_rows(report: Report, labels: dict[str, str]) -> list[list]:
     rows = [
         [labels["totals"], labels["registered"], report.registered, ""],
         [labels["totals"], labels["confirmed"], report.confirmed, report.attended],
+        *([labels["totals"], str(how.label), "", report.attended_by_how[how]] for how in Presence),
         [labels["totals"], labels["waitlisted"], report.waitlisted, ""],
         [labels["totals"], labels["pending"], report.pending, ""],
         [labels["totals"], labels["cancelled"], report.cancelled, ""],
         [labels["totals"], labels["no_shows"], report.no_shows, ""],
+        [labels["totals"], labels["beyond_capacity"], report.beyond_capacity, ""],
         [labels["totals"], labels["dr_members"], report.dr_members, ""],
     ]
     if report.courses:
@@ -143,6 +166,10 @@ def figures_rows(report: Report, labels: dict[str, str]) -> list[list]:
             [labels["courses"], labels["courses_count"], report.courses, ""],
             [labels["courses"], labels["sessions"], report.sessions, ""],
             [labels["courses"], labels["session_attendances"], "", report.session_attendances],
+            *(
+                [labels["courses"], str(how.label), "", report.session_attendances_by_how[how]]
+                for how in Presence
+            ),
             [labels["courses"], labels["hours_attended"], "", round(report.hours_attended, 2)],
         ]
     rows += [

@@ -1,8 +1,9 @@
-"""Route guards for the non-public areas."""
+"""Route guards for the non-public areas, and who the door's limits count."""
 
+import hashlib
 from functools import wraps
 
-from flask import abort
+from flask import abort, request, session
 from flask_login import current_user
 
 from events.extensions import login_manager
@@ -31,3 +32,14 @@ def role_required(*roles: Role):
 
 
 organizer_required = role_required(Role.ORGANIZER)
+
+
+def door_searcher() -> str:
+    """Whom the door's limits count (searches, badges printed at the door): the account,
+    or the volunteer's link (whichever phone uses it), else the client address."""
+    if current_user.is_authenticated:
+        return f"user:{current_user.id}"
+    token = session.get(LINK_SESSION_KEY)
+    if token:
+        return "link:" + hashlib.sha256(token.encode()).hexdigest()[:32]
+    return f"client:{request.remote_addr}"

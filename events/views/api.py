@@ -5,11 +5,10 @@ a staff user assigned to the event, or a check-in link opened in this browser.
 POST requests carry the page's CSRF token in the X-CSRFToken header.
 """
 
-import hashlib
 import json
 
-from flask import Blueprint, abort, current_app, jsonify, request, session
-from flask_babel import format_datetime
+from flask import Blueprint, abort, current_app, jsonify, request, session, url_for
+from flask_babel import format_datetime, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
@@ -20,6 +19,7 @@ from events.models import RegistrationStatus, ScanMethod, ScanResult, utcnow
 from events.services import DomainError
 from events.services.checkin.access import actor_for
 from events.services.checkin.door import (
+    MAX_REASON_LENGTH,
     CheckInError,
     Verdict,
     attendance_of,
@@ -33,9 +33,15 @@ from events.services.checkin.door import (
 from events.services.checkin.hints import suggest_registration
 from events.services.checkin.offline import SyncError, changes_since, event_dataset, sync_scans
 from events.services.checkin.search import DoorSearchError, search_door, shown_email
+from events.services.checkin.walk_ins import (
+    WalkInError,
+    WalkInOutcome,
+    add_walk_in,
+    walk_in_from,
+)
 from events.services.listings import find_public_event
 from events.views import parse_id
-from events.views.access import LINK_SESSION_KEY
+from events.views.access import LINK_SESSION_KEY, door_searcher
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -49,17 +55,6 @@ def limit_body_size():
     sent without a length)."""
     if (request.content_length or 0) > current_app.config["API_MAX_CONTENT_LENGTH"]:
         raise RequestEntityTooLarge()
-
-
-def door_searcher() -> str:
-    """Whose searches the search limit counts: the account, or the volunteer's link
-    (whichever phone uses it), else the client address."""
-    if current_user.is_authenticated:
-        return f"user:{current_user.id}"
-    token = session.get(LINK_SESSION_KEY)
-    if token:
-        return "link:" + hashlib.sha256(token.encode()).hexdigest()[:32]
-    return f"client:{request.remote_addr}"
 
 
 def _json_error(status: int, message: str):
@@ -134,9 +129,12 @@ def verdict_json(verdict: Verdict, event, session_id: int | None = None) -> dict
         ScanResult.CANCELLED: _("Registration cancelled"),
         ScanResult.NOT_CONFIRMED: _("No confirmed seat"),
         ScanResult.UNKNOWN: _("Unknown code"),
+        ScanResult.OUTSIDE_WINDOW: _("Not the time for check-in"),
     }
     detail = ""
-    if verdict.result == ScanResult.ALREADY and verdict.checked_in_at is not None:
+    if verdict.result == ScanResult.OUTSIDE_WINDOW:
+        detail = _outside_window_detail(verdict)
+    elif verdict.result == ScanResult.ALREADY and verdict.checked_in_at is not None:
         detail = _(
             "Checked in at %(time)s by %(who)s.",
             time=format_datetime(verdict.checked_in_at, "HH:mm"),
@@ -166,8 +164,23 @@ def verdict_json(verdict: Verdict, event, session_id: int | None = None) -> dict
         "registration_id": registration.id if show_person else None,
         "scan_id": verdict.scan.id,
         "replayed": verdict.replayed,
+        "may_override": verdict.may_override,
         "counts": door_counts(event.id, session_id),
     }
+
+
+def _outside_window_detail(verdict: Verdict) -> str:
+    """When the session (or event) is, and from when its check-in is open."""
+    window = verdict.window
+    when = format_datetime(window.starts, "EEEE d MMMM, HH:mm")
+    if window.early(verdict.scan.at):
+        return _(
+            "This session is on %(when)s. Check-in opens at %(opens)s.",
+            when=when,
+            opens=format_datetime(window.opens, "HH:mm"),
+        )
+    return _("This session was on %(when)s. Check-in closed at %(closes)s.",
+             when=when, closes=format_datetime(window.closes, "d MMMM, HH:mm"))  # fmt: skip
 
 
 def _check_in_error(error: DomainError):
@@ -196,8 +209,15 @@ def _door_request(event, actor, data: dict, method=ScanMethod.SEARCH, code: str 
     """The request a scanner makes now, with its nonce (optional: a device that sends
     one gets the first answer again when it retries)."""
     nonce = _text(data, "nonce", limit=64)
+    reason = _text(data, "reason", limit=MAX_REASON_LENGTH)
     return door_request(
-        event, actor, method, code=code, nonce=nonce, session=_course_session(event)
+        event,
+        actor,
+        method,
+        code=code,
+        nonce=nonce,
+        session=_course_session(event),
+        reason=reason,
     )
 
 
@@ -232,6 +252,43 @@ def undo(slug: str):
     except DomainError as error:
         return _check_in_error(error)
     return jsonify(verdict_json(verdict, event, asked.session_id))
+
+
+@bp.post("/checkin/<slug>/walk-in")
+def walk_in(slug: str):
+    """Add a person who came without registering, checked in at once (checkin.walk_ins).
+    A refusal names the field it concerns: `{"error", "code", "field"}`, 400."""
+    event, actor = _event_and_actor(slug)
+    data = _body()
+    asked = _door_request(event, actor, data, ScanMethod.WALK_IN)
+    try:
+        outcome = add_walk_in(asked, walk_in_from(data, str(get_locale() or "pl")))
+    except WalkInError as error:
+        response = jsonify({"error": str(error.message), "code": error.code, "field": error.field})
+        response.status_code = error.status
+        return response
+    except DomainError as error:
+        return _check_in_error(error)
+    return jsonify(walk_in_json(outcome, event, asked.session_id))
+
+
+def walk_in_json(outcome: WalkInOutcome, event, session_id: int | None = None) -> dict:
+    answer = verdict_json(outcome.verdict, event, session_id)
+    if outcome.verdict.result == ScanResult.CHECKED_IN:
+        answer["title"] = _("Added and checked in")
+    if outcome.merged:
+        answer["detail"] = _("This address was registered already: that registration was used.")
+    elif outcome.beyond_capacity:
+        answer["detail"] = _(
+            "Every seat was taken: let in beyond the limit, counted apart in the report."
+        )
+    registration = outcome.verdict.registration
+    answer["walk_in"] = {
+        "merged": outcome.merged,
+        "beyond_capacity": outcome.beyond_capacity,
+        "badge_url": url_for("checkin.badge", slug=event.slug, registration_id=registration.id),
+    }
+    return answer
 
 
 @bp.get("/checkin/<slug>/search")
@@ -286,6 +343,12 @@ def _search_result(registration, actor, session_id: int | None = None) -> dict:
         "status": registration.status.value,
         "status_label": str(registration.status.label),
         "checked_in": checked_in,
+        # The person's badge (PDF) to print at the door; confirmed people only.
+        "badge_url": url_for(
+            "checkin.badge", slug=registration.event.slug, registration_id=registration.id
+        )
+        if registration.status == RegistrationStatus.CONFIRMED
+        else None,
     }
 
 
@@ -341,7 +404,7 @@ def sync(slug: str):
         return _json_error(400, str(error.message))
     results = []
     for outcome in outcomes:
-        entry = {"nonce": outcome.nonce, "clock_adjusted": outcome.clock_adjusted}
+        entry = {"nonce": outcome.nonce}
         if outcome.error is not None:
             entry.update(error=str(outcome.error.message), code=outcome.error.code)
         else:

@@ -20,10 +20,14 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from events.counties import county_choices
+from events.extensions import limiter, login_manager
+from events.forms.organizer import CheckInWindowForm
 from events.forms.public import CheckInLinkForm, ConfirmForm
 from events.messages.links import absolute_url
 from events.messages.qr import ticket_png
 from events.models import utcnow
+from events.services.badges import badge_holder, badges_pdf, sheet_for
 from events.services.checkin.access import (
     AccessError,
     actor_for,
@@ -36,9 +40,11 @@ from events.services.checkin.access import (
 from events.services.checkin.door import CheckInError, door_counts, resolve_session
 from events.services.checkin.offline import set_offline_name_search
 from events.services.checkin.search import set_door_search_waiting
+from events.services.checkin.walk_ins import may_add_walk_ins
+from events.services.checkin.windows import set_window, window_of
 from events.services.listings import find_public_event
 from events.views import query_id
-from events.views.access import LINK_SESSION_KEY, organizer_required
+from events.views.access import LINK_SESSION_KEY, door_searcher, organizer_required
 
 bp = Blueprint("checkin", __name__, url_prefix="/checkin")
 
@@ -78,14 +84,44 @@ def scanner(slug: str):
     except CheckInError:
         abort(404)
     api = {"slug": event.slug, "session": chosen.id} if chosen else {"slug": event.slug}
+    now = utcnow()
     return render_template(
         "checkin/scanner.html",
         event=event,
         course_session=chosen,
+        door=window_of(event, chosen),
+        walk_ins=may_add_walk_ins(actor),
+        counties=county_choices(),
+        now=now,
+        open_sessions={s.id for s in event.sessions if window_of(event, s).holds(now)},
         api=api,
         counts=door_counts(event.id, chosen.id if chosen else None),
         texts=scanner_texts(),
     )
+
+
+@bp.get("/<slug>/badges/<int:registration_id>.pdf")
+@limiter.limit(lambda: current_app.config["RATELIMIT_CHECKIN_SEARCH"], key_func=door_searcher)
+def badge(slug: str, registration_id: int):
+    """One person's badge, printed at the door (a walk-in, a lost badge): for whoever
+    may check people in at this event. `layout` and `start` as the organizer's sheets
+    (by default the first badge of an A4 sheet). Throttled as the door's search is, so
+    that a volunteer's link cannot walk the numbers to collect the list of people."""
+    event = event_or_404(slug)
+    if actor_for(event, current_user, session.get(LINK_SESSION_KEY)) is None:
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        abort(403)
+    sheet = sheet_for(request.args.get("layout"))
+    if sheet is None:
+        abort(404)
+    person = badge_holder(event.id, registration_id)
+    response = current_app.response_class(
+        badges_pdf(event, [person], sheet, query_id("start") or 1), mimetype="application/pdf"
+    )
+    response.headers["Content-Disposition"] = f'inline; filename="identyfikator-{person.id}.pdf"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 @bp.get("/link/<token>")
@@ -105,7 +141,13 @@ def links(slug: str):
     form = CheckInLinkForm()
     if form.validate_on_submit():
         try:
-            link, token = create_link(event.id, form.label.data, current_user, form.hours.data)
+            link, token = create_link(
+                event.id,
+                form.label.data,
+                current_user,
+                form.hours.data,
+                may_add_walk_ins=form.may_add_walk_ins.data,
+            )
         except AccessError as error:
             form.hours.errors.append(str(error.message))
         else:
@@ -118,14 +160,47 @@ def links(slug: str):
         url = absolute_url("checkin.open_link", token=made["token"])
         qr = base64.b64encode(ticket_png(url, box_size=6)).decode()
         new_link = {"label": made["label"], "url": url, "qr": qr}
+    return _links_page(event, form, _window_form(event), new_link)
+
+
+def _window_form(event) -> CheckInWindowForm:
+    return CheckInWindowForm(
+        formdata=None,
+        opens_minutes=event.checkin_opens_minutes,
+        closes_minutes=event.checkin_closes_minutes,
+        door_may_override=event.door_may_override,
+    )
+
+
+def _links_page(event, form, window_form, new_link=None, status=200):
     return render_template(
         "checkin/links.html",
         event=event,
         form=form,
+        window_form=window_form,
         links=event_links(event.id),
         new_link=new_link,
         now=utcnow(),
+    ), status
+
+
+@bp.post("/<slug>/window")
+@organizer_required
+def window(slug: str):
+    """When this event's door accepts check-ins, and who may override it."""
+    event = event_or_404(slug)
+    form = CheckInWindowForm()
+    if not form.validate_on_submit():
+        return _links_page(event, CheckInLinkForm(formdata=None), form, status=400)
+    set_window(
+        event,
+        form.opens_minutes.data,
+        form.closes_minutes.data,
+        form.door_may_override.data,
+        current_user,
     )
+    flash(_("The check-in time was saved."), "success")
+    return redirect(url_for(".links", slug=slug) + "#checkin-window")
 
 
 @bp.post("/<slug>/links/<int:link_id>/revoke")
@@ -199,7 +274,20 @@ def scanner_texts() -> dict[str, str]:
         "stopCamera": _("Stop camera"),
         "noConnection": _("No connection. Try again in a moment."),
         "checkIn": _("Check in"),
+        "badge": _("Name badge (PDF)"),
         "checkedIn": _("Checked in"),
+        "outsideWindow": _("Not the time for check-in"),
+        "outsideWindowDetail": _("Check-in is open from {opens} until {closes}."),
+        "notRecorded": _("not recorded"),
+        "walkInQueued": _(
+            "No connection: the person will be added and checked in when it returns."
+        ),
+        "walkInFirstName": _("Enter the first name."),
+        "walkInLastName": _("Enter the last name."),
+        "walkInCounty": _("Choose the county."),
+        "walkInConsent": _(
+            "Ask for the consent to the processing of data, or mark it as signed on paper."
+        ),
         "undo": _("Undo"),
         "undoCheckIn": _("Undo check-in"),
         "undone": _("undone"),
@@ -246,7 +334,6 @@ def scanner_texts() -> dict[str, str]:
             "No connection: search by name works offline only when the organizer allows it. "
             "Scan the ticket or type its code."
         ),
-        "clockAdjusted": _("This device's clock is wrong: the server's time was recorded."),
     }
 
 

@@ -78,6 +78,7 @@ Store.prototype.saveDataset = function (data) {
     expiresAt: data.expires_at,
     lastScanId: data.last_scan_id,
     size: data.entries.length,
+    window: data.window || null,
   };
   transaction.objectStore("meta").put(meta);
   return done(transaction).then(function () {

@@ -11,6 +11,7 @@ import { showRecent } from "./scanner/recent.js";
 import { setUpSearch } from "./scanner/search.js";
 import { startSync, watchConnection } from "./scanner/sync.js";
 import { setUpVerdict } from "./scanner/ui.js";
+import { setUpWalkIn } from "./scanner/walkin.js";
 
 function registerWorker() {
   if (!("serviceWorker" in navigator)) return;
@@ -37,6 +38,7 @@ if (root) {
   setUpVerdict();
   setUpCamera(function (code) { scan(code, "camera"); }, isBusy);
   setUpSearch();
+  setUpWalkIn();
   watchConnection();
   showRecent(undo);
   startCamera();

@@ -13,13 +13,13 @@ var PREFIX = {{ prefix }};
 // which tests/test_scanner_assets.py checks and tells when it must change) names the
 // cache as well: a changed module brings a new cache, as a changed file of ASSETS does.
 {%- set modules = ["api", "camera", "checkin", "page", "recent", "search", "sync", "texts",
-                   "tickets", "ui", "verdicts"] %}
+                   "tickets", "ui", "verdicts", "walkin"] %}
 var MODULES = [
 {%- for name in modules %}
   {{ url_for("static", filename="js/scanner/" ~ name ~ ".js")|tojson }}{{ "," if not loop.last }}
 {%- endfor %}
 ];
-var MODULES_VERSION = "d81afa964ead3c80";
+var MODULES_VERSION = "4b80d36603bed412";
 MODULES.forEach(function (url) {
   if (ASSETS.indexOf(url) === -1) ASSETS.push(url); // cache.addAll refuses a file twice
 });

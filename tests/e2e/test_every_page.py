@@ -23,6 +23,7 @@ import re
 import shutil
 import subprocess
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -33,7 +34,13 @@ from flask import url_for
 
 from events.extensions import db
 from events.messages import unsubscribe
-from events.models import QuestionnaireInvitation, QuestionnaireKind, RegistrationMode, Role
+from events.models import (
+    QuestionnaireInvitation,
+    QuestionnaireKind,
+    RegistrationMode,
+    Role,
+    utcnow,
+)
 from events.services.checkin.access import create_link
 from events.services.checkin.door import Actor, check_in_registration
 from events.services.courses.certificates import issue_certificates, set_rule
@@ -42,7 +49,8 @@ from events.services.invitations.lists import ImportRow
 from events.services.questionnaires.answering import Respondent, invite_registrants, submit_response
 from events.services.registration import cancel_registration, register_attendee
 from tests.conftest import skip_or_fail
-from tests.factories import attendee, make_course, make_event, make_user
+from tests.e2e.keyboard import wait_for_focus
+from tests.factories import attendee, check_in_at, make_course, make_event, make_user
 from tests.test_questionnaires import answers, make_questionnaire, version_id
 
 pytestmark = pytest.mark.browser
@@ -173,18 +181,30 @@ def _seed(app) -> dict:
             )
         invite_registrants(questionnaire.id, full.id, None)
         questionnaire_invitation = db.session.scalars(sa.select(QuestionnaireInvitation)).first()
-        # A course of three sessions: a leader came to the first and has a certificate.
+        # A course of three sessions: a leader came to the first.
         course = make_course(hours=(2, 6, 6))
-        leader = register_attendee(
-            course.id, attendee(first_name="Grażyna", last_name="Łęcka"), notify=False
+        beginner = register_attendee(
+            course.id, attendee(first_name="Halina", last_name="Łęcka"), notify=False
         )
         register_attendee(course.id, attendee(first_name="Mieczysław"), notify=False)
         first_session = course.sessions[0]
         check_in_registration(
-            course.id, leader.id, Actor(user_id=organizer.id), session_id=first_session.id
+            course.id, beginner.id, Actor(user_id=organizer.id), session_id=first_session.id
         )
         set_rule(course.id, 10, organizer)
-        [certificate] = issue_certificates(course.id, organizer)
+        # Its last edition is over: a leader came to the first session and has a certificate.
+        past = make_course(
+            hours=(2, 6, 6), start=utcnow().replace(microsecond=0) - timedelta(weeks=3)
+        )
+        leader = register_attendee(
+            past.id,
+            attendee(first_name="Grażyna", last_name="Łęcka"),
+            notify=False,
+            now=past.starts_at - timedelta(days=7),
+        )
+        check_in_at(past, leader.id, past.sessions[0].starts_at, past.sessions[0])
+        set_rule(past.id, 10, organizer)
+        [certificate] = issue_certificates(past.id, organizer)
         # An invitation-only seminar with one invitation.
         seminar = make_event(title="Seminarium dla zaproszonych", invitation_only=True)
         [invitation] = invite_people(
@@ -271,6 +291,8 @@ def _variants(rule, data) -> list[tuple[str, dict]]:
     if arguments == {"questionnaire_id", "question_key"}:
         return [("", {"questionnaire_id": data["questionnaire_id"],
                       "question_key": data["question_key"]})]  # fmt: skip
+    if arguments == {"slug", "registration_id"}:
+        return [("", {"slug": data["full_slug"], "registration_id": data["registration_id"]})]
     if arguments == {"slug", "link_id"}:
         return [("", {"slug": data["full_slug"], "link_id": data["link_id"]})]
     raise AssertionError(f"Give the page walk a sample value for {rule.rule} ({rule.endpoint})")
@@ -332,8 +354,7 @@ def _extra_states(site, data):
     def duplicate(page):
         page.goto(site.url + register)
         _fill_registration(page, data["email"])
-        page.wait_for_selector("#duplicate")
-        assert page.evaluate("document.activeElement.id") == "duplicate"  # read first
+        wait_for_focus(page, "duplicate")  # read first
 
     def lost_link_sent(page):
         page.goto(site.url + "/lost-link")
@@ -358,8 +379,7 @@ def _extra_states(site, data):
         page.goto(site.url + f"/checkin/{full_slug}/links")
         page.fill("#label", "Wejście od ul. Głównej")
         page.click("button[type=submit].button-primary")
-        page.wait_for_selector("#new-link")
-        assert page.evaluate("document.activeElement.id") == "new-link"  # shown once
+        wait_for_focus(page, "new-link")  # shown once
 
     def event_form_errors(page):
         page.goto(site.url + "/organizer/events/new")

@@ -15,7 +15,7 @@ from events.messages.outbox import deliver_due
 from events.models import Invitation, InvitationStatus, Registration, RegistrationStatus
 from events.services.invitations.invite import invite_people
 from events.services.invitations.lists import ImportRow
-from tests.e2e.test_registration_journey import tab_to
+from tests.e2e.keyboard import tab_to
 from tests.factories import make_event
 
 pytestmark = pytest.mark.browser

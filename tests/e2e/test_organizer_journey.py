@@ -46,7 +46,9 @@ def test_create_publish_approve_and_download(browser, live_app, tmp_path):
     organizer.select_option("#mode", "approval")
     organizer.click("button:has-text('Save')")
     organizer.wait_for_selector("text=saved as a draft")
-    organizer.click("button:has-text('Publish')")
+    organizer.click("a:has-text('Publish')")
+    organizer.wait_for_selector("text=Konińskie Centrum Organizacji Pozarządowych")
+    organizer.click("button:has-text('Yes, publish')")
     organizer.wait_for_selector("text=The event is published")
 
     visitor = new_page(browser, live_app, "pl")

@@ -7,7 +7,7 @@ from axe_playwright_python.sync_playwright import Axe
 
 from events.extensions import db
 from events.models import QuestionnaireResponse
-from tests.e2e.test_registration_journey import tab_to
+from tests.e2e.keyboard import tab_to, wait_for_focus
 from tests.test_questionnaires import make_questionnaire
 
 pytestmark = pytest.mark.browser
@@ -35,8 +35,7 @@ def test_a_questionnaire_filled_with_the_keyboard_only_keeps_answers_after_an_er
     tab_to(page, "button[type=submit].button-primary")
     page.keyboard.press("Enter")
 
-    page.wait_for_selector("#error-summary")
-    assert page.evaluate("document.activeElement.id") == "error-summary"
+    wait_for_focus(page, "error-summary")
     summary = page.inner_text("#error-summary")
     assert "Odpowiedz na to pytanie." in summary  # the organization's name, required
     assert "Wybierz odpowiedź." in summary and "Wpisz liczbę" in summary

@@ -10,18 +10,10 @@ from PIL import Image
 
 from events.extensions import db
 from events.models import Registration, RegistrationStatus
+from tests.e2e.keyboard import tab_to, wait_for_focus
 from tests.factories import make_event
 
 pytestmark = pytest.mark.browser
-
-
-def tab_to(page, selector: str, limit: int = 80) -> None:
-    """Press Tab until the element matching `selector` has the focus."""
-    for _ in range(limit):
-        if page.evaluate("s => document.activeElement?.matches(s) ?? false", selector):
-            return
-        page.keyboard.press("Tab")
-    raise AssertionError(f"{selector} cannot be reached with the Tab key")
 
 
 def serious_violations(page) -> list[str]:
@@ -53,8 +45,7 @@ def test_register_and_cancel_with_the_keyboard_only(live_app, seminar, page):
     # Sending the empty form shows the error summary and moves the focus to it.
     tab_to(page, "button[type=submit].button-primary")
     page.keyboard.press("Enter")
-    page.wait_for_selector("#error-summary")
-    assert page.evaluate("document.activeElement.id") == "error-summary"
+    wait_for_focus(page, "error-summary")
     assert "Podaj swoje imię." in page.inner_text("#error-summary")
 
     for selector, text in [

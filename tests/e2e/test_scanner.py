@@ -181,3 +181,15 @@ def test_a_course_is_checked_in_per_session_with_the_same_ticket(browser, live_a
     with live_app.app_context():
         attended = db.session.scalars(sa.select(SessionAttendance.session_id)).all()
         assert sorted(attended) == sorted([first, second])
+
+
+def test_a_search_result_links_the_persons_badge(browser, live_app, door):
+    """A walk-in's or a lost badge: found by name at the door, opened as a PDF to print."""
+    page = open_scanner(browser, live_app, door["slug"])
+    page.fill("#search", "wójcik")
+    link = page.get_by_role("link", name="Name badge (PDF): Jerzy Wójcik")
+    expect(link).to_be_visible()
+    assert link.get_attribute("target") == "_blank"
+    response = page.request.get(live_app.url + link.get_attribute("href"))
+    assert response.ok and response.headers["content-type"] == "application/pdf"
+    assert response.body().startswith(b"%PDF")

@@ -20,11 +20,11 @@ const lists = process.env.DOOR_VERDICT_LISTS
 const TEXTS = {
   queued: "Saved", queuedDetail: "no list", unknown: "Unknown", unknownDetail: "no such ticket",
   cancelled: "Cancelled", notConfirmed: "No seat", already: "Already", alreadyAt: "in at {time}",
-  checkedIn: "In", offlineDetail: "offline",
+  checkedIn: "In", offlineDetail: "offline", outsideWindow: "Shut", outsideWindowDetail: "open {opens}-{closes}",
 };
 const TITLES = {
   queued: "Saved", unknown: "Unknown", cancelled: "Cancelled", not_confirmed: "No seat",
-  already: "Already", checked_in: "In",
+  already: "Already", checked_in: "In", outside_window: "Shut",
 };
 const clock = (iso) => `time(${iso})`;
 
@@ -47,9 +47,18 @@ function listSays(row) {
   };
 }
 
+// The check-in window the list carries: a minute ahead ("early") or a minute past ("late").
+const NOW = Date.parse("2026-05-16T08:00:00Z");
+function doorSays(row) {
+  const minute = 60 * 1000;
+  if (row.door === "early") return { opens: new Date(NOW + minute).toISOString(), closes: new Date(NOW + 6 * 60 * minute).toISOString() };
+  if (row.door === "late") return { opens: new Date(NOW - 6 * 60 * minute).toISOString(), closes: new Date(NOW - minute).toISOString() };
+  return { opens: new Date(NOW - 60 * minute).toISOString(), closes: new Date(NOW + 60 * minute).toISOString() };
+}
+
 for (const row of cases) {
   test(`the decision alone: ${row.name}`, () => {
-    assert.equal(offlineResult(listSays(row)), deviceSays(row));
+    assert.equal(offlineResult(listSays(row), doorSays(row), NOW), deviceSays(row));
   });
 }
 
@@ -71,11 +80,11 @@ for (const row of cases) {
   const skip = lists ? false : "the server's lists come from pytest: tests/test_scanner_verdicts.py";
   test(`from the server's ticket list: ${row.name}`, { skip }, async () => {
     assert.ok(made, "the pytest run made a list for this case");
-    const verdict = offlineVerdict(await findInList(made), TEXTS, clock);
+    const verdict = offlineVerdict(await findInList(made), TEXTS, clock, made.list?.window, Date.now());
     assert.equal(verdict.result, deviceSays(row));
     assert.equal(verdict.offline, true);
     assert.equal(verdict.title, TITLES[verdict.result]);
-    if (["cancelled", "not_confirmed", "already", "checked_in"].includes(verdict.result)) {
+    if (["cancelled", "not_confirmed", "already", "checked_in", "outside_window"].includes(verdict.result)) {
       assert.equal(verdict.registration_id, made.registration_id);
       assert.equal(verdict.name, "Anna Nowak");
     } else {

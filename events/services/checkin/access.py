@@ -51,8 +51,11 @@ def scannable_events(user: User, now: datetime | None = None) -> list[Event]:
 
 
 @command
-def create_link(event_id: int, label: str, created_by: User, hours: int) -> tuple[CheckInLink, str]:
-    """Make a check-in link; returns it with its secret token, which is shown only now."""
+def create_link(
+    event_id: int, label: str, created_by: User, hours: int, may_add_walk_ins: bool = False
+) -> tuple[CheckInLink, str]:
+    """Make a check-in link; returns it with its secret token, which is shown only now.
+    `may_add_walk_ins`: its holder may add people who came without registering."""
     if not 1 <= hours <= MAX_LINK_HOURS:
         raise AccessError("invalid_hours", _l("A link can be valid for 1 hour to 7 days."))
     token = secrets.token_urlsafe(32)
@@ -62,6 +65,7 @@ def create_link(event_id: int, label: str, created_by: User, hours: int) -> tupl
         token_hash=_hash(token),
         created_by_id=created_by.id,
         expires_at=utcnow() + timedelta(hours=hours),
+        may_add_walk_ins=may_add_walk_ins,
     )
     db.session.add(link)
     return link, token

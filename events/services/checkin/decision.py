@@ -9,8 +9,12 @@ found) locks the registration row and runs `_decide`, in one transaction:
 
 1. a nonce seen before gets its first answer, under the lock (`_replayed`);
 2. a scan by code counts against the guess limit (checkin.guesses);
-3. the lifecycle says whether the check-in or undo is allowed (a check-in
-   window of its own would be judged in `_check_in`, at `request.at`);
+3. the lifecycle says whether the check-in or undo is allowed, and the check-in
+   window (checkin.windows) whether it can happen at `request.at`: outside it a
+   check-in is refused (`outside_window`, no presence recorded) unless it
+   carries a reason and the actor may override (an organizer; door staff and
+   check-in links where the event allows it), which is audited; a presence
+   entered from the paper sheet (checkin.corrections) is exempt;
 4. the door state is written: on the registration (`checked_in_at`,
    `checked_in_by`), or for a course in a SessionAttendance row per session
    (the registration keeps the first session attended). The earliest check-in
@@ -48,7 +52,7 @@ from events.models import (
     User,
     utcnow,
 )
-from events.services import DomainError, NotFound, Throttled
+from events.services import DomainError, NotFound, Throttled, audit
 from events.services.checkin.counts import count_in_door
 from events.services.checkin.guesses import (
     GUESSES_PER_MINUTE,
@@ -56,15 +60,19 @@ from events.services.checkin.guesses import (
     guesses_made,
     take_guess,
 )
+from events.services.checkin.windows import Window, window_of
 from events.services.lifecycle import Action, ActorKind, Code, refusal
 from events.services.locking import lock_registration
 from events.unit_of_work import command
 
+MAX_REASON_LENGTH = 500
+
 
 class CheckInError(DomainError):
-    """Codes: throttled, not_checked_in, not_found, nonce_used, no_session."""
+    """Codes: throttled, not_checked_in, not_found, nonce_used, no_session, no_override."""
 
     class Code(enum.StrEnum):
+        NO_OVERRIDE = "no_override"
         NO_SESSION = "no_session"
         NONCE_USED = "nonce_used"
         NOT_CHECKED_IN = "not_checked_in"
@@ -113,9 +121,20 @@ def door_request(
     nonce: str | None = None,
     at: datetime | None = None,
     session: CourseSession | None = None,
+    reason: str | None = None,
 ) -> CheckInRequest:
-    """A request at `event` (at `session` of a course), made now unless `at` says when."""
-    return CheckInRequest(event, actor, method, at, nonce or None, normalize_code(code), session)
+    """A request at `event` (at `session` of a course), made now unless `at` says when;
+    `reason`: why it is made outside the check-in window (an override)."""
+    return CheckInRequest(
+        event,
+        actor,
+        method,
+        at,
+        nonce or None,
+        normalize_code(code),
+        session,
+        reason=(reason or "").strip()[:MAX_REASON_LENGTH] or None,
+    )
 
 
 @dataclass
@@ -129,6 +148,10 @@ class Verdict:
     # A check-in met another one: the one that stands (for `already`), or the later
     # one this check-in displaced (for `checked_in`).
     other_check_in_at: datetime | None = None
+    # For `outside_window`: the window missed, and whether this actor may check the
+    # person in with a reason.
+    window: Window | None = None
+    may_override: bool = False
 
     def _door_state(self):
         if self.registration is None:
@@ -262,11 +285,15 @@ def _check_in(request: CheckInRequest, registration: Registration) -> Verdict:
     refused = refusal(
         registration, Action.CHECK_IN, ActorKind.DOOR, request.at, standing_at is not None
     )
-    # A check-in window (from when, until when) would be one more refusal here.
+    earlier = refused == Code.CHECKED_IN and request.at < standing_at
+    if refused is None or earlier:
+        outside = _outside_window(request, registration)
+        if outside is not None:
+            return outside
     if refused is None:
         _stand(request, registration, attendance)
         return _record(request, registration, ScanResult.CHECKED_IN, change=1)
-    if refused == Code.CHECKED_IN and request.at < standing_at:
+    if earlier:
         # Made before the check-in that stands (synced late): the earliest stands.
         _displace(request, registration)
         _stand(request, registration, attendance)
@@ -276,6 +303,48 @@ def _check_in(request: CheckInRequest, registration: Registration) -> Verdict:
     if registration.status == RegistrationStatus.CANCELLED:
         return _record(request, registration, ScanResult.CANCELLED)
     return _record(request, registration, _DOOR_RESULTS.get(refused, ScanResult.NOT_CONFIRMED))
+
+
+def _outside_window(request: CheckInRequest, registration: Registration) -> Verdict | None:
+    """None when the check-in may happen at `request.at`: inside the window, entered
+    from the paper sheet, or overridden with a reason (audited). Otherwise the
+    recorded refusal; a reason from an actor who may not override raises
+    CheckInError "no_override"."""
+    if request.presence == Presence.SHEET:
+        return None
+    event = db.session.get(Event, request.event_id)
+    session = db.session.get(CourseSession, request.session_id) if request.session_id else None
+    window = window_of(event, session)
+    if window.holds(request.at):
+        return None
+    may_override = _may_override(request, event)
+    if request.reason is None:
+        verdict = _record(request, registration, ScanResult.OUTSIDE_WINDOW)
+        verdict.window, verdict.may_override = window, may_override
+        return verdict
+    if not may_override:
+        raise CheckInError(
+            "no_override", _l("Only an organizer may check people in outside the check-in time.")
+        )
+    audit.record(
+        "check_in_window_overridden",
+        db.session.get(User, request.actor.user_id) if request.actor.user_id else None,
+        request.event_id,
+        registration_id=registration.id,
+        after={"reason": request.reason, "at": request.at.isoformat()}
+        | ({"session": request.session_id} if request.session_id else {})
+        | ({"link": request.actor.link_id} if request.actor.link_id else {}),
+    )
+    return None
+
+
+def _may_override(request: CheckInRequest, event: Event) -> bool:
+    """Organizers may check in outside the window with a reason; door staff and
+    check-in links only where the organizer allowed it for the event."""
+    if event.door_may_override:
+        return True
+    user = db.session.get(User, request.actor.user_id) if request.actor.user_id else None
+    return user is not None and user.is_organizer
 
 
 def _stand(request, registration: Registration, attendance: SessionAttendance | None) -> None:

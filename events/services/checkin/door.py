@@ -14,6 +14,7 @@ from events.models import CourseSession, Event, ScanMethod, User, utcnow
 from events.services import NotFound, audit
 from events.services.checkin.counts import checked_in_counts, door_counts
 from events.services.checkin.decision import (
+    MAX_REASON_LENGTH,
     Actor,
     CheckInError,
     CheckInRequest,
@@ -24,10 +25,12 @@ from events.services.checkin.decision import (
     perform_scan,
     perform_undo,
 )
+from events.services.checkin.windows import window_of
 from events.timezone import WARSAW
 from events.unit_of_work import command
 
 __all__ = [
+    "MAX_REASON_LENGTH",
     "Actor",
     "CheckInError",
     "CheckInRequest",
@@ -49,10 +52,14 @@ __all__ = [
 
 
 def default_session(event: Event, now: datetime) -> CourseSession | None:
-    """The session a course's scanner opens: today's (Warsaw), else the next, else the last."""
+    """The session a course's scanner opens: the one whose check-in window is open,
+    else today's (Warsaw), else the next, else the last."""
     sessions = list(event.sessions)
     if not sessions:
         return None
+    for session in sessions:
+        if window_of(event, session).holds(now):
+            return session
     today = now.astimezone(WARSAW).date()
     for session in sessions:
         if session.starts_at.astimezone(WARSAW).date() == today:

@@ -14,6 +14,13 @@ Sync replays queued scans and undos through the door's one decision
 judge: when two devices checked one ticket in, the check-in made first (by the
 devices' clocks) stands and the other is recorded as a duplicate scan
 (`already`). An item that cannot be read is refused alone.
+
+A device's time is never re-dated: one that cannot be true (later than the
+server's clock and a small skew, without a time zone, before the check-in link
+that sends it was made) refuses the item, and one outside the check-in window
+is judged by the decision like any check-in at that time (`outside_window`,
+nothing recorded as attended). The earliest check-in stands only among times
+that pass.
 """
 
 import base64
@@ -31,6 +38,8 @@ from flask_babel import lazy_gettext as _l
 
 from events.extensions import db
 from events.models import (
+    CheckInLink,
+    CourseSession,
     Event,
     Registration,
     Scan,
@@ -51,21 +60,24 @@ from events.services.checkin.decision import (
     perform_undo,
 )
 from events.services.checkin.search import door_statuses
+from events.services.checkin.walk_ins import add_walk_in, walk_in_from
+from events.services.checkin.windows import window_of
 from events.unit_of_work import command
 
 MAX_BATCH = 50
 KEEP_AFTER_EVENT = timedelta(hours=12)
-CLOCK_SLACK = timedelta(minutes=5)
-OLDEST_OFFLINE_SCAN = timedelta(hours=48)
+CLOCK_SLACK = timedelta(minutes=5)  # a device's clock may run this much ahead
 _STATE_RESULTS = (ScanResult.CHECKED_IN, ScanResult.UNDONE)
 
 
 class SyncError(DomainError):
-    """Codes: wrong_event, too_many, bad_item, event_over."""
+    """Codes: wrong_event, too_many, bad_item, event_over, future_time, before_link."""
 
     class Code(enum.StrEnum):
         BAD_ITEM = "bad_item"
+        BEFORE_LINK = "before_link"
         EVENT_OVER = "event_over"
+        FUTURE_TIME = "future_time"
         TOO_MANY = "too_many"
         WRONG_EVENT = "wrong_event"
 
@@ -75,7 +87,6 @@ class SyncOutcome:
     nonce: str
     verdict: Verdict | None = None
     error: CheckInError | SyncError | None = None
-    clock_adjusted: bool = False
     other_check_in_at: datetime | None = None  # the duplicate's, or the one that stands
 
 
@@ -169,9 +180,16 @@ def event_dataset(event: Event, secret: str, now: datetime, session_id: int | No
         "generated_at": _iso(now),
         "expires_at": _iso(dataset_expires_at(event)),
         "last_scan_id": last_scan or 0,
+        "window": _window(event, session_id),
         "entries": entries,
         "names": names,
     }
+
+
+def _window(event: Event, session_id: int | None) -> dict:
+    """When the door is open, for the device's own verdict offline."""
+    door = window_of(event, db.session.get(CourseSession, session_id) if session_id else None)
+    return {"opens": _iso(door.opens), "closes": _iso(door.closes)}
 
 
 def _at(session_id: int | None):
@@ -212,11 +230,13 @@ def changes_since(
     return {"changes": changes, "last_scan_id": last}
 
 
-def _device_time(value, now: datetime) -> tuple[datetime, bool]:
-    """The device's time of a scan, or now when it is implausible (the device's clock
-    is wrong: the scan stands, at the server's time).
+def _device_time(value, now: datetime, link: CheckInLink | None) -> datetime:
+    """The device's time of a queued item, as it was recorded (a clock up to
+    CLOCK_SLACK ahead is read as now).
 
-    Raises SyncError "bad_item" for a time that cannot be read at all.
+    Raises SyncError "bad_item" for a time that cannot be read or has no time zone,
+    "future_time" for one later than the server's time and the skew, "before_link"
+    for one before the check-in link that sends it was made.
     """
     try:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
@@ -224,9 +244,18 @@ def _device_time(value, now: datetime) -> tuple[datetime, bool]:
             moment = moment.astimezone(UTC)  # out of range at the edges of the calendar
     except (AttributeError, ValueError, OverflowError):
         raise _bad_item() from None
-    if moment.tzinfo is None or not now - OLDEST_OFFLINE_SCAN <= moment <= now + CLOCK_SLACK:
-        return now, True
-    return min(moment, now), False
+    if moment.tzinfo is None:
+        raise _bad_item()
+    if moment > now + CLOCK_SLACK:
+        raise SyncError(
+            "future_time",
+            _l("This device's clock is ahead of the server's: check its date and time."),
+        )
+    if link is not None and moment < link.created_at:
+        raise SyncError(
+            "before_link", _l("This time is before the check-in link was made: not recorded.")
+        )
+    return min(moment, now)
 
 
 def _bad_item() -> SyncError:
@@ -243,7 +272,8 @@ def _item_registration(item: dict) -> int:
 
 
 def _item_request(event, item: dict, actor: Actor, at, session) -> CheckInRequest:
-    """The check-in request a queued item makes, at the device's time `at` (None: now).
+    """The check-in request a queued item makes, at the device's time `at`, with the
+    reason the device gave for an override of the check-in window, if any.
 
     Raises SyncError "bad_item" for an item that cannot be read."""
     if item.get("kind") in ("undo", "checkin"):  # found by name in an offline search
@@ -255,14 +285,30 @@ def _item_request(event, item: dict, actor: Actor, at, session) -> CheckInReques
         if method not in (ScanMethod.CAMERA.value, ScanMethod.SCANNER.value):
             method = ScanMethod.SCANNER.value
         code, method = "".join(char for char in code if char.isprintable()), ScanMethod(method)
+    reason = item.get("reason")
     return door_request(
-        event, actor, method, code=code, nonce=item["nonce"], at=at, session=session
+        event,
+        actor,
+        method,
+        code=code,
+        nonce=item["nonce"],
+        at=at,
+        session=session,
+        reason=reason if isinstance(reason, str) else None,
     )
 
 
-def _apply_item(event: Event, item, actor: Actor, at: datetime | None, session) -> Verdict:
+def _apply_item(event: Event, item, actor: Actor, at: datetime, session) -> Verdict:
     """One queued scan, check-in by name or undo, through the door's one decision:
     one transaction each."""
+    if item.get("kind") == "walk_in":  # added at the door without a connection
+        person = item.get("person")
+        if not isinstance(person, dict):
+            raise _bad_item()
+        request = door_request(
+            event, actor, ScanMethod.WALK_IN, nonce=item["nonce"], at=at, session=session
+        )
+        return add_walk_in(request, walk_in_from(person, item.get("language") or "pl")).verdict
     request = _item_request(event, item, actor, at, session)
     if item["kind"] == "undo":
         return perform_undo(request, _item_registration(item))
@@ -271,18 +317,16 @@ def _apply_item(event: Event, item, actor: Actor, at: datetime | None, session) 
     return perform_scan(request)
 
 
-def _sync_item(event: Event, item, actor: Actor, now: datetime, session=None) -> SyncOutcome:
-    """Each item is judged alone: one that cannot be read is refused with a reason,
-    and the others are stored."""
+def _sync_item(event: Event, item, actor: Actor, now: datetime, link, session) -> SyncOutcome:
+    """Each item is judged alone: one that cannot be read, or whose time cannot be
+    true, is refused with a reason, and the others are stored."""
     nonce = item.get("nonce") if isinstance(item, dict) else None
     if not isinstance(nonce, str) or not 8 <= len(nonce) <= 64 or not nonce.isprintable():
         return SyncOutcome("", error=_bad_item())
     outcome = SyncOutcome(nonce)
     try:
-        at, outcome.clock_adjusted = _device_time(item.get("at"), now)
-        # A wrong clock: the scan is dated when it is decided.
-        outcome.verdict = _apply_item(event, item, actor, None if outcome.clock_adjusted else at,
-                                      session)  # fmt: skip
+        at = _device_time(item.get("at"), now, link)
+        outcome.verdict = _apply_item(event, item, actor, at, session)
     except DomainError as error:
         outcome.error = error
     else:
@@ -311,7 +355,8 @@ def sync_scans(
         return (at if isinstance(at, str) else "", position)
 
     ordered = [item for _position, item in sorted(enumerate(items), key=device_order)]
-    return [_sync_item(event, item, actor, now, session) for item in ordered]
+    link = db.session.get(CheckInLink, actor.link_id) if actor.link_id else None
+    return [_sync_item(event, item, actor, now, link, session) for item in ordered]
 
 
 @command

@@ -79,9 +79,12 @@ def search_door(event: Event, query: str) -> list[Registration]:
     return found
 
 
-def shown_email(email: str, actor: Actor) -> str:
+def shown_email(email: str | None, actor: Actor) -> str:
     """The email as the searcher may see it: whole for accounts, masked for
-    volunteers ("z…@example.org"), enough to tell two namesakes apart."""
+    volunteers ("z…@example.org"), enough to tell two namesakes apart; "" for a
+    walk-in who gave none."""
+    if not email:
+        return ""
     if actor.user_id is not None:
         return email
     local, _sep, domain = email.partition("@")

@@ -2,8 +2,12 @@
 
 The rule is per event (`Event.certificate_min_percent`): for a course, the share
 of its hours a person attended (their sessions' check-ins); for a single event,
-being checked in. Only confirmed people who meet the rule get one: never a
-no-show, never someone on the waiting list. Issuing is an organizer's command:
+being checked in. Only presences that count are attendance (courses.presences:
+inside the check-in window, from the paper sheet, or overridden with a reason).
+Only confirmed people who meet the rule get one: never a no-show, never someone
+on the waiting list. A certificate is issued only after the fact: once the event,
+or a course's last session, has ended; so the dates it states (those attended)
+never lie after its issue date. Issuing is an organizer's command:
 the certificate (what it says frozen in `details`), its email with the PDF
 (through the outbox) and the audit entry are one transaction. A rule changed
 later leaves issued certificates standing; revoking one is explicit and audited.
@@ -11,6 +15,7 @@ later leaves issued certificates standing; revoking one is explicit and audited.
 
 import enum
 from dataclasses import dataclass
+from datetime import datetime
 
 import sqlalchemy as sa
 from flask import current_app
@@ -27,19 +32,20 @@ from events.models import (
     utcnow,
 )
 from events.services import DomainError, audit
-from events.services.courses.sessions import attended_sessions
+from events.services.courses.presences import counted_people, counted_sessions
 from events.services.locking import lock_event
 from events.unit_of_work import command
 
 
 class CertificateError(DomainError):
-    """Codes: no_rule, not_eligible, already_issued, not_found, already_revoked."""
+    """Codes: no_rule, not_ended, not_eligible, already_issued, not_found, already_revoked."""
 
     class Code(enum.StrEnum):
         ALREADY_ISSUED = "already_issued"
         ALREADY_REVOKED = "already_revoked"
         NO_RULE = "no_rule"
         NOT_ELIGIBLE = "not_eligible"
+        NOT_ENDED = "not_ended"
         NOT_FOUND = "not_found"
 
 
@@ -55,10 +61,19 @@ class Standing:
     certificate: Certificate | None = None
 
 
+def ends_at(event: Event) -> datetime:
+    """When `event` is over: its end, or its last session's (certificates from then on)."""
+    return max([event.ends_at, *(session.ends_at for session in event.sessions)])
+
+
+def has_ended(event: Event, now: datetime | None = None) -> bool:
+    return (now or utcnow()) >= ends_at(event)
+
+
 def standings(event: Event) -> list[Standing]:
-    """Every confirmed person of `event` with what they attended and whether they meet
-    the rule (False for everyone when the event has no rule), with their standing
-    certificate, if any."""
+    """Every confirmed person of `event` with what they attended (presences that count)
+    and whether they meet the rule (False for everyone when the event has no rule),
+    with their standing certificate, if any."""
     people = db.session.scalars(
         sa.select(Registration)
         .where(
@@ -71,7 +86,9 @@ def standings(event: Event) -> list[Standing]:
     sessions = list(event.sessions)
     total = sum(session.minutes for session in sessions)
     minutes = {session.id: session.minutes for session in sessions}
-    attended = attended_sessions([person.id for person in people]) if sessions else {}
+    ids = [person.id for person in people]
+    attended = counted_sessions(event, ids) if sessions else {}
+    present = set() if sessions else counted_people(event, people)
     issued = standing_certificates(event.id)
     rule = event.certificate_min_percent
     result = []
@@ -82,9 +99,10 @@ def standings(event: Event) -> list[Standing]:
             percent = spent * 100 // total if total else 0
             eligible = rule is not None and spent > 0 and spent * 100 >= rule * total
         else:
-            went, spent = set(), _event_minutes(event) if person.is_checked_in else 0
-            percent = 100 if person.is_checked_in else 0
-            eligible = rule is not None and person.is_checked_in
+            came = person.id in present
+            went, spent = set(), _event_minutes(event) if came else 0
+            percent = 100 if came else 0
+            eligible = rule is not None and came
         result.append(Standing(person, spent, went, percent, eligible, issued.get(person.id)))
     return result
 
@@ -124,8 +142,11 @@ def set_rule(event_id: int, percent: int | None, user: User) -> int:
 
 
 def _details(event: Event, standing: Standing) -> dict:
+    """What the certificate says, frozen: the course, each session, and the dates
+    attended (the sessions attended, or the event), all before the issue date."""
     sessions = [
         {
+            "id": session.id,
             "title": session.title,
             "starts_at": session.starts_at.isoformat(),
             "ends_at": session.ends_at.isoformat(),
@@ -133,16 +154,19 @@ def _details(event: Event, standing: Standing) -> dict:
         }
         for session in event.sessions
     ]
+    went = [session for session in event.sessions if session.id in standing.sessions]
     return {
         "title": event.title,
         "starts_at": event.starts_at.isoformat(),
         "ends_at": event.ends_at.isoformat(),
+        "attended_from": min(s.starts_at for s in went or [event]).isoformat(),
+        "attended_until": max(s.ends_at for s in went or [event]).isoformat(),
         "sessions": sessions,
         "issuer": current_app.config.get("CONTROLLER_NAME") or "Działamy Razem",
     }
 
 
-def _issue(event: Event, standing: Standing, user: User) -> Certificate:
+def _issue(event: Event, standing: Standing, user: User, now: datetime) -> Certificate:
     person = standing.registration
     sessions = list(event.sessions)
     certificate = Certificate(
@@ -156,6 +180,7 @@ def _issue(event: Event, standing: Standing, user: User) -> Certificate:
         sessions_total=len(sessions),
         rule_percent=event.certificate_min_percent,
         details=_details(event, standing),
+        issued_at=now,
         issued_by=user.email if user else audit.COMMAND_LINE,
     )
     db.session.add(certificate)
@@ -178,12 +203,21 @@ def issue_certificates(
     """Issue a certificate to every person who meets the rule and has none yet, or to
     the one person `registration_id`. Each is emailed (the PDF attached) and audited.
 
-    Raises CertificateError "no_rule"; for one person "not_eligible" (a no-show, too
-    few hours, not confirmed) or "already_issued".
+    Raises CertificateError "no_rule"; "not_ended" before the event (a course's last
+    session) has ended; for one person "not_eligible" (a no-show, too few hours, not
+    confirmed) or "already_issued".
     """
     event = lock_event(event_id)
+    now = utcnow()
     if event.certificate_min_percent is None:
         raise CertificateError("no_rule", _l("Set the certificate rule first."))
+    if not has_ended(event, now):
+        raise CertificateError(
+            "not_ended",
+            _l("Certificates can be issued only after the course has ended.")
+            if event.sessions
+            else _l("Certificates can be issued only after the event has ended."),
+        )
     everyone = standings(event)
     if registration_id is not None:
         chosen = [s for s in everyone if s.registration.id == registration_id]
@@ -194,7 +228,7 @@ def issue_certificates(
         if chosen[0].certificate is not None:
             raise CertificateError("already_issued", _l("This person already has a certificate."))
         everyone = chosen
-    return [_issue(event, s, user) for s in everyone if s.eligible and s.certificate is None]
+    return [_issue(event, s, user, now) for s in everyone if s.eligible and s.certificate is None]
 
 
 @command

@@ -13,7 +13,7 @@ record the certificates and reports rest on.
 """
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -25,6 +25,7 @@ from events.models import (
     CourseSession,
     Event,
     EventStatus,
+    Presence,
     Registration,
     RegistrationStatus,
     Scan,
@@ -32,6 +33,7 @@ from events.models import (
     User,
 )
 from events.services import DomainError, audit
+from events.services.courses.presences import counted_sessions
 from events.services.event_changes import forget_reminders, tell_registrants
 from events.services.lifecycle import Code, confirmed_people, ends_after_start
 from events.services.locking import lock_event
@@ -227,6 +229,8 @@ class MatrixRow:
     registration: Registration
     attended: set[int]  # session ids
     minutes: int
+    how: dict[int, Presence] = field(default_factory=dict)  # per session attended
+    counted: set[int] = field(default_factory=set)  # the presences that count (certificates)
 
     def hours(self) -> float:
         return round(self.minutes / 60, 2)
@@ -248,6 +252,14 @@ class Matrix:
     def present(self, session: CourseSession) -> int:
         return sum(1 for row in self.rows if session.id in row.attended)
 
+    def kinds(self, session: CourseSession) -> dict[Presence, int]:
+        """The presences at `session` by how they came on the record (each kind listed)."""
+        counts = dict.fromkeys(Presence, 0)
+        for row in self.rows:
+            if session.id in row.how:
+                counts[row.how[session.id]] += 1
+        return counts
+
 
 def attended_sessions(registration_ids: list[int]) -> dict[int, set[int]]:
     """Session ids each registration was checked in at, in one query."""
@@ -263,8 +275,27 @@ def attended_sessions(registration_ids: list[int]) -> dict[int, set[int]]:
     return found
 
 
+def attendance_kinds(registration_ids: list[int]) -> dict[int, dict[int, Presence]]:
+    """Per registration: the sessions attended and how each presence was recorded."""
+    found: dict[int, dict[int, Presence]] = {
+        registration_id: {} for registration_id in registration_ids
+    }
+    if registration_ids:
+        rows = db.session.execute(
+            sa.select(
+                SessionAttendance.registration_id,
+                SessionAttendance.session_id,
+                SessionAttendance.checked_in_how,
+            ).where(SessionAttendance.registration_id.in_(registration_ids))
+        )
+        for registration_id, session_id, how in rows:
+            found[registration_id][session_id] = how or Presence.DOOR
+    return found
+
+
 def attendance_matrix(event: Event) -> Matrix:
-    """Every confirmed person (and anyone checked in somewhere) × the sessions."""
+    """Every confirmed person (and anyone checked in somewhere) × the sessions, with
+    which of their presences count for certificates."""
     sessions = list(event.sessions)
     people = db.session.scalars(
         sa.select(Registration)
@@ -277,13 +308,17 @@ def attendance_matrix(event: Event) -> Matrix:
         )
         .order_by(Registration.last_name, Registration.first_name, Registration.id)
     ).all()
-    attended = attended_sessions([person.id for person in people])
+    ids = [person.id for person in people]
+    kinds = attendance_kinds(ids)
+    counted = counted_sessions(event, ids)
     minutes = {session.id: session.minutes for session in sessions}
     rows = [
         MatrixRow(
             person,
-            attended[person.id],
-            sum(minutes.get(session_id, 0) for session_id in attended[person.id]),
+            set(kinds[person.id]),
+            sum(minutes.get(session_id, 0) for session_id in kinds[person.id]),
+            kinds[person.id],
+            counted[person.id],
         )
         for person in people
     ]
@@ -296,7 +331,8 @@ def session_people_for_sheet(event: Event) -> list[Registration]:
 
 
 def course_figures(event_ids: list[int]) -> dict[int, dict]:
-    """Per course: sessions, hours offered, attendances and hours attended, in two queries."""
+    """Per course: sessions, hours offered, attendances (also by how each was recorded:
+    "by_how", a Presence each) and hours attended, in two queries."""
     figures: dict[int, dict] = {}
     if not event_ids:
         return figures
@@ -305,18 +341,27 @@ def course_figures(event_ids: list[int]) -> dict[int, dict]:
     ).all()
     for session in sessions:
         entry = figures.setdefault(
-            session.event_id, {"sessions": 0, "minutes": 0, "attendances": 0, "minutes_attended": 0}
+            session.event_id,
+            {
+                "sessions": 0,
+                "minutes": 0,
+                "attendances": 0,
+                "minutes_attended": 0,
+                "by_how": dict.fromkeys(Presence, 0),
+            },
         )
         entry["sessions"] += 1
         entry["minutes"] += session.minutes
     by_session = {session.id: session for session in sessions}
     rows = db.session.execute(
-        sa.select(SessionAttendance.session_id, sa.func.count())
+        sa.select(SessionAttendance.session_id, SessionAttendance.checked_in_how, sa.func.count())
         .where(SessionAttendance.session_id.in_(list(by_session)))
-        .group_by(SessionAttendance.session_id)
+        .group_by(SessionAttendance.session_id, SessionAttendance.checked_in_how)
     )
-    for session_id, count in rows:
+    for session_id, how, count in rows:
         session = by_session[session_id]
-        figures[session.event_id]["attendances"] += count
-        figures[session.event_id]["minutes_attended"] += count * session.minutes
+        entry = figures[session.event_id]
+        entry["attendances"] += count
+        entry["by_how"][how or Presence.DOOR] += count
+        entry["minutes_attended"] += count * session.minutes
     return figures

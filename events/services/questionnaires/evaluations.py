@@ -60,6 +60,7 @@ def _invite_checked_in(questionnaire: Questionnaire, now: datetime) -> int:
             Registration.status == RegistrationStatus.CONFIRMED,
             Registration.checked_in_at.is_not(None),  # never the no-shows
             Registration.anonymized_at.is_(None),
+            Registration.email.is_not(None),  # a walk-in who gave no address: no link
             Registration.id.not_in(invited),
         )
         .order_by(Registration.id)

@@ -5,6 +5,7 @@ routes of one part of the area.
 """
 
 from events.views.organizer import (
+    corrections,
     courses,
     downloads,
     events,
@@ -18,6 +19,7 @@ from events.views.organizer.blueprint import bp
 
 __all__ = [
     "bp",
+    "corrections",
     "courses",
     "downloads",
     "events",

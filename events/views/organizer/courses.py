@@ -9,10 +9,14 @@ from flask_login import current_user
 from events.extensions import db
 from events.forms.organizer import CertificateRuleForm, SessionForm
 from events.forms.public import ConfirmForm
-from events.models import CourseSession, EventStatus
+from events.models import CourseSession, EventStatus, Presence
+from events.services.checkin.corrections import has_started
+from events.services.courses.certificate_check import breaking_certificates
 from events.services.courses.certificates import (
     CertificateError,
     certificates_of_event,
+    ends_at,
+    has_ended,
     issue_certificates,
     revoke_certificate,
     set_rule,
@@ -101,7 +105,8 @@ def remove_session(event_id: int, session_id: int):
 @bp.get("/events/<int:event_id>/attendance")
 def attendance(event_id: int):
     """People × sessions: who came to which session, hours and share attended; the
-    certificate rule, who meets it, issuing and revoking."""
+    certificate rule, who meets it, issuing (once it has ended) and revoking, and the
+    certificates already issued that break the rule."""
     event = event_or_404(event_id)
     rule_form = CertificateRuleForm(certificate_min_percent=event.certificate_min_percent)
     return _attendance_page(event, rule_form)
@@ -113,10 +118,15 @@ def _attendance_page(event, rule_form):
         "organizer/attendance.html",
         event=event,
         matrix=attendance_matrix(event),
+        presences=list(Presence),
+        started={item.id for item in event.sessions if has_started(event, item)},
         rule_form=rule_form,
         standings=everyone,
         eligible=[s for s in everyone if s.eligible and s.certificate is None],
         revoked=[c for c in certificates_of_event(event.id) if c.is_revoked],
+        ended=has_ended(event),
+        ends_at=ends_at(event),
+        breaking=breaking_certificates(event),
         action_form=ConfirmForm(),
     )
 

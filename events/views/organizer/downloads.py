@@ -1,13 +1,16 @@
-"""Organizer: participant lists to download (CSV, XLSX, the attendance sheet PDF)."""
+"""Organizer: participant lists to download (CSV, XLSX, the attendance sheet PDF) and
+the name badges (PDF)."""
 
 import os
 
-from flask import Response, request, send_file, stream_with_context
+from flask import Response, abort, request, send_file, stream_with_context
 from flask_babel import gettext as _
 
+from events.services.badges import badge_people, badges_pdf, sheet_for
 from events.services.exports import attendance_pdf, csv_lines, xlsx_file
 from events.services.lifecycle import confirmed_people
 from events.services.participants import TableQuery
+from events.views import query_id
 from events.views.organizer.blueprint import bp, event_or_404
 from events.views.organizer.registrations import table_query
 
@@ -55,6 +58,24 @@ def attendance_sheet(event_id: int):
     event = event_or_404(event_id)
     people = confirmed_people(event.id)
     project = _("Działamy Razem: seminars, training courses and meetings")
-    response = Response(attendance_pdf(event, people, project), mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'attachment; filename="lista-{event.slug}.pdf"'
+    return pdf_response(attendance_pdf(event, people, project), f"lista-{event.slug}.pdf")
+
+
+@bp.get("/events/<int:event_id>/badges.pdf")
+def badges(event_id: int):
+    """Name badges of the confirmed people, by last name: `layout` a4 (8 a sheet) or
+    labels (24 a sheet), `start` the first free slot of the first sheet, `absent=1`
+    only the people not checked in yet."""
+    event = event_or_404(event_id)
+    sheet = sheet_for(request.args.get("layout"))
+    if sheet is None:
+        abort(404)
+    people = badge_people(event.id, not_checked_in=request.args.get("absent") == "1")
+    document = badges_pdf(event, people, sheet, query_id("start") or 1)
+    return pdf_response(document, f"identyfikatory-{event.slug}.pdf")
+
+
+def pdf_response(document: bytes, filename: str) -> Response:
+    response = Response(document, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

@@ -6,17 +6,19 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from events.extensions import db
-from events.forms.organizer import EventForm
+from events.forms.organizer import CopyForm, EventForm
 from events.forms.public import ConfirmForm
 from events.models import Event, EventStatus, RegistrationStatus
 from events.services.audit import action_label, changes, event_log
 from events.services.checkin.door import checked_in_counts
+from events.services.copies import duplicate_event, names_other_county
 from events.services.event_admin import (
     EventAdminError,
     Overflow,
     create_event,
-    duplicate_event,
+    is_copy_title,
     publish_event,
+    published_twins,
     update_event,
 )
 from events.services.event_changes import cancel_event
@@ -99,13 +101,34 @@ def edit_event(event_id: int):
     )
 
 
-@bp.post("/events/<int:event_id>/publish")
+@bp.route("/events/<int:event_id>/publish", methods=["GET", "POST"])
 def publish(event_id: int):
+    """GET: a confirmation naming the date, place and county (with a warning when the
+    same event is already public); POST: publish."""
     event = event_or_404(event_id)
-    if ConfirmForm().validate_on_submit():
-        publish_event(event.id, current_user)
-        flash(_("The event is published: people can see it and register."), "success")
-    return redirect(url_for(".edit_event", event_id=event.id))
+    if event.status != EventStatus.DRAFT:
+        return redirect(url_for(".edit_event", event_id=event.id))
+    form = ConfirmForm()
+    refusal_message = None
+    if form.validate_on_submit():
+        try:
+            publish_event(event.id, current_user)
+        except EventAdminError as error:
+            refusal_message = error.message
+        else:
+            flash(_("The event is published: people can see it and register."), "success")
+            return redirect(url_for(".edit_event", event_id=event.id))
+    if refusal_message is None and is_copy_title(event.title):
+        refusal_message = _(
+            'The title still ends with "(kopia)": give the copy its own title first.'
+        )
+    return render_template(
+        "organizer/publish_event.html",
+        event=event,
+        form=form,
+        refusal=refusal_message,
+        twins=published_twins(event),
+    )
 
 
 @bp.route("/events/<int:event_id>/cancel", methods=["GET", "POST"])
@@ -128,14 +151,36 @@ def cancel(event_id: int):
     return render_template("organizer/cancel_event.html", event=event, form=form, people=people)
 
 
-@bp.post("/events/<int:event_id>/duplicate")
+@bp.route("/events/<int:event_id>/duplicate", methods=["GET", "POST"])
 def duplicate(event_id: int):
+    """A copy asks for its day, hours, county and venue first, then is made as a draft.
+    A title that still names the original's county is shown back to be confirmed."""
     event = event_or_404(event_id)
-    if not ConfirmForm().validate_on_submit():
-        return redirect(url_for(".dashboard"))
-    copy = duplicate_event(event.id, current_user)
-    flash(_("A draft copy was made. Change its date and publish it."), "success")
-    return redirect(url_for(".edit_event", event_id=copy.id))
+    form = CopyForm(event)
+    if request.method == "GET":
+        form.fill_from(event)
+    old_county = None
+    if form.validate_on_submit():
+        old_county = names_other_county(form.title.data, event.county, form.county.data)
+        if old_county and not form.keep_title.data:
+            form.title.errors = [
+                _(
+                    "The title still names %(county)s, but the copy is for another county. "
+                    "Change the title, or tick “Keep this title”.",
+                    county=old_county,
+                )
+            ]
+        else:
+            try:
+                copy = duplicate_event(event.id, form.plan(), current_user)
+            except EventAdminError as error:
+                _apply_errors(form, error)
+            else:
+                flash(_("A draft copy was made. Check it, then publish it."), "success")
+                return redirect(url_for(".edit_event", event_id=copy.id))
+    return render_template(
+        "organizer/copy_event.html", event=event, form=form, ask_keep=bool(old_county)
+    )
 
 
 @bp.get("/events/<int:event_id>/audit")

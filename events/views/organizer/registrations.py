@@ -12,7 +12,9 @@ from events.forms.organizer import MessageForm, PhoneRegistrationForm
 from events.forms.public import ConfirmForm
 from events.models import OrganizationType, RegistrationStatus, ScanResult, utcnow
 from events.services import DomainError, NotFound
+from events.services.badges import SHEETS
 from events.services.broadcast import Audience, recipients, send_to_registrants
+from events.services.checkin.corrections import corrections_open
 from events.services.participants import (
     SORTS,
     TableQuery,
@@ -64,6 +66,8 @@ def registrations(event_id: int):
         types=list(OrganizationType),
         sorts=SORTS,
         action_form=ConfirmForm(),
+        sheet_open=corrections_open(event),
+        badge_sheets=SHEETS.values(),
     )
 
 
@@ -100,6 +104,10 @@ DOOR_REFUSALS = {
     ScanResult.ALREADY: _l("This person was already checked in."),
     ScanResult.CANCELLED: _l("This registration is cancelled: not checked in."),
     ScanResult.NOT_CONFIRMED: _l("This person has no confirmed seat: not checked in."),
+    ScanResult.OUTSIDE_WINDOW: _l(
+        "Not checked in: check-in is open only around the time of the event. "
+        "After it, enter presence from the signed paper sheet."
+    ),
 }
 
 
@@ -120,7 +128,9 @@ def erase_confirm(event_id: int, registration_id: int):
         "organizer/erase.html",
         event=event,
         registration=registration,
-        affected=registrations_of_person(registration.email),
+        affected=registrations_of_person(registration.email)
+        if registration.email
+        else [registration],
         now=utcnow(),
         back=local_path(request.args.get("back"), default),
         form=ConfirmForm(),

@@ -23,6 +23,7 @@ def _labels() -> dict[str, str]:
         "pending": _("Awaiting approval"),
         "cancelled": _("Cancellations"),
         "no_shows": _("Did not come"),
+        "beyond_capacity": _("Let in beyond the limit of seats (added at the door)"),
         "dr_members": _("DR network members"),
         "county": _("County"),
         "type": _("Type of organization"),

@@ -27,12 +27,17 @@ function notKept() {
   showVerdict({ error: T.noConnection });
 }
 
+// The check-in window of the device's list (null: none known yet).
+function doorWindow() {
+  return store && store.metaCache ? store.metaCache.window : null;
+}
+
 function judgeOffline(body) {
   var at = new Date().toISOString();
   var item = { kind: "scan", nonce: body.nonce, code: normalizeCode(body.code), method: body.method, at: at };
   var judging = store ? store.meta().then(function (meta) { return meta ? store.judge(body.code) : false; }) : Promise.resolve(false);
   return judging.then(function (found) {
-    var verdict = offlineVerdict(found, T, clock);
+    var verdict = offlineVerdict(found, T, clock, doorWindow(), Date.now());
     if (found) item.registration_id = found.person.r;
     if (verdict.result === "checked_in") {
       store.setCheckedIn(found.index, at);
@@ -64,8 +69,10 @@ export function scan(code, method) {
   return chain;
 }
 
-export function checkInById(registrationId) {
+// `reason`: why this check-in is made outside the check-in window (an override).
+export function checkInById(registrationId, reason) {
   var body = { registration_id: registrationId, nonce: nonce() };
+  if (reason) body.reason = reason;
   return post(data.checkinUrl, body).then(
     function (json) {
       remember(json);
@@ -73,6 +80,7 @@ export function checkInById(registrationId) {
     },
     function () {
       var item = { kind: "checkin", nonce: body.nonce, registration_id: registrationId, at: new Date().toISOString(), local: "queued" };
+      if (reason) item.reason = reason;
       return enqueue(item).then(function () {
         showVerdict({ result: "queued", title: T.queued, detail: T.queuedDetail, offline: true });
       }, notKept);
@@ -83,7 +91,7 @@ export function checkInById(registrationId) {
 // Found by name in the device's list (offline search, when the organizer allows it).
 export function checkInOffline(person) {
   var found = { index: person.k, person: person, checkedInAt: person.checkedInAt };
-  var verdict = offlineVerdict(found, T, clock);
+  var verdict = offlineVerdict(found, T, clock, doorWindow(), Date.now());
   if (verdict.result !== "checked_in") {
     showVerdict(verdict);
     return Promise.resolve();
@@ -134,6 +142,15 @@ export function setUpCheckIn(undone) {
     var kept = findRecent(shown.registration_id);
     undo(shown.registration_id, shown.name, kept ? kept.index : null);
     undone(); // the same ticket may be scanned again after an undo
+  });
+  document.getElementById("verdict-override").addEventListener("submit", function (event) {
+    event.preventDefault();
+    var shown = shownVerdict();
+    var reason = document.getElementById("override-reason");
+    if (!shown || !shown.registration_id || !reason.value.trim()) return;
+    forgetShownVerdict(); // one override per verdict
+    checkInById(shown.registration_id, reason.value.trim());
+    reason.value = "";
   });
   document.getElementById("verdict-suggest").addEventListener("click", function (event) {
     var shown = shownVerdict();

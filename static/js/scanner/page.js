@@ -9,6 +9,7 @@ export var data = root ? root.dataset : {};
 export var storeKey = data.storeKey || data.slug;
 export var T = root ? JSON.parse(data.texts) : {};
 
-export function clock(iso) {
-  return timeOfDay(iso, data.timeZone, document.documentElement.lang);
+// `withDay`: the day too ("4 December, 14:05"), for a time that may not be today.
+export function clock(iso, withDay) {
+  return timeOfDay(iso, data.timeZone, document.documentElement.lang, withDay);
 }

@@ -38,6 +38,11 @@ export function findRecent(registrationId) {
   return null;
 }
 
+// The row of a walk-in queued offline, until the server gives it a registration.
+export function walkInRow(nonce) {
+  return "walk-in-" + nonce;
+}
+
 export function addRecent(entry) {
   recent = recent.filter(function (item) { return item.id !== entry.id; });
   recent.unshift(entry);

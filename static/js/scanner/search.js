@@ -75,6 +75,16 @@ function showResults(json) {
         return person.offline ? checkInOffline(person.offline) : checkInById(person.registration_id);
       }));
     }
+    if (person.badge_url) {  // online results only: a confirmed person's badge to print
+      var badge = document.createElement("a");
+      badge.className = "button";
+      badge.href = person.badge_url;
+      badge.target = "_blank";
+      badge.rel = "noopener";
+      badge.textContent = T.badge;
+      badge.setAttribute("aria-label", T.badge + ": " + person.name);
+      item.appendChild(badge);
+    }
     resultsList.appendChild(item);
   });
 }

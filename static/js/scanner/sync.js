@@ -6,7 +6,7 @@
 import { call, isOnline, setCsrf, withQuery } from "./api.js";
 import { openStore } from "../offline.js";
 import { clock, data, storeKey, T } from "./page.js";
-import { addRecent, findRecent, isMine, markMine, markRecent } from "./recent.js";
+import { addRecent, findRecent, isMine, markMine, markRecent, walkInRow } from "./recent.js";
 import { fill } from "./texts.js";
 import { hideConnectionProblem, note, setCounts, showConnectionProblem, showStatus } from "./ui.js";
 
@@ -71,27 +71,53 @@ function refreshList() {
   }, function () {}).then(updateStatus);
 }
 
+// A queued check-in the server refused: the device's list and its recent list say so.
+function notRecorded(item) {
+  if (item.kind === "undo") return;
+  var row = item.kind === "walk_in" ? walkInRow(item.nonce) : item.registration_id;
+  if (row) markRecent(row, { pending: false, state: "refused", note: T.notRecorded });
+  if (!store || item.local !== "checked_in") return;
+  if (item.index) store.setCheckedIn(item.index, null);
+  else store.judge(item.code).then(function (found) { if (found) store.setCheckedIn(found.index, null); });
+}
+
+// A walk-in queued offline: its row in the recent list takes the registration the
+// server made (or found by the address). False when this tab has no such row.
+function settleWalkIn(item, verdict, changes) {
+  if (item.kind !== "walk_in" || !findRecent(walkInRow(item.nonce))) return false;
+  markRecent(walkInRow(item.nonce), Object.assign({ id: verdict.registration_id, pending: false }, changes));
+  return true;
+}
+
 // The server's answer to one queued item, against what the device said offline.
 function synced(item, result) {
   var verdict = result.verdict;
   if (!verdict) {
-    if (!(item.kind === "undo" && result.code === "not_checked_in")) note(fill(T.refused, { error: result.error }));
+    if (item.kind === "undo" && result.code === "not_checked_in") return;
+    note(fill(T.refused, { error: result.error }));
+    notRecorded(item);
     return;
   }
   if (verdict.scan_id) markMine(verdict.scan_id);
-  if (result.clock_adjusted) note(T.clockAdjusted);
+  if (verdict.result === "outside_window" && item.kind !== "undo") {
+    // A refusal the device itself showed is no news; a check-in it accepted is.
+    if (item.local !== "outside_window") note(fill(T.refused, { error: verdict.title + ": " + verdict.detail }));
+    notRecorded(item);
+    return;
+  }
   if (item.kind === "undo") {
     markRecent(verdict.registration_id, { state: "undone", pending: false });
     return;
   }
   if (verdict.result === "checked_in") {
+    var settled = settleWalkIn(item, verdict, { state: "in" });
     markRecent(verdict.registration_id, { pending: false });
     if (result.previous_at) {
       // Another device checked this ticket in later: this check-in stands, that one is the duplicate.
       note(fill(T.duplicate, { name: verdict.name, time: clock(result.previous_at) }));
       markRecent(verdict.registration_id, { note: T.already });
     }
-    if (item.local !== "checked_in") {
+    if (item.local !== "checked_in" && !settled) {
       note(fill(T.differs, { name: verdict.name, title: verdict.title }));
       if (!findRecent(verdict.registration_id)) {
         addRecent({ id: verdict.registration_id, name: verdict.name, at: item.at, state: "in", pending: false });
@@ -102,6 +128,8 @@ function synced(item, result) {
     note(text);
     markRecent(verdict.registration_id, { pending: false, state: "duplicate", note: T.already });
   } else if (verdict.result !== item.local) {
+    // The same address added on another device first: one person, in already.
+    settleWalkIn(item, verdict, { state: "duplicate", note: T.already });
     note(fill(T.differs, { name: verdict.name || item.code, title: verdict.title }));
   }
 }
@@ -113,7 +141,8 @@ function syncQueue() {
     syncing = true;
     var batch = items.slice(0, 50);
     var sent = batch.map(function (item) {
-      return { kind: item.kind, nonce: item.nonce, code: item.code, method: item.method, registration_id: item.registration_id, at: item.at };
+      // A walk-in carries the person typed at the door (undefined keys are not sent).
+      return { kind: item.kind, nonce: item.nonce, code: item.code, method: item.method, registration_id: item.registration_id, at: item.at, person: item.person, language: item.language };
     });
     return call(data.syncUrl, { event: data.slug, items: sent }).then(function (json) {
       if (json.httpStatus !== 200) {

@@ -7,14 +7,16 @@ export function fill(text, values) {
   });
 }
 
-// "14:05" for an ISO time (now when none), in `timeZone` as `lang` writes it.
-export function timeOfDay(iso, timeZone, lang) {
+// "14:05" for an ISO time (now when none), in `timeZone` as `lang` writes it;
+// `withDay`: "4 December, 14:05" ("4 grudnia 14:05"), for a time on another day.
+export function timeOfDay(iso, timeZone, lang, withDay) {
   var date = iso ? new Date(iso) : new Date();
   var options = { hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: timeZone };
+  if (withDay) Object.assign(options, { day: "numeric", month: "long" });
   try {
-    return date.toLocaleTimeString(lang, options);
+    return date.toLocaleString(lang, options);
   } catch (error) {
     delete options.timeZone; // an unknown zone on an old browser: the device's own
-    return date.toLocaleTimeString(lang, options);
+    return date.toLocaleString(lang, options);
   }
 }

@@ -55,6 +55,7 @@ function paint(result, tone, title, name, organization, detail) {
   verdictBox.querySelector(".verdict-org").textContent = organization || "";
   verdictBox.querySelector(".verdict-detail").textContent = detail || "";
   verdictBox.hidden = false;
+  verdictBox.scrollTop = 0; // a tall verdict on a small screen is read from its top
 }
 
 export function showSending() {
@@ -73,6 +74,12 @@ export function showVerdict(json) {
   paint(json.result || "error", tone, json.title || json.error, json.name, json.organization, json.detail);
   var undo = document.getElementById("verdict-undo");
   undo.hidden = !(json.registration_id && (json.result === "checked_in" || json.result === "already"));
+  // Outside the check-in window, an organizer (or door staff, where allowed) may
+  // check the person in with a reason; offline there is no override.
+  document.getElementById("verdict-override").hidden = !(json.result === "outside_window" && json.may_override && json.registration_id && !json.offline);
+  var badge = document.getElementById("verdict-badge"); // a walk-in's badge, printed at the door
+  badge.hidden = !(json.walk_in && json.walk_in.badge_url);
+  if (!badge.hidden) badge.href = json.walk_in.badge_url;
   var suggest = document.getElementById("verdict-suggest");
   suggest.hidden = !json.suggestion;
   if (json.suggestion) suggest.textContent = fill(T.checkInName, { name: json.suggestion.name });
