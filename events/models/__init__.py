@@ -18,6 +18,7 @@ from events.models.courses import (
 from events.models.events import Event, EventKind, EventStatus, RegistrationMode
 from events.models.invitations import Invitation, InvitationOptOut, InvitationStatus
 from events.models.outbox import OutboxMessage, OutboxStatus
+from events.models.programmes import Programme
 from events.models.questionnaires import (
     Questionnaire,
     QuestionnaireInvitation,
@@ -52,6 +53,7 @@ __all__ = [
     "OutboxMessage",
     "OutboxStatus",
     "Presence",
+    "Programme",
     "Questionnaire",
     "QuestionnaireInvitation",
     "QuestionnaireKind",

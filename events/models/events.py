@@ -13,6 +13,7 @@ from events.models.base import UTCDateTime, enum_column, utcnow
 
 if TYPE_CHECKING:
     from events.models.courses import CourseSession
+    from events.models.programmes import Programme
     from events.models.registrations import Registration
 
 
@@ -95,10 +96,13 @@ class Event(db.Model):
     checkin_closes_minutes: Mapped[int] = mapped_column(default=30, server_default="30")
     # The organizer's choice: door staff (not only organizers) may override the window.
     door_may_override: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # The partnership programme the event belongs to (events.models.programmes), if any.
+    programme_id: Mapped[int | None] = mapped_column(sa.ForeignKey("programme.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     registrations: Mapped[list["Registration"]] = relationship(back_populates="event")
+    programme: Mapped["Programme | None"] = relationship()
     # A course: several sessions under one registration (see events.services.courses.sessions).
     # The event's own starts_at/ends_at then span its sessions.
     sessions: Mapped[list["CourseSession"]] = relationship(

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from events.extensions import db
 from events.models.base import UTCDateTime, enum_column, new_secret, utcnow
 from events.models.events import Event
+from events.models.programmes import Programme
 from events.models.registrations import OrganizationType
 from events.timezone import local_date
 
@@ -35,7 +36,7 @@ def new_response_key() -> str:
 
 
 class QuestionnaireKind(enum.StrEnum):
-    CONSULTATION = "consultation"  # on one of the four programmes
+    CONSULTATION = "consultation"  # on one of the programmes
     EVALUATION = "evaluation"  # after one event, to the people who came
     REGISTRATION = "registration"  # asked in one event's registration form
 
@@ -64,7 +65,7 @@ class Questionnaire(db.Model):
     title_en: Mapped[str] = mapped_column(sa.String(200), default="")
     purpose_pl: Mapped[str] = mapped_column(sa.Text, default="")
     purpose_en: Mapped[str] = mapped_column(sa.Text, default="")
-    programme: Mapped[str | None] = mapped_column(sa.String(40))  # events.programmes
+    programme_id: Mapped[int | None] = mapped_column(sa.ForeignKey("programme.id"), index=True)
     event_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("event.id", ondelete="CASCADE"), index=True
     )
@@ -77,6 +78,7 @@ class Questionnaire(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     event: Mapped[Event | None] = relationship()
+    programme: Mapped[Programme | None] = relationship()
     versions: Mapped[list["QuestionnaireVersion"]] = relationship(
         back_populates="questionnaire", order_by="QuestionnaireVersion.number"
     )
