@@ -5,6 +5,7 @@ from datetime import datetime, time, timedelta
 import sqlalchemy as sa
 
 from events.counties import county_adjective
+from events.demo.partnerships import demo_programmes, programme_of
 from events.demo.questionnaires import seed_questionnaires
 from events.extensions import db
 from events.models import (
@@ -348,7 +349,10 @@ def seed_demo() -> list[Event]:
     the course with its attendance and certificates, a full partner meeting, a consultation
     questionnaire on each programme with answers, and the evaluation of a consultation
     meeting held last week."""
+    programmes = demo_programmes()
     events = demo_events()
+    for event in events:
+        event.programme = programme_of(event, programmes)
     db.session.add_all(events)
     db.session.flush()
     by_slug = {event.slug: event for event in events}
@@ -361,10 +365,12 @@ def seed_demo() -> list[Event]:
         if index < 6:
             approve_registration(applied.id)
     _invitations(by_slug["seminarium-leszno"])
-    events.append(_finished_course())
+    finished = _finished_course()
+    finished.programme = programmes["partnerships"]
+    events.append(finished)
     for index in range(10):  # capacity 8: two people end up on the waiting list
         register_attendee(
             by_slug["zespoly-partnerskie-spotkanie-robocze"].id, demo_attendee(index), notify=False
         )
-    seed_questionnaires(events, [demo_attendee(index) for index in range(20, 30)])
+    seed_questionnaires(events, [demo_attendee(index) for index in range(20, 30)], programmes)
     return events

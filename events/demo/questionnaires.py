@@ -14,6 +14,7 @@ from events.models import (
     EventStatus,
     OrganizationType,
     Presence,
+    Programme,
     QuestionnaireInvitation,
     QuestionnaireKind,
     Registration,
@@ -21,7 +22,6 @@ from events.models import (
     ResponseSource,
     utcnow,
 )
-from events.programmes import PROGRAMMES
 from events.services.questionnaires.answering import Respondent, latest_version, submit_response
 from events.services.questionnaires.builder import (
     Settings,
@@ -99,9 +99,11 @@ def _answers(keys: list[str], chance: random.Random) -> MultiDict:
     return form
 
 
-def _consultations(meetings: list[Event], chance: random.Random) -> None:
+def _consultations(
+    meetings: list[Event], programmes: list[Programme], chance: random.Random
+) -> None:
     now = utcnow()
-    for number, programme in enumerate(PROGRAMMES):
+    for number, programme in enumerate(programmes):
         questionnaire = create_questionnaire(
             Settings(
                 kind=QuestionnaireKind.CONSULTATION,
@@ -115,7 +117,7 @@ def _consultations(meetings: list[Event], chance: random.Random) -> None:
                     "We collect the opinions of NGOs and local governments on the draft "
                     "programme. The results go into the consultation report for the funder."
                 ),
-                programme=programme.code,
+                programme_id=programme.id,
                 anonymous=True,
                 opens_at=now - timedelta(days=14),
                 closes_at=now + timedelta(days=45),
@@ -134,7 +136,7 @@ def _consultations(meetings: list[Event], chance: random.Random) -> None:
             submit_response(questionnaire.id, version, _answers(keys, chance), respondent)
 
 
-def _past_meeting(chance: random.Random, people) -> Event:
+def _past_meeting(chance: random.Random, people, programme: Programme) -> Event:
     """A consultation meeting held last week, with most of its people checked in."""
     start = (utcnow() - timedelta(days=6)).replace(hour=14, minute=0, second=0, microsecond=0)
     meeting = Event(
@@ -149,6 +151,7 @@ def _past_meeting(chance: random.Random, people) -> Event:
         county="ostrowski",
         capacity=30,
         status=EventStatus.PUBLISHED,
+        programme=programme,
     )
     db.session.add(meeting)
     db.session.flush()
@@ -240,9 +243,9 @@ def _evaluation(meeting: Event, chance: random.Random) -> None:
         )
 
 
-def seed_questionnaires(events: list[Event], people) -> None:
-    """Part of `seed_demo`'s unit of work."""
+def seed_questionnaires(events: list[Event], people, programmes: dict[str, Programme]) -> None:
+    """Part of `seed_demo`'s unit of work; `programmes`: the demo's, by slug."""
     chance = random.Random(13)  # the same demo every time
     meetings = [event for event in events if event.kind == EventKind.CONSULTATION]
-    _consultations(meetings, chance)
-    _evaluation(_past_meeting(chance, people), chance)
+    _consultations(meetings, list(programmes.values()), chance)
+    _evaluation(_past_meeting(chance, people, programmes["cooperation"]), chance)

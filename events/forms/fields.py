@@ -9,6 +9,7 @@ import unicodedata
 
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
+from wtforms import SelectField
 from wtforms.validators import DataRequired, ValidationError
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -81,3 +82,41 @@ class PersonalName:
 def required(message):
     """A field that must be filled in, with its own message."""
     return DataRequired(message=message)
+
+
+class ChosenFromList:
+    """A select's value must be one of its choices (one deleted meanwhile, or a value
+    typed into the request, gets `message` next to the field)."""
+
+    def __init__(self, message):
+        self.message = message
+
+    def __call__(self, form, field):
+        if field.data and field.data not in {str(choice[0]) for choice in field.choices or ()}:
+            raise ValidationError(self.message)
+
+
+def programme_field(label=None, description=None) -> SelectField:
+    """An optional select of the partnership programmes, for any form whose thing may
+    belong to one (an event, a questionnaire, a series). The view fills its choices
+    with `set_programme_choices(form.<field>, programme_choices())`
+    (events.services.programmes); its value is read with `chosen_id`."""
+    return SelectField(
+        label or _l("Programme"),
+        description=description,
+        validate_choice=False,
+        validators=[ChosenFromList(_l("Choose a programme from the list."))],
+    )
+
+
+def set_programme_choices(field: SelectField, choices, empty=None) -> None:
+    """(id, name) pairs as the select's options, after an empty one (`empty`, default
+    "No programme")."""
+    options = [(str(programme_id), name) for programme_id, name in choices]
+    field.choices = [("", empty or _l("No programme"))] + options
+
+
+def chosen_id(field: SelectField) -> int | None:
+    """The id chosen in a select of ids (its value a string of digits); None for none."""
+    value = field.data
+    return int(value) if isinstance(value, str) and value.isascii() and value.isdigit() else None

@@ -20,7 +20,15 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import URL, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from events.counties import county_choices
-from events.forms.fields import MailboxAddress, clean_line, clean_text, required
+from events.forms.fields import (
+    MailboxAddress,
+    chosen_id,
+    clean_line,
+    clean_text,
+    programme_field,
+    required,
+    set_programme_choices,
+)
 from events.forms.public import RegistrationForm
 from events.models import EventKind, RegistrationMode, utcnow
 from events.services.broadcast import Audience
@@ -61,6 +69,9 @@ class EventForm(FlaskForm):
         _l("Address"), filters=[clean_line], validators=[Optional(), Length(max=300)]
     )
     county = SelectField(_l("County"), validators=[InputRequired()])
+    programme_id = programme_field(
+        description=_l("The partnership programme the event is part of, if any.")
+    )
     online_url = URLField(
         _l("Online link (optional)"),
         filters=[clean_line],
@@ -107,8 +118,10 @@ class EventForm(FlaskForm):
         validators=[Optional(), Length(max=2000)],
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, programmes=(), **kwargs):
+        """`programmes`: (id, name) pairs of the programme select."""
         super().__init__(*args, **kwargs)
+        set_programme_choices(self.programme_id, programmes)
         self.kind.choices = [SelectChoice(kind.value, kind.label) for kind in EventKind]
         self.county.choices = [SelectChoice(code, name) for code, name in county_choices()]
         self.mode.choices = [
@@ -133,6 +146,7 @@ class EventForm(FlaskForm):
             event.mode.value,
         )
         self.capacity.data, self.waitlist_enabled.data = event.capacity, event.waitlist_enabled
+        self.programme_id.data = str(event.programme_id or "")
         for name in ("starts_at", "ends_at", "registration_opens_at", "registration_closes_at"):
             getattr(self, name).data = to_local(getattr(event, name))
 
@@ -153,6 +167,7 @@ class EventForm(FlaskForm):
             mode=RegistrationMode(self.mode.data),
             waitlist_enabled=self.waitlist_enabled.data,
             contact_email=(self.contact_email.data or "").lower() or None,
+            programme_id=chosen_id(self.programme_id),
         )
 
 

@@ -7,9 +7,15 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
-from events.forms.fields import clean_line, clean_text, required
+from events.forms.fields import (
+    chosen_id,
+    clean_line,
+    clean_text,
+    programme_field,
+    required,
+    set_programme_choices,
+)
 from events.models import QuestionnaireKind
-from events.programmes import programme_choices
 from events.services.questionnaires.builder import Settings
 from events.services.questionnaires.questions import QuestionType
 from events.timezone import from_local, local_date
@@ -44,7 +50,7 @@ class SettingsForm(FlaskForm):
         filters=[clean_text],
         validators=[Optional(), Length(max=3000)],
     )
-    programme = SelectField(_l("Programme"), validators=[Optional()])
+    programme_id = programme_field()
     event_id = SelectField(_l("Event"), coerce=str, validators=[Optional()])
     anonymous = BooleanField(_l("Anonymous responses"))
     opens_on = DateField(_l("Open from"), validators=[InputRequired(_l("Enter a date."))])
@@ -59,9 +65,10 @@ class SettingsForm(FlaskForm):
         validators=[Optional(), NumberRange(min=0, max=24 * 14)],
     )
 
-    def set_choices(self, events) -> None:
+    def set_choices(self, events, programmes=()) -> None:
+        """`events`: the events to choose from; `programmes`: (id, name) pairs."""
         self.kind.choices = [(kind.value, kind.label) for kind in QuestionnaireKind]
-        self.programme.choices = [("", _l("None"))] + programme_choices()
+        set_programme_choices(self.programme_id, programmes, _l("None"))
         self.event_id.choices = [("", _l("None"))] + [
             (str(event.id), f"{event.title} ({local_date(event.starts_at):%d.%m.%Y})")
             for event in events
@@ -71,7 +78,7 @@ class SettingsForm(FlaskForm):
         if self.opens_on.data and field.data and field.data < self.opens_on.data:
             raise ValidationError(_l("The end cannot come before the start."))
 
-    def validate_programme(self, field):
+    def validate_programme_id(self, field):
         if self.kind.data == QuestionnaireKind.CONSULTATION and not field.data:
             raise ValidationError(_l("Choose the programme the consultation is about."))
 
@@ -90,7 +97,7 @@ class SettingsForm(FlaskForm):
             title_en=self.title_en.data or "",
             purpose_pl=self.purpose_pl.data,
             purpose_en=self.purpose_en.data or "",
-            programme=self.programme.data or None,
+            programme_id=chosen_id(self.programme_id),
             event_id=int(self.event_id.data) if self.event_id.data else None,
             anonymous=self.anonymous.data,
             opens_at=from_local(datetime.combine(self.opens_on.data, time(0))),
@@ -105,7 +112,7 @@ class SettingsForm(FlaskForm):
     def fill(self, questionnaire) -> None:
         for name in ("kind", "title_pl", "title_en", "purpose_pl", "purpose_en", "anonymous"):
             getattr(self, name).data = getattr(questionnaire, name)
-        self.programme.data = questionnaire.programme or ""
+        self.programme_id.data = str(questionnaire.programme_id or "")
         self.event_id.data = str(questionnaire.event_id or "")
         self.opens_on.data = local_date(questionnaire.opens_at)
         self.closes_on.data = local_date(questionnaire.closes_at) - timedelta(days=1)

@@ -8,7 +8,14 @@ from flask_babel import format_datetime
 from flask_babel import lazy_gettext as _l
 
 from events.extensions import db
-from events.models import AuditEntry, EventStatus, Presence, RegistrationStatus, User
+from events.models import (
+    AuditEntry,
+    EventStatus,
+    Presence,
+    Programme,
+    RegistrationStatus,
+    User,
+)
 
 COMMAND_LINE = "command line"
 
@@ -93,6 +100,10 @@ ACTIONS = {
     "invitations_sent": _l("Invitations sent"),
     "invitations_reminded": _l("Invitation reminders sent"),
     "invitation_settings_changed": _l("Invitation settings changed"),
+    "programme_created": _l("Programme added"),
+    "programme_changed": _l("Programme changed"),
+    "programme_moved": _l("Programme moved in the order"),
+    "programme_deleted": _l("Programme deleted"),
 }
 FIELDS = {
     "title": _l("Title"), "slug": _l("Address"), "kind": _l("Type"),
@@ -112,6 +123,9 @@ FIELDS = {
     "invitee_seats_until": _l("Kept until"),
     "number": _l("Number"), "hours": _l("Hours"), "session": _l("Session"),
     "present": _l("Presence"), "how": _l("How present"), "reason": _l("Reason"),
+    "programme_id": _l("Programme"), "name_pl": _l("Name in Polish"),
+    "name_en": _l("Name in English"), "description_pl": _l("Short description in Polish"),
+    "description_en": _l("Short description in English"), "position": _l("Place in the order"),
 }  # fmt: skip
 
 
@@ -128,6 +142,8 @@ def changes(entry: AuditEntry) -> list[tuple[str, object, object]]:
                 old, new = _presence(old), _presence(new)
             elif key == "present":
                 old, new = _yes_no(old), _yes_no(new)
+            elif key == "programme_id":
+                old, new = _programme(old), _programme(new)
             rows.append((str(FIELDS.get(key, key)), _shown(old), _shown(new)))
     return rows
 
@@ -140,6 +156,12 @@ def _status(entry: AuditEntry, value):
 
 def _presence(value):
     return str(Presence(value).label) if value in Presence._value2member_map_ else value
+
+
+def _programme(value):
+    """A programme by its name (as it is called now); its id once it is deleted."""
+    programme = db.session.get(Programme, value) if isinstance(value, int) else None
+    return programme.name() if programme else value
 
 
 def _yes_no(value):

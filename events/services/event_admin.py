@@ -21,6 +21,7 @@ from events.models import (
     Event,
     EventKind,
     EventStatus,
+    Programme,
     Registration,
     RegistrationMode,
     User,
@@ -47,6 +48,7 @@ AUDITED = (
     "title", "slug", "kind", "description", "starts_at", "ends_at", "venue_name",
     "venue_address", "county", "online_url", "capacity", "registration_opens_at",
     "registration_closes_at", "mode", "waitlist_enabled", "status", "contact_email",
+    "programme_id",
 )  # fmt: skip
 
 
@@ -95,6 +97,7 @@ class EventData:
     mode: RegistrationMode
     waitlist_enabled: bool
     contact_email: str | None = None  # Reply-To of this event's emails
+    programme_id: int | None = None  # the partnership programme it belongs to
 
 
 def field_errors(data: EventData) -> dict[str, str]:
@@ -285,6 +288,8 @@ def published_twins(event: Event) -> list[Event]:
 
 def _check(data: EventData) -> None:
     errors = field_errors(data)
+    if data.programme_id is not None and db.session.get(Programme, data.programme_id) is None:
+        errors["programme_id"] = _l("Choose a programme from the list.")  # deleted meanwhile
     if errors:
         raise EventAdminError("invalid", _l("Please correct the marked fields."), errors)
 

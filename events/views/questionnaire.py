@@ -8,7 +8,6 @@ from flask import Blueprint, current_app, redirect, render_template, request, ur
 from events.counties import county_choices
 from events.extensions import db, limiter
 from events.models import OrganizationType, Questionnaire, QuestionnaireKind, utcnow
-from events.programmes import programme_name
 from events.services.questionnaires.answering import (
     ALREADY_USED,
     asks_county,
@@ -32,7 +31,7 @@ def _form_page(questionnaire, submit, done, **extra):
         questionnaire=questionnaire,
         counties=county_choices(),
         organization_types=list(OrganizationType),
-        programme_name=programme_name(questionnaire.programme),
+        programme_name=questionnaire.programme.name() if questionnaire.programme else "",
         **extra,
     )
 

@@ -115,12 +115,12 @@ def read_respondent(
 
 
 def list_questionnaires(
-    programme: str | None = None, event_id: int | None = None
+    programme_id: int | None = None, event_id: int | None = None
 ) -> list[Questionnaire]:
     """Newest first; only one programme's, or one event's, when given."""
     query = sa.select(Questionnaire).order_by(Questionnaire.id.desc())
-    if programme:
-        query = query.where(Questionnaire.programme == programme)
+    if programme_id:
+        query = query.where(Questionnaire.programme_id == programme_id)
     if event_id:
         query = query.where(Questionnaire.event_id == event_id)
     return list(db.session.scalars(query))

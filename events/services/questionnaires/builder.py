@@ -39,7 +39,7 @@ class Settings:
     title_en: str = ""
     purpose_pl: str = ""
     purpose_en: str = ""
-    programme: str | None = None
+    programme_id: int | None = None
     event_id: int | None = None
     anonymous: bool = True
     send_after_hours: int = 2
@@ -51,7 +51,7 @@ SETTINGS_FIELDS = tuple(Settings.__dataclass_fields__)
 def _normalized(settings: Settings) -> Settings:
     """Answers given when registering belong to the registration: never anonymous."""
     if settings.kind == QuestionnaireKind.REGISTRATION:
-        settings.anonymous, settings.programme = False, None
+        settings.anonymous, settings.programme_id = False, None
     return settings
 
 

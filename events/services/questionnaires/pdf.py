@@ -17,7 +17,6 @@ from events import documents
 from events.counties import county_name
 from events.messages.qr import ticket_png
 from events.models import Questionnaire, utcnow
-from events.programmes import programme_name
 from events.services.questionnaires.results import Results
 
 OPEN_ANSWERS_SHOWN = 15
@@ -59,7 +58,7 @@ class ResultsPdf(FPDF):
 def _facts(pdf: ResultsPdf, questionnaire: Questionnaire, results: Results, described: str):
     pdf.set_font("DejaVu", "", 9)
     lines = [
-        programme_name(questionnaire.programme),
+        questionnaire.programme.name() if questionnaire.programme else "",
         questionnaire.event.title if questionnaire.event else "",
         _("Open") + ": " + format_date(questionnaire.opens_at, "d MMMM y") + " – "
         + format_date(questionnaire.last_day, "d MMMM y"),
@@ -168,8 +167,8 @@ def poster_pdf(questionnaire: Questionnaire, url: str, meeting_title: str = "") 
     pdf.set_text_color(*BRAND)
     pdf.set_font("DejaVu", "B", 12)
     kicker = _("Działamy Razem")
-    if programme_name(questionnaire.programme):
-        kicker += " · " + programme_name(questionnaire.programme)
+    if questionnaire.programme:
+        kicker += " · " + questionnaire.programme.name()
     pdf.multi_cell(0, 6, kicker, **centred)
     pdf.ln(6)
     pdf.set_text_color(26, 26, 26)

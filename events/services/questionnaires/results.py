@@ -271,8 +271,9 @@ class EvaluationRow:
     mean: Decimal | None  # None: no answers, or too few to show
 
 
-def evaluation_overview(programme: str | None = None) -> list[EvaluationRow]:
-    """Every evaluation (of one programme's, when given), by the event's date: who was
+def evaluation_overview(programme_id: int | None = None) -> list[EvaluationRow]:
+    """Every evaluation (of one programme's, when given: the questionnaire's or its
+    event's programme), by the event's date: who was
     asked, who answered, and the mean of its first 1–5 scale, so that the meetings of the
     whole programme can be compared."""
     query = (
@@ -281,8 +282,10 @@ def evaluation_overview(programme: str | None = None) -> list[EvaluationRow]:
         .where(Questionnaire.kind == QuestionnaireKind.EVALUATION)
         .order_by(Event.starts_at)
     )
-    if programme:
-        query = query.where(Questionnaire.programme == programme)
+    if programme_id:
+        query = query.where(
+            sa.or_(Questionnaire.programme_id == programme_id, Event.programme_id == programme_id)
+        )
     evaluations = db.session.scalars(query).all()
     invited = _counts(QuestionnaireInvitation.questionnaire_id)
     answered = _counts(QuestionnaireResponse.questionnaire_id)

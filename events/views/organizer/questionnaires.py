@@ -13,8 +13,7 @@ from events.forms.questionnaires import QuestionForm, SectionForm, SettingsForm
 from events.messages.links import absolute_url
 from events.messages.qr import ticket_png
 from events.models import Event, OrganizationType, Questionnaire, QuestionnaireKind, ResponseSource
-from events.programmes import BY_CODE as PROGRAMMES_BY_CODE
-from events.programmes import programme_choices, programme_name
+from events.services.programmes import find_programme, list_programmes, programme_choices
 from events.services.questionnaires.answering import (
     QuestionnaireError,
     consultation_meetings,
@@ -54,26 +53,25 @@ def _events():
 
 @bp.get("/questionnaires")
 def questionnaires():
-    programme = request.args.get("programme", "")
-    programme = programme if programme in PROGRAMMES_BY_CODE else None
+    programme = find_programme(request.args.get("programme"))
+    programme_id = programme.id if programme else None
     event_id = query_id("event")
     event = db.session.get(Event, event_id) if event_id else None
     return render_template(
         "organizer/questionnaires/list.html",
-        items=list_questionnaires(programme, event.id if event else None),
+        items=list_questionnaires(programme_id, event.id if event else None),
         event=event,
         counts=response_counts(),
         programme=programme,
-        programmes=programme_choices(),
-        programme_name=programme_name,
-        evaluations=evaluation_overview(programme),
+        programmes=list_programmes(),
+        evaluations=evaluation_overview(programme_id),
     )
 
 
 @bp.route("/questionnaires/new", methods=["GET", "POST"])
 def new_questionnaire():
     form = SettingsForm()
-    form.set_choices(_events())
+    form.set_choices(_events(), programme_choices())
     if request.method == "GET":
         form.anonymous.data = True
         event_id = query_id("event")
@@ -90,7 +88,7 @@ def new_questionnaire():
 def questionnaire_settings(questionnaire_id: int):
     questionnaire = questionnaire_or_404(questionnaire_id)
     form = SettingsForm()
-    form.set_choices(_events())
+    form.set_choices(_events(), programme_choices())
     if request.method == "GET":
         form.fill(questionnaire)
     if form.validate_on_submit():
@@ -115,7 +113,7 @@ def questionnaire(questionnaire_id: int):
         section_form=SectionForm(),
         meetings=consultation_meetings(),
         public_url=absolute_url("questionnaire.public", key=questionnaire.public_key),
-        programme_name=programme_name(questionnaire.programme),
+        programme_name=questionnaire.programme.name() if questionnaire.programme else "",
         types={kind.value: kind.label for kind in QuestionType},
     )
 
@@ -310,5 +308,5 @@ def poster(questionnaire_id: int):
         meeting=meeting,
         url=url,
         qr=qr,
-        programme_name=programme_name(questionnaire.programme),
+        programme_name=questionnaire.programme.name() if questionnaire.programme else "",
     )
