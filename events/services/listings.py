@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from events.extensions import db
 from events.models import Event, EventKind, EventStatus, RegistrationStatus
@@ -31,6 +32,7 @@ class Filters:
     county: str | None = None
     month: str | None = None  # "YYYY-MM", in Warsaw time
     include_past: bool = False
+    programme_id: int | None = None  # a partnership programme's events only
 
 
 def month_bounds(month: str) -> tuple[datetime, datetime]:
@@ -53,9 +55,12 @@ def public_events(filters: Filters, now: datetime) -> list[Listing]:
         query = query.where(Event.kind == filters.kind)
     if filters.county:
         query = query.where(Event.county == filters.county)
+    if filters.programme_id:
+        query = query.where(Event.programme_id == filters.programme_id)
     if filters.month:
         start, end = month_bounds(filters.month)
         query = query.where(Event.starts_at >= start, Event.starts_at < end)
+    query = query.options(selectinload(Event.programme))  # one query for every card's name
     events = list(db.session.scalars(query.order_by(Event.starts_at, Event.id)))
     counts = status_counts([event.id for event in events])
     return [_listing(event, counts[event.id], now) for event in events]

@@ -143,9 +143,7 @@ def update_programme(programme_id: int, data: ProgrammeData, user: User | None) 
     for field in fields(ProgrammeData):
         setattr(programme, field.name, getattr(data, field.name))
     db.session.flush()
-    audit.record(
-        "programme_changed", user, before=before, after=audit.snapshot(programme, AUDITED)
-    )
+    audit.record("programme_changed", user, before=before, after=audit.snapshot(programme, AUDITED))
     return programme
 
 

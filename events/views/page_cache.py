@@ -6,12 +6,13 @@ last MAX_ENTRIES such pages with the data version they were rendered from; a
 request whose key (path and query, language, minute, data version) is known
 gets the stored bytes without a query, a template or a calendar being built.
 
-The data version is the newest change of any event or registration (the
-largest `updated_at` of each, the number of events, the largest registration
-id), read at most once every READ_CACHE_SECONDS per process (events.read_cache;
-default 2 s, 0 in the tests). So a seat count on a public page may lag a
-change by those seconds. The current minute is part of
-the key, so what depends on the clock (registration closing, an event ending)
+The data version is the newest change of any event, registration or programme
+(the largest `updated_at` of each, the number of events and of programmes, the
+largest registration id): renaming, reordering or deleting a programme changes the
+pages that name it or filter by it. It is read at most once every
+READ_CACHE_SECONDS per process (events.read_cache; default 2 s, 0 in the tests).
+So a seat count on a public page may lag a change by those seconds. The current
+minute is part of the key, so what depends on the clock (registration closing, an event ending)
 shows within a minute, and a change committed out of order (stamped before
 another transaction's later stamp, committed after it) within a minute too.
 The registration itself never relies on a page: it counts seats under a lock.
@@ -33,7 +34,7 @@ from flask_babel import get_locale
 from flask_login import current_user
 
 from events.extensions import db
-from events.models import Event, Registration, utcnow
+from events.models import Event, Programme, Registration, utcnow
 from events.read_cache import read_cache
 
 MAX_ENTRIES = 256
@@ -43,6 +44,8 @@ DATA_VERSION = sa.select(
     sa.select(sa.func.count(Event.id)).scalar_subquery(),
     sa.select(sa.func.max(Registration.updated_at)).scalar_subquery(),
     sa.select(sa.func.max(Registration.id)).scalar_subquery(),
+    sa.select(sa.func.max(Programme.updated_at)).scalar_subquery(),
+    sa.select(sa.func.count(Programme.id)).scalar_subquery(),
 )
 
 

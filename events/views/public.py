@@ -30,6 +30,7 @@ from events.services.listings import (
     public_events,
     upcoming_months,
 )
+from events.services.programmes import find_programme, list_programmes
 from events.views import local_path, parse_enum
 from events.views.page_cache import cached_page
 
@@ -44,8 +45,9 @@ CALENDAR_MAX_AGE = 300
 FIRST_YEAR, LAST_YEAR = 2000, 2999
 
 
-def _filters_from(args) -> Filters:
-    """Filters from the query string; values that are not valid are ignored."""
+def _filters_from(args, programme=None) -> Filters:
+    """Filters from the query string; values that are not valid are ignored
+    (`programme`: the one its `programme` names, found by the caller)."""
     county = args.get("county", "")
     month = args.get("month", "")
     valid_month = (
@@ -59,6 +61,7 @@ def _filters_from(args) -> Filters:
         county=county if county in BY_CODE else None,
         month=month if valid_month and 1 <= int(month[5:]) <= 12 else None,
         include_past=args.get("past") == "1",
+        programme_id=programme.id if programme else None,
     )
 
 
@@ -66,11 +69,14 @@ def _filters_from(args) -> Filters:
 @cached_page
 def index():
     now = utcnow()
-    filters = _filters_from(request.args)
+    programme = find_programme(request.args.get("programme"))  # unknown: ignored
+    filters = _filters_from(request.args, programme)
     return render_template(
         "public/index.html",
         listings=public_events(filters, now),
         filters=filters,
+        programme=programme,
+        programmes=list_programmes(),
         kinds=list(EventKind),
         counties=sorted_counties(),
         months=upcoming_months(now),
@@ -95,11 +101,17 @@ def privacy():
 @bp.get("/events.ics")
 @cached_page
 def feed():
-    """A subscribable calendar of the programme (published and cancelled events)."""
+    """A subscribable calendar of the programme (published and cancelled events); with
+    `?programme=<slug>`, of one partnership programme's (an unknown slug: all)."""
     since = utcnow() - timedelta(days=FEED_PAST_DAYS)
-    listings = public_events(Filters(), since)  # events that ended after `since`
+    programme = find_programme(request.args.get("programme"))
+    filters = Filters(programme_id=programme.id if programme else None)
+    listings = public_events(filters, since)  # events that ended after `since`
     events = [listing.event for listing in listings]
-    return _calendar_response(events, "dzialamy-razem.ics", _("Działamy Razem: events"))
+    if programme is None:
+        return _calendar_response(events, "dzialamy-razem.ics", _("Działamy Razem: events"))
+    name = _("Działamy Razem: %(programme)s", programme=programme.name())
+    return _calendar_response(events, f"dzialamy-razem-{programme.slug}.ics", name)
 
 
 @bp.get("/events/<slug>.ics")

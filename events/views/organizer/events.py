@@ -23,6 +23,7 @@ from events.services.event_admin import (
 )
 from events.services.event_changes import cancel_event
 from events.services.lifecycle import status_counts
+from events.services.programmes import programme_choices
 from events.views import parse_id
 from events.views.organizer.blueprint import bp, event_or_404
 
@@ -51,7 +52,7 @@ def _apply_errors(form: EventForm, error: EventAdminError) -> None:
 
 @bp.route("/events/new", methods=["GET", "POST"])
 def new_event():
-    form = EventForm()
+    form = EventForm(programmes=programme_choices())
     if request.method == "GET":
         form.county.data, form.waitlist_enabled.data = "m-poznan", True
     if form.validate_on_submit():
@@ -68,7 +69,7 @@ def new_event():
 @bp.route("/events/<int:event_id>/edit", methods=["GET", "POST"])
 def edit_event(event_id: int):
     event = event_or_404(event_id)
-    form = EventForm()
+    form = EventForm(programmes=programme_choices())
     if request.method == "GET":
         form.fill_from(event)
     overflow_needed, movable, leaving = 0, [], []
