@@ -26,6 +26,7 @@ from events.counties import county_name
 from events.extensions import db
 from events.models import Event, Presence, Registration
 from events.services.participants import TableQuery, filtered
+from events.services.programmes import programme_choices
 from events.services.questionnaires.at_registration import event_answers
 from events.services.questionnaires.questions import answer_text, text
 from events.timezone import to_local
@@ -45,7 +46,7 @@ def columns(with_event: bool, asked: list[dict] = ()) -> list[tuple[str, int]]:
         (_("Photo consent"), 10),
     ]  # fmt: skip
     if with_event:
-        names = [(_("Event"), 36), (_("Event date"), 17)] + names
+        names = [(_("Event"), 36), (_("Event date"), 17), (_("Programme"), 30)] + names
     language = str(get_locale() or "pl")
     return names + [(text(question, "text", language), 30) for question in asked]
 
@@ -58,10 +59,13 @@ def _asked(event_id: int | None) -> tuple[list[dict], dict]:
 def _rows(event_id: int | None, query: TableQuery, asked=([], {})) -> Iterator[list]:
     questions, answers = asked
     language = str(get_locale() or "pl")
-    statement = filtered(event_id, query).add_columns(Event.title, Event.starts_at)
+    statement = filtered(event_id, query).add_columns(
+        Event.title, Event.starts_at, Event.programme_id
+    )
     statement = statement.join(Event, Event.id == Registration.event_id)
+    names = {programme_id: name for programme_id, name in programme_choices()}
     result = db.session.execute(statement.execution_options(yield_per=BATCH))
-    for registration, title, starts_at in result:
+    for registration, title, starts_at, programme_id in result:
         checked_in_at = registration.checked_in_at
         row = [
             registration.last_name,
@@ -81,7 +85,9 @@ def _rows(event_id: int | None, query: TableQuery, asked=([], {})) -> Iterator[l
         ]
         given = answers.get(registration.id, {})
         row += [answer_text(q, given.get(q["key"]), language) for q in questions]
-        yield ([title, to_local(starts_at)] + row) if event_id is None else row
+        if event_id is None:
+            row = [title, to_local(starts_at), names.get(programme_id, "")] + row
+        yield row
 
 
 def _presence(registration: Registration) -> str:

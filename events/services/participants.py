@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
 from events.extensions import db
-from events.models import OrganizationType, Registration, RegistrationStatus, User
+from events.models import Event, OrganizationType, Registration, RegistrationStatus, User
 from events.search import word_filters
 from events.services import DomainError, NotFound, audit
 from events.services.checkin.door import organizer_door_action
@@ -53,6 +53,7 @@ class TableQuery:
     organization_type: OrganizationType | None = None
     sort: str = "registered"
     page: int = 1
+    programme_id: int | None = None  # the downloads of the whole programme: one's events
 
 
 @dataclass
@@ -89,6 +90,9 @@ def filtered(event_id: int | None, query: TableQuery):
         statement = statement.where(Registration.county == query.county)
     if query.organization_type:
         statement = statement.where(Registration.organization_type == query.organization_type)
+    if query.programme_id:
+        in_programme = sa.select(Event.id).where(Event.programme_id == query.programme_id)
+        statement = statement.where(Registration.event_id.in_(in_programme))
     return statement.order_by(*SORTS.get(query.sort, SORTS["registered"]))
 
 

@@ -22,11 +22,13 @@ from events.models import (
     EventStatus,
     OrganizationType,
     Presence,
+    Programme,
     Registration,
     RegistrationStatus,
     utcnow,
 )
 from events.services.courses.sessions import course_figures
+from events.services.programmes import list_programmes
 
 
 @dataclass
@@ -37,6 +39,16 @@ class Breakdown:
     @property
     def has_people(self) -> bool:
         return bool(self.confirmed or self.attended)
+
+
+@dataclass
+class ProgrammeTotals:
+    """One programme's line in the funder's report."""
+
+    events: int = 0  # published or cancelled
+    registered: int = 0
+    confirmed: int = 0
+    attended: int = 0
 
 
 @dataclass
@@ -64,10 +76,15 @@ class Report:
         default_factory=lambda: dict.fromkeys(Presence, 0)
     )
     hours_attended: float = 0.0  # person-hours at the sessions
+    # By partnership programme (None: events in no programme).
+    by_programme: dict[int | None, ProgrammeTotals] = field(default_factory=dict)
 
 
-def build_report(event_id: int | None = None, now: datetime | None = None) -> Report:
-    """The figures of one event, or of every published or past event when None."""
+def build_report(
+    event_id: int | None = None, now: datetime | None = None, programme_id: int | None = None
+) -> Report:
+    """The figures of one event, or of every published or past event when None (of one
+    partnership programme's events only, with `programme_id`)."""
     now = now or utcnow()
     attended = Registration.checked_in_at.is_not(None)
     statement = (
@@ -80,6 +97,7 @@ def build_report(event_id: int | None = None, now: datetime | None = None) -> Re
             Registration.checked_in_how,
             Registration.beyond_capacity,
             Event.ends_at,
+            Event.programme_id,
             sa.func.count(),
         )
         .join(Event, Event.id == Registration.event_id)
@@ -93,30 +111,70 @@ def build_report(event_id: int | None = None, now: datetime | None = None) -> Re
             Registration.checked_in_how,
             Registration.beyond_capacity,
             Event.ends_at,
+            Event.programme_id,
         )
     )
     if event_id is not None:
         statement = statement.where(Registration.event_id == event_id)
+    if programme_id is not None:
+        statement = statement.where(Event.programme_id == programme_id)
     report = Report(
         by_county={county.code: Breakdown() for county in COUNTIES},
         by_type={kind: Breakdown() for kind in OrganizationType},
     )
     rows = db.session.execute(statement)
-    for status, county, kind, member, was_there, how, beyond, ends_at, count in rows:
+    report.by_programme = _programme_events(event_id, programme_id)
+    for status, county, kind, member, was_there, how, beyond, ends_at, programme, count in rows:
+        _add_programme(report.by_programme, programme, status, bool(was_there), count)
         if was_there:  # a presence recorded before its kind was kept: at the door
             report.attended_by_how[how or Presence.DOOR] += count
         if beyond and status == RegistrationStatus.CONFIRMED:
             report.beyond_capacity += count
         _add(report, status, county, kind, member, bool(was_there), ends_at < now, count)
-    _add_courses(report, event_id)
+    _add_courses(report, event_id, programme_id)
     return report
 
 
-def _add_courses(report: Report, event_id: int | None) -> None:
+def _programme_events(
+    event_id: int | None, programme_id: int | None
+) -> dict[int | None, ProgrammeTotals]:
+    """Each programme's line, with its number of (published or cancelled) events."""
+    query = sa.select(Event.programme_id, sa.func.count()).where(Event.status != EventStatus.DRAFT)
+    if event_id is not None:
+        query = query.where(Event.id == event_id)
+    if programme_id is not None:
+        query = query.where(Event.programme_id == programme_id)
+    rows = db.session.execute(query.group_by(Event.programme_id))
+    return {programme: ProgrammeTotals(events=count) for programme, count in rows}
+
+
+def _add_programme(totals, programme_id, status, was_there: bool, count: int) -> None:
+    line = totals.setdefault(programme_id, ProgrammeTotals())
+    line.registered += count if status in ACTIVE_STATUSES else 0
+    line.confirmed += count if status == RegistrationStatus.CONFIRMED else 0
+    line.attended += count if was_there else 0
+
+
+def programme_lines(report: Report) -> list[tuple[Programme | None, ProgrammeTotals]]:
+    """The report's lines by programme, in the organizers' order; events in no programme
+    last (None)."""
+    lines = [
+        (programme, report.by_programme[programme.id])
+        for programme in list_programmes()
+        if programme.id in report.by_programme
+    ]
+    if None in report.by_programme:
+        lines.append((None, report.by_programme[None]))
+    return lines
+
+
+def _add_courses(report: Report, event_id: int | None, programme_id: int | None = None) -> None:
     courses = sa.select(CourseSession.event_id).join(Event, Event.id == CourseSession.event_id)
     courses = courses.where(Event.status != EventStatus.DRAFT).distinct()
     if event_id is not None:
         courses = courses.where(CourseSession.event_id == event_id)
+    if programme_id is not None:
+        courses = courses.where(Event.programme_id == programme_id)
     figures = course_figures(list(db.session.scalars(courses)))
     for item in figures.values():
         report.courses += 1
@@ -180,6 +238,11 @@ def figures_rows(report: Report, labels: dict[str, str]) -> list[list]:
         [labels["type"], str(kind.label), item.confirmed, item.attended]
         for kind, item in report.by_type.items()
     ]
+    rows += [
+        [labels["programme"], programme.name() if programme else labels["no_programme"],
+         line.confirmed, line.attended]
+        for programme, line in programme_lines(report)
+    ]  # fmt: skip
     return rows
 
 

@@ -10,6 +10,7 @@ from events.services.badges import badge_people, badges_pdf, sheet_for
 from events.services.exports import attendance_pdf, csv_lines, xlsx_file
 from events.services.lifecycle import confirmed_people
 from events.services.participants import TableQuery
+from events.services.programmes import find_programme
 from events.views import query_id
 from events.views.organizer.blueprint import bp, event_or_404
 from events.views.organizer.registrations import table_query
@@ -42,14 +43,27 @@ def event_xlsx(event_id: int):
     return _xlsx_response(event.id, table_query(request.args), f"{event.slug}.xlsx")
 
 
+def _programme_query() -> tuple[TableQuery, str]:
+    """The whole programme's table query, cut by `?programme=<slug>` (unknown: not cut),
+    and the file's name without its extension."""
+    query = table_query(request.args)
+    programme = find_programme(request.args.get("programme"))
+    if programme is None:
+        return query, "uczestnicy-programu"
+    query.programme_id = programme.id
+    return query, f"uczestnicy-{programme.slug}"
+
+
 @bp.get("/participants.csv")
 def programme_csv():
-    return _csv_response(None, table_query(request.args), "uczestnicy-programu.csv")
+    query, name = _programme_query()
+    return _csv_response(None, query, f"{name}.csv")
 
 
 @bp.get("/participants.xlsx")
 def programme_xlsx():
-    return _xlsx_response(None, table_query(request.args), "uczestnicy-programu.xlsx")
+    query, name = _programme_query()
+    return _xlsx_response(None, query, f"{name}.xlsx")
 
 
 @bp.get("/events/<int:event_id>/attendance.pdf")

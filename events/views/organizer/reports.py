@@ -1,15 +1,17 @@
 """Organizer: figures for the funder, per event and for the whole programme."""
 
-from flask import Response, render_template
+from flask import Response, render_template, request
 from flask_babel import gettext as _
 from markupsafe import Markup
 
 from events.documents import csv_text
+from events.services.programmes import find_programme, list_programmes
 from events.services.reports import (
     build_report,
     counties_with_people,
     county_chart_svg,
     figures_rows,
+    programme_lines,
 )
 from events.views.organizer.blueprint import bp, event_or_404
 
@@ -32,10 +34,12 @@ def _labels() -> dict[str, str]:
         "sessions": _("Sessions"),
         "session_attendances": _("Presences at sessions"),
         "hours_attended": _("Hours attended (person-hours)"),
+        "programme": _("Programme"),
+        "no_programme": _("No programme"),
     }
 
 
-def _page(report, event):
+def _page(report, event, programme=None):
     chart = county_chart_svg(
         report, _("Confirmed and attended per county"), (_("Confirmed people"), _("Attended"))
     )
@@ -43,7 +47,15 @@ def _page(report, event):
     busy = counties_with_people(report)
     quiet = [code for code, item in report.by_county.items() if not item.has_people]
     return render_template(
-        "organizer/report.html", report=report, event=event, chart=chart, busy=busy, quiet=quiet
+        "organizer/report.html",
+        report=report,
+        event=event,
+        chart=chart,
+        busy=busy,
+        quiet=quiet,
+        programme=programme,
+        programmes=list_programmes() if event is None else [],
+        lines=programme_lines(report),
     )
 
 
@@ -56,12 +68,18 @@ def _csv(report, filename: str) -> Response:
 
 @bp.get("/report")
 def programme_report():
-    return _page(build_report(), None)
+    """The whole programme's figures; `?programme=<slug>`: one partnership programme's
+    (an unknown slug: the whole programme)."""
+    programme = find_programme(request.args.get("programme"))
+    return _page(build_report(programme_id=programme.id if programme else None), None, programme)
 
 
 @bp.get("/report.csv")
 def programme_report_csv():
-    return _csv(build_report(), "raport-programu.csv")
+    programme = find_programme(request.args.get("programme"))
+    if programme is None:
+        return _csv(build_report(), "raport-programu.csv")
+    return _csv(build_report(programme_id=programme.id), f"raport-{programme.slug}.csv")
 
 
 @bp.get("/events/<int:event_id>/report")
