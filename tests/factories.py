@@ -14,6 +14,7 @@ from events.models import (
     OrganizationType,
     OutboxMessage,
     Presence,
+    Programme,
     Registration,
     Role,
     ScanMethod,
@@ -50,6 +51,26 @@ def make_event(**overrides) -> Event:
     db.session.add(event)
     db.session.commit()
     return event
+
+
+def make_programme(slug="partnerships", **overrides) -> Programme:
+    """A partnership programme (the one with this slug if it exists), last in the order."""
+    found = db.session.scalar(sa.select(Programme).where(Programme.slug == slug))
+    if found is not None:
+        return found
+    last = db.session.scalar(sa.select(sa.func.max(Programme.position))) or 0
+    values = {
+        "name_pl": f"Program {slug}",
+        "name_en": f"Programme {slug}",
+        "description_pl": "",
+        "description_en": "",
+        "position": last + 1,
+    }
+    values.update(overrides)
+    programme = Programme(slug=slug, **values)
+    db.session.add(programme)
+    db.session.commit()
+    return programme
 
 
 def next_week(hours: int = 4) -> dict:

@@ -66,18 +66,22 @@ def test_seed_demo_loads_the_project_programme_once(app, runner):
         assert past == ["konsultacje-ostrow", "szkolenie-liderow-wiosna"]
         assert all(e.status == EventStatus.PUBLISHED for e in events)
         assert all(s.title.startswith("Seminarium") for s in seminars)  # in Polish
+        # Every demo event belongs to one of the four programmes, and each has events.
+        assert all(e.programme is not None for e in events)
+        assert len({e.programme_id for e in events}) == 4
 
 
 def test_the_demo_has_a_consultation_on_each_programme_and_an_evaluation_with_results(app, runner):
-    from events.models import Questionnaire, QuestionnaireKind
-    from events.programmes import PROGRAMMES
+    from events.models import Programme, Questionnaire, QuestionnaireKind
     from events.services.questionnaires.results import Filters, build_results
 
     assert runner.invoke(args=["seed-demo"]).exit_code == 0
     with app.app_context():
         questionnaires = db.session.scalars(sa.select(Questionnaire)).all()
         consultations = [q for q in questionnaires if q.kind == QuestionnaireKind.CONSULTATION]
-        assert sorted(q.programme for q in consultations) == sorted(p.code for p in PROGRAMMES)
+        programmes = db.session.scalars(sa.select(Programme).order_by(Programme.position)).all()
+        assert len(programmes) == 4 and all(p.description_pl and p.name_en for p in programmes)
+        assert sorted(q.programme_id for q in consultations) == sorted(p.id for p in programmes)
         for questionnaire in consultations:
             results = build_results(questionnaire, Filters(), "pl")
             assert results.total >= 6 and not results.suppressed

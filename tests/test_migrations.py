@@ -187,3 +187,67 @@ def test_opt_outs_kept_as_addresses_become_keyed_hashes_and_still_count(empty_da
         assert opted_out(["Edward@Example.org", "anna@example.org"]) == {"Edward@Example.org"}
         db.session.remove()
         db.engine.dispose()
+
+
+PROGRAMMES_AS_ROWS = "e1f0a2b3c4d5"  # the revision that turns the placeholders into rows
+
+
+def test_the_placeholder_programmes_become_rows_and_questionnaires_keep_theirs(empty_database):
+    """The four codes become rows organizers rename (their codes the slugs), each
+    questionnaire points at its programme's row, and the downgrade gives the codes back."""
+    app = make_app(empty_database)
+    with app.app_context():
+        from alembic.script import ScriptDirectory
+
+        migrate_config = app.extensions["migrate"].migrate.get_config()
+        previous = ScriptDirectory.from_config(migrate_config).get_revision(PROGRAMMES_AS_ROWS)
+        upgrade(revision=previous.down_revision)
+        with db.engine.begin() as connection:
+            for number, code in enumerate(["social-economy", "partnerships", None, "hand-made"], 1):
+                connection.execute(
+                    sa.text(
+                        "INSERT INTO questionnaire (id, kind, title_pl, title_en, purpose_pl,"
+                        " purpose_en, programme, anonymous, opens_at, closes_at, public_key,"
+                        " send_after_hours, created_at) VALUES (:n, 'consultation', :title, '',"
+                        " '', '', :code, true, '2026-11-01 10:00:00', '2026-12-01 10:00:00',"
+                        " :key, 2, '2026-11-01 10:00:00')"
+                    ),
+                    {"n": number, "title": f"Konsultacje {number}", "code": code,
+                     "key": f"key-{number}"},  # fmt: skip
+                )
+        upgrade(revision=PROGRAMMES_AS_ROWS)
+        with db.engine.connect() as connection:
+            rows = connection.execute(
+                sa.text("SELECT slug, name_pl, name_en FROM programme ORDER BY position, id")
+            ).all()
+            kept = connection.execute(
+                sa.text(
+                    "SELECT questionnaire.id, programme.slug FROM questionnaire LEFT JOIN "
+                    "programme ON programme.id = questionnaire.programme_id ORDER BY 1"
+                )
+            ).all()
+        assert [row[0] for row in rows] == [
+            "partnerships", "cooperation", "social-economy", "civic-activity", "hand-made"
+        ]  # fmt: skip
+        assert rows[2][1:] == (
+            "Program rozwoju ekonomii społecznej",
+            "Programme for the development of the social economy",
+        )
+        assert rows[4][1] == "hand-made"  # named by its code, for an organizer to rename
+        assert kept == [(1, "social-economy"), (2, "partnerships"), (3, None), (4, "hand-made")]
+        # The rows are the app's programmes: found by slug, named in each language.
+        with app.test_request_context():
+            from events.services.programmes import find_programme, list_programmes
+
+            assert find_programme("cooperation").name("en") == (
+                "Programme of cooperation between local governments and NGOs"
+            )
+            assert len(list_programmes()) == 5
+        db.session.remove()
+        downgrade(revision=previous.down_revision)
+        with db.engine.connect() as connection:
+            codes = connection.execute(
+                sa.text("SELECT programme FROM questionnaire ORDER BY id")
+            ).scalars()
+            assert list(codes) == ["social-economy", "partnerships", None, "hand-made"]
+        db.engine.dispose()

@@ -21,7 +21,7 @@ from events.models import (
 from events.services.questionnaires.answering import latest_version
 from events.services.questionnaires.builder import save_question
 from tests.conftest import csrf_token
-from tests.factories import make_event, make_registration, make_user
+from tests.factories import make_event, make_programme, make_registration, make_user
 from tests.test_questionnaires import PASSWORD, _invited, make_questionnaire
 
 
@@ -191,7 +191,7 @@ def test_the_list_is_filtered_by_programme(app, client):
         questionnaire = db.session.scalars(
             sa.select(Questionnaire).order_by(Questionnaire.id.desc())
         ).first()
-        questionnaire.programme = "social-economy"
+        questionnaire.programme_id = make_programme("social-economy").id
         db.session.commit()
         make_user(password=PASSWORD)
     _log_in(client)

@@ -36,7 +36,7 @@ from events.services.questionnaires.evaluations import send_evaluations
 from events.services.questionnaires.exports import responses_csv
 from events.services.questionnaires.results import Filters, build_results
 from tests.conftest import csrf_token
-from tests.factories import make_event, make_registration, make_user
+from tests.factories import make_event, make_programme, make_registration, make_user
 from tests.test_concurrency import run_in_parallel
 
 PASSWORD = "bardzo-tajne-haslo"
@@ -61,7 +61,7 @@ def make_questionnaire(anonymous=True, kind=QuestionnaireKind.CONSULTATION, **ov
         "title_pl": "Konsultacje programu partnerstw",
         "title_en": "Consultation of the partnerships programme",
         "purpose_pl": "Zbieramy opinie o projekcie programu.",
-        "programme": "partnerships",
+        "programme_id": make_programme("partnerships").id,
         "opens_at": now - timedelta(days=1),
         "closes_at": now + timedelta(days=10),
     }
