@@ -212,8 +212,12 @@ def test_the_placeholder_programmes_become_rows_and_questionnaires_keep_theirs(e
                         " '', '', :code, true, '2026-11-01 10:00:00', '2026-12-01 10:00:00',"
                         " :key, 2, '2026-11-01 10:00:00')"
                     ),
-                    {"n": number, "title": f"Konsultacje {number}", "code": code,
-                     "key": f"key-{number}"},  # fmt: skip
+                    {
+                        "n": number,
+                        "title": f"Konsultacje {number}",
+                        "code": code,
+                        "key": f"key-{number}",
+                    },  # fmt: skip
                 )
         upgrade(revision=PROGRAMMES_AS_ROWS)
         with db.engine.connect() as connection:

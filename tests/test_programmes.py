@@ -273,8 +273,8 @@ def test_questionnaire_settings_choose_from_the_programmes(app, organizer, two_p
     assert "Program ekonomii społecznej" in organizer.get(url).get_data(as_text=True)
     today = local_date(utcnow())
     data = {"csrf_token": organizer.token, "kind": "consultation", "title_pl": "Konsultacje",
-            "purpose_pl": "Po co", "opens_on": today.isoformat(),
-            "closes_on": (today + timedelta(days=9)).isoformat(), "send_after_hours": "2"}  # fmt: skip
+            "purpose_pl": "Po co", "opens_on": today.isoformat(), "send_after_hours": "2",
+            "closes_on": (today + timedelta(days=9)).isoformat()}  # fmt: skip
     missing = organizer.post(url, data=data).get_data(as_text=True)
     assert 'href="#programme_id"' in missing  # a consultation is about a programme
     assert organizer.post(url, data={**data, "programme_id": str(economy)}).status_code == 302
@@ -289,7 +289,10 @@ def test_questionnaire_settings_choose_from_the_programmes(app, organizer, two_p
 
 def test_the_programme_page_is_filtered_by_programme(app, client, two_programmes):
     everything = client.get("/").get_data(as_text=True)
-    assert '<label for="programme">' in everything and '<select id="programme" name="programme">' in everything
+    assert (
+        '<label for="programme">' in everything
+        and '<select id="programme" name="programme">' in everything
+    )
     assert all(title in everything for title in ("Seminarium w Pile", "Spotkanie w Koninie",
                                                  "Szkolenie w Kaliszu"))  # fmt: skip
     assert everything.count('class="programme-name"') == 2  # on the cards of the two
@@ -320,14 +323,18 @@ def test_the_calendar_feed_is_filtered_by_programme(app, client, two_programmes)
     def titles(path):
         response = client.get(path)
         assert response.mimetype == "text/calendar"
-        return {str(e["SUMMARY"]) for e in icalendar.Calendar.from_ical(response.data).walk("VEVENT")}
+        return {
+            str(e["SUMMARY"]) for e in icalendar.Calendar.from_ical(response.data).walk("VEVENT")
+        }
 
     assert titles("/events.ics?programme=ekonomia") == {"Spotkanie w Koninie"}
     assert len(titles("/events.ics")) == 3
     assert len(titles("/events.ics?programme=nie-ma")) == 3
     response = client.get("/events.ics?programme=ekonomia")
     assert "dzialamy-razem-ekonomia.ics" in response.headers["Content-Disposition"]
-    assert "Program ekonomii społecznej" in icalendar.Calendar.from_ical(response.data)["X-WR-CALNAME"]
+    assert (
+        "Program ekonomii społecznej" in icalendar.Calendar.from_ical(response.data)["X-WR-CALNAME"]
+    )
 
 
 def test_a_renamed_or_deleted_programme_shows_at_once_on_the_cached_pages(app, client):
@@ -395,8 +402,8 @@ def test_the_report_pages_and_csv_are_cut_by_programme(app, organizer, people_in
     assert "raport-partnerstwa.csv" in response.headers["Content-Disposition"]
     rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig")), delimiter=";"))
     assert ["Podsumowanie", "Potwierdzeni / obecni", "2", "1"] in rows
-    whole_rows = list(csv.reader(io.StringIO(
-        organizer.get("/organizer/report.csv").data.decode("utf-8-sig")), delimiter=";"))  # fmt: skip
+    whole = organizer.get("/organizer/report.csv").data.decode("utf-8-sig")
+    whole_rows = list(csv.reader(io.StringIO(whole), delimiter=";"))
     assert ["Program", "Program ekonomii społecznej", "1", "0"] in whole_rows
     assert ["Program", "Bez programu", "1", "0"] in whole_rows
 

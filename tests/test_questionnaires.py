@@ -61,10 +61,11 @@ def make_questionnaire(anonymous=True, kind=QuestionnaireKind.CONSULTATION, **ov
         "title_pl": "Konsultacje programu partnerstw",
         "title_en": "Consultation of the partnerships programme",
         "purpose_pl": "Zbieramy opinie o projekcie programu.",
-        "programme_id": make_programme("partnerships").id,
         "opens_at": now - timedelta(days=1),
         "closes_at": now + timedelta(days=10),
     }
+    if "programme_id" not in overrides:
+        values["programme_id"] = make_programme("partnerships").id
     settings = Settings(kind=kind, anonymous=anonymous, **{**values, **overrides})
     questionnaire = create_questionnaire(settings, None)
     keys = [save_question(questionnaire.id, "s1", dict(values)) for values in QUESTIONS]

@@ -10,6 +10,7 @@ lose its events silently.
 """
 
 import enum
+import re
 from dataclasses import dataclass, fields
 
 import sqlalchemy as sa
@@ -113,8 +114,11 @@ def _check(data: ProgrammeData, exclude_id: int | None = None) -> None:
         )
 
 
+DASHES = re.compile(r"[\u2010-\u2015]")  # "2027–2030" keeps its years apart
+
+
 def _unique_slug(name: str) -> str:
-    base = slugify(name)[: SLUG_LENGTH - 4].strip("-") or "program"
+    base = slugify(DASHES.sub("-", name))[: SLUG_LENGTH - 4].strip("-") or "program"
     slug, number = base, 1
     while db.session.scalar(sa.select(Programme.id).where(Programme.slug == slug)):
         number += 1
