@@ -174,6 +174,7 @@ def _seed(app) -> dict:
         asked = make_questionnaire(kind=QuestionnaireKind.REGISTRATION, event_id=full.id)[0]
         assert asked.anonymous is False  # the full event's form asks its own questions
         questionnaire, question_keys = make_questionnaire()
+        full.programme_id = questionnaire.programme_id  # its card and page name the programme
         for county in ("gnieznienski", "gnieznienski", "turecki", "pilski"):
             form = answers(question_keys)
             submit_response(
@@ -238,6 +239,7 @@ def _seed(app) -> dict:
             "certificate": certificate.number,
             "invitation": invitation.token,
             "seminar_id": seminar.id,
+            "programme_id": questionnaire.programme_id,
         }
 
 
@@ -286,6 +288,8 @@ def _variants(rule, data) -> list[tuple[str, dict]]:
         return [("", {"key": data["questionnaire_key"]})]
     if arguments == {"invitation"}:
         return [("", {"invitation": data["questionnaire_invitation"]})]
+    if arguments == {"programme_id"}:
+        return [("", {"programme_id": data["programme_id"]})]
     if arguments == {"questionnaire_id"}:
         return [("", {"questionnaire_id": data["questionnaire_id"]})]
     if arguments == {"questionnaire_id", "question_key"}:
@@ -440,6 +444,14 @@ def _extra_states(site, data):
     def withdrawn_link(page):
         page.goto(site.url + "/checkin/link/not-a-valid-link")
 
+    def programme_errors(page):
+        page.goto(site.url + "/organizer/programmes/new")
+        page.fill("#name_en", "Partnerships")
+        page.click("main button[type=submit].button-primary")
+        page.wait_for_selector("#error-summary")
+        page.click('#error-summary a[href="#name_pl"]')
+        assert page.evaluate("document.activeElement.id") == "name_pl"
+
     def staff_forbidden(page):
         page.goto(site.url + f"/organizer/events/{data['empty_id']}/report")
 
@@ -455,6 +467,7 @@ def _extra_states(site, data):
         ("check-in link not valid", "anonymous", withdrawn_link),
         ("new check-in link", "organizer", new_link),
         ("event form with errors", "organizer", event_form_errors),
+        ("programme form with errors", "organizer", programme_errors),
         ("message preview", "organizer", message_preview),
         ("invitation list preview", "organizer", invitation_preview),
         ("invitation list not read", "organizer", invitation_file_error),
