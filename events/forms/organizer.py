@@ -30,7 +30,7 @@ from events.forms.fields import (
     set_programme_choices,
 )
 from events.forms.public import RegistrationForm
-from events.models import EventKind, RegistrationMode, utcnow
+from events.models import CHECKIN_MOST_MINUTES, EventKind, RegistrationMode, utcnow
 from events.services.broadcast import Audience
 from events.services.checkin.corrections import REASON_MAX
 from events.services.copies import CopyPlan
@@ -329,7 +329,9 @@ class CheckInWindowForm(FlaskForm):
         validators=[
             InputRequired(message=_l("Enter a whole number of minutes from 0 to 1440.")),
             NumberRange(
-                min=0, max=1440, message=_l("Enter a whole number of minutes from 0 to 1440.")
+                min=0,
+                max=CHECKIN_MOST_MINUTES,
+                message=_l("Enter a whole number of minutes from 0 to 1440."),
             ),
         ],
     )
@@ -339,7 +341,9 @@ class CheckInWindowForm(FlaskForm):
         validators=[
             InputRequired(message=_l("Enter a whole number of minutes from 0 to 1440.")),
             NumberRange(
-                min=0, max=1440, message=_l("Enter a whole number of minutes from 0 to 1440.")
+                min=0,
+                max=CHECKIN_MOST_MINUTES,
+                message=_l("Enter a whole number of minutes from 0 to 1440."),
             ),
         ],
     )

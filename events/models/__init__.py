@@ -15,7 +15,13 @@ from events.models.courses import (
     SessionAttendance,
     new_certificate_number,
 )
-from events.models.events import Event, EventKind, EventStatus, RegistrationMode
+from events.models.events import (
+    CHECKIN_MOST_MINUTES,
+    Event,
+    EventKind,
+    EventStatus,
+    RegistrationMode,
+)
 from events.models.invitations import Invitation, InvitationOptOut, InvitationStatus
 from events.models.outbox import OutboxMessage, OutboxStatus
 from events.models.programmes import Programme
@@ -44,6 +50,7 @@ __all__ = [
     "CheckInLink",
     "CourseSession",
     "Event",
+    "CHECKIN_MOST_MINUTES",
     "EventKind",
     "EventStatus",
     "Invitation",

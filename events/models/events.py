@@ -52,6 +52,10 @@ class RegistrationMode(enum.StrEnum):
     APPROVAL = "approval"  # an organizer accepts each application
 
 
+# A check-in window opens at most a day before the start and closes at most a day after the end.
+CHECKIN_MOST_MINUTES = 24 * 60
+
+
 class Event(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(sa.String(120), unique=True)
@@ -119,8 +123,8 @@ class Event(db.Model):
             name="certificate_percent_range",
         ),
         sa.CheckConstraint(
-            "checkin_opens_minutes >= 0 AND checkin_opens_minutes <= 1440 AND "
-            "checkin_closes_minutes >= 0 AND checkin_closes_minutes <= 1440",
+            f"checkin_opens_minutes >= 0 AND checkin_opens_minutes <= {CHECKIN_MOST_MINUTES} AND "
+            f"checkin_closes_minutes >= 0 AND checkin_closes_minutes <= {CHECKIN_MOST_MINUTES}",
             name="checkin_window_range",
         ),
     )

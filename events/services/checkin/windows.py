@@ -14,11 +14,9 @@ from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 
-from events.models import CourseSession, Event, Presence, User
+from events.models import CHECKIN_MOST_MINUTES, CourseSession, Event, Presence, User
 from events.services import DomainError, audit
 from events.unit_of_work import command
-
-MOST_MINUTES = 24 * 60  # a window opens at most a day ahead, closes at most a day after
 
 
 class WindowError(DomainError):
@@ -75,7 +73,9 @@ def set_window(
     """The organizer's choice for `event`: when its check-in opens before each start
     and closes after each end, and whether door staff and links may override it with a
     reason; audited. Raises WindowError "out_of_range" past a day."""
-    if not (0 <= opens_minutes <= MOST_MINUTES and 0 <= closes_minutes <= MOST_MINUTES):
+    if not (
+        0 <= opens_minutes <= CHECKIN_MOST_MINUTES and 0 <= closes_minutes <= CHECKIN_MOST_MINUTES
+    ):
         raise WindowError("out_of_range", _l("Enter a whole number of minutes from 0 to 1440."))
     before = {
         "checkin_opens_minutes": event.checkin_opens_minutes,
