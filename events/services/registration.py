@@ -123,8 +123,9 @@ def register_attendee(
 
 def new_registration(event, attendee: Attendee, status, now) -> Registration:
     """A registration row for `attendee` (not added to the session): what registering
-    and the demo data write."""
-    email = normalize_email(attendee.email)
+    and the demo data write. An empty address is stored as none (the unique index
+    counts only real addresses)."""
+    email = normalize_email(attendee.email) or None
     return Registration(
         search_text=search_text(
             attendee.first_name, attendee.last_name, email, attendee.organization

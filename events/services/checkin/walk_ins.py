@@ -203,7 +203,6 @@ def add_walk_in(request: CheckInRequest, person: WalkIn) -> WalkInOutcome:
     if registration is None:
         beyond = event.capacity is not None and seats_taken(event, at) >= event.capacity
         registration = new_registration(event, _attendee(person), RegistrationStatus.CONFIRMED, at)
-        registration.email = person.email or None
         registration.walk_in, registration.beyond_capacity = True, beyond
         registration.consent_on_paper = person.consent_on_paper and not person.consent_on_device
         db.session.add(registration)
