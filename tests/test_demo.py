@@ -9,9 +9,13 @@ from events.models import (
     EventKind,
     EventStatus,
     Invitation,
+    Registration,
     RegistrationMode,
+    Role,
     utcnow,
 )
+from tests.factories import make_user
+from tests.test_checkin_api import PASSWORD, log_in
 
 
 def test_seed_demo_loads_the_project_programme_once(app, runner):
@@ -93,3 +97,20 @@ def test_the_demo_has_a_consultation_on_each_programme_and_an_evaluation_with_re
     # sent their links; the 3 who did not answer get the one reminder, nobody a second
     # link; the walk-in without an address gets none.
     assert "Evaluations sent: 0; reminders: 3." in runner.invoke(args=["send-evaluations"]).output
+
+
+def test_the_demo_has_a_meeting_whose_door_is_open_at_once(app, runner, client):
+    """Someone trying the door right after `make run` scans a demo ticket and is let in."""
+    assert runner.invoke(args=["seed-demo", "--if-empty"]).exit_code == 0
+    with app.app_context():
+        make_user(email="org@example.org", password=PASSWORD, role=Role.ORGANIZER)
+        code = db.session.scalars(
+            sa.select(Registration.ticket_code).join(Event).where(Event.slug == "konsultacje-sroda")
+        ).first()
+    token = log_in(client, "org@example.org")
+    answer = client.post(
+        "/api/checkin/konsultacje-sroda/scan",
+        json={"code": code, "method": "scanner"},
+        headers={"X-CSRFToken": token},
+    )
+    assert answer.get_json()["result"] == "checked_in"

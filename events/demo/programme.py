@@ -220,6 +220,7 @@ def demo_events() -> list[Event]:
                 hours=3,
             )
         )
+    events.append(_at_the_door_now())
     events.append(
         _event(
             "zespoly-partnerskie-spotkanie-robocze",
@@ -236,6 +237,26 @@ def demo_events() -> list[Event]:
         )
     )
     return events
+
+
+def _at_the_door_now() -> Event:
+    """A consultation meeting starting half an hour after the demo is loaded, so that its
+    check-in window (open an hour before the start) lets the door be tried at once."""
+    start = utcnow().replace(second=0, microsecond=0) + timedelta(minutes=30)
+    return Event(
+        slug="konsultacje-sroda",
+        title="Spotkanie konsultacyjne – powiat średzki",
+        kind=EventKind.CONSULTATION,
+        description=CONSULTATION_TEXT,
+        starts_at=start,
+        ends_at=start + timedelta(hours=3),
+        venue_name="Środzki Ośrodek Kultury",
+        venue_address="ul. Dąbrowskiego 12, 63-000 Środa Wielkopolska",
+        county="sredzki",
+        status=EventStatus.PUBLISHED,
+        registration_opens_at=_at(-30, 8),
+        capacity=30,
+    )
 
 
 NGO, GOVERNMENT, GROUP = (
@@ -364,6 +385,8 @@ def seed_demo() -> list[Event]:
         )
         if index < 6:
             approve_registration(applied.id)
+    for index in range(6):  # the meeting whose door is open now
+        register_attendee(by_slug["konsultacje-sroda"].id, demo_attendee(index), notify=False)
     _invitations(by_slug["seminarium-leszno"])
     finished = _finished_course()
     finished.programme = programmes["partnerships"]
