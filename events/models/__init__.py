@@ -16,6 +16,7 @@ from events.models.courses import (
     new_certificate_number,
 )
 from events.models.events import Event, EventKind, EventStatus, RegistrationMode
+from events.models.groups import GroupMode, RegistrationGroup
 from events.models.invitations import Invitation, InvitationOptOut, InvitationStatus
 from events.models.outbox import OutboxMessage, OutboxStatus
 from events.models.questionnaires import (
@@ -46,6 +47,7 @@ __all__ = [
     "EventKind",
     "EventStatus",
     "Invitation",
+    "GroupMode",
     "InvitationOptOut",
     "InvitationStatus",
     "OrganizationType",
@@ -58,6 +60,7 @@ __all__ = [
     "QuestionnaireResponse",
     "QuestionnaireVersion",
     "Registration",
+    "RegistrationGroup",
     "RegistrationMode",
     "RegistrationStatus",
     "ResponseSource",

@@ -95,6 +95,9 @@ class Event(db.Model):
     checkin_closes_minutes: Mapped[int] = mapped_column(default=30, server_default="30")
     # The organizer's choice: door staff (not only organizers) may override the window.
     door_may_override: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # The organizer's choice: a coordinator may register a group of at most this many
+    # people in one form (see models.groups); None: no group registration.
+    group_max: Mapped[int | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -118,6 +121,9 @@ class Event(db.Model):
             "checkin_opens_minutes >= 0 AND checkin_opens_minutes <= 1440 AND "
             "checkin_closes_minutes >= 0 AND checkin_closes_minutes <= 1440",
             name="checkin_window_range",
+        ),
+        sa.CheckConstraint(
+            "group_max IS NULL OR (group_max >= 2 AND group_max <= 20)", name="group_max_range"
         ),
     )
 
