@@ -7,13 +7,18 @@ page (/g/<token>) and the choice made for seats (`GroupMode`).
 
 import enum
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from events.extensions import db
 from events.models.base import UTCDateTime, enum_column, utcnow
+from events.models.events import Event
+
+if TYPE_CHECKING:
+    from events.models.registrations import Registration
 
 
 class GroupMode(enum.StrEnum):
@@ -43,6 +48,12 @@ class RegistrationGroup(db.Model):
     # Set when the coordinator's details were erased (events.services.privacy).
     anonymized_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    event: Mapped[Event] = relationship()
+    # In the order they were registered: the form's.
+    members: Mapped[list["Registration"]] = relationship(
+        back_populates="group", order_by="Registration.id"
+    )
 
     def __repr__(self) -> str:
         return f"<RegistrationGroup {self.id}>"

@@ -134,7 +134,7 @@ class Registration(db.Model):
     )
 
     event: Mapped[Event] = relationship(back_populates="registrations")
-    group: Mapped[RegistrationGroup | None] = relationship()
+    group: Mapped[RegistrationGroup | None] = relationship(back_populates="members")
 
     __table_args__ = (
         # The last line of defence behind the service's check: one active

@@ -1,0 +1,283 @@
+"""Group registration: a coordinator registers several people in one form (issue 21)."""
+
+import re
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from events.extensions import db
+from events.messages.outbox import deliver_due
+from events.models import (
+    GroupMode,
+    OutboxMessage,
+    Registration,
+    RegistrationGroup,
+    RegistrationMode,
+    RegistrationStatus,
+)
+from events.services.groups import (
+    Coordinator,
+    GroupError,
+    Member,
+    add_member,
+    cancel_member,
+    register_group,
+)
+from events.services.lifecycle import LifecycleError
+from events.services.registration import register_attendee, waitlist_position
+from tests.factories import attendee, make_event, next_week
+from tests.test_concurrency import run_in_parallel
+
+S = RegistrationStatus
+TOGETHER, REST = GroupMode.TOGETHER, GroupMode.WAITLIST_REST
+
+
+def coordinator(email="koordynatorka@example.org") -> Coordinator:
+    return Coordinator("Halina Koordynująca", email, "Stowarzyszenie Razem")
+
+
+def member(number: int, email: str | None = None, **overrides) -> Member:
+    values = {
+        "first_name": "Osoba",
+        "last_name": f"Numer{'abcdefghijklmnopqrstuvwxyz'[number % 26]}",
+        "organization": "Koło Gospodyń Wiejskich",
+        "county": "m-kalisz",
+        "email": f"osoba{number}@example.org" if email is None else email,
+    }
+    values.update(overrides)
+    return Member(**values)
+
+
+def group_event(**overrides):
+    values = {"group_max": 5, **next_week()}
+    values.update(overrides)
+    return make_event(**values)
+
+
+def statuses(group_id: int) -> list[str]:
+    return [
+        str(r.status)
+        for r in db.session.scalars(
+            sa.select(Registration).where(Registration.group_id == group_id).order_by("id")
+        )
+    ]
+
+
+# What is checked --------------------------------------------------------------------
+
+
+def test_every_error_is_told_at_once_per_person(ctx):
+    event = group_event()
+    register_attendee(event.id, attendee(email="juz@example.org"))
+    people = [
+        member(1, first_name=""),
+        member(2, email="nie-adres"),
+        member(3, email="juz@example.org"),
+        member(4, email="osoba1@example.org", county=""),
+    ]
+    with pytest.raises(GroupError) as refused:
+        register_group(event.id, coordinator(email=""), people, TOGETHER, consent=False)
+
+    error = refused.value
+    assert error.code == "invalid"
+    assert set(error.coordinator_errors) == {"coordinator_email", "consent"}
+    assert set(error.member_errors) == {0, 1, 2, 3}
+    assert "first_name" in error.member_errors[0]
+    assert "email" in error.member_errors[1]
+    assert "juz@example.org is already registered" in str(error.member_errors[2]["email"])
+    assert "also given for person 1" in str(error.member_errors[3]["email"])
+    assert "county" in error.member_errors[3]
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(RegistrationGroup)) == 0
+
+
+def test_an_event_without_groups_or_a_group_too_big_is_refused(ctx):
+    with pytest.raises(GroupError) as refused:
+        register_group(group_event(group_max=None).id, coordinator(), [member(1)], TOGETHER)
+    assert refused.value.code == "not_allowed"
+    people = [member(number) for number in range(6)]
+    with pytest.raises(GroupError) as refused:
+        register_group(group_event(group_max=5).id, coordinator(), people, TOGETHER)
+    assert refused.value.code == "too_many"
+
+
+def test_a_closed_event_refuses_a_group_as_it_refuses_one_person(ctx):
+    event = group_event(registration_closes_at=next_week()["starts_at"] - timedelta(days=8))
+    with pytest.raises(LifecycleError) as refused:
+        register_group(event.id, coordinator(), [member(1)], TOGETHER)
+    assert refused.value.code == "closed"
+
+
+# Seats ---------------------------------------------------------------------------
+
+
+def test_together_goes_whole_to_the_waiting_list_when_not_all_fit(ctx):
+    event = group_event(capacity=3)
+    group = register_group(event.id, coordinator(), [member(n) for n in range(4)], TOGETHER)
+    assert statuses(group.id) == ["waitlisted"] * 4
+    assert [waitlist_position(r) for r in group.members] == [1, 2, 3, 4]
+
+
+def test_together_without_a_waiting_list_is_refused_saying_how_many_seats_are_left(ctx):
+    event = group_event(capacity=3, waitlist_enabled=False)
+    with pytest.raises(GroupError) as refused:
+        register_group(event.id, coordinator(), [member(n) for n in range(4)], TOGETHER)
+    assert refused.value.code == "no_room"
+    assert "Only 3 seats are left" in str(refused.value.message)
+
+
+def test_the_rest_waits_in_form_order(ctx):
+    event = group_event(capacity=2)
+    group = register_group(event.id, coordinator(), [member(n) for n in range(4)], REST)
+    assert statuses(group.id) == ["confirmed", "confirmed", "waitlisted", "waitlisted"]
+
+
+def test_an_approval_event_makes_every_member_an_application(ctx):
+    event = group_event(mode=RegistrationMode.APPROVAL)
+    group = register_group(event.id, coordinator(), [member(1), member(2)], TOGETHER)
+    assert statuses(group.id) == ["pending", "pending"]
+
+
+def test_consents_are_recorded_as_given_by_the_coordinator(ctx):
+    group = register_group(group_event().id, coordinator(), [member(1, email="")], TOGETHER)
+    [person] = group.members
+    assert person.consent_by_coordinator and person.data_consent_at is not None
+    assert person.email is None and person.image_consent_at is None
+
+
+# At once: 20 groups of 4 for 30 seats --------------------------------------------------
+
+
+def _twenty_groups(app, mode):
+    with app.app_context():
+        event_id = group_event(capacity=30).id
+
+    def work(index):
+        people = [member(index * 10 + n, first_name="Osoba") for n in range(4)]
+        return register_group(event_id, coordinator(f"k{index}@example.org"), people, mode).id
+
+    results = run_in_parallel(app, 20, work)
+    assert [r for r in results if isinstance(r, Exception)] == []
+    with app.app_context():
+        rows = db.session.execute(
+            sa.select(Registration.group_id, Registration.status, Registration.id)
+            .where(Registration.event_id == event_id)
+            .order_by(Registration.id)
+        ).all()
+        positions = [
+            waitlist_position(db.session.get(Registration, row.id))
+            for row in rows
+            if row.status == S.WAITLISTED
+        ]
+    return rows, positions
+
+
+def test_twenty_groups_of_four_for_thirty_seats_only_together(app):
+    rows, positions = _twenty_groups(app, TOGETHER)
+
+    by_group = {}
+    for group_id, status, _id in rows:
+        by_group.setdefault(group_id, set()).add(status)
+    assert all(len(found) == 1 for found in by_group.values()), "a group was split"
+    confirmed = sum(1 for row in rows if row.status == S.CONFIRMED)
+    assert confirmed % 4 == 0 and confirmed <= 30
+    assert confirmed == 28  # 7 whole groups; the 2 seats left fit no group of 4
+    assert sorted(positions) == list(range(1, 81 - confirmed))
+
+
+def test_twenty_groups_of_four_for_thirty_seats_the_rest_waiting(app):
+    rows, positions = _twenty_groups(app, REST)
+
+    assert sum(1 for row in rows if row.status == S.CONFIRMED) == 30
+    assert sorted(positions) == list(range(1, 51))
+
+
+# Messages ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def app_config(smtp_server):
+    return {"MAIL_SERVER": smtp_server.hostname, "MAIL_PORT": smtp_server.port}
+
+
+def test_members_without_an_address_have_their_tickets_sent_to_the_coordinator(
+    app, smtp_server
+):
+    with app.app_context():
+        event = group_event(title="Forum Sołtysów")
+        people = [member(1), member(2, email="", last_name="Bezadresowa")]
+        group = register_group(event.id, coordinator(), people, TOGETHER)
+        ticket_code = group.members[1].ticket_code
+        ticket_token = group.members[1].ticket_token
+        deliver_due()
+
+    [own] = smtp_server.inbox.to("osoba1@example.org")
+    assert own["Subject"] == "Potwierdzenie rejestracji: Forum Sołtysów"
+    [for_coordinator] = smtp_server.inbox.to("koordynatorka@example.org")
+    text = for_coordinator.get_body(("plain",)).get_content()
+    assert for_coordinator["Subject"] == "Rejestracja grupy: Forum Sołtysów"
+    assert "Osoba Bezadresowa" in text and f"/t/{ticket_token}" in text
+    assert " ".join(re.findall(".{1,4}", ticket_code)) in text
+    assert "/g/" in text
+
+
+def test_a_seat_from_the_waiting_list_for_a_member_without_address_goes_to_the_coordinator(
+    app, smtp_server
+):
+    with app.app_context():
+        event = group_event(capacity=1)
+        holder = register_attendee(event.id, attendee(email="zajeta@example.org"))
+        group = register_group(event.id, coordinator(), [member(1, email="")], TOGETHER)
+        deliver_due()
+        smtp_server.inbox.messages.clear()
+        from events.services.registration import cancel_registration
+
+        cancel_registration(holder.id)
+        deliver_due()
+        assert statuses(group.id) == ["confirmed"]
+
+    [promoted] = smtp_server.inbox.to("koordynatorka@example.org")
+    assert promoted["Subject"].startswith("Miejsce jest Twoje")
+
+
+# The coordinator's actions ---------------------------------------------------------
+
+
+def test_the_coordinator_cancels_one_and_the_seat_goes_to_the_waiting_list(ctx):
+    event = group_event(capacity=2)
+    group = register_group(event.id, coordinator(), [member(1), member(2)], TOGETHER)
+    waiting = register_attendee(event.id, attendee(email="czeka@example.org"))
+    cancel_member(group.token, group.members[0].id)
+    assert statuses(group.id) == ["cancelled", "confirmed"]
+    assert db.session.get(Registration, waiting.id).status == S.CONFIRMED
+
+
+def test_the_coordinator_cancels_only_their_own_members(ctx):
+    event = group_event()
+    group = register_group(event.id, coordinator(), [member(1)], TOGETHER)
+    stranger = register_attendee(event.id, attendee(email="obca@example.org"))
+    with pytest.raises(GroupError) as refused:
+        cancel_member(group.token, stranger.id)
+    assert refused.value.code == "not_member"
+
+
+def test_the_coordinator_adds_one_while_seats_remain(ctx):
+    event = group_event(capacity=3, group_max=3)
+    group = register_group(event.id, coordinator(), [member(1), member(2)], TOGETHER)
+    with pytest.raises(GroupError) as refused:
+        add_member(group.token, member(1))
+    assert "already registered" in str(refused.value.member_errors[0]["email"])
+    added = add_member(group.token, member(3))
+    assert added.status == S.CONFIRMED and added.group_id == group.id
+    with pytest.raises(GroupError) as refused:
+        add_member(group.token, member(4))
+    assert refused.value.code == "too_many"
+
+
+def test_no_one_is_added_when_no_seat_remains(ctx):
+    event = group_event(capacity=2)
+    group = register_group(event.id, coordinator(), [member(1), member(2)], TOGETHER)
+    with pytest.raises(GroupError) as refused:
+        add_member(group.token, member(3))
+    assert refused.value.code == "no_room"
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) == 3
