@@ -237,7 +237,7 @@ def test_a_seat_from_the_waiting_list_for_a_member_without_address_goes_to_the_c
         assert statuses(group.id) == ["confirmed"]
 
     [promoted] = smtp_server.inbox.to("koordynatorka@example.org")
-    assert promoted["Subject"].startswith("Miejsce jest Twoje")
+    assert promoted["Subject"].startswith("Masz miejsce")
 
 
 # The coordinator's actions ---------------------------------------------------------

@@ -47,6 +47,7 @@ AUDITED = (
     "title", "slug", "kind", "description", "starts_at", "ends_at", "venue_name",
     "venue_address", "county", "online_url", "capacity", "registration_opens_at",
     "registration_closes_at", "mode", "waitlist_enabled", "status", "contact_email",
+    "group_max",
 )  # fmt: skip
 
 
@@ -95,6 +96,7 @@ class EventData:
     mode: RegistrationMode
     waitlist_enabled: bool
     contact_email: str | None = None  # Reply-To of this event's emails
+    group_max: int | None = None  # the largest group a coordinator may register; None: none
 
 
 def field_errors(data: EventData) -> dict[str, str]:
