@@ -13,10 +13,10 @@ from events.extensions import db
 from events.messages.outbox import deliver_pending
 from events.models import (
     Event,
+    GroupMode,
     Invitation,
     InvitationOptOut,
     QuestionnaireInvitation,
-    GroupMode,
     RegistrationMode,
     Role,
     utcnow,

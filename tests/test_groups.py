@@ -200,9 +200,7 @@ def app_config(smtp_server):
     return {"MAIL_SERVER": smtp_server.hostname, "MAIL_PORT": smtp_server.port}
 
 
-def test_members_without_an_address_have_their_tickets_sent_to_the_coordinator(
-    app, smtp_server
-):
+def test_members_without_an_address_have_their_tickets_sent_to_the_coordinator(app, smtp_server):
     with app.app_context():
         event = group_event(title="Forum Sołtysów")
         people = [member(1), member(2, email="", last_name="Bezadresowa")]

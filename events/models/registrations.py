@@ -112,12 +112,8 @@ class Registration(db.Model):
     consent_on_paper: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     # Registered by a group's coordinator (see models.groups): the consents were given
     # by the coordinator on the person's behalf.
-    group_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("registration_group.id"), index=True
-    )
-    consent_by_coordinator: Mapped[bool] = mapped_column(
-        default=False, server_default=sa.false()
-    )
+    group_id: Mapped[int | None] = mapped_column(sa.ForeignKey("registration_group.id"), index=True)
+    consent_by_coordinator: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     anonymized_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     manage_token: Mapped[str] = mapped_column(sa.String(64), unique=True)
     # The secret of the ticket page (/t/<ticket_token>): QR code, event and status,

@@ -24,7 +24,7 @@ from openpyxl.utils import get_column_letter
 from events import documents
 from events.counties import county_name
 from events.extensions import db
-from events.models import Event, Presence, Registration
+from events.models import Event, Presence, Registration, RegistrationGroup
 from events.services.participants import TableQuery, filtered
 from events.services.questionnaires.at_registration import event_answers
 from events.services.questionnaires.questions import answer_text, text
@@ -43,6 +43,7 @@ def columns(with_event: bool, asked: list[dict] = ()) -> list[tuple[str, int]]:
         (_("Registered at"), 17), (_("Checked in at"), 17), (_("How present"), 24),
         (_("Needs"), 30),
         (_("Photo consent"), 10),
+        (_("Group"), 28),
     ]  # fmt: skip
     if with_event:
         names = [(_("Event"), 36), (_("Event date"), 17)] + names
@@ -58,10 +59,14 @@ def _asked(event_id: int | None) -> tuple[list[dict], dict]:
 def _rows(event_id: int | None, query: TableQuery, asked=([], {})) -> Iterator[list]:
     questions, answers = asked
     language = str(get_locale() or "pl")
-    statement = filtered(event_id, query).add_columns(Event.title, Event.starts_at)
-    statement = statement.join(Event, Event.id == Registration.event_id)
+    statement = filtered(event_id, query).add_columns(
+        Event.title, Event.starts_at, RegistrationGroup.coordinator_name
+    )
+    statement = statement.join(Event, Event.id == Registration.event_id).outerjoin(
+        RegistrationGroup, RegistrationGroup.id == Registration.group_id
+    )
     result = db.session.execute(statement.execution_options(yield_per=BATCH))
-    for registration, title, starts_at in result:
+    for registration, title, starts_at, coordinator in result:
         checked_in_at = registration.checked_in_at
         row = [
             registration.last_name,
@@ -78,10 +83,19 @@ def _rows(event_id: int | None, query: TableQuery, asked=([], {})) -> Iterator[l
             _presence(registration) if checked_in_at else "",
             registration.needs or "",
             _("yes") if registration.image_consent_at else _("no"),
+            group_label(registration.group_id, coordinator),
         ]
         given = answers.get(registration.id, {})
         row += [answer_text(q, given.get(q["key"]), language) for q in questions]
         yield ([title, to_local(starts_at)] + row) if event_id is None else row
+
+
+def group_label(group_id: int | None, coordinator: str | None) -> str:
+    """Who registered a group's member: "Group 12: Anna Nowak" (its number and its
+    coordinator); empty for a person who registered alone."""
+    if group_id is None:
+        return ""
+    return _("Group %(number)d: %(name)s", number=group_id, name=coordinator or "")
 
 
 def _presence(registration: Registration) -> str:
@@ -219,23 +233,42 @@ def attendance_pdf(
     pdf = AttendanceSheet(project, event, session)
     headings = [_("No."), _("First and last name"), _("Organization"), _("County"), _("Signature")]
     walk_in = _("(added at the door)")
+    groups = _group_names(registrations)
     pdf.add_page()
     _heading_row(pdf, headings)
     for number, registration in enumerate(registrations, start=1):
         if pdf.get_y() + ROW_HEIGHT > pdf.page_break_trigger:
             pdf.add_page()
             _heading_row(pdf, headings)
-        cells = [
-            str(number),
+        name = (
             f"{registration.full_name} {walk_in}"
             if registration.walk_in
-            else registration.full_name,
+            else registration.full_name
+        )
+        if registration.group_id is not None:
+            name += f" ({group_label(registration.group_id, groups.get(registration.group_id))})"
+        cells = [
+            str(number),
+            name,
             registration.organization,
             county_name(registration.county),
             "",
         ]
         _row(pdf, cells, right_first=True)
     return bytes(pdf.output())
+
+
+def _group_names(registrations: list[Registration]) -> dict[int, str]:
+    """{group id: its coordinator's name} of the groups of these people, in one query."""
+    ids = {r.group_id for r in registrations if r.group_id is not None}
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(RegistrationGroup.id, RegistrationGroup.coordinator_name).where(
+            RegistrationGroup.id.in_(ids)
+        )
+    )
+    return dict(rows.all())
 
 
 def _heading_row(pdf: AttendanceSheet, headings: list[str]) -> None:

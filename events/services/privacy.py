@@ -48,8 +48,8 @@ from events.models import (
     utcnow,
 )
 from events.services import audit
-from events.services.lifecycle import Action, ActorKind, perform, refusal
 from events.services.groups import GROUP_EMAIL
+from events.services.lifecycle import Action, ActorKind, perform, refusal
 from events.services.registration import cancel_registration
 from events.unit_of_work import command
 

@@ -53,6 +53,9 @@ class Report:
     # Added at the door when every seat was taken (among the confirmed, counted apart).
     beyond_capacity: int = 0
     dr_members: int = 0  # among the confirmed
+    # Registered by a group's coordinator (each member counts as one person above too).
+    in_groups: int = 0  # among the confirmed
+    groups: int = 0  # groups with someone confirmed
     by_county: dict[str, Breakdown] = field(default_factory=dict)
     by_type: dict[OrganizationType, Breakdown] = field(default_factory=dict)
     # Courses: a person counts once per course above (attended: came to a session);
@@ -81,6 +84,7 @@ def build_report(event_id: int | None = None, now: datetime | None = None) -> Re
             Registration.beyond_capacity,
             Event.ends_at,
             sa.func.count(),
+            sa.func.count(Registration.group_id),
         )
         .join(Event, Event.id == Registration.event_id)
         .where(Event.status != EventStatus.DRAFT)
@@ -102,14 +106,33 @@ def build_report(event_id: int | None = None, now: datetime | None = None) -> Re
         by_type={kind: Breakdown() for kind in OrganizationType},
     )
     rows = db.session.execute(statement)
-    for status, county, kind, member, was_there, how, beyond, ends_at, count in rows:
+    for status, county, kind, member, was_there, how, beyond, ends_at, count, grouped in rows:
+        if status == RegistrationStatus.CONFIRMED:
+            report.in_groups += grouped
         if was_there:  # a presence recorded before its kind was kept: at the door
             report.attended_by_how[how or Presence.DOOR] += count
         if beyond and status == RegistrationStatus.CONFIRMED:
             report.beyond_capacity += count
         _add(report, status, county, kind, member, bool(was_there), ends_at < now, count)
     _add_courses(report, event_id)
+    report.groups = _groups(event_id)
     return report
+
+
+def _groups(event_id: int | None) -> int:
+    """Groups with at least one confirmed member."""
+    statement = (
+        sa.select(sa.func.count(sa.distinct(Registration.group_id)))
+        .join(Event, Event.id == Registration.event_id)
+        .where(
+            Event.status != EventStatus.DRAFT,
+            Registration.status == RegistrationStatus.CONFIRMED,
+            Registration.group_id.is_not(None),
+        )
+    )
+    if event_id is not None:
+        statement = statement.where(Registration.event_id == event_id)
+    return db.session.scalar(statement)
 
 
 def _add_courses(report: Report, event_id: int | None) -> None:
@@ -161,6 +184,11 @@ def figures_rows(report: Report, labels: dict[str, str]) -> list[list]:
         [labels["totals"], labels["beyond_capacity"], report.beyond_capacity, ""],
         [labels["totals"], labels["dr_members"], report.dr_members, ""],
     ]
+    if report.groups:
+        rows += [
+            [labels["totals"], labels["in_groups"], report.in_groups, ""],
+            [labels["totals"], labels["groups"], report.groups, ""],
+        ]
     if report.courses:
         rows += [
             [labels["courses"], labels["courses_count"], report.courses, ""],
