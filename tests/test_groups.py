@@ -1,5 +1,7 @@
 """Group registration: a coordinator registers several people in one form (issue 21)."""
 
+import csv
+import io
 import re
 from datetime import timedelta
 
@@ -26,6 +28,7 @@ from events.services.groups import (
 )
 from events.services.lifecycle import LifecycleError
 from events.services.registration import register_attendee, waitlist_position
+from tests.conftest import csrf_token
 from tests.factories import attendee, make_event, next_week
 from tests.test_concurrency import run_in_parallel
 
@@ -85,8 +88,8 @@ def test_every_error_is_told_at_once_per_person(ctx):
     assert set(error.member_errors) == {0, 1, 2, 3}
     assert "first_name" in error.member_errors[0]
     assert "email" in error.member_errors[1]
-    assert "juz@example.org is already registered" in str(error.member_errors[2]["email"])
-    assert "also given for person 1" in str(error.member_errors[3]["email"])
+    assert "juz@example.org jest już zarejestrowany" in str(error.member_errors[2]["email"])
+    assert "podano już przy osobie nr 1" in str(error.member_errors[3]["email"])
     assert "county" in error.member_errors[3]
     assert db.session.scalar(sa.select(sa.func.count()).select_from(RegistrationGroup)) == 0
 
@@ -123,7 +126,7 @@ def test_together_without_a_waiting_list_is_refused_saying_how_many_seats_are_le
     with pytest.raises(GroupError) as refused:
         register_group(event.id, coordinator(), [member(n) for n in range(4)], TOGETHER)
     assert refused.value.code == "no_room"
-    assert "Only 3 seats are left" in str(refused.value.message)
+    assert "Wolnych miejsc: 3" in str(refused.value.message)
 
 
 def test_the_rest_waits_in_form_order(ctx):
@@ -264,7 +267,7 @@ def test_the_coordinator_adds_one_while_seats_remain(ctx):
     group = register_group(event.id, coordinator(), [member(1), member(2)], TOGETHER)
     with pytest.raises(GroupError) as refused:
         add_member(group.token, member(1))
-    assert "already registered" in str(refused.value.member_errors[0]["email"])
+    assert "już zarejestrowany" in str(refused.value.member_errors[0]["email"])
     added = add_member(group.token, member(3))
     assert added.status == S.CONFIRMED and added.group_id == group.id
     with pytest.raises(GroupError) as refused:
@@ -279,3 +282,164 @@ def test_no_one_is_added_when_no_seat_remains(ctx):
         add_member(group.token, member(3))
     assert refused.value.code == "no_room"
     assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) == 3
+
+
+# The pages --------------------------------------------------------------------------
+
+PASSWORD = "haslo-organizatora"
+
+
+def person_fields(index: int, first: str, last: str, email: str = "") -> dict:
+    prefix = f"members-{index}-"
+    return {
+        prefix + "first_name": first,
+        prefix + "last_name": last,
+        prefix + "email": email,
+        prefix + "organization": "Stowarzyszenie Razem",
+        prefix + "organization_type": "ngo",
+        prefix + "county": "m-kalisz",
+    }
+
+
+def group_form(client, url: str, **people) -> dict:
+    return {
+        "csrf_token": csrf_token(client, url),
+        "coordinator_name": "Halina Koordynująca",
+        "coordinator_email": "koordynatorka@example.org",
+        "coordinator_organization": "Stowarzyszenie Razem",
+        "mode": "together",
+        "consent": "y",
+        **people,
+    }
+
+
+def test_the_event_page_offers_the_group_form_only_where_the_event_allows_it(app, client):
+    with app.app_context():
+        allowed, alone = group_event().slug, group_event(group_max=None).slug
+    assert "Zarejestruj grupę" in client.get(f"/events/{allowed}").get_data(as_text=True)
+    assert "Zarejestruj grupę" not in client.get(f"/events/{alone}").get_data(as_text=True)
+    assert client.get(f"/events/{alone}/group").status_code == 404
+
+
+def test_a_coordinator_adds_a_row_fixes_an_error_and_registers_the_group(app, client):
+    with app.app_context():
+        slug = group_event(capacity=10).slug
+    url = f"/events/{slug}/group"
+    assert client.get(url).get_data(as_text=True).count('class="group-member"') == 2
+
+    data = group_form(client, url, **person_fields(0, "Anna", "Nowak", "anna@example.org"),
+                      **person_fields(1, "Jan", "Kowal"))  # fmt: skip
+    added = client.post(url, data={**data, "add_person": "1"})
+    html = added.get_data(as_text=True)
+    assert added.status_code == 200 and html.count('class="group-member"') == 3
+    assert 'value="anna@example.org"' in html and 'value="Kowal"' in html  # kept
+
+    data.update(person_fields(2, "Ewa", "Lis", "anna@example.org"))
+    refused = client.post(url, data=data)
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 422
+    assert '<a href="#members-2-email">' in html  # the summary links to the field
+    assert 'id="members-2-email-error"' in html and "podano już przy osobie nr 1" in html
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Registration)) == 0
+
+    data["members-2-email"] = ""
+    done = client.post(url, data=data)
+    assert done.status_code == 302 and done.headers["Location"].startswith("/g/")
+    page = client.get(done.headers["Location"])
+    assert page.headers["Cache-Control"] == "no-store"
+    html = page.get_data(as_text=True)
+    assert all(name in html for name in ("Anna Nowak", "Jan Kowal", "Ewa Lis"))
+    assert html.count("Potwierdzona") == 3
+
+
+def test_rows_left_empty_are_left_out(app, client):
+    with app.app_context():
+        slug = group_event().slug
+    url = f"/events/{slug}/group"
+    data = group_form(client, url, **person_fields(1, "Jan", "Kowal"))
+    assert client.post(url, data=data).status_code == 302
+    with app.app_context():
+        [person] = db.session.scalars(sa.select(Registration)).all()
+        assert person.full_name == "Jan Kowal"
+
+
+def test_a_form_without_its_csrf_token_registers_nobody(app, client):
+    with app.app_context():
+        slug = group_event().slug
+    url = f"/events/{slug}/group"
+    data = group_form(client, url, **person_fields(0, "Jan", "Kowal"))
+    del data["csrf_token"]
+    assert client.post(url, data=data).status_code == 400
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Registration)) == 0
+
+
+def test_the_coordinator_cancels_a_person_after_confirming_and_adds_another(app, client):
+    with app.app_context():
+        event = group_event(capacity=3)
+        group = register_group(event.id, coordinator(), [member(1), member(2)], TOGETHER)
+        token, first_id = group.token, group.members[0].id
+    page = f"/g/{token}"
+    cancel_url = f"{page}/cancel/{first_id}"
+    assert "Tak, anuluj rejestrację" in client.get(cancel_url).get_data(as_text=True)
+    assert client.post(cancel_url, data={}).status_code == 400  # no CSRF token: nothing
+    with app.app_context():
+        assert statuses(group.id) == ["confirmed", "confirmed"]
+    client.post(cancel_url, data={"csrf_token": csrf_token(client, cancel_url)})
+    with app.app_context():
+        assert statuses(group.id) == ["cancelled", "confirmed"]
+
+    add_url = f"{page}/add"
+    fields = {
+        key.replace("members-0-", "member-"): value
+        for key, value in person_fields(0, "Ola", "Nowa", "ola@example.org").items()
+    }
+    added = client.post(add_url, data={"csrf_token": csrf_token(client, add_url), **fields})
+    assert added.status_code == 302
+    with app.app_context():
+        assert statuses(group.id) == ["cancelled", "confirmed", "confirmed"]
+    assert "Ola Nowa" in client.get(page).get_data(as_text=True)
+
+
+def test_an_unknown_group_link_is_not_found(client):
+    assert client.get("/g/nie-ma-takiego").status_code == 404
+    assert client.get("/g/nie-ma-takiego/add").status_code == 404
+
+
+def _organizer(app, client):
+    from events.models import Role
+    from tests.factories import make_user
+
+    with app.app_context():
+        make_user(email="org@example.org", password=PASSWORD, role=Role.ORGANIZER)
+    token = csrf_token(client, "/login")
+    client.post("/login", data={"email": "org@example.org", "password": PASSWORD,
+                                "csrf_token": token})  # fmt: skip
+
+
+def test_the_organizer_sees_the_group_in_the_table_and_the_export(app, client):
+    with app.app_context():
+        event = group_event()
+        group = register_group(event.id, coordinator(), [member(1), member(2)], TOGETHER)
+        event_id, number = event.id, group.id
+    _organizer(app, client)
+    label = f"Grupa nr {number}: Halina Koordynująca"
+    table = client.get(f"/organizer/events/{event_id}/registrations").get_data(as_text=True)
+    assert table.count(label) == 2 and "zgody udzielone przez koordynatora" in table
+    exported = client.get(f"/organizer/events/{event_id}/participants.csv")
+    rows = list(csv.reader(io.StringIO(exported.data.decode("utf-8-sig")), delimiter=";"))
+    column = rows[0].index("Grupa")
+    assert [row[column] for row in rows[1:]] == [label, label]
+    report = client.get(f"/organizer/events/{event_id}/report").get_data(as_text=True)
+    assert "Osoby potwierdzone zarejestrowane w grupie" in report
+
+
+def test_erasing_a_member_drops_the_coordinators_message_that_names_them(ctx):
+    from events.services.privacy import erase_person
+
+    event = group_event()
+    register_group(event.id, coordinator(), [member(1), member(2)], TOGETHER)
+    assert erase_person("osoba1@example.org", None) == 1
+    kinds = db.session.scalars(sa.select(OutboxMessage.kind)).all()
+    assert "group_registered" not in kinds

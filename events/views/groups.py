@@ -140,7 +140,9 @@ def register(slug: str):
         abort(404)
     formdata = compacted(request.form) if request.method == "POST" else None
     form = GroupForm(formdata=formdata)
-    while len(form.members) > event.group_max:
+    posted = len({m.group(1) for m in map(_MEMBER_KEY.match, formdata or ()) if m})
+    most = min(posted or START_WITH, event.group_max)  # no empty rows added to a post
+    while len(form.members) > most:
         form.members.pop_entry()
     asked = questions_for(event.id)
     refusal, answer_errors, added = None, {}, False
