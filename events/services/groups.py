@@ -58,7 +58,6 @@ from events.services.questionnaires.at_registration import checked_answers, stor
 from events.services.registration import (
     Attendee,
     cancel_registration,
-    find_active_registration,
     new_registration,
     queue_status_email,
 )
@@ -177,6 +176,7 @@ def check_group(
     changed meanwhile."""
     coordinator_errors = _coordinator_errors(coordinator, consent)
     member_errors, answer_errors, answers, seen = {}, {}, [], {}
+    registered = _registered(event_id, [m.email for m in members if m.email])
     if not members:
         coordinator_errors["members"] = _l("Enter at least one person.")
     for index, member in enumerate(members):
@@ -189,7 +189,7 @@ def check_group(
                     "their own address, or none.",
                     number=seen[address] + 1,
                 )
-            elif find_active_registration(event_id, address):
+            elif address in registered:
                 errors["email"] = _l(
                     "%(email)s is already registered for this event: this person need not "
                     "be registered again.",
@@ -213,6 +213,22 @@ def check_group(
             answer_errors,
         )
     return answers
+
+
+def _registered(event_id: int, emails: list[str]) -> set[str]:
+    """Those of these addresses that hold an active registration at the event (one query)."""
+    addresses = {normalize_email(email) for email in emails}
+    if not addresses:
+        return set()
+    return set(
+        db.session.scalars(
+            sa.select(Registration.email).where(
+                Registration.event_id == event_id,
+                Registration.email.in_(addresses),
+                Registration.status.in_(ACTIVE_STATUSES),
+            )
+        )
+    )
 
 
 def _allowed(event: Event, size: int) -> None:
@@ -254,19 +270,23 @@ def _attendee(member: Member, language: str) -> Attendee:
 
 
 def _add_members(event, group, members, statuses, answers, now) -> list[Registration]:
+    """The members' registrations, inserted in form order (their ids, so their places on
+    the waiting list, follow that order), with their answers."""
     registrations = []
-    for member, status, checked in zip(members, statuses, answers, strict=True):
+    for member, status in zip(members, statuses, strict=True):
         registration = new_registration(event, _attendee(member, group.language), status, now)
         registration.email = normalize_email(member.email) if member.email else None
         registration.consent_by_coordinator = True
-        try:
-            with db.session.begin_nested():  # a concurrent duplicate leaves the rest usable
-                db.session.add(registration)
-                registration.group = group
-        except IntegrityError as error:
-            raise LifecycleError(Code.DUPLICATE) from error
-        store_answers(registration, checked)
         registrations.append(registration)
+    try:
+        with db.session.begin_nested():  # a concurrent duplicate: refused, nothing half-made
+            db.session.add_all(registrations)
+            for registration in registrations:
+                registration.group = group
+    except IntegrityError as error:
+        raise LifecycleError(Code.DUPLICATE) from error
+    for registration, checked in zip(registrations, answers, strict=True):
+        store_answers(registration, checked)
     return registrations
 
 
