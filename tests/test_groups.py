@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from events.extensions import db
 from events.messages.outbox import deliver_due
 from events.models import (
+    Event,
     GroupMode,
     OutboxMessage,
     Registration,
@@ -443,3 +444,36 @@ def test_erasing_a_member_drops_the_coordinators_message_that_names_them(ctx):
     assert erase_person("osoba1@example.org", None) == 1
     kinds = db.session.scalars(sa.select(OutboxMessage.kind)).all()
     assert "group_registered" not in kinds
+
+
+def test_each_member_is_one_person_on_the_sheet_and_the_badges(app, client):
+    from pypdf import PdfReader
+
+    with app.app_context():
+        event = group_event()
+        group = register_group(
+            event.id, coordinator(), [member(1, last_name="Źdźbło"), member(2)], TOGETHER
+        )
+        event_id, number = event.id, group.id
+    _organizer(app, client)
+    sheet = client.get(f"/organizer/events/{event_id}/attendance.pdf")
+    text = " ".join(PdfReader(io.BytesIO(sheet.data)).pages[0].extract_text().split())
+    assert "Osoba Źdźbło (grupa nr" in text and text.count(f"(grupa nr {number})") == 2
+    badges = client.get(f"/organizer/events/{event_id}/badges.pdf")
+    assert badges.status_code == 200
+    text = PdfReader(io.BytesIO(badges.data)).pages[0].extract_text()
+    assert "Źdźbło" in text and "Numerc" in text
+
+
+def test_the_organizer_sets_the_largest_group_from_2_to_20(app, client):
+    from tests.test_organizer import event_form
+
+    _organizer(app, client)
+    url = "/organizer/events/new"
+    token = csrf_token(client, url)
+    refused = client.post(url, data={**event_form(group_max="1"), "csrf_token": token})
+    assert refused.status_code in (200, 422)
+    assert "od 2 do 20" in refused.get_data(as_text=True)
+    client.post(url, data={**event_form(group_max="12"), "csrf_token": token})
+    with app.app_context():
+        assert db.session.scalar(sa.select(Event.group_max)) == 12

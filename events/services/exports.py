@@ -224,7 +224,7 @@ def attendance_pdf(
 ) -> bytes:
     """A numbered table of name, organization and county, with an empty signature column
     (for one `session` of a course: its date and place in the heading). A person added
-    at the door is marked so beside the name.
+    at the door is marked so beside the name, a group's member with the group's number.
 
     Drawn row by row with fpdf2's plain primitives (rectangles and text): its
     table layout breaks every cell into lines character by character, which
@@ -233,7 +233,6 @@ def attendance_pdf(
     pdf = AttendanceSheet(project, event, session)
     headings = [_("No."), _("First and last name"), _("Organization"), _("County"), _("Signature")]
     walk_in = _("(added at the door)")
-    groups = _group_names(registrations)
     pdf.add_page()
     _heading_row(pdf, headings)
     for number, registration in enumerate(registrations, start=1):
@@ -245,8 +244,8 @@ def attendance_pdf(
             if registration.walk_in
             else registration.full_name
         )
-        if registration.group_id is not None:
-            name += f" ({group_label(registration.group_id, groups.get(registration.group_id))})"
+        if registration.group_id is not None:  # its number: the exports name the coordinator
+            name += " (" + _("group %(number)d", number=registration.group_id) + ")"
         cells = [
             str(number),
             name,
@@ -256,19 +255,6 @@ def attendance_pdf(
         ]
         _row(pdf, cells, right_first=True)
     return bytes(pdf.output())
-
-
-def _group_names(registrations: list[Registration]) -> dict[int, str]:
-    """{group id: its coordinator's name} of the groups of these people, in one query."""
-    ids = {r.group_id for r in registrations if r.group_id is not None}
-    if not ids:
-        return {}
-    rows = db.session.execute(
-        sa.select(RegistrationGroup.id, RegistrationGroup.coordinator_name).where(
-            RegistrationGroup.id.in_(ids)
-        )
-    )
-    return dict(rows.all())
 
 
 def _heading_row(pdf: AttendanceSheet, headings: list[str]) -> None:

@@ -133,7 +133,11 @@ def _summary(form, subforms, prefixes, asked, answer_errors) -> list[tuple[str, 
 
 
 @bp.route("/events/<slug>/group", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["RATELIMIT_REGISTRATION"], methods=["POST"])
+@limiter.limit(
+    lambda: current_app.config["RATELIMIT_REGISTRATION"],
+    methods=["POST"],
+    exempt_when=lambda: "add_person" in request.form,  # a row more registers nobody
+)
 def register(slug: str):
     event = find_public_event(slug)
     if event is None or event.group_max is None:
