@@ -477,3 +477,33 @@ def test_the_organizer_sets_the_largest_group_from_2_to_20(app, client):
     client.post(url, data={**event_form(group_max="12"), "csrf_token": token})
     with app.app_context():
         assert db.session.scalar(sa.select(Event.group_max)) == 12
+
+
+def test_each_person_answers_the_events_own_questions(app, client):
+    from events.models import QuestionnaireResponse
+    from tests.test_registration_questions import _event_with_questions
+
+    slug, _event_id, programme, _source, version = _event_with_questions(app, group_max=3)
+    url = f"/events/{slug}/group"
+    html = client.get(url).get_data(as_text=True)
+    assert f'name="members-1-q-{programme}"' in html  # a set of questions per person
+    data = group_form(client, url, version=version, **person_fields(0, "Anna", "Nowak"),
+                      **person_fields(1, "Jan", "Kowal"))  # fmt: skip
+    data[f"members-0-q-{programme}"] = "o1"
+    refused = client.post(url, data=data)
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 422
+    assert f'href="#members-1-q-{programme}-0"' in html  # only the second person's
+    assert f'href="#members-0-q-{programme}-0"' not in html
+    data[f"members-1-q-{programme}"] = "o2"
+    assert client.post(url, data=data).status_code == 302
+    with app.app_context():
+        answers = db.session.execute(
+            sa.select(Registration.first_name, QuestionnaireResponse.answers)
+            .join(Registration, Registration.id == QuestionnaireResponse.registration_id)
+            .order_by(Registration.id)
+        ).all()
+        assert [(name, answer[programme]) for name, answer in answers] == [
+            ("Anna", "o1"),
+            ("Jan", "o2"),
+        ]

@@ -18,6 +18,11 @@ lifecycle decides the seats of the whole group (`lifecycle.group_statuses`):
   form order, with contiguous positions. Without a waiting list: refused `no_room`.
 - An event with approval: every member awaits the organizer's decision.
 
+Afterwards each member is a registration like any other: a seat freed later goes to
+the first on the waiting list (`registration.promote_from_waitlist`), person by
+person, so a group waiting "together" gets its seats one by one, in its order, as
+they free up; the organizer approves or declines each application on its own.
+
 Emails go through the outbox after the commit: each member with an address gets
 their usual message (ticket and calendar invite when confirmed); the coordinator
 gets one message with the link to the group's page (/g/<token>), everyone's status
