@@ -507,3 +507,25 @@ def test_each_person_answers_the_events_own_questions(app, client):
             ("Anna", "o1"),
             ("Jan", "o2"),
         ]
+
+
+def test_adding_rows_is_not_counted_as_registering_by_the_rate_limit(tmp_path):
+    from tests.conftest import make_app
+
+    app = make_app(f"sqlite:///{tmp_path / 'limits.db'}", RATELIMIT_ENABLED=True,
+                   RATELIMIT_REGISTRATION="3 per minute")  # fmt: skip
+    with app.app_context():
+        db.create_all()
+        slug = group_event(group_max=10).slug
+    client = app.test_client()
+    url = f"/events/{slug}/group"
+    data = group_form(client, url, **person_fields(0, "Jan", "Kowal"))
+    for rows in range(2, 8):  # more rows than registrations the limit allows
+        response = client.post(url, data={**data, "add_person": "1"})
+        assert response.status_code == 200, rows
+        data.update(person_fields(rows - 1, "Ewa", f"Lis-{'abcdefgh'[rows]}"))
+    assert client.post(url, data=data).status_code == 302
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Registration)) == 7
+        db.session.remove()
+        db.engine.dispose()
