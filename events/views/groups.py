@@ -112,20 +112,24 @@ def _attach(error: GroupError, form, subforms) -> dict[int, dict]:
     return error.answer_errors
 
 
+def _person(index: int, message) -> str:
+    """A person's error as the summary lists it: whose it is, then what."""
+    return _("Person %(number)d: %(message)s", number=index + 1, message=message)
+
+
 def _summary(form, subforms, prefixes, asked, answer_errors) -> list[tuple[str, str]]:
     """(anchor, message) in the order of the page."""
     links = []
     for name in ("coordinator_name", "coordinator_email", "coordinator_organization"):
         links.extend((form[name].id, message) for message in form[name].errors)
     for index, subform in enumerate(subforms):
-        for field in subform:
-            links.extend((field.id, message) for message in field.errors)
+        found = [(field.id, message) for field in subform for message in field.errors]
         if asked and index in answer_errors:
-            structure = asked.structure
-            links.extend(
+            found += [
                 (prefixes[index] + anchor, message)
-                for anchor, message in error_links(structure, answer_errors[index])
-            )
+                for anchor, message in error_links(asked.structure, answer_errors[index])
+            ]
+        links += [(anchor, _person(index, message)) for anchor, message in found]
     links.extend((form.mode.id + "-0", message) for message in form.mode.errors)
     for name in ("consent", "csrf_token"):
         links.extend((form[name].id, message) for message in form[name].errors)

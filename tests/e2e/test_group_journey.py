@@ -51,7 +51,9 @@ def test_a_group_of_three_with_the_keyboard_only(live_app, forum, page):
 
     tab_to(page, "button[name=add_person]")
     page.keyboard.press("Enter")
-    page.wait_for_selector("#members-2-first_name")
+    wait_for_focus(page, "members-2-person")  # the new row takes the focus
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "members-2-first_name"
     assert page.input_value("#members-0-email") == "anna@example.org"  # kept
     assert page.input_value("#coordinator_name") == "Halina Sołtys"
     fill_person(page, 2, "Ewa", "Lis", "anna@example.org")  # the same address twice
