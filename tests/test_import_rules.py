@@ -30,7 +30,7 @@ LAYERS = [
             "events.services.questionnaires*",
             "events.services.courses*",
             "events.services.invitations*",
-            "events.services.groups",
+            "events.services.groups*",
         ],
     ),
     (

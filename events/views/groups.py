@@ -136,6 +136,31 @@ def _summary(form, subforms, prefixes, asked, answer_errors) -> list[tuple[str, 
     return links
 
 
+def _submit(event_id: int, form, formdata):
+    """Register the posted group; None when the form's own checks failed and the
+    service's found nothing more. Raises what `register_group` raises; for a form with
+    errors, GroupError `invalid` with the service's findings too (duplicates, answers),
+    so that every error shows at once."""
+    valid = form.validate()
+    members = [
+        member_from(subform, formdata, f"members-{index}-")
+        for index, subform in enumerate(form.members)
+    ]
+    coordinator = Coordinator(
+        form.coordinator_name.data or "",
+        form.coordinator_email.data or "",
+        form.coordinator_organization.data or "",
+        language(),
+    )
+    if not valid:
+        check_group(event_id, coordinator, members, form_id("version"), form.consent.data)
+        return None
+    return register_group(
+        event_id, coordinator, members, GroupMode(form.mode.data), form_id("version"),
+        form.consent.data,
+    )  # fmt: skip
+
+
 @bp.route("/events/<slug>/group", methods=["GET", "POST"])
 @limiter.limit(
     lambda: current_app.config["RATELIMIT_REGISTRATION"],
@@ -159,36 +184,20 @@ def register(slug: str):
             form.members.append_entry()
             added = True
     elif request.method == "POST":
-        valid = form.validate()
-        members = [
-            member_from(subform, formdata, f"members-{index}-")
-            for index, subform in enumerate(form.members)
-        ]
-        coordinator = Coordinator(
-            form.coordinator_name.data or "",
-            form.coordinator_email.data or "",
-            form.coordinator_organization.data or "",
-            language(),
-        )
         try:
-            if not valid:  # the service's own checks too, so that every error shows at once
-                check_group(event.id, coordinator, members, form_id("version"), form.consent.data)
-            else:
-                group = register_group(
-                    event.id, coordinator, members, GroupMode(form.mode.data),
-                    form_id("version"), form.consent.data,
-                )  # fmt: skip
-                flash(_("The group is registered. We sent you the link to this page."), "success")
-                return redirect(url_for(".page", token=group.token))
+            group = _submit(event.id, form, formdata)
         except GroupError as error:
-            if error.code == "invalid":
-                answer_errors = _attach(error, form, form.members)
-            else:
+            if error.code != "invalid":
                 refusal = error.message
+            answer_errors = _attach(error, form, form.members)
         except QuestionnaireError as error:  # the questions changed meanwhile
             refusal, asked = error.message, questions_for(event.id)
         except DomainError as error:
             refusal = error.message
+        else:
+            if group is not None:
+                flash(_("The group is registered. We sent you the link to this page."), "success")
+                return redirect(url_for(".page", token=group.token))
     prefixes = [f"members-{index}-" for index in range(len(form.members))]
     links = _summary(form, form.members, prefixes, asked and asked[1], answer_errors)
     status = 422 if request.method == "POST" and not added and (links or refusal) else 200
