@@ -529,3 +529,19 @@ def test_adding_rows_is_not_counted_as_registering_by_the_rate_limit(tmp_path):
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Registration)) == 7
         db.session.remove()
         db.engine.dispose()
+
+
+def test_a_groups_link_reaches_only_its_own_people(app, client):
+    with app.app_context():
+        event = group_event()
+        mine = register_group(event.id, coordinator(), [member(1)], TOGETHER)
+        other = register_group(event.id, coordinator("inna@example.org"), [member(2)], TOGETHER)
+        token, stranger = mine.token, other.members[0].id
+    url = f"/g/{token}/cancel/{stranger}"
+    assert client.get(url).status_code == 404
+    assert (
+        client.post(url, data={"csrf_token": csrf_token(client, f"/g/{token}/add")}).status_code
+        == 404
+    )
+    with app.app_context():
+        assert db.session.get(Registration, stranger).status == S.CONFIRMED
