@@ -38,6 +38,7 @@ from events.views import (
     certificates,
     checkin,
     errors,
+    groups,
     health,
     invitations,
     page_cache,
@@ -124,6 +125,7 @@ def configure_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     app.register_blueprint(public.bp)
     app.register_blueprint(registration.bp)
+    app.register_blueprint(groups.bp)
     app.register_blueprint(ticket.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(checkin.bp)

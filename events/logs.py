@@ -9,7 +9,8 @@ access log line (deploy/gunicorn.conf.py) and the app's own lines for the same
 request share it. In production the app logs one JSON object per line to
 standard error, for the service manager's journal.
 
-Some paths carry a bearer secret: "my registration" (/r/<token>), the ticket
+Some paths carry a bearer secret: "my registration" (/r/<token>), a group's
+coordinator's page (/g/<token>), the ticket
 (/t/<token>), the stop link of organizer messages, a questionnaire's personal
 link (/q/link/<token>), an invitation (/i/<token>) and a door link
 (/checkin/link/<token>). Whoever reads it has the page, so no log keeps it:
@@ -34,7 +35,7 @@ _PATH_START = r"""(?P<start>^|[\s"'=(\[]|[a-z]+://[^/\s"']+)"""
 _SEGMENT = r"""[^/?#\s"']+"""
 _SECRET_PATHS = re.compile(
     _PATH_START
-    + rf"(?P<prefix>/(?:r|t|i|q/link|checkin/link)/){_SEGMENT}"
+    + rf"(?P<prefix>/(?:r|g|t|i|q/link|checkin/link)/){_SEGMENT}"
     + rf"|{_PATH_START.replace('start', 'start2')}(?P<stop>/stop/){_SEGMENT}/{_SEGMENT}",
     re.IGNORECASE,
 )

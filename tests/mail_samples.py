@@ -10,11 +10,19 @@ import sqlalchemy as sa
 
 from events.extensions import db
 from events.messages.outbox import deliver_due
-from events.models import QuestionnaireKind, RegistrationMode, RegistrationStatus, User, utcnow
+from events.models import (
+    GroupMode,
+    QuestionnaireKind,
+    RegistrationMode,
+    RegistrationStatus,
+    User,
+    utcnow,
+)
 from events.services.broadcast import Audience, send_to_registrants
 from events.services.courses.certificates import issue_certificates, set_rule
 from events.services.courses.sessions import delete_session
 from events.services.event_changes import Schedule, cancel_event
+from events.services.groups import Coordinator, Member, register_group
 from events.services.invitations.invite import invite_people
 from events.services.invitations.lists import ImportRow
 from events.services.lost_link import request_links
@@ -56,6 +64,7 @@ KINDS = (
     "certificate",  # with the PDF attached
     "session_cancelled",  # one session of a course withdrawn from the calendar
     "invitation",  # a personal invitation (no registration yet)
+    "group_registered",  # a group's coordinator: the group's page, tickets without address
 )
 
 TITLE = "Seminarium: partnerstwo lokalne w praktyce – Poznań, Kalisz, Piła i Leszno (2026/27)"
@@ -143,6 +152,16 @@ def every_kind(smtp_server, language: str) -> dict:
     invited = make_event(title=TITLE, **next_week())
     row = ImportRow(1, "Ina Zaproszona", f"invitation.{language}@example.org", "Fundacja", None)
     invite_people(invited.id, [row], organizer())  # in Polish: a list has no language
+
+    grouped = make_event(title=TITLE, group_max=3, **next_week())
+    register_group(
+        grouped.id,
+        Coordinator("Halina Sołtys", f"group_registered.{language}@example.org",
+                    "Koło Gospodyń Wiejskich", language),
+        [Member("Anna", "Nowak", "Koło Gospodyń Wiejskich", "kaliski"),
+         Member("Jan", "Kowal", "Koło Gospodyń Wiejskich", "kaliski")],
+        GroupMode.TOGETHER,
+    )  # fmt: skip
 
     deliver_due()
     messages = {}

@@ -13,6 +13,7 @@ from events.extensions import db
 from events.messages.outbox import deliver_pending
 from events.models import (
     Event,
+    GroupMode,
     Invitation,
     InvitationOptOut,
     QuestionnaireInvitation,
@@ -21,6 +22,7 @@ from events.models import (
     utcnow,
 )
 from events.services.courses.certificates import issue_certificates, set_rule
+from events.services.groups import Coordinator, Member, register_group
 from events.services.invitations.invite import invite_people, opt_out, register_invited
 from events.services.invitations.lists import ImportRow
 from events.services.lost_link import request_links
@@ -59,7 +61,8 @@ def her(**overrides):
 def everything_she_touched(app) -> dict:
     """She registers, is approved, checked in, certified, invited (one invitation used,
     one opted out of), answers a personal questionnaire, loses her link, gets an
-    organizer's message; door staff type her name and a mistyped ticket elsewhere."""
+    organizer's message, registers a group of two others as its coordinator; door staff
+    type her name and a mistyped ticket elsewhere."""
     with app.app_context():
         organizer = make_user(email="org@example.org", password=PASSWORD, role=Role.ORGANIZER)
         seminar = make_event(title="Seminarium w Koninie")
@@ -82,6 +85,16 @@ def everything_she_touched(app) -> dict:
         form = answers(keys, q0=f"{ORGANIZATION}, {FIRST} {LAST}")
         submit_invited_response(link.token, version_id(questionnaire), form, Respondent())
         request_links(EMAIL)
+        grouped_at = make_event(title="Forum grup", group_max=3)
+        group = register_group(
+            grouped_at.id,
+            Coordinator(f"{FIRST} {LAST}", EMAIL, ORGANIZATION),
+            [
+                Member("Jan", "Kowalski", "Koło Gospodyń", "m-kalisz", "jan.k@example.org"),
+                Member("Ewa", "Nowak", "Koło Gospodyń", "m-kalisz"),
+            ],
+            GroupMode.TOGETHER,
+        )
         db.session.commit()
         codes = {
             "seminar": seminar.slug,
@@ -92,7 +105,7 @@ def everything_she_touched(app) -> dict:
                 for person in (mine, applied, invited)
                 for value in (person.manage_token, person.ticket_token, person.ticket_code)
             ]
-            + [invitation.token, unwanted.token, link.token],
+            + [invitation.token, unwanted.token, link.token, group.token],
             "seminar_id": seminar.id,
             "organizer": organizer,
         }

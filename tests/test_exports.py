@@ -75,7 +75,7 @@ def test_xlsx_reads_back_with_dates_bold_frozen_header_and_no_formulas(organizer
     header = rows[0]
     assert sheet.freeze_panes == "A2"
     assert sheet["A1"].font.bold
-    assert sheet.auto_filter.ref == f"A1:N{len(PAYLOADS) + 1}"
+    assert sheet.auto_filter.ref == f"A1:O{len(PAYLOADS) + 1}"  # O: the group
     assert sheet.column_dimensions["E"].width >= 20
     column = header.index("Organizacja")
     for row_number, payload in enumerate(PAYLOADS, start=2):

@@ -30,6 +30,7 @@ LAYERS = [
             "events.services.questionnaires*",
             "events.services.courses*",
             "events.services.invitations*",
+            "events.services.groups*",
         ],
     ),
     (

@@ -58,7 +58,7 @@ def private_paths(app) -> list[str]:
 
 def test_private_links_are_found_for_every_kind(app):
     prefixes = {path.split(SECRET)[0] for path in private_paths(app)}
-    assert {"/r/", "/t/", "/q/link/", "/i/", "/checkin/link/", "/stop/"} <= prefixes
+    assert {"/r/", "/g/", "/t/", "/q/link/", "/i/", "/checkin/link/", "/stop/"} <= prefixes
 
 
 def test_the_access_log_shows_no_secret_of_any_private_link(app):
@@ -74,6 +74,7 @@ def test_the_access_log_shows_no_secret_of_any_private_link(app):
     ("text", "clean"),
     [
         (f"GET /r/{SECRET}/cancel HTTP/1.1", "GET /r/:secret/cancel HTTP/1.1"),
+        (f"POST /g/{SECRET}/cancel/12 HTTP/1.1", "POST /g/:secret/cancel/12 HTTP/1.1"),
         (f"https://example.org/t/{SECRET}/qr.png", "https://example.org/t/:secret/qr.png"),
         (f"Exception on /q/link/{SECRET} [POST]", "Exception on /q/link/:secret [POST]"),
         (f"/stop/{SECRET}/abc123", "/stop/:secret/:secret"),

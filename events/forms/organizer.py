@@ -94,6 +94,19 @@ class EventForm(FlaskForm):
     )
     mode = SelectField(_l("Registration mode"), validators=[InputRequired()])
     waitlist_enabled = BooleanField(_l("Waiting list when full"), default=True)
+    group_max = IntegerField(
+        _l("Group registration: the largest group (optional)"),
+        description=_l(
+            "A coordinator may register up to this many people in one form, from 2 to 20. "
+            "Empty: no group registration."
+        ),
+        validators=[
+            Optional(),
+            NumberRange(
+                min=2, max=20, message=_l("Enter a number from 2 to 20, or leave it empty.")
+            ),
+        ],
+    )
     overflow = RadioField(
         _l("If fewer seats than confirmed people"),
         choices=[],
@@ -147,6 +160,7 @@ class EventForm(FlaskForm):
         )
         self.capacity.data, self.waitlist_enabled.data = event.capacity, event.waitlist_enabled
         self.programme_id.data = str(event.programme_id or "")
+        self.group_max.data = event.group_max
         for name in ("starts_at", "ends_at", "registration_opens_at", "registration_closes_at"):
             getattr(self, name).data = to_local(getattr(event, name))
 
@@ -168,6 +182,7 @@ class EventForm(FlaskForm):
             waitlist_enabled=self.waitlist_enabled.data,
             contact_email=(self.contact_email.data or "").lower() or None,
             programme_id=chosen_id(self.programme_id),
+            group_max=self.group_max.data,
         )
 
 

@@ -19,6 +19,7 @@ def queue_registration_email(
     registration: Registration,
     with_calendar: bool = True,
     subject_text: str | None = None,
+    recipient: str | None = None,
     **context,
 ) -> OutboxMessage:
     """Queue the `kind` message for a registration.
@@ -27,7 +28,8 @@ def queue_registration_email(
     (a waiting list place learning that the event changed); `subject_text`
     replaces the usual subject (an organizer's own message). `context` holds
     the message's own details (a waiting-list position, a note); they must be
-    plain values, times, registrations or events.
+    plain values, times, registrations or events. `recipient`: another address than
+    the person's (a group's coordinator, for a member who gave none).
     """
     if kind not in REGISTRATION_EMAILS:
         raise ValueError(f"unknown email kind {kind!r}")
@@ -39,7 +41,7 @@ def queue_registration_email(
     return enqueue(
         OutboxMessage(
             kind=kind,
-            recipient=registration.email,
+            recipient=recipient or registration.email,
             language=registration.language,
             facts=facts,
             registration_id=registration.id,

@@ -22,6 +22,7 @@ from events.models.events import (
     EventStatus,
     RegistrationMode,
 )
+from events.models.groups import GroupMode, RegistrationGroup
 from events.models.invitations import Invitation, InvitationOptOut, InvitationStatus
 from events.models.outbox import OutboxMessage, OutboxStatus
 from events.models.programmes import Programme
@@ -54,6 +55,7 @@ __all__ = [
     "EventKind",
     "EventStatus",
     "Invitation",
+    "GroupMode",
     "InvitationOptOut",
     "InvitationStatus",
     "OrganizationType",
@@ -67,6 +69,7 @@ __all__ = [
     "QuestionnaireResponse",
     "QuestionnaireVersion",
     "Registration",
+    "RegistrationGroup",
     "RegistrationMode",
     "RegistrationStatus",
     "ResponseSource",

@@ -102,6 +102,9 @@ class Event(db.Model):
     door_may_override: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     # The partnership programme the event belongs to (events.models.programmes), if any.
     programme_id: Mapped[int | None] = mapped_column(sa.ForeignKey("programme.id"), index=True)
+    # The organizer's choice: a coordinator may register a group of at most this many
+    # people in one form (see models.groups); None: no group registration.
+    group_max: Mapped[int | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -126,6 +129,9 @@ class Event(db.Model):
             f"checkin_opens_minutes >= 0 AND checkin_opens_minutes <= {CHECKIN_MOST_MINUTES} AND "
             f"checkin_closes_minutes >= 0 AND checkin_closes_minutes <= {CHECKIN_MOST_MINUTES}",
             name="checkin_window_range",
+        ),
+        sa.CheckConstraint(
+            "group_max IS NULL OR (group_max >= 2 AND group_max <= 20)", name="group_max_range"
         ),
     )
 

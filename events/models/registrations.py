@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from events.extensions import db
 from events.models.base import UTCDateTime, enum_column, new_secret, utcnow
 from events.models.events import Event
+from events.models.groups import RegistrationGroup
 
 
 class RegistrationStatus(enum.StrEnum):
@@ -109,6 +110,10 @@ class Registration(db.Model):
     beyond_capacity: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     # The consent was signed on the paper attendance sheet, not given on a screen.
     consent_on_paper: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # Registered by a group's coordinator (see models.groups): the consents were given
+    # by the coordinator on the person's behalf.
+    group_id: Mapped[int | None] = mapped_column(sa.ForeignKey("registration_group.id"), index=True)
+    consent_by_coordinator: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     anonymized_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     manage_token: Mapped[str] = mapped_column(sa.String(64), unique=True)
     # The secret of the ticket page (/t/<ticket_token>): QR code, event and status,
@@ -125,6 +130,7 @@ class Registration(db.Model):
     )
 
     event: Mapped[Event] = relationship(back_populates="registrations")
+    group: Mapped[RegistrationGroup | None] = relationship(back_populates="members")
 
     __table_args__ = (
         # The last line of defence behind the service's check: one active

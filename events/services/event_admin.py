@@ -49,6 +49,7 @@ AUDITED = (
     "venue_address", "county", "online_url", "capacity", "registration_opens_at",
     "registration_closes_at", "mode", "waitlist_enabled", "status", "contact_email",
     "programme_id",
+    "group_max",
 )  # fmt: skip
 
 
@@ -98,6 +99,7 @@ class EventData:
     waitlist_enabled: bool
     contact_email: str | None = None  # Reply-To of this event's emails
     programme_id: int | None = None  # the partnership programme it belongs to
+    group_max: int | None = None  # the largest group a coordinator may register; None: none
 
 
 def field_errors(data: EventData) -> dict[str, str]:

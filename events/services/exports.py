@@ -24,7 +24,7 @@ from openpyxl.utils import get_column_letter
 from events import documents
 from events.counties import county_name
 from events.extensions import db
-from events.models import Event, Presence, Registration
+from events.models import Event, Presence, Registration, RegistrationGroup
 from events.services.participants import TableQuery, filtered
 from events.services.programmes import programme_choices
 from events.services.questionnaires.at_registration import event_answers
@@ -44,6 +44,7 @@ def columns(with_event: bool, asked: list[dict] = ()) -> list[tuple[str, int]]:
         (_("Registered at"), 17), (_("Checked in at"), 17), (_("How present"), 24),
         (_("Needs"), 30),
         (_("Photo consent"), 10),
+        (_("Group"), 28),
     ]  # fmt: skip
     if with_event:
         names = [(_("Event"), 36), (_("Event date"), 17), (_("Programme"), 30)] + names
@@ -60,12 +61,14 @@ def _rows(event_id: int | None, query: TableQuery, asked=([], {})) -> Iterator[l
     questions, answers = asked
     language = str(get_locale() or "pl")
     statement = filtered(event_id, query).add_columns(
-        Event.title, Event.starts_at, Event.programme_id
+        Event.title, Event.starts_at, Event.programme_id, RegistrationGroup.coordinator_name
     )
-    statement = statement.join(Event, Event.id == Registration.event_id)
+    statement = statement.join(Event, Event.id == Registration.event_id).outerjoin(
+        RegistrationGroup, RegistrationGroup.id == Registration.group_id
+    )
     names = {programme_id: name for programme_id, name in programme_choices()}
     result = db.session.execute(statement.execution_options(yield_per=BATCH))
-    for registration, title, starts_at, programme_id in result:
+    for registration, title, starts_at, programme_id, coordinator in result:
         checked_in_at = registration.checked_in_at
         row = [
             registration.last_name,
@@ -82,12 +85,21 @@ def _rows(event_id: int | None, query: TableQuery, asked=([], {})) -> Iterator[l
             _presence(registration) if checked_in_at else "",
             registration.needs or "",
             _("yes") if registration.image_consent_at else _("no"),
+            group_label(registration.group_id, coordinator),
         ]
         given = answers.get(registration.id, {})
         row += [answer_text(q, given.get(q["key"]), language) for q in questions]
         if event_id is None:
             row = [title, to_local(starts_at), names.get(programme_id, "")] + row
         yield row
+
+
+def group_label(group_id: int | None, coordinator: str | None) -> str:
+    """Who registered a group's member: "Group 12: Anna Nowak" (its number and its
+    coordinator); empty for a person who registered alone."""
+    if group_id is None:
+        return ""
+    return _("Group %(number)d: %(name)s", number=group_id, name=coordinator or "")
 
 
 def _presence(registration: Registration) -> str:
@@ -216,7 +228,7 @@ def attendance_pdf(
 ) -> bytes:
     """A numbered table of name, organization and county, with an empty signature column
     (for one `session` of a course: its date and place in the heading). A person added
-    at the door is marked so beside the name.
+    at the door is marked so beside the name, a group's member with the group's number.
 
     Drawn row by row with fpdf2's plain primitives (rectangles and text): its
     table layout breaks every cell into lines character by character, which
@@ -231,11 +243,16 @@ def attendance_pdf(
         if pdf.get_y() + ROW_HEIGHT > pdf.page_break_trigger:
             pdf.add_page()
             _heading_row(pdf, headings)
-        cells = [
-            str(number),
+        name = (
             f"{registration.full_name} {walk_in}"
             if registration.walk_in
-            else registration.full_name,
+            else registration.full_name
+        )
+        if registration.group_id is not None:  # its number: the exports name the coordinator
+            name += " (" + _("group %(number)d", number=registration.group_id) + ")"
+        cells = [
+            str(number),
+            name,
             registration.organization,
             county_name(registration.county),
             "",

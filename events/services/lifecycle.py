@@ -504,3 +504,32 @@ def initial_status(event, state: RegistrationState) -> RegistrationStatus:
     if state == RegistrationState.WAITLIST:
         return RegistrationStatus.WAITLISTED
     return RegistrationStatus.CONFIRMED
+
+
+def group_statuses(
+    event: Event, size: int, together: bool, now: datetime
+) -> list[RegistrationStatus] | None:
+    """The statuses of a group of `size` new registrations, in the order of the form;
+    None when the group cannot be placed (not every member has a seat and the event
+    has no waiting list). The caller holds the event's lock.
+
+    An approval event: every member awaits approval, as one registration would.
+    `together`: all confirmed if all fit, else all on the waiting list (never split);
+    otherwise as many as fit are confirmed and the rest wait, in form order.
+    Raises LifecycleError when the event takes nobody now (draft, cancelled, not
+    open yet, closed); a full event without a waiting list gives None.
+    """
+    taken = seats_taken(event, now)
+    state = registration_state(event, taken, now)
+    if state in REFUSED_STATES and state != RegistrationState.FULL:
+        raise LifecycleError(REFUSED_STATES[state])
+    if event.mode == "approval" and state != RegistrationState.FULL:
+        return [RegistrationStatus.PENDING] * size
+    free = free_seats(event, taken)
+    fits = size if free is None else min(free, size)
+    if together and fits < size:
+        fits = 0
+    if fits < size and not event.waitlist_enabled:
+        return None
+    waiting = RegistrationStatus.WAITLISTED
+    return [RegistrationStatus.CONFIRMED] * fits + [waiting] * (size - fits)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import MultiDict
 
 from events.extensions import db
@@ -101,7 +102,8 @@ def registration_table(event_id: int, query: TableQuery) -> Table:
     total = db.session.scalar(sa.select(sa.func.count()).select_from(statement.subquery()))
     pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
     page = min(max(query.page, 1), pages)
-    found = db.session.scalars(statement.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
+    page_rows = statement.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
+    found = db.session.scalars(page_rows.options(selectinload(Registration.group))).all()
     rows = [Row(r, allowed_actions(r, ActorKind.ORGANIZER)) for r in found]
     return Table(rows, total, page, pages)
 

@@ -10,7 +10,9 @@ and drops who the person was: their details, the ticket code kept in their scan
 records and whatever door staff typed that points at them at any event (a
 mistyped code, their name in the code field), the invitations sent to them or
 used by them, the attempt counters keyed by their address, their messages and
-the copies in the local mail folder. Their private links stop working. Both are
+the copies in the local mail folder, the groups they coordinated (their name, address
+and organization; the group's page stops working) and the coordinator's messages
+about a group they were in. Their private links stop working. Both are
 written to the audit log. What stays is named in the privacy notice: the opt-out
 list, as keyed hashes only (see `InvitationOptOut`).
 """
@@ -37,6 +39,7 @@ from events.models import (
     QuestionnaireInvitation,
     QuestionnaireResponse,
     Registration,
+    RegistrationGroup,
     Scan,
     ScanResult,
     ThrottleCounter,
@@ -45,6 +48,7 @@ from events.models import (
     utcnow,
 )
 from events.services import audit
+from events.services.groups import GROUP_EMAIL
 from events.services.lifecycle import Action, ActorKind, perform, refusal
 from events.services.registration import cancel_registration
 from events.unit_of_work import command
@@ -137,6 +141,58 @@ def _linked(registration_ids: list[int]):
     """Invitations used by any of these registrations."""
     chunks = [Invitation.registration_id.in_(chunk) for chunk in _chunks(registration_ids)]
     return sa.or_(sa.false(), *chunks)
+
+
+def _forget_groups(which, now) -> None:
+    """The groups `which` selects keep their members and lose their coordinator: name,
+    address, organization; the group's page stops working."""
+    for group in db.session.scalars(sa.select(RegistrationGroup).where(which)):
+        group.coordinator_name = ANONYMOUS
+        group.coordinator_email = None
+        group.coordinator_organization = ANONYMOUS
+        group.token = new_secret()
+        group.anonymized_at = group.anonymized_at or now
+
+
+def _forget_group_messages(registrations: list[Registration]) -> None:
+    """The coordinator's messages about a group name its members: those of the groups of
+    these people go (their own messages go by their registration)."""
+    group_ids = {r.group_id for r in registrations if r.group_id is not None}
+    if not group_ids:
+        return
+    coordinators = sa.select(RegistrationGroup.coordinator_email).where(
+        RegistrationGroup.id.in_(group_ids)
+    )
+    db.session.execute(
+        sa.delete(OutboxMessage).where(
+            OutboxMessage.kind == GROUP_EMAIL,
+            OutboxMessage.registration_id.is_(None),
+            OutboxMessage.recipient.in_(coordinators),
+        )
+    )
+
+
+def _forget_ended_groups(ended, cutoff, now) -> None:
+    """Retention: the groups of ended events lose their coordinator, and the
+    coordinators' group messages queued before the cutoff go."""
+    coordinators = [
+        address
+        for address in db.session.scalars(
+            sa.select(RegistrationGroup.coordinator_email).where(
+                RegistrationGroup.event_id.in_(ended)
+            )
+        )
+        if address
+    ]
+    _forget_groups(RegistrationGroup.event_id.in_(ended), now)
+    if coordinators:
+        db.session.execute(
+            sa.delete(OutboxMessage).where(
+                OutboxMessage.kind == GROUP_EMAIL,
+                OutboxMessage.recipient.in_(coordinators),
+                OutboxMessage.created_at < cutoff,
+            )
+        )
 
 
 def _forget_counters(address: str) -> None:
@@ -244,6 +300,9 @@ def _erase(registrations: list[Registration], address: str | None, user: User | 
         audit.record("person_erased", user, registration.event_id, registration_id=registration.id)
     _scrub_audit(ids)
     _forget_answers(ids, delete=True)
+    _forget_group_messages(registrations)
+    if address is not None:
+        _forget_groups(RegistrationGroup.coordinator_email == address, now)
     if address is None:
         _forget_invitations(_linked(ids))
         db.session.execute(sa.delete(OutboxMessage).where(OutboxMessage.registration_id.in_(ids)))
@@ -293,6 +352,7 @@ def anonymize_before(cutoff: datetime, user: User | None = None) -> int:
     _forget_answers(ids, delete=False)
     ended = sa.select(Event.id).where(Event.ends_at < cutoff)
     _forget_invitations(sa.or_(Invitation.event_id.in_(ended), _linked(ids)))
+    _forget_ended_groups(ended, cutoff, now)
     # Counters only matter within their window (minutes or hours): old ones go.
     db.session.execute(sa.delete(ThrottleCounter).where(ThrottleCounter.window_start < cutoff))
     if emails:

@@ -163,7 +163,16 @@ def queue_email(email: Email, registration: Registration, had_seat: bool = True)
         context = {"with_calendar": had_seat}
     else:
         context = {}
-    queue_registration_email(email.value, registration, **context)
+    queue_registration_email(
+        email.value, registration, recipient=_coordinator_address(registration), **context
+    )
+
+
+def _coordinator_address(registration: Registration) -> str | None:
+    """Where the messages of a group's member who gave no address go: their coordinator."""
+    if registration.email or registration.group_id is None or registration.group is None:
+        return None
+    return registration.group.coordinator_email
 
 
 def queue_status_email(registration: Registration) -> None:

@@ -65,6 +65,9 @@ class Report:
     # Added at the door when every seat was taken (among the confirmed, counted apart).
     beyond_capacity: int = 0
     dr_members: int = 0  # among the confirmed
+    # Registered by a group's coordinator (each member counts as one person above too).
+    in_groups: int = 0  # among the confirmed
+    groups: int = 0  # groups with someone confirmed
     by_county: dict[str, Breakdown] = field(default_factory=dict)
     by_type: dict[OrganizationType, Breakdown] = field(default_factory=dict)
     # Courses: a person counts once per course above (attended: came to a session);
@@ -99,6 +102,7 @@ def build_report(
             Event.ends_at,
             Event.programme_id,
             sa.func.count(),
+            sa.func.count(Registration.group_id),
         )
         .join(Event, Event.id == Registration.event_id)
         .where(Event.status != EventStatus.DRAFT)
@@ -124,15 +128,48 @@ def build_report(
     )
     rows = db.session.execute(statement)
     report.by_programme = _programme_events(event_id, programme_id)
-    for status, county, kind, member, was_there, how, beyond, ends_at, programme, count in rows:
+    for (
+        status,
+        county,
+        kind,
+        member,
+        was_there,
+        how,
+        beyond,
+        ends_at,
+        programme,
+        count,
+        grouped,
+    ) in rows:
         _add_programme(report.by_programme, programme, status, bool(was_there), count)
+        if status == RegistrationStatus.CONFIRMED:
+            report.in_groups += grouped
         if was_there:  # a presence recorded before its kind was kept: at the door
             report.attended_by_how[how or Presence.DOOR] += count
         if beyond and status == RegistrationStatus.CONFIRMED:
             report.beyond_capacity += count
         _add(report, status, county, kind, member, bool(was_there), ends_at < now, count)
     _add_courses(report, event_id, programme_id)
+    report.groups = _groups(event_id, programme_id)
     return report
+
+
+def _groups(event_id: int | None, programme_id: int | None) -> int:
+    """Groups with at least one confirmed member."""
+    statement = (
+        sa.select(sa.func.count(sa.distinct(Registration.group_id)))
+        .join(Event, Event.id == Registration.event_id)
+        .where(
+            Event.status != EventStatus.DRAFT,
+            Registration.status == RegistrationStatus.CONFIRMED,
+            Registration.group_id.is_not(None),
+        )
+    )
+    if event_id is not None:
+        statement = statement.where(Registration.event_id == event_id)
+    if programme_id is not None:
+        statement = statement.where(Event.programme_id == programme_id)
+    return db.session.scalar(statement)
 
 
 def _programme_events(
@@ -219,6 +256,11 @@ def figures_rows(report: Report, labels: dict[str, str]) -> list[list]:
         [labels["totals"], labels["beyond_capacity"], report.beyond_capacity, ""],
         [labels["totals"], labels["dr_members"], report.dr_members, ""],
     ]
+    if report.groups:
+        rows += [
+            [labels["totals"], labels["in_groups"], report.in_groups, ""],
+            [labels["totals"], labels["groups"], report.groups, ""],
+        ]
     if report.courses:
         rows += [
             [labels["courses"], labels["courses_count"], report.courses, ""],

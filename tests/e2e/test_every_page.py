@@ -35,6 +35,7 @@ from flask import url_for
 from events.extensions import db
 from events.messages import unsubscribe
 from events.models import (
+    GroupMode,
     QuestionnaireInvitation,
     QuestionnaireKind,
     RegistrationMode,
@@ -44,6 +45,7 @@ from events.models import (
 from events.services.checkin.access import create_link
 from events.services.checkin.door import Actor, check_in_registration
 from events.services.courses.certificates import issue_certificates, set_rule
+from events.services.groups import Coordinator, Member, register_group
 from events.services.invitations.invite import invite_people
 from events.services.invitations.lists import ImportRow
 from events.services.questionnaires.answering import Respondent, invite_registrants, submit_response
@@ -145,6 +147,7 @@ def _seed(app) -> dict:
             title="Seminarium: partnerstwo lokalne w praktyce",
             capacity=2,
             venue_address="ul. Święty Marcin 80/82, 61-809 Poznań",
+            group_max=5,
         )
         empty = make_event(title="Szkolenie liderów lokalnych w Koninie", capacity=None)
         approval = make_event(
@@ -166,6 +169,13 @@ def _seed(app) -> dict:
         )
         second = register_attendee(full.id, attendee(first_name="Ewa"), notify=False)
         waiting = register_attendee(full.id, attendee(first_name="Jan"), notify=False)
+        group = register_group(
+            full.id,
+            Coordinator("Halina Sołtys", "halina@example.org", "Koło Gospodyń Wiejskich"),
+            [Member("Anna", "Nowak", "Koło Gospodyń Wiejskich", "m-poznan"),
+             Member("Jan", "Kowal", "Koło Gospodyń Wiejskich", "m-poznan", "jan@example.org")],
+            GroupMode.TOGETHER,
+        )  # fmt: skip
         cancelled = register_attendee(approval.id, attendee(first_name="Ola"), notify=False)
         register_attendee(approval.id, attendee(first_name="Piotr"), notify=False)
         cancel_registration(cancelled.id)
@@ -240,6 +250,8 @@ def _seed(app) -> dict:
             "invitation": invitation.token,
             "seminar_id": seminar.id,
             "programme_id": questionnaire.programme_id,
+            "group": group.token,
+            "group_member": group.members[0].id,
         }
 
 
@@ -257,6 +269,11 @@ def _variants(rule, data) -> list[tuple[str, dict]]:
         return [("", {"token": data["ticket"], "signature": data["stop_signature"]})]
     if rule.endpoint.startswith("invitations."):
         return [("", {"token": data["invitation"]})]
+    if rule.endpoint == "groups.register":  # only where the event takes groups
+        return [("", {"slug": data["full_slug"]})]
+    if rule.endpoint.startswith("groups."):
+        values = {"token": data["group"], "registration_id": data["group_member"]}
+        return [("", {name: values[name] for name in arguments})]
     if rule.endpoint.startswith("ticket."):
         return [("", {"token": data["ticket"]})]
     if arguments == {"token"}:

@@ -89,23 +89,37 @@ def register_with_answers(
 
     Raises RegistrationError as `register_attendee` does, and QuestionnaireError
     (`invalid` with errors per question, `changed` for a newer version of the questions)."""
-    questionnaire, version, answers = _checked(event_id, version_id, form)
+    checked = _checked(event_id, version_id, form)
     registration = register_attendee(event_id, attendee, notify=notify, invited=invited)
-    if questionnaire is not None:
-        db.session.add(
-            QuestionnaireResponse(
-                questionnaire_id=questionnaire.id,
-                version_id=version.id,
-                answers=answers,
-                county=registration.county,
-                organization_type=registration.organization_type,
-                event_id=event_id,
-                registration_id=registration.id,
-                source=ResponseSource.ONLINE,
-                submitted_on=local_date(utcnow()),
-            )
-        )
+    store_answers(registration, checked)
     return registration
+
+
+def checked_answers(event_id: int, version_id: int | None, form) -> tuple:
+    """(questionnaire, version, answers) of a posted form, for `store_answers`; Nones and
+    {} for an event without questions. Raises QuestionnaireError `changed` or `invalid`
+    (errors per question key), as registering does."""
+    return _checked(event_id, version_id, form)
+
+
+def store_answers(registration: Registration, checked: tuple) -> None:
+    """Keep a new registration's answers (from `checked_answers`), if the event asks any."""
+    questionnaire, version, answers = checked
+    if questionnaire is None:
+        return
+    db.session.add(
+        QuestionnaireResponse(
+            questionnaire_id=questionnaire.id,
+            version_id=version.id,
+            answers=answers,
+            county=registration.county,
+            organization_type=registration.organization_type,
+            event_id=registration.event_id,
+            registration_id=registration.id,
+            source=ResponseSource.ONLINE,
+            submitted_on=local_date(utcnow()),
+        )
+    )
 
 
 def can_change_answers(registration: Registration, now: datetime) -> bool:

@@ -27,6 +27,8 @@ def _labels() -> dict[str, str]:
         "no_shows": _("Did not come"),
         "beyond_capacity": _("Let in beyond the limit of seats (added at the door)"),
         "dr_members": _("DR network members"),
+        "in_groups": _("Confirmed people registered in a group"),
+        "groups": _("Groups"),
         "county": _("County"),
         "type": _("Type of organization"),
         "courses": _("Courses"),
