@@ -99,6 +99,15 @@ def test_the_demo_has_a_consultation_on_each_programme_and_an_evaluation_with_re
     assert "Evaluations sent: 0; reminders: 3." in runner.invoke(args=["send-evaluations"]).output
 
 
+def test_a_coordinator_can_register_a_group_for_a_demo_seminar(app, runner, client):
+    assert runner.invoke(args=["seed-demo", "--if-empty"]).exit_code == 0
+    page = client.get("/events/seminarium-poznan")
+    assert page.status_code == 200
+    assert "/events/seminarium-poznan/group" in page.get_data(as_text=True)
+    form = client.get("/events/seminarium-poznan/group")
+    assert form.status_code == 200 and 'name="csrf_token"' in form.get_data(as_text=True)
+
+
 def test_the_demo_has_a_meeting_whose_door_is_open_at_once(app, runner, client):
     """Someone trying the door right after `make run` scans a demo ticket and is let in."""
     assert runner.invoke(args=["seed-demo", "--if-empty"]).exit_code == 0

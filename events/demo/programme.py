@@ -124,6 +124,7 @@ def demo_events() -> list[Event]:
             address,
             SEMINAR_TEXT,
             capacity=60,
+            group_max=5,  # an NGO's coordinator may register up to five people at once
         )
         for slug, town, county, venue, address, days in seminars
     ]
