@@ -35,6 +35,7 @@ from events.models.registrations import (
     Registration,
     RegistrationStatus,
 )
+from events.models.series import Series
 
 __all__ = [
     "ACTIVE_STATUSES",
@@ -65,6 +66,7 @@ __all__ = [
     "Scan",
     "ScanMethod",
     "ScanResult",
+    "Series",
     "SessionAttendance",
     "ThrottleCounter",
     "UTCDateTime",

@@ -95,6 +95,10 @@ class Event(db.Model):
     checkin_closes_minutes: Mapped[int] = mapped_column(default=30, server_default="30")
     # The organizer's choice: door staff (not only organizers) may override the window.
     door_may_override: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # The series it was made in (events.services.series); None for an event of its own.
+    series_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("series.id", ondelete="SET NULL"), index=True
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
