@@ -14,6 +14,7 @@ from events.views.organizer import (
     questionnaires,
     registrations,
     reports,
+    series,
 )
 from events.views.organizer.blueprint import bp
 
@@ -28,4 +29,5 @@ __all__ = [
     "questionnaires",
     "registrations",
     "reports",
+    "series",
 ]
