@@ -88,6 +88,7 @@ def _table(template, form: SeriesTableForm, errors: dict):
         form=form,
         errors=errors,
         empty=not form.rows.entries,
+        error=bool(errors),  # the page's title says so
     )
 
 
