@@ -347,6 +347,46 @@ def test_counties_can_be_typed_by_name(app, organizer):
     assert values["rows-4-county"] == "poznanski" and "rows-5-county" not in values
 
 
+def test_a_series_for_partner_teams_or_on_a_monthly_rule(app, organizer):
+    event_id = template(app)
+    first = local_date(utcnow()) + timedelta(days=14)
+    teams = start_series(
+        organizer,
+        event_id,
+        basis="teams",
+        teams="Zespół Partnerski Koło\n\n Zespół Kłodawa \n",
+        first_day=first.isoformat(),
+        spacing="weekly",
+    )
+    values = table_inputs(teams.get_data(as_text=True))
+    assert [values[f"rows-{index}-title"] for index in range(2)] == [
+        f"{TITLE} – Zespół Partnerski Koło",
+        f"{TITLE} – Zespół Kłodawa",
+    ]
+    assert values["rows-1-day"] == (first + timedelta(weeks=1)).isoformat()
+    assert "rows-2-title" not in values
+    year = local_date(utcnow()).year + 1
+    monthly = start_series(
+        organizer,
+        event_id,
+        basis="rule",
+        counties=[],
+        first_day="",
+        rule_ordinal="2",
+        rule_weekday="1",
+        rule_first_month=f"{year}-01",
+        rule_times="6",
+    )
+    values = table_inputs(monthly.get_data(as_text=True))
+    days = [date.fromisoformat(values[f"rows-{index}-day"]) for index in range(6)]
+    assert [day.month for day in days] == [1, 2, 3, 4, 5, 6] and "rows-6-day" not in values
+    assert all(day.weekday() == 1 and 8 <= day.day <= 14 for day in days)  # second Tuesdays
+    assert {values[f"rows-{index}-title"] for index in range(6)} == {TITLE}
+    missing = start_series(organizer, event_id, basis="rule", rule_first_month="styczeń")
+    page = missing.get_data(as_text=True)
+    assert "Enter the month as year-month" in page and "Enter how many times." in page
+
+
 def test_the_table_has_a_labelled_input_per_cell(app, organizer):
     event_id = template(app)
     page = start_series(organizer, event_id).get_data(as_text=True)

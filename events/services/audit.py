@@ -93,6 +93,8 @@ ACTIONS = {
     "invitations_sent": _l("Invitations sent"),
     "invitations_reminded": _l("Invitation reminders sent"),
     "invitation_settings_changed": _l("Invitation settings changed"),
+    "series_created": _l("Series made from this event"),
+    "series_change": _l("Change for the whole series"),
 }
 FIELDS = {
     "title": _l("Title"), "slug": _l("Address"), "kind": _l("Type"),
@@ -112,6 +114,7 @@ FIELDS = {
     "invitee_seats_until": _l("Kept until"),
     "number": _l("Number"), "hours": _l("Hours"), "session": _l("Session"),
     "present": _l("Presence"), "how": _l("How present"), "reason": _l("Reason"),
+    "series": _l("Series"), "events": _l("Events"),
 }  # fmt: skip
 
 

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from events.extensions import db
 from events.models import Event, EventKind, EventStatus, Role, utcnow
 from events.timezone import local_date
+from tests.e2e.keyboard import tab_to, wait_for_focus
 from tests.factories import make_event, make_user
 
 pytestmark = pytest.mark.browser
@@ -95,4 +96,40 @@ def test_eighteen_county_consultations_in_at_most_25_actions(browser, live_app):
     programme = visitor.inner_text("main")
     for title in titles:
         assert programme.count(title) == 1, title
+    context.close()
+
+
+def test_counties_are_ticked_from_the_keyboard_and_errors_lead_to_their_cell(browser, live_app):
+    with live_app.app_context():
+        make_user(email="org@example.org", password=PASSWORD, role=Role.ORGANIZER)
+        template_id = make_event(title="Konsultacje programu", county="kolski").id
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.add_cookies([{"name": "lang", "value": "en", "url": live_app.url}])
+    page = context.new_page()
+    page.goto(live_app.url + "/login")
+    page.fill("#email", "org@example.org")
+    page.fill("#password", PASSWORD)
+    page.press("#password", "Enter")
+    page.wait_for_url(live_app.url + "/organizer/")
+    page.goto(f"{live_app.url}/organizer/events/{template_id}/series/new")
+    page.click("button:has-text('Next: the table')")  # nothing chosen
+    wait_for_focus(page, "error-summary")
+    page.click("#error-summary a[href='#first_day']")
+    assert page.evaluate("document.activeElement.id") == "first_day"
+    for code in ("gnieznienski", "pilski"):
+        tab_to(page, f"#counties-{code}")
+        page.keyboard.press("Space")
+    page.fill("#first_day", (local_date(utcnow()) + timedelta(days=15)).isoformat())
+    tab_to(page, "button.button-primary[type=submit]")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#rows-1-title")
+    assert page.input_value("#rows-0-title") == "Konsultacje programu – powiat gnieźnieński"
+    assert page.input_value("#rows-1-title") == "Konsultacje programu – powiat pilski"
+    page.fill("#rows-1-ends", "06:00")
+    page.click("button:has-text('Preview')")
+    wait_for_focus(page, "error-summary")
+    page.click("#error-summary a[href='#rows-1-ends']")
+    assert page.evaluate("document.activeElement.id") == "rows-1-ends"
+    described = page.get_attribute("#rows-1-ends", "aria-describedby")
+    assert page.inner_text(f"#{described}").endswith("The end must be after the start.")
     context.close()
