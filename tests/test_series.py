@@ -457,6 +457,10 @@ def test_the_preview_is_exactly_what_is_made(app, organizer):
         assert row["contact_email"] == (event.contact_email or "")
         assert row["county"] == event.county
     assert made[3].venue_name == "Dom Kultury w Gostyniu" and made[4].capacity is None
+    # "Create drafts" pressed again: the same series, nothing more is made.
+    again = send_rows(organizer, event_id, table_inputs(preview), "create")
+    assert again.headers["Location"] == created.headers["Location"]
+    assert count(app, Series) == 1 and len(events_of(app)) == 10
 
 
 def make_series(app, organizer, event_id, counties=EIGHTEEN[:4]) -> int:

@@ -25,10 +25,12 @@ from events.models import Event, EventStatus, Series, User, utcnow
 from events.services import DomainError, NotFound, audit
 from events.services.copies import CopyPlan, duplicate_event
 from events.services.event_admin import is_copy_title, publish_event, slugify
+from events.services.locking import lock_event
 from events.timezone import from_local, local_date, to_local
 from events.unit_of_work import command
 
 MAX_ROWS = 60
+RETRY_WINDOW = timedelta(minutes=10)  # the same rows again within it: the same series
 ROW_FIELDS = (
     "title", "day", "starts", "ends", "venue_name", "venue_address", "capacity",
     "contact_email", "county",
@@ -269,13 +271,20 @@ def _reachable(address: str) -> bool:
 def create_series(template_id: int, rows: list[SeriesRow], user: User) -> Series:
     """The series and one draft per row, all in one transaction. Raises SeriesError
     "invalid" (with the errors per row and field) before anything is made; a row that
-    fails later (at the database) undoes the whole series."""
-    template = db.session.get(Event, template_id)
-    if template is None:
+    fails later (at the database) undoes the whole series.
+
+    The same rows sent again by the same person within minutes (the button pressed
+    twice, a page sent again) find the series already made, and make nothing more.
+    """
+    if db.session.get(Event, template_id) is None:
         raise NotFound(_l("There is no such event."))
+    template = lock_event(template_id)  # two presses of the button, one after the other
     errors = validate_rows(rows, template)
     if errors:
         raise SeriesError("invalid", _l("Please correct the marked cells."), errors)
+    made = _made_just_now(template.id, rows, user)
+    if made is not None:
+        return made
     series = Series(title=template.title, template_event_id=template.id, created_by=user.id)
     db.session.add(series)
     db.session.flush()
@@ -301,6 +310,23 @@ def create_series(template_id: int, rows: list[SeriesRow], user: User) -> Series
         after={"series": series.id, "events": len(rows)},
     )
     return series
+
+
+def _made_just_now(template_id: int, rows: list[SeriesRow], user: User) -> Series | None:
+    since = utcnow() - RETRY_WINDOW
+    wanted = sorted((row.title, row.day, row.county) for row in rows)
+    recent = db.session.scalars(
+        sa.select(Series).where(
+            Series.template_event_id == template_id,
+            Series.created_by == user.id,
+            Series.created_at >= since,
+        )
+    )
+    for series in recent:
+        made = [(e.title, local_date(e.starts_at), e.county) for e in series_events(series.id)]
+        if sorted(made) == wanted:
+            return series
+    return None
 
 
 def series_events(series_id: int) -> list[Event]:
