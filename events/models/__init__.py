@@ -43,6 +43,7 @@ from events.models.registrations import (
     Registration,
     RegistrationStatus,
 )
+from events.models.series import Series
 
 __all__ = [
     "ACTIVE_STATUSES",
@@ -77,6 +78,7 @@ __all__ = [
     "Scan",
     "ScanMethod",
     "ScanResult",
+    "Series",
     "SessionAttendance",
     "ThrottleCounter",
     "UTCDateTime",

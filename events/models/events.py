@@ -105,6 +105,10 @@ class Event(db.Model):
     # The organizer's choice: a coordinator may register a group of at most this many
     # people in one form (see models.groups); None: no group registration.
     group_max: Mapped[int | None] = mapped_column()
+    # The series it was made in (events.services.series); None for an event of its own.
+    series_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("series.id", ondelete="SET NULL"), index=True
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -104,6 +104,8 @@ ACTIONS = {
     "programme_changed": _l("Programme changed"),
     "programme_moved": _l("Programme moved in the order"),
     "programme_deleted": _l("Programme deleted"),
+    "series_created": _l("Series made from this event"),
+    "series_change": _l("Change for the whole series"),
 }
 FIELDS = {
     "title": _l("Title"), "slug": _l("Address"), "kind": _l("Type"),
@@ -126,6 +128,7 @@ FIELDS = {
     "programme_id": _l("Programme"), "name_pl": _l("Name in Polish"),
     "name_en": _l("Name in English"), "description_pl": _l("Short description in Polish"),
     "description_en": _l("Short description in English"), "position": _l("Place in the order"),
+    "series": _l("Series"), "events": _l("Events"),
 }  # fmt: skip
 
 

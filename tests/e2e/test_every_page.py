@@ -23,7 +23,7 @@ import re
 import shutil
 import subprocess
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import time, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -35,6 +35,7 @@ from flask import url_for
 from events.extensions import db
 from events.messages import unsubscribe
 from events.models import (
+    Event,
     GroupMode,
     QuestionnaireInvitation,
     QuestionnaireKind,
@@ -50,6 +51,8 @@ from events.services.invitations.invite import invite_people
 from events.services.invitations.lists import ImportRow
 from events.services.questionnaires.answering import Respondent, invite_registrants, submit_response
 from events.services.registration import cancel_registration, register_attendee
+from events.services.series import SeriesRow, create_series, publish_series_events
+from events.timezone import local_date
 from tests.conftest import skip_or_fail
 from tests.e2e.keyboard import wait_for_focus
 from tests.factories import attendee, check_in_at, make_course, make_event, make_user
@@ -223,8 +226,22 @@ def _seed(app) -> dict:
             [ImportRow(1, "Henryka Źrebięć", "henryka@example.org", "Fundacja Łąki", "m-poznan")],
             organizer,
         )
+        # A series of two consultations from the empty event: one published, one a draft.
+        day = local_date(utcnow()) + timedelta(days=20)
+        rows = [
+            SeriesRow(f"Spotkanie konsultacyjne – {place}", day + timedelta(days=number),
+                      time(10), time(13), "Starostwo Powiatowe", "", 20, "", county)
+            for number, (place, county) in enumerate((("powiat pilski", "pilski"),
+                                                      ("Poznań", "m-poznan")))
+        ]  # fmt: skip
+        series = create_series(empty.id, rows, organizer)
+        series_drafts = db.session.scalars(
+            sa.select(Event.id).where(Event.series_id == series.id).order_by(Event.starts_at)
+        ).all()
+        publish_series_events(series.id, series_drafts[:1], organizer)
         db.session.commit()
         return {
+            "series_id": series.id,
             "full_id": full.id,
             "full_slug": full.slug,
             "empty_id": empty.id,
@@ -301,6 +318,8 @@ def _variants(rule, data) -> list[tuple[str, dict]]:
             ("empty", {"slug": data["empty_slug"]}),
             ("course", {"slug": data["course_slug"]}),
         ]
+    if arguments == {"series_id"}:
+        return [("", {"series_id": data["series_id"]})]
     if arguments == {"key"}:
         return [("", {"key": data["questionnaire_key"]})]
     if arguments == {"invitation"}:
@@ -455,6 +474,41 @@ def _extra_states(site, data):
         page.click("main button[type=submit]")
         page.wait_for_selector("#declined")
 
+    def series_start_errors(page):
+        page.goto(site.url + f"/organizer/events/{data['empty_id']}/series/new")
+        page.fill("#counties_typed", "Atlantyda")
+        page.click("main button[type=submit].button-primary")
+        page.wait_for_selector("#error-summary")
+
+    def series_table(page):
+        page.goto(site.url + f"/organizer/events/{data['empty_id']}/series/new")
+        page.fill("#counties_typed", "kolski, powiat gnieźnieński, Poznań")
+        page.fill("#first_day", (local_date(utcnow()) + timedelta(days=30)).isoformat())
+        page.click("main button[type=submit].button-primary")
+        page.wait_for_selector("#rows-2-title")
+
+    def series_table_errors(page):
+        series_table(page)
+        page.fill("#rows-1-ends", "08:00")
+        page.fill("#rows-2-capacity", "0")
+        page.click("button[name=action][value=preview]")
+        page.wait_for_selector("#error-summary")
+
+    def series_preview(page):
+        series_table(page)
+        page.click("button[name=action][value=preview]")
+        page.wait_for_selector("button[name=action][value=create]")
+
+    def series_publish(page):
+        page.goto(site.url + f"/organizer/series/{data['series_id']}/publish?all=1")
+
+    def series_change(page):
+        page.goto(site.url + f"/organizer/series/{data['series_id']}")
+        page.check("#change_description")
+        page.fill("#description", "Nowy opis konsultacji.")
+        page.click("#common-change ~ form button[type=submit]")
+        page.wait_for_selector("input[name=confirm]", state="attached")
+
     def not_found(page):
         page.goto(site.url + "/no-such-page")
 
@@ -490,6 +544,12 @@ def _extra_states(site, data):
         ("invitation list not read", "organizer", invitation_file_error),
         ("invitation declined", "anonymous", invitation_declined),
         ("organizer page for staff", "staff", staff_forbidden),
+        ("series, step 1 with errors", "organizer", series_start_errors),
+        ("series table", "organizer", series_table),
+        ("series table with errors", "organizer", series_table_errors),
+        ("series preview", "organizer", series_preview),
+        ("series publish confirmation", "organizer", series_publish),
+        ("series change for published events", "organizer", series_change),
         ("login failed", "login", login_failed),
     ]
 

@@ -15,6 +15,7 @@ from events.views.organizer import (
     questionnaires,
     registrations,
     reports,
+    series,
 )
 from events.views.organizer.blueprint import bp
 
@@ -30,4 +31,5 @@ __all__ = [
     "questionnaires",
     "registrations",
     "reports",
+    "series",
 ]
