@@ -638,7 +638,7 @@ def test_a_series_belongs_to_a_programme_the_template_suggests(app, organizer):
     preview = send_rows(
         organizer, event_id, {**values, "programme_id": str(partnerships)}, "preview"
     )
-    assert 'name="programme_id" value="%d"' % partnerships in preview.get_data(as_text=True)
+    assert f'name="programme_id" value="{partnerships}"' in preview.get_data(as_text=True)
     created = send_rows(
         organizer, event_id, {**values, "programme_id": str(partnerships)}, "create"
     )
@@ -649,3 +649,19 @@ def test_a_series_belongs_to_a_programme_the_template_suggests(app, organizer):
     assert "Programme partnerships" in organizer.get(f"/organizer/series/{series_id}").get_data(
         as_text=True
     )
+
+
+def test_rows_still_at_the_templates_place_are_marked_before_publishing(app, organizer):
+    """Prefilled venues are the template's: rows of other counties that keep them are
+    marked on the preview and on the publish confirmation; a changed one is not."""
+    event_id = template(app)
+    values = table_inputs(start_series(organizer, event_id).get_data(as_text=True))
+    values.update({"rows-0-venue_name": "Dom Kultury", "rows-0-venue_address": "ul. Polna 1"})
+    preview = send_rows(organizer, event_id, values, "preview").get_data(as_text=True)
+    assert preview.count("data-unchanged") == 9  # ten rows, the first one moved
+    assert "9 events are in other counties than the template, but at its place" in preview
+    created = send_rows(organizer, event_id, table_inputs(preview), "create")
+    series_id = int(created.headers["Location"].rsplit("/", 1)[1])
+    confirmation = organizer.get(f"/organizer/series/{series_id}/publish?all=1")
+    page = confirmation.get_data(as_text=True)
+    assert page.count("as the template, in another county") == 9

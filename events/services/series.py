@@ -202,6 +202,16 @@ def _row(template: Event, title: str, day: date | None, county: str) -> SeriesRo
 # Validation ------------------------------------------------------------------------
 
 
+def at_the_templates_place(county: str, venue_name: str, venue_address: str, template) -> bool:
+    """A row (or an event) for another county than the template's, still at the
+    template's venue and address: prefilled, maybe never changed. Not an error (a
+    meeting for several counties may be held in one place), but worth a look before
+    anything goes public."""
+    if template is None or county == template.county:
+        return False
+    return (venue_name, venue_address) == (template.venue_name, template.venue_address)
+
+
 def validate_rows(
     rows: list[SeriesRow], template: Event, now: datetime | None = None
 ) -> dict[int, dict[str, str]]:
@@ -347,6 +357,11 @@ def series_events(series_id: int) -> list[Event]:
             sa.select(Event).where(Event.series_id == series_id).order_by(Event.starts_at, Event.id)
         )
     )
+
+
+def series_template(series: Series) -> Event | None:
+    """The event the series was made from, if it is still there."""
+    return db.session.get(Event, series.template_event_id) if series.template_event_id else None
 
 
 def series_or_404(series_id: int) -> Series:

@@ -21,11 +21,13 @@ from events.services.event_admin import EventAdminError, published_twins
 from events.services.programmes import programme_choices
 from events.services.series import (
     SeriesError,
+    at_the_templates_place,
     create_series,
     plan_rows,
     publish_series_events,
     series_events,
     series_or_404,
+    series_template,
     validate_rows,
 )
 from events.services.series_changes import apply_common_change, offered_events
@@ -88,7 +90,13 @@ def series_rows(event_id: int):
             "success",
         )
         return redirect(url_for(".series_page", series_id=series.id))
-    return render_template("organizer/series_preview.html", event=template, form=form, rows=rows)
+    unchanged = [
+        at_the_templates_place(row.county, row.venue_name, row.venue_address, template)
+        for row in rows
+    ]
+    return render_template(
+        "organizer/series_preview.html", event=template, form=form, rows=rows, unchanged=unchanged
+    )
 
 
 def _table(template, form: SeriesTableForm, errors: dict):
@@ -131,6 +139,7 @@ def publish_series(series_id: int):
     if request.values.get("all"):
         chosen = {event.id for event in drafts}
     events = [event for event in drafts if event.id in chosen]
+    template = series_template(series)
     form = ConfirmForm()
     refusal = None
     if not events:
@@ -156,6 +165,12 @@ def publish_series(series_id: int):
         form=form,
         refusal=refusal,
         twins={event.id: published_twins(event) for event in events},
+        unchanged={
+            event.id: at_the_templates_place(
+                event.county, event.venue_name, event.venue_address, template
+            )
+            for event in events
+        },
     )
 
 
