@@ -80,7 +80,6 @@ def _add_members(event, group, members, statuses, answers, now) -> list[Registra
     registrations = []
     for member, status in zip(members, statuses, strict=True):
         registration = new_registration(event, _attendee(member, group.language), status, now)
-        registration.email = normalize_email(member.email) if member.email else None
         registration.consent_by_coordinator = True
         registrations.append(registration)
     try:
