@@ -29,6 +29,12 @@ def local_date(moment: datetime) -> date:
     return to_local(moment).date()
 
 
+def years_ahead(moment: datetime, years: int) -> date:
+    """The local day `years` after `moment`'s (on the 28th when the day would not exist)."""
+    day = local_date(moment)
+    return day.replace(year=day.year + years, day=min(day.day, 28))
+
+
 def same_local_day(start: datetime, end: datetime) -> bool:
     return local_date(start) == local_date(end)
 

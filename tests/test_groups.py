@@ -545,3 +545,22 @@ def test_a_groups_link_reaches_only_its_own_people(app, client):
     )
     with app.app_context():
         assert db.session.get(Registration, stranger).status == S.CONFIRMED
+
+
+def test_a_group_sent_larger_than_the_event_takes_is_refused_whole(app, client):
+    """The organizer lowered the largest group while the coordinator typed: nobody is
+    registered, everyone typed stays on the page, the reason is told."""
+    with app.app_context():
+        slug = group_event(capacity=30).slug
+    url = f"/events/{slug}/group"
+    names = ["Anna", "Jan", "Ewa", "Adam", "Maria", "Zofia", "Tomasz", "Piotr"]
+    people = {}
+    for index, name in enumerate(names):
+        people.update(person_fields(index, name, "Nowak"))
+    answer = client.post(url, data=group_form(client, url, **people))
+    assert answer.status_code == 422
+    page = answer.get_data(as_text=True)
+    assert "Liczba osób w grupie nie może przekroczyć 5." in page
+    assert all(f'value="{name}"' in page for name in names)
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Registration)) == 0

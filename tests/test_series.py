@@ -107,7 +107,13 @@ def count(app, model) -> int:
     [
         (TITLE, "kolski", "gnieznienski", "Spotkanie konsultacyjne – powiat gnieźnieński"),
         (TITLE, "kolski", "m-poznan", "Spotkanie konsultacyjne – Poznań"),
-        ("Powiat Kolski: konsultacje", "kolski", "slupecki", "powiat słupecki: konsultacje"),
+        ("Powiat Kolski: konsultacje", "kolski", "slupecki", "Powiat słupecki: konsultacje"),
+        (
+            "Powiat kolski: konsultacje dla NGO (powiat kolski)",
+            "kolski",
+            "pilski",
+            "Powiat pilski: konsultacje dla NGO (powiat pilski)",
+        ),
         ("Forum kolski", "kolski", "sremski", "Forum śremski"),
         ("Seminarium – Konin", "m-konin", "kolski", "Seminarium – powiat kolski"),
         ("Seminarium – Konin", "m-konin", "m-leszno", "Seminarium – Leszno"),
@@ -384,7 +390,7 @@ def test_a_series_for_partner_teams_or_on_a_monthly_rule(app, organizer):
     assert {values[f"rows-{index}-title"] for index in range(6)} == {TITLE}
     missing = start_series(organizer, event_id, basis="rule", rule_first_month="styczeń")
     page = missing.get_data(as_text=True)
-    assert "Enter the month as year-month" in page and "Enter how many times." in page
+    assert "as year-month" in page and "Enter how many times." in page
 
 
 def test_the_table_has_a_labelled_input_per_cell(app, organizer):
@@ -665,3 +671,48 @@ def test_rows_still_at_the_templates_place_are_marked_before_publishing(app, org
     confirmation = organizer.get(f"/organizer/series/{series_id}/publish?all=1")
     page = confirmation.get_data(as_text=True)
     assert page.count("as the template, in another county") == 9
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"basis": "rule", "rule_first_month": "0000-01", "rule_times": "3"},
+        {"basis": "rule", "rule_first_month": "9999-12", "rule_times": "3"},
+        {"first_day": "9999-12-20", "spacing": "weekly"},
+    ],
+)
+def test_dates_far_off_are_told_not_a_500(app, organizer, fields):
+    event_id = template(app)
+    answer = start_series(organizer, event_id, rule_ordinal="2", rule_weekday="1", **fields)
+    assert answer.status_code == 200
+    assert "years ahead" in answer.get_data(as_text=True)
+
+
+def test_cells_out_of_bounds_are_told_in_their_cells(app, organizer):
+    event_id = template(app)
+    values = table_inputs(start_series(organizer, event_id).get_data(as_text=True))
+    values.update({"rows-0-day": "9999-12-31", "rows-1-capacity": "9" * 30})
+    page = send_rows(organizer, event_id, values, "create").get_data(as_text=True)
+    assert "Row 1, Date: At most 5 years ahead." in page
+    assert "Row 2, Seats: At most 100000 seats." in page
+    assert count(app, Series) == 0
+
+
+def test_more_rows_than_the_table_takes_are_refused_not_cut(app, organizer):
+    event_id = template(app)
+    values = table_inputs(start_series(organizer, event_id).get_data(as_text=True))
+    row = {
+        name.split("-", 2)[2]: value for name, value in values.items() if name.startswith("rows-0-")
+    }
+    many = {f"rows-{index}-{name}": value for index in range(70) for name, value in row.items()}
+    page = send_rows(organizer, event_id, many, "create").get_data(as_text=True)
+    assert "At most 60 events at once." in page
+    assert count(app, Series) == 0 and events_of(app) == []
+
+
+def test_a_title_that_still_names_the_template_county_is_marked(app, organizer):
+    event_id = template(app)
+    values = table_inputs(start_series(organizer, event_id).get_data(as_text=True))
+    values["rows-2-title"] = "Spotkanie konsultacyjne – powiat kolski"
+    preview = send_rows(organizer, event_id, values, "preview").get_data(as_text=True)
+    assert preview.count("data-old-county") == 1 and "still names Koło County" in preview

@@ -27,9 +27,16 @@ from events.counties import BY_CODE, COUNTIES, OUTSIDE, county_choices
 from events.forms.fields import clean_line, clean_text, programme_field
 from events.models import RegistrationMode, utcnow
 from events.search import fold
-from events.services.series import MAX_ROWS, MonthlyRule, SeriesChoice, SeriesRow, Spacing
+from events.services.series import (
+    FARTHEST_YEARS,
+    MAX_ROWS,
+    MonthlyRule,
+    SeriesChoice,
+    SeriesRow,
+    Spacing,
+)
 from events.services.series_changes import CommonChange, RegistrationSettings
-from events.timezone import local_date
+from events.timezone import local_date, years_ahead
 
 BASES = ("counties", "teams", "rule")
 _SEPARATORS = re.compile(r"[,;\n]+")
@@ -181,6 +188,8 @@ class SeriesStartForm(FlaskForm):
     def validate_first_day(self, field):
         if field.data and field.data < local_date(utcnow()):
             raise ValidationError(_l("This day has passed. Choose a day to come."))
+        if field.data and field.data > years_ahead(utcnow(), FARTHEST_YEARS):
+            raise ValidationError(_l("At most %(years)d years ahead.", years=FARTHEST_YEARS))
 
     def validate_spacing(self, field):
         if field.data not in set(Spacing):
@@ -188,7 +197,13 @@ class SeriesStartForm(FlaskForm):
 
     def validate_rule_first_month(self, field):
         if self.first_month() is None:
-            raise ValidationError(_l("Enter the month as year-month, e.g. 2027-01."))
+            raise ValidationError(
+                _l(
+                    "Enter a month from this one to %(years)d years ahead as year-month, "
+                    "e.g. 2027-01.",
+                    years=FARTHEST_YEARS,
+                )
+            )
 
     def _check_count(self, field, count):
         if count > MAX_ROWS:
@@ -199,10 +214,17 @@ class SeriesStartForm(FlaskForm):
         return list(dict.fromkeys(name[:120] for name in names if name))
 
     def first_month(self) -> date | None:
+        """The month typed (year-month), from this month to FARTHEST_YEARS ahead."""
         match = re.fullmatch(r"(\d{4})-(\d{1,2})", self.rule_first_month.data or "")
-        if not match or not 1 <= int(match.group(2)) <= 12:
+        if not match or not 1 <= int(match.group(2)) <= 12 or int(match.group(1)) < 1:
             return None
-        return date(int(match.group(1)), int(match.group(2)), 1)
+        month = date(int(match.group(1)), int(match.group(2)), 1)
+        now = utcnow()
+        return (
+            month
+            if local_date(now).replace(day=1) <= month <= years_ahead(now, FARTHEST_YEARS)
+            else None
+        )
 
     def choice(self) -> SeriesChoice:
         if self.basis.data == "rule":
@@ -251,6 +273,12 @@ class SeriesTableForm(FlaskForm):
         choices = [SelectChoice(code, name) for code, name in county_choices()]
         for row in self.rows:
             row.county.choices = choices
+
+    def too_many_rows(self, formdata) -> bool:
+        """More rows sent than the table takes (the list keeps only MAX_ROWS of them:
+        refused rather than cut without a word)."""
+        sent = {key.split("-")[1] for key in formdata if key.startswith("rows-")}
+        return len(sent) > MAX_ROWS
 
     def series_rows(self) -> list[SeriesRow]:
         return [

@@ -26,10 +26,12 @@ from events.services import DomainError, NotFound, audit
 from events.services.copies import CopyPlan, duplicate_event
 from events.services.event_admin import is_copy_title, publish_event, slugify
 from events.services.locking import lock_event
-from events.timezone import from_local, local_date, to_local
+from events.timezone import from_local, local_date, to_local, years_ahead
 from events.unit_of_work import command
 
 MAX_ROWS = 60
+FARTHEST_YEARS = 5  # a series is planned at most this far ahead
+MOST_SEATS = 100_000
 RETRY_WINDOW = timedelta(minutes=10)  # the same rows again within it: the same series
 ROW_FIELDS = (
     "title", "day", "starts", "ends", "venue_name", "venue_address", "capacity",
@@ -116,9 +118,8 @@ def county_title(title: str, template_county: str, county: str) -> str:
     " – powiat X" appended when it names none."""
     if template_county in BY_CODE and template_county != OUTSIDE:
         word = template_county.removeprefix("m-")
-        for match in _WORD.finditer(title):
-            if slugify(match.group()) != word:
-                continue
+        mentions = [m for m in _WORD.finditer(title) if slugify(m.group()) == word]
+        for match in reversed(mentions):  # every mention, from the end: offsets stay true
             start = match.start()
             before = _POWIAT.search(title[:start])
             if before:
@@ -127,7 +128,11 @@ def county_title(title: str, template_county: str, county: str) -> str:
                 replacement = county_adjective(county)  # "kolski" alone stays an adjective
             else:
                 replacement = county_phrase(county)
-            return title[:start] + replacement + title[match.end() :]
+            if start == 0 or (before and title[start].isupper()):  # "Powiat …: …" keeps it
+                replacement = replacement[0].upper() + replacement[1:]
+            title = title[:start] + replacement + title[match.end() :]
+        if mentions:
+            return title
     return f"{title} – {county_phrase(county)}"
 
 
@@ -242,11 +247,13 @@ def _row_errors(row: SeriesRow, course: bool, overnight: timedelta, now: datetim
         found["day"] = _l("Enter the date.")
     elif row.day < local_date(now):
         found["day"] = _l("This day has passed. Choose a day to come.")
+    elif row.day > years_ahead(now, FARTHEST_YEARS):
+        found["day"] = _l("At most %(years)d years ahead.", years=FARTHEST_YEARS)
     if not course:
         for name in ("starts", "ends"):
             if getattr(row, name) is None:
                 found[name] = _l("Enter the time.")
-        if row.day and row.starts and row.ends:
+        if row.day and row.starts and row.ends and row.day <= years_ahead(now, FARTHEST_YEARS):
             starts = from_local(datetime.combine(row.day, row.starts))
             if from_local(datetime.combine(row.day + overnight, row.ends)) <= starts:
                 found["ends"] = _l("The end must be after the start.")
@@ -257,8 +264,10 @@ def _row_errors(row: SeriesRow, course: bool, overnight: timedelta, now: datetim
     for name, limit in (("venue_name", 200), ("venue_address", 300)):
         if len(getattr(row, name)) > limit:
             found[name] = _l("At most %(max)d characters.", max=limit)
-    if row.capacity is not None and not 1 <= row.capacity <= 100000:
+    if row.capacity is not None and row.capacity < 1:
         found["capacity"] = _l("At least 1 seat.")
+    elif row.capacity is not None and row.capacity > MOST_SEATS:
+        found["capacity"] = _l("At most %(max)d seats.", max=MOST_SEATS)
     if row.contact_email and not _reachable(row.contact_email):
         found["contact_email"] = _l("Enter an email address like name@example.pl.")
     if row.county not in BY_CODE:

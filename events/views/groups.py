@@ -174,12 +174,17 @@ def register(slug: str):
     formdata = compacted(request.form) if request.method == "POST" else None
     form = GroupForm(formdata=formdata)
     posted = len({m.group(1) for m in map(_MEMBER_KEY.match, formdata or ()) if m})
-    most = min(posted or START_WITH, event.group_max)  # no empty rows added to a post
+    submitted = request.method == "POST" and "add_person" not in request.form
+    # No empty rows added to a post; a group sent larger than the event now takes (the
+    # organizer lowered it meanwhile) keeps every person on the page, and is refused.
+    most = posted if submitted and posted else min(posted or START_WITH, event.group_max)
     while len(form.members) > most:
         form.members.pop_entry()
     asked = questions_for(event.id)
     refusal, answer_errors, added = None, {}, False
-    if request.method == "POST" and "add_person" in request.form:
+    if submitted and posted > event.group_max:
+        refusal = _("A group may have at most %(count)d people.", count=event.group_max)
+    elif request.method == "POST" and "add_person" in request.form:
         if len(form.members) < event.group_max:
             form.members.append_entry()
             added = True

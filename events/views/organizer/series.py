@@ -17,9 +17,11 @@ from events.forms.public import ConfirmForm
 from events.forms.series import CommonChangeForm, SeriesStartForm, SeriesTableForm
 from events.models import EventStatus
 from events.services import NotFound
+from events.services.copies import names_other_county
 from events.services.event_admin import EventAdminError, published_twins
 from events.services.programmes import programme_choices
 from events.services.series import (
+    MAX_ROWS,
     SeriesError,
     at_the_templates_place,
     create_series,
@@ -65,6 +67,9 @@ def series_rows(event_id: int):
     if form.csrf_token.errors:
         flash(_("The page was open too long. Check the table and send it again."), "error")
         return _table(template, form, {})
+    if form.too_many_rows(request.form):
+        flash(_("At most %(max)d events at once.", max=MAX_ROWS), "error")
+        return _table(template, form, {})
     rows = form.series_rows()
     errors = validate_rows(rows, template)
     for index, cells in form.shape_errors().items():  # a value that could not be read
@@ -94,8 +99,14 @@ def series_rows(event_id: int):
         at_the_templates_place(row.county, row.venue_name, row.venue_address, template)
         for row in rows
     ]
+    old_county = [names_other_county(row.title, template.county, row.county) for row in rows]
     return render_template(
-        "organizer/series_preview.html", event=template, form=form, rows=rows, unchanged=unchanged
+        "organizer/series_preview.html",
+        event=template,
+        form=form,
+        rows=rows,
+        unchanged=unchanged,
+        old_county=old_county,
     )
 
 
@@ -169,6 +180,10 @@ def publish_series(series_id: int):
             event.id: at_the_templates_place(
                 event.county, event.venue_name, event.venue_address, template
             )
+            for event in events
+        },
+        old_county={
+            event.id: template and names_other_county(event.title, template.county, event.county)
             for event in events
         },
     )
