@@ -203,6 +203,7 @@ def test_the_copy_is_a_draft_on_the_new_day_with_the_registration_dates_moved(ap
         ({"day": ""}, "day", "Enter the date."),
         ({"day": "2020-01-01"}, "day", "This day has passed"),
         ({"day": "31.02.2027"}, "day", "Not a valid date value."),
+        ({"day": "9999-12-31"}, "day", "At most 5 years ahead."),
         ({"county": ""}, "county", "Choose the county."),
         ({"venue_name": " "}, "venue_name", "Enter the venue."),
         ({"ends": "09:00"}, "ends", "The end must be after the start."),

@@ -33,10 +33,10 @@ from events.forms.public import RegistrationForm
 from events.models import CHECKIN_MOST_MINUTES, EventKind, RegistrationMode, utcnow
 from events.services.broadcast import Audience
 from events.services.checkin.corrections import REASON_MAX
-from events.services.copies import CopyPlan
+from events.services.copies import FARTHEST_YEARS, CopyPlan
 from events.services.courses.sessions import SessionData
 from events.services.event_admin import EventData, Overflow
-from events.timezone import from_local, local_date, to_local
+from events.timezone import from_local, local_date, to_local, years_ahead
 
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
 
@@ -232,6 +232,8 @@ class CopyForm(FlaskForm):
     def validate_day(self, field):
         if field.data and field.data < local_date(utcnow()):
             raise ValidationError(_l("This day has passed. Choose a day to come."))
+        if field.data and field.data > years_ahead(utcnow(), FARTHEST_YEARS):
+            raise ValidationError(_l("At most %(years)d years ahead.", years=FARTHEST_YEARS))
 
     def plan(self) -> CopyPlan:
         return CopyPlan(

@@ -27,8 +27,8 @@ from events.counties import BY_CODE, COUNTIES, OUTSIDE, county_choices
 from events.forms.fields import clean_line, clean_text, programme_field
 from events.models import RegistrationMode, utcnow
 from events.search import fold
+from events.services.copies import FARTHEST_YEARS
 from events.services.series import (
-    FARTHEST_YEARS,
     MAX_ROWS,
     MonthlyRule,
     SeriesChoice,

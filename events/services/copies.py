@@ -36,6 +36,8 @@ KEPT_SETTINGS = (
     "door_search_waiting",
 )
 
+FARTHEST_YEARS = 5  # a copy or a series is planned at most this far ahead
+
 
 @dataclass
 class CopyPlan:

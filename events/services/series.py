@@ -23,14 +23,13 @@ from events.counties import BY_CODE, OUTSIDE, county_adjective
 from events.extensions import db
 from events.models import Event, EventStatus, Programme, Series, User, utcnow
 from events.services import DomainError, NotFound, audit
-from events.services.copies import CopyPlan, duplicate_event
+from events.services.copies import FARTHEST_YEARS, CopyPlan, duplicate_event
 from events.services.event_admin import is_copy_title, publish_event, slugify
 from events.services.locking import lock_event
 from events.timezone import from_local, local_date, to_local, years_ahead
 from events.unit_of_work import command
 
 MAX_ROWS = 60
-FARTHEST_YEARS = 5  # a series is planned at most this far ahead
 MOST_SEATS = 100_000
 RETRY_WINDOW = timedelta(minutes=10)  # the same rows again within it: the same series
 ROW_FIELDS = (
