@@ -102,9 +102,13 @@ def privacy():
 @cached_page
 def feed():
     """A subscribable calendar of the programme (published and cancelled events); with
-    `?programme=<slug>`, of one partnership programme's (an unknown slug: all)."""
+    `?programme=<slug>`, of one partnership programme's. An unknown slug (a programme
+    deleted, a link mistyped) answers 404: a subscribed calendar says it cannot be read,
+    rather than filling with the whole network's events."""
     since = utcnow() - timedelta(days=FEED_PAST_DAYS)
     programme = find_programme(request.args.get("programme"))
+    if programme is None and request.args.get("programme"):
+        abort(404)
     filters = Filters(programme_id=programme.id if programme else None)
     listings = public_events(filters, since)  # events that ended after `since`
     events = [listing.event for listing in listings]
