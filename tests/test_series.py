@@ -716,3 +716,9 @@ def test_a_title_that_still_names_the_template_county_is_marked(app, organizer):
     values["rows-2-title"] = "Spotkanie konsultacyjne – powiat kolski"
     preview = send_rows(organizer, event_id, values, "preview").get_data(as_text=True)
     assert preview.count("data-old-county") == 1 and "still names Koło County" in preview
+
+
+def test_the_dashboard_leads_to_the_series_of_its_events(app, organizer):
+    series_id = make_series(app, organizer, template(app))
+    dashboard = organizer.get("/organizer/").get_data(as_text=True)
+    assert dashboard.count(f'href="/organizer/series/{series_id}"') == 4
