@@ -114,11 +114,20 @@ MANAGE_VERSION = _statement(Registration.manage_token, _shared() + _mine())
 TICKET_VERSION = _statement(Registration.ticket_token, _shared())
 
 
+def _read(statement: sa.Select, values: dict) -> sa.Row | None:
+    """One statement, without the ORM. On PostgreSQL outside a transaction: one statement
+    reads one snapshot anyway, and a transaction of its own (BEGIN, ROLLBACK) cost more
+    than the statement (about 1 ms of a cached page's 2). SQLite keeps the session's."""
+    if db.engine.dialect.name != "postgresql":
+        return db.session.connection().execute(statement, values).one_or_none()
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        return connection.execute(statement, values).one_or_none()
+
+
 def _version(statement: sa.Select, token: str) -> PageVersion | None:
     if not token or len(token) > TOKEN_LENGTH or "\x00" in token:
         return None
-    # On the session's connection (its transaction), without the ORM: plain columns.
-    row = db.session.connection().execute(statement, {"token": token}).one_or_none()
+    row = _read(statement, {"token": token})
     if row is None:
         return None
     moments = row[1 : 1 + len(MOMENTS)]
