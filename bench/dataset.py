@@ -30,6 +30,7 @@ class Dataset:
     url: str
     event_slug: str = ""  # the event page: 500 registrations
     manage_token: str = ""  # one person's "my registration" page
+    ticket_token: str = ""  # the same person's ticket page
     door_slug: str = ""  # 10,000 confirmed people
     door_small_slug: str = ""  # 1,000 confirmed people
     door_event_id: int = 0
@@ -160,6 +161,7 @@ def load_programme(url: str, events: int = 55) -> Dataset:
         db.session.commit()
         data.event_slug = db.session.get(Event, event_id).slug
         data.manage_token = rows[7]["manage_token"]
+        data.ticket_token = rows[7]["ticket_token"]
         data.door_event_id = door_id
         data.door_slug = db.session.get(Event, door_id).slug
         data.door_small_slug = db.session.get(Event, small_id).slug

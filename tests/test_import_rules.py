@@ -37,6 +37,7 @@ LAYERS = [
         "compositions",
         [
             "events.services.participants",
+            "events.services.personal_pages",
             "events.services.privacy",
             "events.services.exports",
             "events.services.reports",

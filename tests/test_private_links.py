@@ -76,7 +76,8 @@ def test_the_calendar_entry_links_to_the_ticket_and_the_ticket_shows_nothing_per
 
     page = client.get(url.removeprefix("https://rejestracja.example.org"))
     html = page.get_data(as_text=True)
-    assert page.status_code == 200 and "no-store" in page.headers["Cache-Control"]
+    assert page.status_code == 200 and page.headers["Cache-Control"] == "private, no-cache"
+    assert page.headers["Referrer-Policy"] == "no-referrer"
     assert "Seminarium w Kaliszu" in html and "Potwierdzona" in html
     for value in PERSON.values():
         assert value not in html

@@ -29,6 +29,7 @@ from events.services.courses.sessions import attended_sessions
 from events.services.lifecycle import Action, ActorKind, allowed_actions
 from events.services.listings import find_public_event, listing_for
 from events.services.lost_link import request_links
+from events.services.personal_pages import manage_page_version
 from events.services.questionnaires.at_registration import (
     answer_list,
     answers_of,
@@ -45,6 +46,7 @@ from events.services.registration import (
     waitlist_position,
 )
 from events.views.answers import language, questions_form, registration_form
+from events.views.page_cache import personal_page
 
 bp = Blueprint("registration", __name__)
 
@@ -78,23 +80,22 @@ def _registration_or_404(token: str):
 
 
 @bp.get("/r/<token>")
+@personal_page(manage_page_version)
 def manage(token: str):
+    """The person's page, from the cache while nothing on it has changed (page_cache)."""
     registration = _registration_or_404(token)
-    response = Response(
-        render_template(
-            "registration/manage.html",
-            registration=registration,
-            event=registration.event,
-            position=waitlist_position(registration),
-            can_cancel=_may_cancel(registration),
-            answers=answer_list(registration, language()),
-            can_change_answers=can_change_answers(registration, utcnow()),
-            attended=attended_sessions([registration.id])[registration.id],
-            certificates=certificates_of(registration.id),
-        )
+    now = utcnow()
+    return render_template(
+        "registration/manage.html",
+        registration=registration,
+        event=registration.event,
+        position=waitlist_position(registration),
+        can_cancel=_may_cancel(registration, now),
+        answers=answer_list(registration, language()),
+        can_change_answers=can_change_answers(registration, now),
+        attended=attended_sessions([registration.id])[registration.id],
+        certificates=certificates_of(registration.id),
     )
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 @bp.route("/r/<token>/answers", methods=["GET", "POST"])
@@ -173,8 +174,8 @@ def calendar(token: str):
     return response
 
 
-def _may_cancel(registration) -> bool:
-    return Action.CANCEL in allowed_actions(registration, ActorKind.REGISTRANT)
+def _may_cancel(registration, now=None) -> bool:
+    return Action.CANCEL in allowed_actions(registration, ActorKind.REGISTRANT, now)
 
 
 @bp.route("/r/<token>/cancel", methods=["GET", "POST"])

@@ -12,11 +12,13 @@ from events.extensions import csrf
 from events.forms.public import ConfirmForm
 from events.messages.qr import ticket_png
 from events.models import RegistrationStatus
+from events.services.personal_pages import ticket_page_version
 from events.services.subscriptions import (
     find_by_ticket_token,
     registration_to_stop,
     stop_organizer_messages,
 )
+from events.views.page_cache import personal_page
 
 bp = Blueprint("ticket", __name__)
 
@@ -28,12 +30,14 @@ def _private(response: Response) -> Response:
 
 
 @bp.get("/t/<token>")
+@personal_page(ticket_page_version)
 def show(token: str):
+    """The ticket page, from the cache while nothing on it has changed (page_cache)."""
     registration = find_by_ticket_token(token)
     if registration is None:
         abort(404)
     page = render_template("ticket/show.html", registration=registration, event=registration.event)
-    return _private(Response(page))
+    return Response(page, headers={"Referrer-Policy": "no-referrer"})
 
 
 @bp.get("/t/<token>/qr.png")

@@ -38,10 +38,9 @@ CHANGED = _l(
 CLOSED = _l("Registration has closed: the answers can no longer be changed.")
 
 
-def questions_for(event_id: int) -> tuple[Questionnaire, QuestionnaireVersion] | None:
-    """The event's questions at registration and their newest version; None without any."""
-    questionnaire = db.session.scalar(
-        sa.select(Questionnaire)
+def _newest_questionnaire(event_id, *columns) -> sa.Select:
+    return (
+        sa.select(*(columns or (Questionnaire,)))
         .where(
             Questionnaire.kind == QuestionnaireKind.REGISTRATION,
             Questionnaire.event_id == event_id,
@@ -49,6 +48,11 @@ def questions_for(event_id: int) -> tuple[Questionnaire, QuestionnaireVersion] |
         .order_by(Questionnaire.id.desc())
         .limit(1)
     )
+
+
+def questions_for(event_id: int) -> tuple[Questionnaire, QuestionnaireVersion] | None:
+    """The event's questions at registration and their newest version; None without any."""
+    questionnaire = db.session.scalar(_newest_questionnaire(event_id))
     if questionnaire is None:
         return None
     version = latest_version(questionnaire.id)
@@ -131,15 +135,36 @@ def can_change_answers(registration: Registration, now: datetime) -> bool:
     )
 
 
-def answers_of(registration: Registration) -> QuestionnaireResponse | None:
-    return db.session.scalar(
-        sa.select(QuestionnaireResponse)
+def questions_query(event_id) -> sa.Select:
+    """The structure of the questions `questions_for` finds, as a query; `event_id` may
+    be a column, so that it is a correlated subquery (the person's page's version)."""
+    newest = _newest_questionnaire(event_id, Questionnaire.id).correlate_except(Questionnaire)
+    newest = newest.scalar_subquery()
+    return (
+        sa.select(QuestionnaireVersion.structure)
+        .where(QuestionnaireVersion.questionnaire_id == newest)
+        .order_by(QuestionnaireVersion.number.desc())
+        .limit(1)
+    )
+
+
+def answers_query(registration_id, *columns) -> sa.Select:
+    """The person's response to the event's questions, as a query (`answers_of`);
+    `registration_id` may be a column, for a correlated subquery of `columns`."""
+    return (
+        sa.select(*(columns or (QuestionnaireResponse,)))
         .join(Questionnaire, Questionnaire.id == QuestionnaireResponse.questionnaire_id)
         .where(
             Questionnaire.kind == QuestionnaireKind.REGISTRATION,
-            QuestionnaireResponse.registration_id == registration.id,
+            QuestionnaireResponse.registration_id == registration_id,
         )
+        .order_by(QuestionnaireResponse.questionnaire_id.desc())
+        .limit(1)
     )
+
+
+def answers_of(registration: Registration) -> QuestionnaireResponse | None:
+    return db.session.scalar(answers_query(registration.id))
 
 
 def answer_list(registration: Registration, language: str) -> list[tuple[str, str]]:
