@@ -337,32 +337,29 @@ class CertificateRuleForm(FlaskForm):
     )
 
 
+def _window_minutes(label, description) -> IntegerField:
+    """Minutes of a check-in window, 0 to a day (CHECKIN_MOST_MINUTES)."""
+    message = _l("Enter a whole number of minutes from 0 to 1440.")
+    return IntegerField(
+        label,
+        description=description,
+        validators=[
+            InputRequired(message=message),
+            NumberRange(min=0, max=CHECKIN_MOST_MINUTES, message=message),
+        ],
+    )
+
+
 class CheckInWindowForm(FlaskForm):
     """When the door accepts check-ins (checkin.windows)."""
 
-    opens_minutes = IntegerField(
+    opens_minutes = _window_minutes(
         _l("Check-in opens this many minutes before the start"),
-        description=_l("Of the event, or of each session of a course. 0 to 1440 (a day)."),
-        validators=[
-            InputRequired(message=_l("Enter a whole number of minutes from 0 to 1440.")),
-            NumberRange(
-                min=0,
-                max=CHECKIN_MOST_MINUTES,
-                message=_l("Enter a whole number of minutes from 0 to 1440."),
-            ),
-        ],
+        _l("Of the event, or of each session of a course. 0 to 1440 (a day)."),
     )
-    closes_minutes = IntegerField(
+    closes_minutes = _window_minutes(
         _l("Check-in closes this many minutes after the end"),
-        description=_l("0 to 1440 (a day). After that, enter presence from the paper sheet."),
-        validators=[
-            InputRequired(message=_l("Enter a whole number of minutes from 0 to 1440.")),
-            NumberRange(
-                min=0,
-                max=CHECKIN_MOST_MINUTES,
-                message=_l("Enter a whole number of minutes from 0 to 1440."),
-            ),
-        ],
+        _l("0 to 1440 (a day). After that, enter presence from the paper sheet."),
     )
     door_may_override = BooleanField(
         _l("Door staff and check-in links may check people in outside this time, with a reason")
