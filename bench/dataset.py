@@ -18,7 +18,16 @@ import sqlalchemy as sa
 from app import create_app
 from events.counties import COUNTIES
 from events.extensions import db
-from events.models import Event, EventKind, EventStatus, Registration, Role, User, utcnow
+from events.models import (
+    Event,
+    EventKind,
+    EventStatus,
+    Organization,
+    Registration,
+    Role,
+    User,
+    utcnow,
+)
 
 PG_ADMIN = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 ORGANIZER = ("bench-organizer@example.org", "dluga-fraza-do-testow-wydajnosci")
@@ -112,9 +121,25 @@ def _people(event_id: int, count: int, status: str = "confirmed") -> list[dict]:
     ]  # fmt: skip
 
 
+def _lead_id() -> int:
+    """The lead organization (which the migrations make; `create_all` does not)."""
+    found = db.session.scalar(sa.select(Organization.id).where(Organization.is_lead))
+    if found is not None:
+        return found
+    lead = Organization(
+        name="Działamy Razem", short_name="DR", kind="ngo", counties=[], is_lead=True
+    )
+    db.session.add(lead)
+    db.session.flush()
+    return lead.id
+
+
 def _insert_events(rows: list[dict]) -> list[int]:
+    lead = _lead_id()
     return [
-        db.session.execute(sa.insert(Event).values(**row).returning(Event.id)).scalar_one()
+        db.session.execute(
+            sa.insert(Event).values(organization_id=lead, **row).returning(Event.id)
+        ).scalar_one()
         for row in rows
     ]
 
@@ -132,7 +157,9 @@ def load_programme(url: str, events: int = 55) -> Dataset:
     data = Dataset(url=url)
     with app.app_context():
         db.create_all()
-        user = User(email=ORGANIZER[0], role=Role.ORGANIZER, active=True)
+        user = User(
+            email=ORGANIZER[0], role=Role.COORDINATOR, active=True, organization_id=_lead_id()
+        )
         user.set_password(ORGANIZER[1])
         db.session.add(user)
         event_id, door_id, small_id, *others = _insert_events(
@@ -192,7 +219,7 @@ def load_doors(url: str, sizes: tuple[int, ...]) -> dict[int, str]:
     app = loading_app(url)
     slugs = {}
     with app.app_context():
-        staff = User(email=DOOR_STAFF[0], role=Role.STAFF, active=True)
+        staff = User(email=DOOR_STAFF[0], role=Role.STAFF, active=True, organization_id=_lead_id())
         staff.set_password(DOOR_STAFF[1])
         db.session.add(staff)
         start = (utcnow() + timedelta(minutes=30)).replace(microsecond=0)

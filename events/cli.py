@@ -14,7 +14,7 @@ from flask_babel import force_locale
 from events import backup, unit_of_work
 from events.extensions import db
 from events.messages.outbox import deliver_due, deliver_pending, outbox_summary, prune_sent
-from events.models import Event, OutboxStatus, Role, utcnow
+from events.models import Event, Organization, OutboxStatus, Role, utcnow
 from events.services.accounts import AccountError, change_password, create_user
 from events.services.checkin.access import AccessError, assign_staff
 from events.services.courses.certificate_check import breaking_everywhere
@@ -63,19 +63,34 @@ def seed_demo_command(if_empty: bool) -> None:
 @with_appcontext
 @click.argument("email")
 @click.option("--role", type=click.Choice([role.value for role in Role]), required=True)
+@click.option(
+    "--organization",
+    metavar="SHORT_NAME",
+    help="The organization's short name (by default the lead organization).",
+)
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
-def create_user_command(email: str, role: str, password_stdin: bool) -> None:
-    """Create an organizer or staff account; the password is prompted for."""
+def create_user_command(
+    email: str, role: str, organization: str | None, password_stdin: bool
+) -> None:
+    """Create a coordinator, organizer or staff account; the password is prompted for.
+    Later accounts are made on the organizer area's Accounts page."""
+    found = None
+    if organization:
+        found = db.session.scalar(
+            sa.select(Organization).where(Organization.short_name == organization)
+        )
+        if found is None:
+            raise click.ClickException(f"There is no organization {organization!r}.")
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
-        user = create_user(email, password, Role(role))
+        user = create_user(email, password, Role(role), found)
     except AccountError as error:
         with force_locale("en"):  # the commands speak English
             raise click.ClickException(str(error.message)) from error
-    click.echo(f"Created {user.role.value} account {user.email}.")
+    click.echo(f"Created {user.role.value} account {user.email} of {user.organization.short_name}.")
 
 
 @click.command("set-password")

@@ -20,6 +20,7 @@ from aiosmtpd.controller import Controller
 
 from app import create_app
 from events.extensions import db
+from tests.factories import make_organization
 
 PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REQUIRED = {"1", "true", "yes"}
@@ -115,6 +116,7 @@ def app(database_url, app_config, tmp_path):
             db.create_all()
         else:
             _empty_tables()
+        make_organization()  # the lead organization, which the migrations always make
     yield app
     with app.app_context():
         db.session.remove()

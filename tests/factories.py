@@ -11,6 +11,8 @@ from events.models import (
     Event,
     EventKind,
     EventStatus,
+    Organization,
+    OrganizationKind,
     OrganizationType,
     OutboxMessage,
     Presence,
@@ -27,9 +29,30 @@ from events.services.registration import Attendee
 _counter = iter(range(1, 10**9))
 
 
+def make_organization(short_name="DR", lead=None, **overrides) -> Organization:
+    """An organization of the network (the one with this short name if it exists);
+    "DR", the default, is the lead association."""
+    found = db.session.scalar(sa.select(Organization).where(Organization.short_name == short_name))
+    if found is not None:
+        return found
+    values = {
+        "name": f"Stowarzyszenie {short_name}",
+        "short_name": short_name,
+        "kind": OrganizationKind.NGO,
+        "counties": [],
+        "is_lead": short_name == "DR" if lead is None else lead,
+    }
+    values.update(overrides)
+    organization = Organization(**values)
+    db.session.add(organization)
+    db.session.commit()
+    return organization
+
+
 def make_event(**overrides) -> Event:
-    """A published, open event with 10 seats and a waiting list, starting in half an
-    hour: its door is open (the check-in window opens an hour before the start)."""
+    """A published, open event of the lead organization with 10 seats and a waiting list,
+    starting in half an hour: its door is open (the check-in window opens an hour
+    before the start)."""
     number = next(_counter)
     start = utcnow().replace(microsecond=0) + timedelta(minutes=30)
     values = {
@@ -47,6 +70,8 @@ def make_event(**overrides) -> Event:
         "status": EventStatus.PUBLISHED,
     }
     values.update(overrides)
+    if "organization" not in values and "organization_id" not in values:
+        values["organization"] = make_organization()
     event = Event(**values)
     db.session.add(event)
     db.session.commit()
@@ -155,8 +180,17 @@ def form_data(**overrides) -> dict:
     return {key: value for key, value in values.items() if value is not None}
 
 
-def make_user(email="organizator@example.org", password="bardzo-tajne-haslo", role=Role.ORGANIZER):
-    user = User(email=email, role=role, active=True)
+def make_user(
+    email="organizator@example.org",
+    password="bardzo-tajne-haslo",
+    role=Role.COORDINATOR,
+    organization=None,
+):
+    """An account; by default a coordinator of the lead organization (what every
+    organizer was before the network had partners)."""
+    user = User(
+        email=email, role=role, active=True, organization=organization or make_organization()
+    )
     user.set_password(password)
     db.session.add(user)
     db.session.commit()

@@ -63,7 +63,7 @@ def test_a_cancellation_whose_promotion_email_fails_leaves_everyone_where_they_w
 
 def test_a_phone_registration_whose_audit_entry_fails_is_not_kept(monkeypatch):
     event = make_event()
-    organizer = make_user(role=Role.ORGANIZER)
+    organizer = make_user(role=Role.COORDINATOR)
     monkeypatch.setattr(audit, "record", fail_on_call(1, audit.record))
     with pytest.raises(Boom):
         add_by_hand(event.id, attendee(), organizer, notify=True)
@@ -71,7 +71,7 @@ def test_a_phone_registration_whose_audit_entry_fails_is_not_kept(monkeypatch):
 
 
 def test_an_erasure_that_fails_halfway_erases_and_cancels_nothing(monkeypatch):
-    organizer = make_user(role=Role.ORGANIZER)
+    organizer = make_user(role=Role.COORDINATOR)
     first, second = make_event(capacity=1), make_event()
     mine = make_registration(first, S.CONFIRMED, email="anna@example.org")
     make_registration(second, S.CONFIRMED, email="anna@example.org")
@@ -91,7 +91,7 @@ def test_an_erasure_that_fails_halfway_erases_and_cancels_nothing(monkeypatch):
 
 
 def test_an_organizer_check_in_whose_audit_entry_fails_leaves_no_scan_and_no_state(monkeypatch):
-    organizer = make_user(role=Role.ORGANIZER)
+    organizer = make_user(role=Role.COORDINATOR)
     event = make_event()
     person = make_registration(event, S.CONFIRMED)
     monkeypatch.setattr(audit, "record", fail_on_call(1, audit.record))

@@ -43,7 +43,7 @@ def event_id(app):
     waiting list and one cancelled; an organizer, staff of this event and staff of
     another one."""
     with app.app_context():
-        make_user(email="org@example.org", password=PASSWORD, role=Role.ORGANIZER)
+        make_user(email="org@example.org", password=PASSWORD, role=Role.COORDINATOR)
         make_user(email="staff@example.org", password=PASSWORD, role=Role.STAFF)
         make_user(email="other@example.org", password=PASSWORD, role=Role.STAFF)
         event = make_event(title="Forum organizacji pozarządowych", capacity=None)
@@ -208,7 +208,7 @@ def test_only_people_not_checked_in_yet(app, event_id):
 
 def test_nobody_to_print_says_so(app):
     with app.app_context():
-        make_user(email="org@example.org", password=PASSWORD, role=Role.ORGANIZER)
+        make_user(email="org@example.org", password=PASSWORD, role=Role.COORDINATOR)
         event_id = make_event().id
     document = log_in(app, "org@example.org").get(f"/organizer/events/{event_id}/badges.pdf")
     text = PdfReader(io.BytesIO(document.data)).pages[0].extract_text()

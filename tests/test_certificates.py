@@ -67,7 +67,7 @@ def course(app):
     for the whole course."""
     with app.app_context():
         course = make_course(hours=(3, 3, 3), start=_weeks_ago(3), mode=RegistrationMode.APPROVAL)
-        organizer = make_user(email="org@example.org", password=PASSWORD, role=Role.ORGANIZER)
+        organizer = make_user(email="org@example.org", password=PASSWORD, role=Role.COORDINATOR)
         applied = course.starts_at - timedelta(days=7)
         lucja = register_attendee(
             course.id,
@@ -294,7 +294,7 @@ def _attendance_page(client, course_id):
 
 def test_issuing_before_the_course_has_ended_is_refused_in_words_not_a_500(app, client):
     with app.app_context():
-        make_user(email="org@example.org", password=PASSWORD, role=Role.ORGANIZER)
+        make_user(email="org@example.org", password=PASSWORD, role=Role.COORDINATOR)
         course = make_course(hours=(3, 3, 3))  # next week
         person = register_attendee(course.id, attendee(), notify=False)
         first = course.sessions[0]

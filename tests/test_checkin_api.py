@@ -36,7 +36,7 @@ def door(app):
         cancel_registration(cancelled_here.id)
         elsewhere = register_attendee(other.id, attendee(), notify=False)
         pending = register_attendee(approval.id, attendee(), notify=False)
-        make_user(email="org@example.org", password=PASSWORD, role=Role.ORGANIZER)
+        make_user(email="org@example.org", password=PASSWORD, role=Role.COORDINATOR)
         make_user(email="staff@example.org", password=PASSWORD, role=Role.STAFF)
         make_user(email="other-staff@example.org", password=PASSWORD, role=Role.STAFF)
         assign_staff("staff@example.org", event.slug)

@@ -19,7 +19,7 @@ def people(app):
     with app.app_context():
         mine = make_event(title="Seminarium w Pile")
         make_event(title="Konsultacje w Turku")
-        make_user(email="org@example.org", password=PASSWORD, role=Role.ORGANIZER)
+        make_user(email="org@example.org", password=PASSWORD, role=Role.COORDINATOR)
         make_user(email="staff@example.org", password=PASSWORD, role=Role.STAFF)
         assign_staff("staff@example.org", mine.slug)
         return {"slug": mine.slug}

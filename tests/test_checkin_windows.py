@@ -37,7 +37,7 @@ def _door(app, starts_in: timedelta, **event):
     with app.app_context():
         made = make_event(**event)
         make_user(email="staff@example.org", password=PASSWORD, role=Role.STAFF)
-        make_user(email="org@example.org", password=PASSWORD, role=Role.ORGANIZER)
+        make_user(email="org@example.org", password=PASSWORD, role=Role.COORDINATOR)
         assign_staff("staff@example.org", made.slug)
         people = [
             register_attendee(made.id, attendee(first_name=name), notify=False)
@@ -178,7 +178,7 @@ def test_the_chooser_opens_the_session_whose_window_is_open_and_marks_the_others
         db.session.commit()
         assert default_session(course, utcnow()).id == second.id
         assert default_session(course, start - 61 * MINUTE).id == second.id  # today's, shut
-        make_user(email="org@example.org", password=PASSWORD, role=Role.ORGANIZER)
+        make_user(email="org@example.org", password=PASSWORD, role=Role.COORDINATOR)
         slug, ids = course.slug, (first.id, second.id, third.id)
     log_in(client, "org@example.org")
     page = client.get(f"/checkin/{slug}").get_data(as_text=True)

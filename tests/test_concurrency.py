@@ -144,7 +144,7 @@ def test_four_workers_let_through_thirty_guesses_in_all(app, database_url):
 
     with app.app_context():
         slug = make_event(title="Spotkanie w Kole").slug
-        make_user(email="staff@example.org", password="haslo-do-bramki", role=Role.ORGANIZER)
+        make_user(email="staff@example.org", password="haslo-do-bramki", role=Role.COORDINATOR)
     workers = [make_app(database_url, READ_CACHE_SECONDS=60) for _ in range(4)]
     first = workers[0].test_client()
     token = log_in(first, "staff@example.org")

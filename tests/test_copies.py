@@ -19,7 +19,7 @@ from tests.test_organizer import PASSWORD, log_in
 @pytest.fixture
 def organizer(app):
     with app.app_context():
-        make_user(email="org@example.org", password=PASSWORD, role=Role.ORGANIZER)
+        make_user(email="org@example.org", password=PASSWORD, role=Role.COORDINATOR)
     client = app.test_client()
     client.token = log_in(client, "org@example.org")
     return client

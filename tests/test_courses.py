@@ -124,7 +124,7 @@ def test_a_moved_session_updates_its_own_calendar_entry_in_place(app, smtp_serve
 def test_check_in_per_session_with_the_same_ticket_through_the_scanner_api(app, client):
     with app.app_context():
         course = make_course()
-        make_user(email="org@example.org", password=PASSWORD, role=Role.ORGANIZER)
+        make_user(email="org@example.org", password=PASSWORD, role=Role.COORDINATOR)
         person = register_attendee(course.id, attendee(first_name="Zenon"), notify=False)
         sessions = [s.id for s in course.sessions]
         slug, code = course.slug, person.ticket_code
@@ -230,7 +230,7 @@ def _course_with_attendance(app):
     """A course, an organizer, and Zenon checked in at the first session only."""
     with app.app_context():
         course = make_course()
-        user = make_user(email="org@example.org", password=PASSWORD, role=Role.ORGANIZER)
+        user = make_user(email="org@example.org", password=PASSWORD, role=Role.COORDINATOR)
         person = register_attendee(
             course.id, attendee(first_name="Zenon", last_name="Żółtowski"), notify=False
         )
@@ -343,7 +343,7 @@ def test_a_deleted_session_leaves_the_calendars_of_the_people_registered(app, sm
 def test_offline_scans_at_a_session_sync_to_that_session_only(app, client):
     with app.app_context():
         course = make_course()
-        make_user(email="org@example.org", password=PASSWORD, role=Role.ORGANIZER)
+        make_user(email="org@example.org", password=PASSWORD, role=Role.COORDINATOR)
         person = register_attendee(course.id, attendee(), notify=False)
         first, second, _third = (s.id for s in course.sessions)
         slug, code = course.slug, person.ticket_code

@@ -112,7 +112,7 @@ def test_the_demo_has_a_meeting_whose_door_is_open_at_once(app, runner, client):
     """Someone trying the door right after `make run` scans a demo ticket and is let in."""
     assert runner.invoke(args=["seed-demo", "--if-empty"]).exit_code == 0
     with app.app_context():
-        make_user(email="org@example.org", password=PASSWORD, role=Role.ORGANIZER)
+        make_user(email="org@example.org", password=PASSWORD, role=Role.COORDINATOR)
         code = db.session.scalars(
             sa.select(Registration.ticket_code).join(Event).where(Event.slug == "konsultacje-sroda")
         ).first()

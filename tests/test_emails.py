@@ -338,7 +338,9 @@ def test_the_qr_code_from_the_email_checks_in_its_own_registration(smtp_server):
     register_attendee(event.id, attendee(email="other@example.org"))
     mine = register_attendee(event.id, attendee(email="qr@example.org"))
     code = qr_text(only(received(smtp_server, "qr@example.org")))
-    staff = User(email="s@example.org", password_hash="x", role="staff")
+    staff = User(
+        email="s@example.org", password_hash="x", role="staff", organization=event.organization
+    )
     db.session.add(staff)
     db.session.commit()
     verdict = scan_code(event.id, code, ScanMethod.CAMERA, Actor(user_id=staff.id))

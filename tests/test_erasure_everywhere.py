@@ -64,7 +64,7 @@ def everything_she_touched(app) -> dict:
     organizer's message, registers a group of two others as its coordinator; door staff
     type her name and a mistyped ticket elsewhere."""
     with app.app_context():
-        organizer = make_user(email="org@example.org", password=PASSWORD, role=Role.ORGANIZER)
+        organizer = make_user(email="org@example.org", password=PASSWORD, role=Role.COORDINATOR)
         seminar = make_event(title="Seminarium w Koninie")
         approval = make_event(title="Warsztat z akceptacją", mode=RegistrationMode.APPROVAL)
         invited_to = make_event(title="Spotkanie na zaproszenie")

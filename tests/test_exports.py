@@ -24,7 +24,7 @@ PAYLOADS = ['=HYPERLINK("http://x","klik")', "+48 600 100 200", "-2+3", "@SUM(A1
 @pytest.fixture
 def event_id(app):
     with app.app_context():
-        make_user(email="org@example.org", password=PASSWORD, role=Role.ORGANIZER)
+        make_user(email="org@example.org", password=PASSWORD, role=Role.COORDINATOR)
         event = make_event(title="Seminarium „Zażółć gęślą jaźń”", capacity=None)
         people = [
             register_attendee(

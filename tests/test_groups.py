@@ -413,7 +413,7 @@ def _organizer(app, client):
     from tests.factories import make_user
 
     with app.app_context():
-        make_user(email="org@example.org", password=PASSWORD, role=Role.ORGANIZER)
+        make_user(email="org@example.org", password=PASSWORD, role=Role.COORDINATOR)
     token = csrf_token(client, "/login")
     client.post("/login", data={"email": "org@example.org", "password": PASSWORD,
                                 "csrf_token": token})  # fmt: skip

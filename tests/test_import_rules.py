@@ -22,7 +22,7 @@ LAYERS = [
     ("base", ["events", "events.*"]),
     ("models", ["events.models", "events.models.*"]),
     ("messages", ["events.messages", "events.messages.*"]),
-    ("services core", ["events.services", "events.services.*"]),
+    ("services core", ["events.services", "events.services.*", "events.services.organizations*"]),
     (
         "service features",
         [

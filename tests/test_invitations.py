@@ -38,7 +38,7 @@ def app_config(smtp_server):
 @pytest.fixture
 def seminar(app):
     with app.app_context():
-        make_user(email="org@example.org", password=PASSWORD, role=Role.ORGANIZER)
+        make_user(email="org@example.org", password=PASSWORD, role=Role.COORDINATOR)
         event = make_event(
             title="Seminarium w Lesznie", invitation_only=True, capacity=40, **next_week()
         )

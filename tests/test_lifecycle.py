@@ -148,7 +148,7 @@ EFFECTS = {  # status after an allowed action (None: unchanged)
 
 @pytest.mark.parametrize("moment", MOMENTS)
 def test_every_service_does_what_the_table_says(moment):
-    organizer = make_user(email=f"org-{moment}@example.org", role=Role.ORGANIZER)
+    organizer = make_user(email=f"org-{moment}@example.org", role=Role.COORDINATOR)
     door = Actor(user_id=organizer.id)
     event = event_at(moment, capacity=None)  # seats are counted in test_registration_service
     event_id = event.id
@@ -234,7 +234,7 @@ def test_a_cancellation_after_the_start_promotes_nobody_into_the_past():
         cancel_registration(holder.id)  # the registrant, through their link
     assert refused.value.code == Code.EVENT_STARTED
     # An organizer may still cancel (audited), and nobody is promoted.
-    organizer = make_user(role=Role.ORGANIZER)
+    organizer = make_user(role=Role.COORDINATOR)
     assert cancel_registration(holder.id, by=organizer) == []
     assert db.session.get(Registration, waiting.id).status == S.WAITLISTED
     kinds = db.session.scalars(sa.select(OutboxMessage.kind)).all()

@@ -54,7 +54,7 @@ def log_in(client, email):
 @pytest.fixture
 def accounts(app):
     with app.app_context():
-        make_user(email="org@example.org", password=PASSWORD, role=Role.ORGANIZER)
+        make_user(email="org@example.org", password=PASSWORD, role=Role.COORDINATOR)
         make_user(email="staff@example.org", password=PASSWORD, role=Role.STAFF)
         make_event()
 

@@ -22,7 +22,7 @@ CLOSING = datetime(2027, 3, 1, tzinfo=WARSAW)  # the form's "closes on 28 Februa
 
 def _poster_questionnaire(app):
     with app.app_context():
-        make_user(password=PASSWORD, role=Role.ORGANIZER)
+        make_user(password=PASSWORD, role=Role.COORDINATOR)
         questionnaire, _keys = make_questionnaire(closes_at=CLOSING)
         return questionnaire.id, questionnaire.public_key
 

@@ -216,7 +216,7 @@ def test_a_certificate_issued_and_revoked_shows_at_once(app, client):
     with app.app_context():
         ended = utcnow().replace(microsecond=0) - timedelta(hours=1)
         event = make_event(starts_at=ended - timedelta(hours=4), ends_at=ended)
-        organizer = make_user(role=Role.ORGANIZER)
+        organizer = make_user(role=Role.COORDINATOR)
         came = register_attendee(
             event.id, attendee(), notify=False, now=event.starts_at - timedelta(days=3)
         )

@@ -31,7 +31,7 @@ def figures(event_id=None):
 
 
 def test_erasing_a_person_drops_identity_keeps_figures_and_kills_links():
-    organizer = make_user(role=Role.ORGANIZER)
+    organizer = make_user(role=Role.COORDINATOR)
     past = make_event()
     coming = make_event(capacity=1)
     anna = register_attendee(
@@ -114,7 +114,7 @@ def _row(event_id, number):
 @pytest.mark.parametrize("typed", ["Anna@ŻÓŁW.pl", " anna@xn--w-uga1v8h.pl", "ANNA@żółw.PL"])
 def test_a_person_with_a_polish_domain_is_found_and_erased_however_the_address_is_typed(typed):
     """Stored in the ASCII form of the domain; typed in Unicode, in capitals or in ASCII."""
-    organizer = make_user(role=Role.ORGANIZER)
+    organizer = make_user(role=Role.COORDINATOR)
     event = make_event()
     anna = register_attendee(event.id, attendee(first_name="Anna", email="anna@żółw.pl"))
     assert anna.email == "anna@xn--w-uga1v8h.pl"

@@ -45,7 +45,7 @@ def log_in(client, email="org@example.org", language=None):
 @pytest.fixture
 def organizer(app):
     with app.app_context():
-        make_user(email="org@example.org", password=PASSWORD, role=Role.ORGANIZER)
+        make_user(email="org@example.org", password=PASSWORD, role=Role.COORDINATOR)
         make_user(email="bramka@example.org", password=PASSWORD, role=Role.STAFF)
     client = app.test_client()
     client.token = log_in(client)

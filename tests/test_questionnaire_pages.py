@@ -31,7 +31,7 @@ def _setup(app, **options):
         return questionnaire.public_key, questionnaire.id, keys, latest_version(questionnaire.id).id
 
 
-def _log_in(client, role=Role.ORGANIZER, email="organizator@example.org"):
+def _log_in(client, role=Role.COORDINATOR, email="organizator@example.org"):
     token = csrf_token(client, "/login")
     client.post("/login", data={"email": email, "password": PASSWORD, "csrf_token": token})
 

@@ -22,6 +22,7 @@ from events.models import (
     Role,
     utcnow,
 )
+from events.services.organizations.scope import NETWORK
 from events.services.privacy import erase_person
 from events.services.questionnaires.answering import (
     QuestionnaireError,
@@ -356,7 +357,7 @@ def test_open_answers_are_searched_without_polish_marks(ctx):
 
 def test_raw_answers_as_csv_and_xlsx_one_column_per_question(app, client):
     with app.app_context():
-        make_user(password=PASSWORD, role=Role.ORGANIZER)
+        make_user(password=PASSWORD, role=Role.COORDINATOR)
         questionnaire, keys = make_questionnaire()
         for county in ("turecki", "pilski", "turecki"):
             _respond(questionnaire, keys, county, q0='=HYPERLINK("x")')
@@ -416,7 +417,7 @@ def test_the_pdf_summary_reads_back_with_polish_letters_and_the_small_group_rule
     from pypdf import PdfReader
 
     with app.app_context():
-        make_user(password=PASSWORD, role=Role.ORGANIZER)
+        make_user(password=PASSWORD, role=Role.COORDINATOR)
         questionnaire, keys = make_questionnaire()
         for county in ("turecki", "turecki", "turecki", "pilski"):
             _respond(questionnaire, keys, county, q2="o2", q4="5")
@@ -455,7 +456,7 @@ def test_evaluations_compared_across_the_programme(ctx):
             _respond(questionnaire, keys, event.county, q4=value)
     send_evaluations()
 
-    rows = {row.questionnaire.event.title: row for row in evaluation_overview()}
+    rows = {row.questionnaire.event.title: row for row in evaluation_overview(NETWORK)}
     turek, pila = rows["Spotkanie – Turek"], rows["Spotkanie – Piła"]
     assert (turek.invited, turek.responses, str(turek.mean)) == (4, 3, "4.00")
     assert turek.rating == "Ocena"

@@ -154,7 +154,7 @@ def test_an_invitation_link_asks_the_events_questions_too(app, client):
 
     slug, event_id, programme, _source, version = _event_with_questions(app)
     with app.app_context():
-        organizer = make_user(email="org@example.org", role=Role.ORGANIZER)
+        organizer = make_user(email="org@example.org", role=Role.COORDINATOR)
         row = ImportRow(1, "Ina Zaproszona", "ina@example.org", "Fundacja", None)
         [invitation] = invite_people(event_id, [row], organizer)
         token = invitation.token

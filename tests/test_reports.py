@@ -18,7 +18,7 @@ from tests.factories import attendee, make_event, make_user
 def past_event(app):
     """Ended yesterday: 3 confirmed (2 came), 1 waiting, 1 cancelled."""
     with app.app_context():
-        make_user(email="org@example.org", password="haslo-organizatora", role=Role.ORGANIZER)
+        make_user(email="org@example.org", password="haslo-organizatora", role=Role.COORDINATOR)
         event = make_event(capacity=3)
         people = [
             register_attendee(event.id, attendee(county=county, organization_type=kind,

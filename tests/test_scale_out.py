@@ -20,7 +20,7 @@ import pytest
 import sqlalchemy as sa
 
 from events.extensions import db
-from events.models import Event, EventKind, EventStatus, Registration, utcnow
+from events.models import Event, EventKind, EventStatus, Organization, Registration, utcnow
 from tests.conftest import create_pg_database, drop_pg_database, free_port, skip_or_fail
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,8 +36,15 @@ def shared_database():
     db.metadata.create_all(engine)
     start = utcnow() + timedelta(days=7)
     with engine.begin() as connection:
+        lead = connection.execute(
+            sa.insert(Organization)
+            .values(name="Działamy Razem", short_name="DR", kind="ngo", counties=[], is_lead=True,
+                    contact_email="", contact_phone="", created_at=utcnow())
+            .returning(Organization.id)
+        ).scalar_one()  # fmt: skip
         connection.execute(
             sa.insert(Event).values(
+                organization_id=lead,
                 slug="forum-w-koninie", title="Forum partnerstw w Koninie",
                 kind=EventKind.SEMINAR, starts_at=start, ends_at=start + timedelta(hours=3),
                 county="m-konin", capacity=50, waitlist_enabled=True,

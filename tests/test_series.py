@@ -52,7 +52,7 @@ EIGHTEEN = (
 @pytest.fixture
 def organizer(app):
     with app.app_context():
-        make_user(email="org@example.org", password=PASSWORD, role=Role.ORGANIZER)
+        make_user(email="org@example.org", password=PASSWORD, role=Role.COORDINATOR)
     client = app.test_client()
     client.token = log_in(client, "org@example.org")
     return client

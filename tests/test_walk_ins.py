@@ -55,7 +55,7 @@ def door(app):
         for _ in range(2):
             register_attendee(event.id, attendee(), notify=False)
         make_user(email="staff@example.org", password=PASSWORD, role=Role.STAFF)
-        make_user(email="org@example.org", password=PASSWORD, role=Role.ORGANIZER)
+        make_user(email="org@example.org", password=PASSWORD, role=Role.COORDINATOR)
         assign_staff("staff@example.org", event.slug)
         return {"slug": event.slug, "id": event.id}
 

@@ -5,6 +5,7 @@ from datetime import datetime, time, timedelta
 import sqlalchemy as sa
 
 from events.counties import county_adjective
+from events.demo.organizations import assign_organizers, demo_organizations
 from events.demo.partnerships import demo_programmes, programme_of
 from events.demo.questionnaires import seed_questionnaires
 from events.extensions import db
@@ -314,7 +315,7 @@ PAST_COURSE_DAYS = (-47, -40, -33)
 PAST_ATTENDANCE = [(0, 1, 2), (0, 1, 2), (0, 1, 2), (0, 2), (1, 2), (0,), (), (0, 1, 2)]
 
 
-def _finished_course() -> Event:
+def _finished_course(organizations) -> Event:
     """Last spring's edition of the leaders' training, over: who came to which module,
     and certificates for those who attended at least 80% of the hours (all three)."""
     course = _event(
@@ -336,6 +337,7 @@ def _finished_course() -> Event:
         CourseSession(title=title, starts_at=_at(days, 9), ends_at=_at(days, 16))
         for days, title in zip(PAST_COURSE_DAYS, COURSE_MODULES, strict=True)
     ]
+    assign_organizers([course], organizations)
     db.session.add(course)
     db.session.flush()
     applied = course.registration_opens_at + timedelta(days=1)
@@ -372,9 +374,11 @@ def seed_demo() -> list[Event]:
     questionnaire on each programme with answers, and the evaluation of a consultation
     meeting held last week."""
     programmes = demo_programmes()
+    organizations = demo_organizations()
     events = demo_events()
     for event in events:
         event.programme = programme_of(event, programmes)
+    assign_organizers(events, organizations)
     db.session.add_all(events)
     db.session.flush()
     by_slug = {event.slug: event for event in events}
@@ -389,12 +393,14 @@ def seed_demo() -> list[Event]:
     for index in range(6):  # the meeting whose door is open now
         register_attendee(by_slug["konsultacje-sroda"].id, demo_attendee(index), notify=False)
     _invitations(by_slug["seminarium-leszno"])
-    finished = _finished_course()
+    finished = _finished_course(organizations)
     finished.programme = programmes["partnerships"]
     events.append(finished)
     for index in range(10):  # capacity 8: two people end up on the waiting list
         register_attendee(
             by_slug["zespoly-partnerskie-spotkanie-robocze"].id, demo_attendee(index), notify=False
         )
-    seed_questionnaires(events, [demo_attendee(index) for index in range(20, 30)], programmes)
+    seed_questionnaires(
+        events, [demo_attendee(index) for index in range(20, 30)], programmes, organizations
+    )
     return events

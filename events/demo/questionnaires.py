@@ -7,6 +7,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from werkzeug.datastructures import MultiDict
 
+from events.demo.organizations import assign_organizers
 from events.extensions import db
 from events.models import (
     Event,
@@ -136,7 +137,7 @@ def _consultations(
             submit_response(questionnaire.id, version, _answers(keys, chance), respondent)
 
 
-def _past_meeting(chance: random.Random, people, programme: Programme) -> Event:
+def _past_meeting(chance: random.Random, people, programme: Programme, organizations) -> Event:
     """A consultation meeting held last week, with most of its people checked in."""
     start = (utcnow() - timedelta(days=6)).replace(hour=14, minute=0, second=0, microsecond=0)
     meeting = Event(
@@ -153,6 +154,7 @@ def _past_meeting(chance: random.Random, people, programme: Programme) -> Event:
         status=EventStatus.PUBLISHED,
         programme=programme,
     )
+    assign_organizers([meeting], organizations)
     db.session.add(meeting)
     db.session.flush()
     for index, attendee in enumerate(people):
@@ -243,9 +245,11 @@ def _evaluation(meeting: Event, chance: random.Random) -> None:
         )
 
 
-def seed_questionnaires(events: list[Event], people, programmes: dict[str, Programme]) -> None:
+def seed_questionnaires(
+    events: list[Event], people, programmes: dict[str, Programme], organizations
+) -> None:
     """Part of `seed_demo`'s unit of work; `programmes`: the demo's, by slug."""
     chance = random.Random(13)  # the same demo every time
     meetings = [event for event in events if event.kind == EventKind.CONSULTATION]
     _consultations(meetings, list(programmes.values()), chance)
-    _evaluation(_past_meeting(chance, people, programmes["cooperation"]), chance)
+    _evaluation(_past_meeting(chance, people, programmes["cooperation"], organizations), chance)

@@ -24,6 +24,7 @@ from events.models.events import (
 )
 from events.models.groups import GroupMode, RegistrationGroup
 from events.models.invitations import Invitation, InvitationOptOut, InvitationStatus
+from events.models.organizations import Organization, OrganizationKind, event_coorganizer
 from events.models.outbox import OutboxMessage, OutboxStatus
 from events.models.programmes import Programme
 from events.models.questionnaires import (
@@ -60,6 +61,8 @@ __all__ = [
     "InvitationOptOut",
     "InvitationStatus",
     "OrganizationType",
+    "Organization",
+    "OrganizationKind",
     "OutboxMessage",
     "OutboxStatus",
     "Presence",
@@ -84,6 +87,7 @@ __all__ = [
     "UTCDateTime",
     "User",
     "enum_column",
+    "event_coorganizer",
     "event_staff",
     "new_certificate_number",
     "new_public_key",

@@ -12,9 +12,15 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from events.extensions import db
 from events.models.base import UTCDateTime, enum_column, utcnow
 from events.models.events import Event
+from events.models.organizations import Organization
 
 
 class Role(enum.StrEnum):
+    """A coordinator (of the lead organization) manages the whole network; an organizer
+    their organization's events and the ones it co-organizes; staff check people in
+    at the events they are assigned to."""
+
+    COORDINATOR = "coordinator"
     ORGANIZER = "organizer"
     STAFF = "staff"
 
@@ -24,6 +30,7 @@ class User(UserMixin, db.Model):
     email: Mapped[str] = mapped_column(sa.String(254), unique=True)
     password_hash: Mapped[str] = mapped_column(sa.String(256))
     role: Mapped[Role] = mapped_column(enum_column(Role))
+    organization_id: Mapped[int] = mapped_column(sa.ForeignKey("organization.id"), index=True)
     active: Mapped[bool] = mapped_column(default=True)
     # Part of the id kept in the session cookie: raised by a logout or a new password,
     # it ends every session of the account (a copied cookie opens nothing any more).
@@ -31,6 +38,7 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     events: Mapped[list[Event]] = relationship(secondary="event_staff")
+    organization: Mapped[Organization] = relationship()
 
     def get_id(self) -> str:
         """What Flask-Login keeps in the session: the id and the session version."""
@@ -38,7 +46,12 @@ class User(UserMixin, db.Model):
 
     @property
     def is_organizer(self) -> bool:
-        return self.role == Role.ORGANIZER
+        """May open the organizer area (what they see there is cut by their organization)."""
+        return self.role in (Role.COORDINATOR, Role.ORGANIZER)
+
+    @property
+    def is_coordinator(self) -> bool:
+        return self.role == Role.COORDINATOR
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive accounts

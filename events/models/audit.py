@@ -23,5 +23,10 @@ class AuditEntry(db.Model):
     registration_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("registration.id", ondelete="SET NULL")
     )
+    # The actor's organization: the network's entries (a download of the programme's
+    # participants, an account made) are shown to it and to coordinators.
+    organization_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("organization.id", ondelete="SET NULL"), index=True
+    )
     before: Mapped[dict | None] = mapped_column(sa.JSON)
     after: Mapped[dict | None] = mapped_column(sa.JSON)

@@ -13,6 +13,7 @@ from events.models.base import UTCDateTime, enum_column, utcnow
 
 if TYPE_CHECKING:
     from events.models.courses import CourseSession
+    from events.models.organizations import Organization
     from events.models.programmes import Programme
     from events.models.registrations import Registration
 
@@ -109,9 +110,16 @@ class Event(db.Model):
     series_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("series.id", ondelete="SET NULL"), index=True
     )
+    # The organization that runs it (events.models.organizations); its organizers and
+    # those of the co-organizers manage it.
+    organization_id: Mapped[int] = mapped_column(sa.ForeignKey("organization.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
+    organization: Mapped["Organization"] = relationship()
+    coorganizers: Mapped[list["Organization"]] = relationship(
+        secondary="event_coorganizer", order_by="Organization.name"
+    )
     registrations: Mapped[list["Registration"]] = relationship(back_populates="event")
     programme: Mapped["Programme | None"] = relationship()
     # A course: several sessions under one registration (see events.services.courses.sessions).

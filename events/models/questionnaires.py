@@ -69,6 +69,9 @@ class Questionnaire(db.Model):
     event_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("event.id", ondelete="CASCADE"), index=True
     )
+    # The organization whose organizers see it and its answers (an event's questionnaire:
+    # the event's organization; its co-organizers see it too).
+    organization_id: Mapped[int] = mapped_column(sa.ForeignKey("organization.id"), index=True)
     anonymous: Mapped[bool] = mapped_column(default=True)
     opens_at: Mapped[datetime] = mapped_column(UTCDateTime)
     closes_at: Mapped[datetime] = mapped_column(UTCDateTime)

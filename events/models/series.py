@@ -27,6 +27,8 @@ class Series(db.Model):
         sa.ForeignKey("programme.id", ondelete="SET NULL")
     )
     created_by: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    # The organization whose organizers made it; its events belong to the same one.
+    organization_id: Mapped[int] = mapped_column(sa.ForeignKey("organization.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     programme: Mapped["Programme | None"] = relationship()

@@ -23,8 +23,9 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from events.extensions import db
 from events.identifiers import normalize_email
-from events.models import Role, User, utcnow
+from events.models import Organization, Role, User, utcnow
 from events.services import DomainError, throttle
+from events.services.organizations.scope import lead_organization
 from events.services.passwords import password_problem
 from events.unit_of_work import command
 
@@ -36,23 +37,32 @@ _DUMMY_HASH = generate_password_hash("not-a-real-password")
 
 
 class AccountError(DomainError):
-    """Codes: invalid_email, exists, weak_password, unknown_user, throttled, invalid."""
+    """Codes: invalid_email, exists, weak_password, not_lead, unknown_user, throttled, invalid."""
 
     class Code(enum.StrEnum):
         EXISTS = "exists"
         INVALID = "invalid"
         INVALID_EMAIL = "invalid_email"
+        NOT_LEAD = "not_lead"
         THROTTLED = "throttled"
         UNKNOWN_USER = "unknown_user"
         WEAK_PASSWORD = "weak_password"  # noqa: S105 - a refusal code, not a password
 
 
 @command
-def create_user(email: str, password: str, role: Role) -> User:
-    """Create an active account.
+def create_user(
+    email: str, password: str, role: Role, organization: Organization | None = None
+) -> User:
+    """Create an active account of `organization` (by default the lead one).
 
-    Raises AccountError "invalid_email", "exists" or "weak_password".
+    Raises AccountError "invalid_email", "exists", "weak_password" or "not_lead" (a
+    coordinator belongs to the lead organization).
     """
+    organization = organization or lead_organization()
+    if role == Role.COORDINATOR and not organization.is_lead:
+        raise AccountError(
+            "not_lead", _l("Coordinators belong to the lead organization of the network.")
+        )
     email = normalize_email(email)
     try:
         validate_email(email, check_deliverability=False, allow_smtputf8=False)
@@ -61,7 +71,7 @@ def create_user(email: str, password: str, role: Role) -> User:
     _check_password(password, email)
     if db.session.scalar(sa.select(User).where(User.email == email)):
         raise AccountError("exists", _l("An account with this email already exists."))
-    user = User(email=email, role=role, active=True)
+    user = User(email=email, role=role, active=True, organization=organization)
     user.set_password(password)
     db.session.add(user)
     return user

@@ -41,16 +41,19 @@ def record(
     event_id: int | None = None,
     *,
     registration_id: int | None = None,
+    organization_id: int | None = None,
     before: dict | None = None,
     after: dict | None = None,
 ) -> AuditEntry:
-    """Add an entry to the caller's transaction (the caller commits)."""
+    """Add an entry to the caller's transaction (the caller commits). `organization_id`:
+    whose network entry it is (by default the actor's organization)."""
     entry = AuditEntry(
         action=action,
         user_id=user.id if user else None,
         actor=user.email if user else COMMAND_LINE,
         event_id=event_id,
         registration_id=registration_id,
+        organization_id=organization_id or getattr(user, "organization_id", None),
         before=before,
         after=after,
     )
@@ -106,6 +109,11 @@ ACTIONS = {
     "programme_deleted": _l("Programme deleted"),
     "series_created": _l("Series made from this event"),
     "series_change": _l("Change for the whole series"),
+    "organization_created": _l("Organization added"),
+    "organization_changed": _l("Organization changed"),
+    "account_created": _l("Account made"),
+    "account_changed": _l("Account changed"),
+    "personal_data_downloaded": _l("Personal data downloaded"),
 }
 FIELDS = {
     "title": _l("Title"), "slug": _l("Address"), "kind": _l("Type"),
@@ -129,6 +137,10 @@ FIELDS = {
     "name_en": _l("Name in English"), "description_pl": _l("Short description in Polish"),
     "description_en": _l("Short description in English"), "position": _l("Place in the order"),
     "series": _l("Series"), "events": _l("Events"),
+    "organization_id": _l("Organization"), "coorganizers": _l("Co-organizers"),
+    "name": _l("Name"), "short_name": _l("Short name"), "counties": _l("Counties"),
+    "contact_phone": _l("Phone"), "role": _l("Role"), "active": _l("Active"),
+    "file": _l("File"), "rows": _l("Rows"),
 }  # fmt: skip
 
 

@@ -97,6 +97,7 @@ def duplicate_event(event_id: int, plan: CopyPlan, user: User) -> Event:
     copy = Event(slug=unique_slug(plan.title), status=EventStatus.DRAFT, **values)
     for name in KEPT_SETTINGS:
         setattr(copy, name, getattr(original, name))
+    copy.organization_id, copy.coorganizers = original.organization_id, list(original.coorganizers)
     copy.sessions = [
         CourseSession(
             title=session.title,

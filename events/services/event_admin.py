@@ -40,6 +40,8 @@ from events.services.lifecycle import (
     seats_short,
 )
 from events.services.locking import lock_event
+from events.services.organizations.running import Organizers, OrganizersError, apply_organizers
+from events.services.organizations.scope import scope_of
 from events.services.registration import promote_from_waitlist, queue_email
 from events.timezone import local_date
 from events.unit_of_work import command
@@ -49,7 +51,7 @@ AUDITED = (
     "venue_address", "county", "online_url", "capacity", "registration_opens_at",
     "registration_closes_at", "mode", "waitlist_enabled", "status", "contact_email",
     "programme_id",
-    "group_max",
+    "group_max", "organization_id",
 )  # fmt: skip
 
 
@@ -139,10 +141,12 @@ def unique_slug(title: str, exclude_id: int | None = None) -> str:
 
 
 @command
-def create_event(data: EventData, user: User) -> Event:
-    """A new draft event. Raises EventAdminError "invalid"."""
+def create_event(data: EventData, user: User, organizers: Organizers | None = None) -> Event:
+    """A new draft event, by default of the user's organization. Raises EventAdminError
+    "invalid"."""
     _check(data)
     event = Event(slug=unique_slug(data.title), status=EventStatus.DRAFT, **_values(data))
+    _set_organizers(event, organizers or Organizers(user.organization_id), user)
     db.session.add(event)
     db.session.flush()
     audit.record("event_created", user, event.id, after=audit.snapshot(event, AUDITED))
@@ -157,9 +161,10 @@ def update_event(
     overflow: Overflow | None = None,
     note: str | None = None,
     leaving: list[int] | None = None,
+    organizers: Organizers | None = None,
 ) -> Event:
-    """Change an event. A new time or place notifies the registrants; more seats
-    promote people from the waiting list.
+    """Change an event (and who runs it, when `organizers` is given). A new time or
+    place notifies the registrants; more seats promote people from the waiting list.
 
     Fewer seats than confirmed people needs `overflow` (what happens to those who
     leave their seat) and `leaving` (their registration ids, exactly as many as
@@ -185,6 +190,8 @@ def update_event(
     apply_schedule(event, schedule, note)  # a draft has nobody registered to tell
     for name, value in _values(data).items():
         setattr(event, name, value)
+    if organizers is not None:
+        _set_organizers(event, organizers, user)
     for registration in leavers:
         _leave_seat(registration, overflow, user)
     promote_from_waitlist(event)
@@ -192,6 +199,18 @@ def update_event(
         "event_updated", user, event.id, before=before, after=audit.snapshot(event, AUDITED)
     )
     return event
+
+
+def _set_organizers(event: Event, organizers: Organizers, user: User) -> None:
+    scope = scope_of(user)
+    if scope is None:  # the command line and staff make nothing of their own
+        raise EventAdminError("invalid", _l("Only organizers make events."))
+    try:
+        apply_organizers(event, organizers, scope)
+    except OrganizersError as error:
+        raise EventAdminError(
+            "invalid", _l("Please correct the marked fields."), {error.field: error.message}
+        ) from error
 
 
 def movable_people(event: Event) -> list[Registration]:

@@ -16,6 +16,7 @@ from events.search import word_filters
 from events.services import DomainError, NotFound, audit
 from events.services.checkin.door import organizer_door_action
 from events.services.lifecycle import ActorKind, allowed_actions
+from events.services.organizations.scope import NETWORK, Scope
 from events.services.privacy import erase_person, erase_without_address
 from events.services.questionnaires.at_registration import register_with_answers
 from events.services.registration import (
@@ -55,6 +56,8 @@ class TableQuery:
     sort: str = "registered"
     page: int = 1
     programme_id: int | None = None  # the downloads of the whole programme: one's events
+    # The downloads of the whole programme: only the events of this part of the network.
+    scope: Scope = NETWORK
 
 
 @dataclass
@@ -94,6 +97,8 @@ def filtered(event_id: int | None, query: TableQuery):
     if query.programme_id:
         in_programme = sa.select(Event.id).where(Event.programme_id == query.programme_id)
         statement = statement.where(Registration.event_id.in_(in_programme))
+    if not query.scope.network:
+        statement = statement.where(Registration.event_id.in_(query.scope.event_ids()))
     return statement.order_by(*SORTS.get(query.sort, SORTS["registered"]))
 
 

@@ -19,7 +19,9 @@ from events.models import (
     ACTIVE_STATUSES,
     CourseSession,
     Event,
+    EventKind,
     EventStatus,
+    Organization,
     OrganizationType,
     Presence,
     Programme,
@@ -28,6 +30,7 @@ from events.models import (
     utcnow,
 )
 from events.services.courses.sessions import course_figures
+from events.services.organizations.scope import NETWORK, Scope
 from events.services.programmes import list_programmes
 
 
@@ -79,16 +82,33 @@ class Report:
         default_factory=lambda: dict.fromkeys(Presence, 0)
     )
     hours_attended: float = 0.0  # person-hours at the sessions
-    # By partnership programme (None: events in no programme).
+    # By partnership programme (None: events in no programme), by the organization
+    # running the event and by the kind of event: lines of the same shape.
     by_programme: dict[int | None, ProgrammeTotals] = field(default_factory=dict)
+    by_organization: dict[int, ProgrammeTotals] = field(default_factory=dict)
+    by_kind: dict[EventKind, ProgrammeTotals] = field(default_factory=dict)
+
+
+def _cut(event_id: int | None, programme_id: int | None, scope: Scope) -> list:
+    """The WHERE clauses over `Event` choosing the events a report counts."""
+    clauses = [Event.status != EventStatus.DRAFT, scope.events()]
+    if event_id is not None:
+        clauses.append(Event.id == event_id)
+    if programme_id is not None:
+        clauses.append(Event.programme_id == programme_id)
+    return clauses
 
 
 def build_report(
-    event_id: int | None = None, now: datetime | None = None, programme_id: int | None = None
+    event_id: int | None = None,
+    now: datetime | None = None,
+    programme_id: int | None = None,
+    scope: Scope = NETWORK,
 ) -> Report:
-    """The figures of one event, or of every published or past event when None (of one
-    partnership programme's events only, with `programme_id`)."""
+    """The figures of one event, or of every published or past event of `scope` when
+    None (of one partnership programme's events only, with `programme_id`)."""
     now = now or utcnow()
+    cut = _cut(event_id, programme_id, scope)
     attended = Registration.checked_in_at.is_not(None)
     statement = (
         sa.select(
@@ -101,11 +121,13 @@ def build_report(
             Registration.beyond_capacity,
             Event.ends_at,
             Event.programme_id,
+            Event.organization_id,
+            Event.kind,
             sa.func.count(),
             sa.func.count(Registration.group_id),
         )
         .join(Event, Event.id == Registration.event_id)
-        .where(Event.status != EventStatus.DRAFT)
+        .where(*cut)
         .group_by(
             Registration.status,
             Registration.county,
@@ -116,18 +138,16 @@ def build_report(
             Registration.beyond_capacity,
             Event.ends_at,
             Event.programme_id,
+            Event.organization_id,
+            Event.kind,
         )
     )
-    if event_id is not None:
-        statement = statement.where(Registration.event_id == event_id)
-    if programme_id is not None:
-        statement = statement.where(Event.programme_id == programme_id)
     report = Report(
         by_county={county.code: Breakdown() for county in COUNTIES},
         by_type={kind: Breakdown() for kind in OrganizationType},
     )
     rows = db.session.execute(statement)
-    report.by_programme = _programme_events(event_id, programme_id)
+    _count_events(report, cut)
     for (
         status,
         county,
@@ -138,10 +158,17 @@ def build_report(
         beyond,
         ends_at,
         programme,
+        organization,
+        event_kind,
         count,
         grouped,
     ) in rows:
-        _add_programme(report.by_programme, programme, status, bool(was_there), count)
+        for lines, key in (
+            (report.by_programme, programme),
+            (report.by_organization, organization),
+            (report.by_kind, event_kind),
+        ):
+            _add_programme(lines, key, status, bool(was_there), count)
         if status == RegistrationStatus.CONFIRMED:
             report.in_groups += grouped
         if was_there:  # a presence recorded before its kind was kept: at the door
@@ -149,40 +176,34 @@ def build_report(
         if beyond and status == RegistrationStatus.CONFIRMED:
             report.beyond_capacity += count
         _add(report, status, county, kind, member, bool(was_there), ends_at < now, count)
-    _add_courses(report, event_id, programme_id)
-    report.groups = _groups(event_id, programme_id)
+    _add_courses(report, cut)
+    report.groups = _groups(cut)
     return report
 
 
-def _groups(event_id: int | None, programme_id: int | None) -> int:
+def _groups(cut: list) -> int:
     """Groups with at least one confirmed member."""
     statement = (
         sa.select(sa.func.count(sa.distinct(Registration.group_id)))
         .join(Event, Event.id == Registration.event_id)
         .where(
-            Event.status != EventStatus.DRAFT,
+            *cut,
             Registration.status == RegistrationStatus.CONFIRMED,
             Registration.group_id.is_not(None),
         )
     )
-    if event_id is not None:
-        statement = statement.where(Registration.event_id == event_id)
-    if programme_id is not None:
-        statement = statement.where(Event.programme_id == programme_id)
     return db.session.scalar(statement)
 
 
-def _programme_events(
-    event_id: int | None, programme_id: int | None
-) -> dict[int | None, ProgrammeTotals]:
-    """Each programme's line, with its number of (published or cancelled) events."""
-    query = sa.select(Event.programme_id, sa.func.count()).where(Event.status != EventStatus.DRAFT)
-    if event_id is not None:
-        query = query.where(Event.id == event_id)
-    if programme_id is not None:
-        query = query.where(Event.programme_id == programme_id)
-    rows = db.session.execute(query.group_by(Event.programme_id))
-    return {programme: ProgrammeTotals(events=count) for programme, count in rows}
+def _count_events(report: Report, cut: list) -> None:
+    """Each line's number of (published or cancelled) events."""
+    for lines, column in (
+        (report.by_programme, Event.programme_id),
+        (report.by_organization, Event.organization_id),
+        (report.by_kind, Event.kind),
+    ):
+        rows = db.session.execute(sa.select(column, sa.func.count()).where(*cut).group_by(column))
+        lines.update({key: ProgrammeTotals(events=count) for key, count in rows})
 
 
 def _add_programme(totals, programme_id, status, was_there: bool, count: int) -> None:
@@ -205,13 +226,25 @@ def programme_lines(report: Report) -> list[tuple[Programme | None, ProgrammeTot
     return lines
 
 
-def _add_courses(report: Report, event_id: int | None, programme_id: int | None = None) -> None:
+def organization_lines(report: Report) -> list[tuple[Organization, ProgrammeTotals]]:
+    """The report's lines by the organization running the events, by name."""
+    ids = list(report.by_organization)
+    organizations = db.session.scalars(
+        sa.select(Organization).where(Organization.id.in_(ids)).order_by(Organization.name)
+    )
+    return [
+        (organization, report.by_organization[organization.id]) for organization in organizations
+    ]
+
+
+def kind_lines(report: Report) -> list[tuple[EventKind, ProgrammeTotals]]:
+    """The report's lines by kind of event, in the kinds' own order."""
+    return [(kind, report.by_kind[kind]) for kind in EventKind if kind in report.by_kind]
+
+
+def _add_courses(report: Report, cut: list) -> None:
     courses = sa.select(CourseSession.event_id).join(Event, Event.id == CourseSession.event_id)
-    courses = courses.where(Event.status != EventStatus.DRAFT).distinct()
-    if event_id is not None:
-        courses = courses.where(CourseSession.event_id == event_id)
-    if programme_id is not None:
-        courses = courses.where(Event.programme_id == programme_id)
+    courses = courses.where(*cut).distinct()
     figures = course_figures(list(db.session.scalars(courses)))
     for item in figures.values():
         report.courses += 1
@@ -285,6 +318,14 @@ def figures_rows(report: Report, labels: dict[str, str]) -> list[list]:
          line.confirmed, line.attended]
         for programme, line in programme_lines(report)
     ]  # fmt: skip
+    rows += [
+        [labels["organization"], organization.name, line.confirmed, line.attended]
+        for organization, line in organization_lines(report)
+    ]
+    rows += [
+        [labels["kind"], str(kind.label), line.confirmed, line.attended]
+        for kind, line in kind_lines(report)
+    ]
     return rows
 
 

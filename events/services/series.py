@@ -313,6 +313,7 @@ def create_series(
         template_event_id=template.id,
         programme_id=programme_id,
         created_by=user.id,
+        organization_id=template.organization_id,
     )
     db.session.add(series)
     db.session.flush()

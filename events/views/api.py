@@ -41,7 +41,7 @@ from events.services.checkin.walk_ins import (
 )
 from events.services.listings import find_public_event
 from events.views import parse_id
-from events.views.access import LINK_SESSION_KEY, door_searcher
+from events.views.access import LINK_SESSION_KEY, Rule, access, door_searcher
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -188,6 +188,7 @@ def _check_in_error(error: DomainError):
 
 
 @bp.post("/checkin/<slug>/scan")
+@access(Rule.DOOR)
 def scan(slug: str):
     event, actor = _event_and_actor(slug)
     data = _body()
@@ -229,6 +230,7 @@ def _registration_id(data: dict) -> int:
 
 
 @bp.post("/checkin/<slug>/checkin")
+@access(Rule.DOOR)
 def check_in_by_id(slug: str):
     event, actor = _event_and_actor(slug)
     data = _body()
@@ -241,6 +243,7 @@ def check_in_by_id(slug: str):
 
 
 @bp.post("/checkin/<slug>/undo")
+@access(Rule.DOOR)
 def undo(slug: str):
     """Take back a check-in. An optional `nonce` makes an undo sent again count once
     (answered with `"replayed": true`); without one, a second undo is refused (409)."""
@@ -255,6 +258,7 @@ def undo(slug: str):
 
 
 @bp.post("/checkin/<slug>/walk-in")
+@access(Rule.DOOR)
 def walk_in(slug: str):
     """Add a person who came without registering, checked in at once (checkin.walk_ins).
     A refusal names the field it concerns: `{"error", "code", "field"}`, 400."""
@@ -292,6 +296,7 @@ def walk_in_json(outcome: WalkInOutcome, event, session_id: int | None = None) -
 
 
 @bp.get("/checkin/<slug>/search")
+@access(Rule.DOOR)
 @limiter.limit(lambda: current_app.config["RATELIMIT_CHECKIN_SEARCH"], key_func=door_searcher)
 def search(slug: str):
     event, actor = _event_and_actor(slug)
@@ -304,6 +309,7 @@ def search(slug: str):
 
 
 @bp.get("/checkin/<slug>/counts")
+@access(Rule.DOOR)
 def counts(slug: str):
     event, _actor = _event_and_actor(slug)
     return jsonify(door_counts(event.id, _session_id(event)))
@@ -360,6 +366,7 @@ def _secret() -> str:
 
 
 @bp.get("/checkin/<slug>/dataset")
+@access(Rule.DOOR)
 def dataset(slug: str):
     event, _actor = _event_and_actor(slug)
     session_id = _session_id(event)
@@ -375,6 +382,7 @@ def dataset(slug: str):
 
 
 @bp.get("/checkin/<slug>/changes")
+@access(Rule.DOOR)
 def changes(slug: str):
     event, _actor = _event_and_actor(slug)
     since_id = parse_id(request.args.get("since")) or 0
@@ -385,6 +393,7 @@ def changes(slug: str):
 
 
 @bp.post("/checkin/<slug>/sync")
+@access(Rule.DOOR)
 def sync(slug: str):
     event, actor = _event_and_actor(slug)
     data = _body()

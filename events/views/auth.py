@@ -9,7 +9,7 @@ session of the account, cookies saved earlier included.
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from events.extensions import limiter
@@ -17,6 +17,7 @@ from events.forms.public import ConfirmForm, LoginForm
 from events.identifiers import normalize_email
 from events.services.accounts import AccountError, authenticate, end_sessions
 from events.views import local_path
+from events.views.access import Rule, access
 
 bp = Blueprint("auth", __name__)
 
@@ -53,6 +54,7 @@ def _remember_device(response, email: str) -> None:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@access(Rule.PUBLIC)
 @limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN"], methods=["POST"])
 def login():
     if current_user.is_authenticated:
@@ -80,7 +82,7 @@ def login():
 
 
 @bp.post("/logout")
-@login_required
+@access(Rule.SIGNED_IN)
 def logout():
     form = ConfirmForm()
     if form.validate_on_submit():

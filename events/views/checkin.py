@@ -18,7 +18,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from events.counties import county_choices
 from events.extensions import limiter, login_manager
@@ -43,8 +43,9 @@ from events.services.checkin.search import set_door_search_waiting
 from events.services.checkin.walk_ins import may_add_walk_ins
 from events.services.checkin.windows import set_window, window_of
 from events.services.listings import find_public_event
+from events.services.organizations.scope import scope_of
 from events.views import query_id
-from events.views.access import LINK_SESSION_KEY, door_searcher, organizer_required
+from events.views.access import LINK_SESSION_KEY, Rule, access, door_searcher
 
 bp = Blueprint("checkin", __name__, url_prefix="/checkin")
 
@@ -58,8 +59,16 @@ def event_or_404(slug: str):
     return event
 
 
+def managed_event_or_404(slug: str):
+    """The event of an organizer's door settings: outside their organization, a 404."""
+    event = event_or_404(slug)
+    if not scope_of(current_user).manages(event):
+        abort(404)
+    return event
+
+
 @bp.get("/")
-@login_required
+@access(Rule.SIGNED_IN)
 def events():
     listed = scannable_events(current_user)
     counts = {event.id: door_counts(event.id) for event in listed}
@@ -67,6 +76,7 @@ def events():
 
 
 @bp.get("/<slug>")
+@access(Rule.DOOR)
 def scanner(slug: str):
     event = event_or_404(slug)
     actor = actor_for(event, current_user, session.get(LINK_SESSION_KEY))
@@ -101,6 +111,7 @@ def scanner(slug: str):
 
 
 @bp.get("/<slug>/badges/<int:registration_id>.pdf")
+@access(Rule.DOOR)
 @limiter.limit(lambda: current_app.config["RATELIMIT_CHECKIN_SEARCH"], key_func=door_searcher)
 def badge(slug: str, registration_id: int):
     """One person's badge, printed at the door (a walk-in, a lost badge): for whoever
@@ -125,6 +136,7 @@ def badge(slug: str, registration_id: int):
 
 
 @bp.get("/link/<token>")
+@access(Rule.SECRET)
 def open_link(token: str):
     """A volunteer's phone opens the scanner through a check-in link, without an account."""
     link = find_link(token)
@@ -135,9 +147,9 @@ def open_link(token: str):
 
 
 @bp.route("/<slug>/links", methods=["GET", "POST"])
-@organizer_required
+@access(Rule.SCOPED)
 def links(slug: str):
-    event = event_or_404(slug)
+    event = managed_event_or_404(slug)
     form = CheckInLinkForm()
     if form.validate_on_submit():
         try:
@@ -185,10 +197,10 @@ def _links_page(event, form, window_form, new_link=None, status=200):
 
 
 @bp.post("/<slug>/window")
-@organizer_required
+@access(Rule.SCOPED)
 def window(slug: str):
     """When this event's door accepts check-ins, and who may override it."""
-    event = event_or_404(slug)
+    event = managed_event_or_404(slug)
     form = CheckInWindowForm()
     if not form.validate_on_submit():
         return _links_page(event, CheckInLinkForm(formdata=None), form, status=400)
@@ -204,9 +216,9 @@ def window(slug: str):
 
 
 @bp.post("/<slug>/links/<int:link_id>/revoke")
-@organizer_required
+@access(Rule.SCOPED)
 def revoke(slug: str, link_id: int):
-    event = event_or_404(slug)
+    event = managed_event_or_404(slug)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     if revoke_link(link_id, event.id) is None:
@@ -216,10 +228,10 @@ def revoke(slug: str, link_id: int):
 
 
 @bp.post("/<slug>/offline-search")
-@organizer_required
+@access(Rule.SCOPED)
 def offline_search(slug: str):
     """Turn offline search by name on or off for this event's scanners."""
-    event = event_or_404(slug)
+    event = managed_event_or_404(slug)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     enabled = request.form.get("enabled") == "1"
@@ -234,11 +246,11 @@ def offline_search(slug: str):
 
 
 @bp.post("/<slug>/door-search")
-@organizer_required
+@access(Rule.SCOPED)
 def door_search(slug: str):
     """Choose whom the search at the door finds: confirmed people, or also the waiting
     list and pending applications."""
-    event = event_or_404(slug)
+    event = managed_event_or_404(slug)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     enabled = request.form.get("waiting") == "1"
@@ -346,6 +358,7 @@ def _assets_version(static_folder: str) -> str:
 
 
 @bp.get("/sw.js")
+@access(Rule.PUBLIC)
 def service_worker():
     """The service worker of the scanner pages (its scope is /checkin/). Public: it holds
     only the list of files to keep, no data."""
@@ -362,6 +375,7 @@ def service_worker():
 
 
 @bp.get("/<slug>/manifest.webmanifest")
+@access(Rule.DOOR)
 def manifest(slug: str):
     """The web app manifest of one event's scanner (public: title and icons only)."""
     event = event_or_404(slug)

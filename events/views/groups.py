@@ -44,6 +44,7 @@ from events.services.questionnaires.answering import QuestionnaireError
 from events.services.questionnaires.at_registration import questions_for
 from events.services.registration import waitlist_position
 from events.views import form_id, parse_id
+from events.views.access import Rule, access
 from events.views.answers import error_links, language
 
 bp = Blueprint("groups", __name__)
@@ -162,6 +163,7 @@ def _submit(event_id: int, form, formdata):
 
 
 @bp.route("/events/<slug>/group", methods=["GET", "POST"])
+@access(Rule.PUBLIC)
 @limiter.limit(
     lambda: current_app.config["RATELIMIT_REGISTRATION"],
     methods=["POST"],
@@ -231,6 +233,7 @@ def _group_or_404(token: str):
 
 
 @bp.get("/g/<token>")
+@access(Rule.SECRET)
 def page(token: str):
     group = _group_or_404(token)
     people = [
@@ -253,6 +256,7 @@ def page(token: str):
 
 
 @bp.route("/g/<token>/cancel/<registration_id>", methods=["GET", "POST"])
+@access(Rule.SECRET)
 def cancel(token: str, registration_id: str):
     group = _group_or_404(token)
     number = parse_id(registration_id)
@@ -275,6 +279,7 @@ def cancel(token: str, registration_id: str):
 
 
 @bp.route("/g/<token>/add", methods=["GET", "POST"])
+@access(Rule.SECRET)
 def add(token: str):
     group = _group_or_404(token)
     event_id = group.event_id

@@ -17,16 +17,19 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from events.extensions import db
 from events.models import OutboxMessage, OutboxStatus, utcnow
+from events.views.access import Rule, access
 
 bp = Blueprint("health", __name__)
 
 
 @bp.get("/healthz")
+@access(Rule.PUBLIC)
 def healthz():
     return _answer(outbox_decides=False)
 
 
 @bp.get("/healthz/outbox")
+@access(Rule.PUBLIC)
 def healthz_outbox():
     return _answer(outbox_decides=True)
 

@@ -16,6 +16,7 @@ from events.services.invitations.invite import (
     register_invited,
 )
 from events.services.listings import listing_for
+from events.views.access import Rule, access
 from events.views.answers import registration_form
 
 bp = Blueprint("invitations", __name__, url_prefix="/i")
@@ -29,6 +30,7 @@ def _invitation_or_404(token: str):
 
 
 @bp.route("/<token>", methods=["GET", "POST"])
+@access(Rule.SECRET)
 def respond(token: str):
     """The registration form, filled in with the invitation's details (which may be changed)."""
     invitation = _invitation_or_404(token)
@@ -72,12 +74,14 @@ def _answer(token: str, action, template: str):
 
 
 @bp.route("/<token>/decline", methods=["GET", "POST"])
+@access(Rule.SECRET)
 def decline(token: str):
     """One button: "I cannot come". (A GET changes nothing: mail scanners open links.)"""
     return _answer(token, decline_invitation, "invitations/decline.html")
 
 
 @bp.route("/<token>/opt-out", methods=["GET", "POST"])
+@access(Rule.SECRET)
 def opt_out_page(token: str):
     """One button: no more invitations to this address."""
     return _answer(token, opt_out, "invitations/opt_out.html")

@@ -32,6 +32,7 @@ from events.services.listings import (
 )
 from events.services.programmes import find_programme, list_programmes
 from events.views import local_path, parse_enum
+from events.views.access import Rule, access
 from events.views.page_cache import cached_page
 
 bp = Blueprint("public", __name__)
@@ -66,6 +67,7 @@ def _filters_from(args, programme=None) -> Filters:
 
 
 @bp.get("/")
+@access(Rule.PUBLIC)
 @cached_page
 def index():
     now = utcnow()
@@ -84,6 +86,7 @@ def index():
 
 
 @bp.get("/events/<slug>")
+@access(Rule.PUBLIC)
 @cached_page
 def event(slug: str):
     found = find_public_event(slug)
@@ -93,12 +96,14 @@ def event(slug: str):
 
 
 @bp.get("/privacy")
+@access(Rule.PUBLIC)
 def privacy():
     """The privacy notice (GDPR art. 13); the controller comes from the configuration."""
     return render_template("public/privacy.html", consents=consents)
 
 
 @bp.get("/events.ics")
+@access(Rule.PUBLIC)
 @cached_page
 def feed():
     """A subscribable calendar of the programme (published and cancelled events); with
@@ -119,6 +124,7 @@ def feed():
 
 
 @bp.get("/events/<slug>.ics")
+@access(Rule.PUBLIC)
 @cached_page
 def event_calendar(slug: str):
     found = find_public_event(slug)
@@ -151,6 +157,7 @@ def _calendar_response(events, filename: str, name: str) -> Response:
 
 
 @bp.get("/language/<code>")
+@access(Rule.PUBLIC)
 def set_language(code: str):
     """Remember the chosen language in a cookie and go back to the page."""
     if code not in LANGUAGES:

@@ -17,6 +17,7 @@ from events.services.questionnaires.answering import (
     submit_invited_response,
     submit_response,
 )
+from events.views.access import Rule, access
 from events.views.answers import language, questions_form
 
 bp = Blueprint("questionnaire", __name__, url_prefix="/q")
@@ -53,6 +54,7 @@ def _public_or_404(key: str) -> Questionnaire:
 
 
 @bp.route("/<key>", methods=["GET", "POST"])
+@access(Rule.PUBLIC)
 @limiter.limit(lambda: current_app.config["RATELIMIT_QUESTIONNAIRE"], methods=["POST"])
 def public(key: str):
     questionnaire = _public_or_404(key)
@@ -73,6 +75,7 @@ def public(key: str):
 
 
 @bp.route("/link/<invitation>", methods=["GET", "POST"])
+@access(Rule.SECRET)
 @limiter.limit(lambda: current_app.config["RATELIMIT_QUESTIONNAIRE"], methods=["POST"])
 def personal(invitation: str):
     found = find_invitation(invitation)
@@ -97,6 +100,7 @@ def personal(invitation: str):
 
 
 @bp.get("/<key>/thanks")
+@access(Rule.PUBLIC)
 def thanks(key: str):
     questionnaire = _public_or_404(key)
     return render_template("questionnaire/thanks.html", questionnaire=questionnaire,

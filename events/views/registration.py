@@ -45,6 +45,7 @@ from events.services.registration import (
     find_by_manage_token,
     waitlist_position,
 )
+from events.views.access import Rule, access
 from events.views.answers import language, questions_form, registration_form
 from events.views.page_cache import personal_page
 
@@ -54,6 +55,7 @@ SENT_SESSION_KEY = "lost_link_sent_to"
 
 
 @bp.route("/events/<slug>/register", methods=["GET", "POST"])
+@access(Rule.PUBLIC)
 @limiter.limit(lambda: current_app.config["RATELIMIT_REGISTRATION"], methods=["POST"])
 def register(slug: str):
     event = find_public_event(slug)
@@ -80,6 +82,7 @@ def _registration_or_404(token: str):
 
 
 @bp.get("/r/<token>")
+@access(Rule.SECRET)
 @personal_page(manage_page_version)
 def manage(token: str):
     """The person's page, from the cache while nothing on it has changed (page_cache)."""
@@ -99,6 +102,7 @@ def manage(token: str):
 
 
 @bp.route("/r/<token>/answers", methods=["GET", "POST"])
+@access(Rule.SECRET)
 def answers(token: str):
     """The person changes their answers to the event's questions, until registration closes."""
     registration = _registration_or_404(token)
@@ -137,6 +141,7 @@ def _stored_values(registration, version) -> MultiDict:
 
 
 @bp.get("/r/<token>/ticket.png")
+@access(Rule.SECRET)
 def ticket(token: str):
     registration = _registration_or_404(token)
     if registration.status != RegistrationStatus.CONFIRMED:
@@ -147,6 +152,7 @@ def ticket(token: str):
 
 
 @bp.get("/r/<token>/certificates/<number>.pdf")
+@access(Rule.SECRET)
 def certificate(token: str, number: str):
     """The person's certificate as a PDF, in their language (also sent by email)."""
     registration = _registration_or_404(token)
@@ -162,6 +168,7 @@ def certificate(token: str, number: str):
 
 
 @bp.get("/r/<token>/calendar.ics")
+@access(Rule.SECRET)
 def calendar(token: str):
     registration = _registration_or_404(token)
     # The entry links to the ticket page: calendars are shared, this page is private.
@@ -179,6 +186,7 @@ def _may_cancel(registration, now=None) -> bool:
 
 
 @bp.route("/r/<token>/cancel", methods=["GET", "POST"])
+@access(Rule.SECRET)
 def cancel(token: str):
     registration = _registration_or_404(token)
     form = ConfirmForm()
@@ -198,6 +206,7 @@ def cancel(token: str):
 
 
 @bp.route("/lost-link", methods=["GET", "POST"])
+@access(Rule.PUBLIC)
 @limiter.limit(lambda: current_app.config["RATELIMIT_LOST_LINK"], methods=["POST"])
 def lost_link():
     form = LostLinkForm()
@@ -210,6 +219,7 @@ def lost_link():
 
 
 @bp.get("/lost-link/sent")
+@access(Rule.PUBLIC)
 def lost_link_sent():
     address = session.pop(SENT_SESSION_KEY, None)
     if not address:

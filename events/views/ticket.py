@@ -18,6 +18,7 @@ from events.services.subscriptions import (
     registration_to_stop,
     stop_organizer_messages,
 )
+from events.views.access import Rule, access
 from events.views.page_cache import personal_page
 
 bp = Blueprint("ticket", __name__)
@@ -30,6 +31,7 @@ def _private(response: Response) -> Response:
 
 
 @bp.get("/t/<token>")
+@access(Rule.SECRET)
 @personal_page(ticket_page_version)
 def show(token: str):
     """The ticket page, from the cache while nothing on it has changed (page_cache)."""
@@ -41,6 +43,7 @@ def show(token: str):
 
 
 @bp.get("/t/<token>/qr.png")
+@access(Rule.SECRET)
 def qr(token: str):
     registration = find_by_ticket_token(token)
     if registration is None or registration.status != RegistrationStatus.CONFIRMED:
@@ -49,6 +52,7 @@ def qr(token: str):
 
 
 @bp.route("/stop/<token>/<signature>", methods=["GET", "POST"])
+@access(Rule.SECRET)
 @csrf.exempt  # the one-click POST comes from a mail provider, without a token (RFC 8058)
 def stop_messages(token: str, signature: str):
     """GET: a page with a button; POST: stop organizer messages for this registration.

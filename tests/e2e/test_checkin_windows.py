@@ -46,7 +46,7 @@ def early(live_app):
         )
         make_user(email=STAFF, password=PASSWORD, role=Role.STAFF)
         assign_staff(STAFF, event.slug)
-        make_user(email=ORGANIZER, password=PASSWORD, role=Role.ORGANIZER)
+        make_user(email=ORGANIZER, password=PASSWORD, role=Role.COORDINATOR)
         local = starts.replace(tzinfo=ZoneInfo("UTC")).astimezone(
             ZoneInfo(live_app.config["BABEL_DEFAULT_TIMEZONE"])
         )

@@ -145,7 +145,7 @@ class Site:
 def _seed(app) -> dict:
     """An event full of people in every state, an empty one, and the accounts."""
     with app.app_context():
-        organizer = make_user(email="org@example.org", password=PASSWORD, role=Role.ORGANIZER)
+        organizer = make_user(email="org@example.org", password=PASSWORD, role=Role.COORDINATOR)
         full = make_event(
             title="Seminarium: partnerstwo lokalne w praktyce",
             capacity=2,

@@ -25,7 +25,7 @@ def new_page(browser, live_app, language):
 
 def test_create_publish_approve_and_download(browser, live_app, tmp_path):
     with live_app.app_context():
-        make_user(email="org@example.org", password=PASSWORD, role=Role.ORGANIZER)
+        make_user(email="org@example.org", password=PASSWORD, role=Role.COORDINATOR)
     day = (utcnow() + timedelta(days=20)).strftime("%Y-%m-%d")
 
     organizer = new_page(browser, live_app, "en")

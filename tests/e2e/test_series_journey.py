@@ -45,7 +45,7 @@ class Counted:
 
 def test_eighteen_county_consultations_in_at_most_25_actions(browser, live_app):
     with live_app.app_context():
-        make_user(email="org@example.org", password=PASSWORD, role=Role.ORGANIZER)
+        make_user(email="org@example.org", password=PASSWORD, role=Role.COORDINATOR)
         start = utcnow().replace(microsecond=0) + timedelta(days=10)
         template_id = make_event(
             title="Spotkanie konsultacyjne – powiat kolski",
@@ -101,7 +101,7 @@ def test_eighteen_county_consultations_in_at_most_25_actions(browser, live_app):
 
 def test_counties_are_ticked_from_the_keyboard_and_errors_lead_to_their_cell(browser, live_app):
     with live_app.app_context():
-        make_user(email="org@example.org", password=PASSWORD, role=Role.ORGANIZER)
+        make_user(email="org@example.org", password=PASSWORD, role=Role.COORDINATOR)
         template_id = make_event(title="Konsultacje programu", county="kolski").id
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     context.add_cookies([{"name": "lang", "value": "en", "url": live_app.url}])

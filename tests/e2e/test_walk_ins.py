@@ -49,7 +49,7 @@ def door(live_app):
         register_attendee(event.id, attendee(first_name="Anna", last_name="Nowak"), notify=False)
         make_user(email=STAFF, password=PASSWORD, role=Role.STAFF)
         assign_staff(STAFF, event.slug)
-        make_user(email=ORGANIZER, password=PASSWORD, role=Role.ORGANIZER)
+        make_user(email=ORGANIZER, password=PASSWORD, role=Role.COORDINATOR)
         return {"slug": event.slug, "id": event.id}
 
 

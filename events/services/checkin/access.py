@@ -11,9 +11,10 @@ from flask_babel import lazy_gettext as _l
 
 from events.extensions import db
 from events.identifiers import normalize_email
-from events.models import CheckInLink, Event, EventStatus, Role, User, utcnow
+from events.models import CheckInLink, Event, EventStatus, User, utcnow
 from events.services import DomainError
 from events.services.checkin.door import Actor
+from events.services.organizations.scope import scope_of
 from events.unit_of_work import command
 
 MAX_LINK_HOURS = 24 * 7
@@ -34,9 +35,12 @@ def _hash(token: str) -> str:
 
 
 def may_scan(user: User | None, event: Event) -> bool:
+    """Organizers of the event (events.services.organizations.scope), and staff assigned
+    to it."""
     if user is None or not user.is_authenticated or not user.active:
         return False
-    return user.role == Role.ORGANIZER or event in user.events
+    scope = scope_of(user)
+    return scope.manages(event) if scope is not None else event in user.events
 
 
 def scannable_events(user: User, now: datetime | None = None) -> list[Event]:
@@ -45,7 +49,10 @@ def scannable_events(user: User, now: datetime | None = None) -> list[Event]:
     query = sa.select(Event).where(
         Event.status == EventStatus.PUBLISHED, Event.ends_at >= now - timedelta(days=1)
     )
-    if user.role != Role.ORGANIZER:
+    scope = scope_of(user)
+    if scope is not None:
+        query = query.where(scope.events())
+    else:
         query = query.where(Event.id.in_([event.id for event in user.events]))
     return list(db.session.scalars(query.order_by(Event.starts_at)))
 

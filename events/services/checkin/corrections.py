@@ -25,7 +25,6 @@ from events.models import (
     Event,
     Presence,
     Registration,
-    Role,
     ScanMethod,
     ScanResult,
     User,
@@ -42,6 +41,7 @@ from events.services.checkin.decision import (
     perform_undo,
 )
 from events.services.locking import lock_registration
+from events.services.organizations.scope import scope_of, visible_event
 from events.unit_of_work import command
 
 ACTION = "corrected_from_sheet"
@@ -107,9 +107,10 @@ def correct_presence(
     Raises CorrectionError (see its codes), NotFound for another event's person.
     """
     reason = (reason or "").strip()
-    if user is None or user.role != Role.ORGANIZER:
+    scope = scope_of(user) if user is not None else None
+    if scope is None:
         raise CorrectionError("not_organizer", _l("Only an organizer may correct attendance."))
-    event = db.session.get(Event, event_id)
+    event = visible_event(scope, event_id)
     registration = lock_registration(registration_id)
     if event is None or registration is None or registration.event_id != event_id:
         raise NotFound(_l("This person is not registered for this event."))

@@ -36,6 +36,7 @@ from events.models import (
 from events.services import DomainError, audit
 from events.services.invitations.lists import ImportRow
 from events.services.locking import lock_event
+from events.services.organizations.scope import Scope
 from events.services.questionnaires.at_registration import register_with_answers
 from events.services.registration import Attendee, promote_from_waitlist
 from events.unit_of_work import command
@@ -160,12 +161,13 @@ def past_participants(source_event_id: int, attended_only: bool) -> list[ImportR
     ]
 
 
-def other_events(event_id: int, limit: int = 200) -> list[Event]:
-    """Events whose people may be invited to `event_id`: published or past, newest first."""
+def other_events(event_id: int, scope: Scope, limit: int = 200) -> list[Event]:
+    """Events of `scope` whose people may be invited to `event_id`: published or past,
+    newest first."""
     return list(
         db.session.scalars(
             sa.select(Event)
-            .where(Event.id != event_id, Event.status != EventStatus.DRAFT)
+            .where(Event.id != event_id, Event.status != EventStatus.DRAFT, scope.events())
             .order_by(Event.starts_at.desc())
             .limit(limit)
         )

@@ -33,6 +33,7 @@ from events.models import (
     utcnow,
 )
 from events.services import DomainError, audit
+from events.services.organizations.scope import Scope, visible_events
 from events.services.questionnaires.questions import (
     check_answers,
 )
@@ -115,10 +116,10 @@ def read_respondent(
 
 
 def list_questionnaires(
-    programme_id: int | None = None, event_id: int | None = None
+    scope: Scope, programme_id: int | None = None, event_id: int | None = None
 ) -> list[Questionnaire]:
-    """Newest first; only one programme's, or one event's, when given."""
-    query = sa.select(Questionnaire).order_by(Questionnaire.id.desc())
+    """Those of `scope`, newest first; only one programme's, or one event's, when given."""
+    query = sa.select(Questionnaire).where(scope.questionnaires()).order_by(Questionnaire.id.desc())
     if programme_id:
         query = query.where(Questionnaire.programme_id == programme_id)
     if event_id:
@@ -351,10 +352,6 @@ def invite_registrants(questionnaire_id: int, event_id: int, user: User | None) 
     return sent
 
 
-def consultation_meetings() -> list[Event]:
-    """Consultation meetings, newest first: where personal links and posters go."""
-    return list(
-        db.session.scalars(
-            sa.select(Event).where(Event.kind == EventKind.CONSULTATION).order_by(Event.starts_at)
-        )
-    )
+def consultation_meetings(scope: Scope) -> list[Event]:
+    """The consultation meetings of `scope`: where personal links and posters go."""
+    return visible_events(scope, Event.kind == EventKind.CONSULTATION)

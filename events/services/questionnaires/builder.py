@@ -13,8 +13,9 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from events.extensions import db
-from events.models import Questionnaire, QuestionnaireKind, QuestionnaireVersion, User
+from events.models import Event, Questionnaire, QuestionnaireKind, QuestionnaireVersion, User
 from events.services import audit
+from events.services.organizations.scope import lead_organization
 from events.services.questionnaires.answering import (
     QuestionnaireError,
     latest_version,
@@ -57,7 +58,16 @@ def _normalized(settings: Settings) -> Settings:
 
 @command
 def create_questionnaire(settings: Settings, user: User | None) -> Questionnaire:
+    """A questionnaire of its event's organization, else of the user's (the lead's when
+    made by the command line)."""
     questionnaire = Questionnaire(**vars(_normalized(settings)))
+    event = db.session.get(Event, settings.event_id) if settings.event_id else None
+    if event is not None:
+        questionnaire.organization_id = event.organization_id
+    elif user is not None:
+        questionnaire.organization_id = user.organization_id
+    else:
+        questionnaire.organization_id = lead_organization().id
     db.session.add(questionnaire)
     db.session.flush()
     db.session.add(

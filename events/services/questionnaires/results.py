@@ -29,6 +29,7 @@ from events.models import (
     QuestionnaireVersion,
 )
 from events.search import fold
+from events.services.organizations.scope import Scope
 from events.services.questionnaires.questions import QuestionType, answer_text, option_label, text
 
 MINIMUM_GROUP = 3
@@ -271,7 +272,7 @@ class EvaluationRow:
     mean: Decimal | None  # None: no answers, or too few to show
 
 
-def evaluation_overview(programme_id: int | None = None) -> list[EvaluationRow]:
+def evaluation_overview(scope: Scope, programme_id: int | None = None) -> list[EvaluationRow]:
     """Every evaluation (of one programme's, when given: the questionnaire's or its
     event's programme), by the event's date: who was
     asked, who answered, and the mean of its first 1–5 scale, so that the meetings of the
@@ -279,7 +280,7 @@ def evaluation_overview(programme_id: int | None = None) -> list[EvaluationRow]:
     query = (
         sa.select(Questionnaire)
         .join(Event, Event.id == Questionnaire.event_id)
-        .where(Questionnaire.kind == QuestionnaireKind.EVALUATION)
+        .where(Questionnaire.kind == QuestionnaireKind.EVALUATION, scope.events())
         .order_by(Event.starts_at)
     )
     if programme_id:

@@ -1,14 +1,23 @@
-"""The organizer area's blueprint (/organizer): organizers only.
+"""The organizer area's blueprint (/organizer): organizers and coordinators only.
 
 The check runs before each request, so a route added later cannot be left
-unprotected.
+unprotected. What each of them sees is cut by their organization
+(events.services.organizations.scope): an event, questionnaire or series outside
+it is answered with a 404, exactly as one that does not exist.
 """
 
 from flask import Blueprint, abort
 from flask_login import current_user
 
-from events.extensions import db, login_manager
-from events.models import Event, Role
+from events.extensions import login_manager
+from events.models import Event, Questionnaire, Series
+from events.services.organizations.scope import (
+    Scope,
+    scope_of,
+    visible_event,
+    visible_questionnaire,
+    visible_series,
+)
 
 bp = Blueprint("organizer", __name__, url_prefix="/organizer")
 
@@ -17,10 +26,38 @@ bp = Blueprint("organizer", __name__, url_prefix="/organizer")
 def organizers_only():
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
-    if current_user.role != Role.ORGANIZER:
+    if not current_user.is_organizer:
         abort(403)
     return None
 
 
+def current_scope() -> Scope:
+    """The signed-in organizer's part of the network (the area admits no one else)."""
+    return scope_of(current_user)
+
+
+def coordinators_only() -> None:
+    """For the network's own pages (organizations, programmes): others get a 403."""
+    if not current_user.is_coordinator:
+        abort(403)
+
+
 def event_or_404(event_id: int) -> Event:
-    return db.get_or_404(Event, event_id)
+    event = visible_event(current_scope(), event_id)
+    if event is None:
+        abort(404)
+    return event
+
+
+def questionnaire_or_404(questionnaire_id: int) -> Questionnaire:
+    questionnaire = visible_questionnaire(current_scope(), questionnaire_id)
+    if questionnaire is None:
+        abort(404)
+    return questionnaire
+
+
+def series_or_404(series_id: int) -> Series:
+    series = visible_series(current_scope(), series_id)
+    if series is None:
+        abort(404)
+    return series

@@ -21,6 +21,7 @@ from events.services.checkin.corrections import (
 from events.services.participants import registration_of_event
 from events.timezone import session_label
 from events.views import parse_id
+from events.views.access import Rule, access
 from events.views.organizer.blueprint import bp, event_or_404
 
 # A correction the decision refused says why, next to "present or absent".
@@ -35,6 +36,7 @@ REFUSALS = {
     "/events/<int:event_id>/registrations/<int:registration_id>/correction",
     methods=["GET", "POST"],
 )
+@access(Rule.SCOPED)
 def correction(event_id: int, registration_id: int):
     event = event_or_404(event_id)
     try:

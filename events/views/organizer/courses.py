@@ -33,6 +33,7 @@ from events.services.courses.sessions import (
 )
 from events.services.exports import attendance_pdf
 from events.views import form_id
+from events.views.access import Rule, access
 from events.views.organizer.blueprint import bp, event_or_404
 
 
@@ -44,6 +45,7 @@ def _session_or_404(event, session_id: int) -> CourseSession:
 
 
 @bp.route("/events/<int:event_id>/sessions", methods=["GET", "POST"])
+@access(Rule.SCOPED)
 def sessions(event_id: int):
     """The sessions of an event, and a form to add one (an event with sessions is a course)."""
     event = event_or_404(event_id)
@@ -67,6 +69,7 @@ def sessions(event_id: int):
 
 
 @bp.route("/events/<int:event_id>/sessions/<int:session_id>", methods=["GET", "POST"])
+@access(Rule.SCOPED)
 def edit_session(event_id: int, session_id: int):
     event = event_or_404(event_id)
     session = _session_or_404(event, session_id)
@@ -89,6 +92,7 @@ def edit_session(event_id: int, session_id: int):
 
 
 @bp.post("/events/<int:event_id>/sessions/<int:session_id>/delete")
+@access(Rule.SCOPED)
 def remove_session(event_id: int, session_id: int):
     event = event_or_404(event_id)
     session = _session_or_404(event, session_id)
@@ -103,6 +107,7 @@ def remove_session(event_id: int, session_id: int):
 
 
 @bp.get("/events/<int:event_id>/attendance")
+@access(Rule.SCOPED)
 def attendance(event_id: int):
     """People × sessions: who came to which session, hours and share attended; the
     certificate rule, who meets it, issuing (once it has ended) and revoking, and the
@@ -132,6 +137,7 @@ def _attendance_page(event, rule_form):
 
 
 @bp.post("/events/<int:event_id>/certificates/rule")
+@access(Rule.SCOPED)
 def certificate_rule(event_id: int):
     event = event_or_404(event_id)
     form = CertificateRuleForm()
@@ -154,6 +160,7 @@ def certificate_rule(event_id: int):
 
 
 @bp.post("/events/<int:event_id>/certificates/issue")
+@access(Rule.SCOPED)
 def certificate_issue(event_id: int):
     """Issue to everyone who meets the rule, or to one person (`registration_id`)."""
     event = event_or_404(event_id)
@@ -176,6 +183,7 @@ def certificate_issue(event_id: int):
 
 
 @bp.post("/events/<int:event_id>/certificates/<int:certificate_id>/revoke")
+@access(Rule.SCOPED)
 def certificate_revoke(event_id: int, certificate_id: int):
     event = event_or_404(event_id)
     if ConfirmForm().validate_on_submit():
@@ -189,6 +197,7 @@ def certificate_revoke(event_id: int, certificate_id: int):
 
 
 @bp.get("/events/<int:event_id>/sessions/<int:session_id>/attendance.pdf")
+@access(Rule.SCOPED)
 def session_sheet(event_id: int, session_id: int):
     """The printable attendance list of one session of a course."""
     event = event_or_404(event_id)

@@ -12,7 +12,8 @@ from events.services.lifecycle import confirmed_people
 from events.services.participants import TableQuery
 from events.services.programmes import find_programme
 from events.views import query_id
-from events.views.organizer.blueprint import bp, event_or_404
+from events.views.access import Rule, access
+from events.views.organizer.blueprint import bp, current_scope, event_or_404
 from events.views.organizer.registrations import table_query
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -32,12 +33,14 @@ def _xlsx_response(event_id: int | None, query: TableQuery, filename: str) -> Re
 
 
 @bp.get("/events/<int:event_id>/participants.csv")
+@access(Rule.SCOPED)
 def event_csv(event_id: int):
     event = event_or_404(event_id)
     return _csv_response(event.id, table_query(request.args), f"{event.slug}.csv")
 
 
 @bp.get("/events/<int:event_id>/participants.xlsx")
+@access(Rule.SCOPED)
 def event_xlsx(event_id: int):
     event = event_or_404(event_id)
     return _xlsx_response(event.id, table_query(request.args), f"{event.slug}.xlsx")
@@ -47,6 +50,7 @@ def _programme_query() -> tuple[TableQuery, str]:
     """The whole programme's table query, cut by `?programme=<slug>` (unknown: not cut),
     and the file's name without its extension."""
     query = table_query(request.args)
+    query.scope = current_scope()
     programme = find_programme(request.args.get("programme"))
     if programme is None:
         return query, "uczestnicy-programu"
@@ -55,18 +59,21 @@ def _programme_query() -> tuple[TableQuery, str]:
 
 
 @bp.get("/participants.csv")
+@access(Rule.ORGANIZER)
 def programme_csv():
     query, name = _programme_query()
     return _csv_response(None, query, f"{name}.csv")
 
 
 @bp.get("/participants.xlsx")
+@access(Rule.ORGANIZER)
 def programme_xlsx():
     query, name = _programme_query()
     return _xlsx_response(None, query, f"{name}.xlsx")
 
 
 @bp.get("/events/<int:event_id>/attendance.pdf")
+@access(Rule.SCOPED)
 def attendance_sheet(event_id: int):
     """The printable attendance list of confirmed people, by last name."""
     event = event_or_404(event_id)
@@ -76,6 +83,7 @@ def attendance_sheet(event_id: int):
 
 
 @bp.get("/events/<int:event_id>/badges.pdf")
+@access(Rule.SCOPED)
 def badges(event_id: int):
     """Name badges of the confirmed people, by last name: `layout` a4 (8 a sheet) or
     labels (24 a sheet), `start` the first free slot of the first sheet, `absent=1`

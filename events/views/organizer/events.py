@@ -1,14 +1,12 @@
 """Organizer: the programme with its figures; create, edit, publish, cancel, duplicate."""
 
-import sqlalchemy as sa
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from events.extensions import db
 from events.forms.organizer import CopyForm, EventForm
 from events.forms.public import ConfirmForm
-from events.models import Event, EventStatus, RegistrationStatus
+from events.models import EventStatus, RegistrationStatus
 from events.services.audit import action_label, changes, event_log
 from events.services.checkin.door import checked_in_counts
 from events.services.copies import duplicate_event, names_other_county
@@ -23,14 +21,17 @@ from events.services.event_admin import (
 )
 from events.services.event_changes import cancel_event
 from events.services.lifecycle import status_counts
+from events.services.organizations.scope import visible_events
 from events.services.programmes import programme_choices
 from events.views import parse_id
-from events.views.organizer.blueprint import bp, event_or_404
+from events.views.access import Rule, access
+from events.views.organizer.blueprint import bp, current_scope, event_or_404
 
 
 @bp.get("/")
+@access(Rule.ORGANIZER)
 def dashboard():
-    events = db.session.scalars(sa.select(Event).order_by(Event.starts_at)).all()
+    events = visible_events(current_scope())
     ids = [event.id for event in events]
     counts, inside = status_counts(ids), checked_in_counts(ids)  # three queries in all
     figures = {
@@ -51,6 +52,7 @@ def _apply_errors(form: EventForm, error: EventAdminError) -> None:
 
 
 @bp.route("/events/new", methods=["GET", "POST"])
+@access(Rule.ORGANIZER)
 def new_event():
     form = EventForm(programmes=programme_choices())
     if request.method == "GET":
@@ -67,6 +69,7 @@ def new_event():
 
 
 @bp.route("/events/<int:event_id>/edit", methods=["GET", "POST"])
+@access(Rule.SCOPED)
 def edit_event(event_id: int):
     event = event_or_404(event_id)
     form = EventForm(programmes=programme_choices())
@@ -103,6 +106,7 @@ def edit_event(event_id: int):
 
 
 @bp.route("/events/<int:event_id>/publish", methods=["GET", "POST"])
+@access(Rule.SCOPED)
 def publish(event_id: int):
     """GET: a confirmation naming the date, place and county (with a warning when the
     same event is already public); POST: publish."""
@@ -133,6 +137,7 @@ def publish(event_id: int):
 
 
 @bp.route("/events/<int:event_id>/cancel", methods=["GET", "POST"])
+@access(Rule.SCOPED)
 def cancel(event_id: int):
     event = event_or_404(event_id)
     form = ConfirmForm()
@@ -153,6 +158,7 @@ def cancel(event_id: int):
 
 
 @bp.route("/events/<int:event_id>/duplicate", methods=["GET", "POST"])
+@access(Rule.SCOPED)
 def duplicate(event_id: int):
     """A copy asks for its day, hours, county and venue first, then is made as a draft.
     A title that still names the original's county is shown back to be confirmed."""
@@ -185,6 +191,7 @@ def duplicate(event_id: int):
 
 
 @bp.get("/events/<int:event_id>/audit")
+@access(Rule.SCOPED)
 def audit_log(event_id: int):
     event = event_or_404(event_id)
     return render_template(

@@ -7,10 +7,9 @@ from flask_babel import ngettext
 from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeSerializer
 
-from events.extensions import csrf, db
+from events.extensions import csrf
 from events.forms.organizer import InvitationSettingsForm
 from events.forms.public import ConfirmForm
-from events.models import Event
 from events.services.invitations.invite import (
     InvitationError,
     answers,
@@ -29,9 +28,11 @@ from events.services.invitations.lists import (
     InvitationFileError,
     read_invitation_file,
 )
+from events.services.organizations.scope import visible_event
 from events.timezone import from_local, to_local
 from events.views import form_id
-from events.views.organizer.blueprint import bp, event_or_404
+from events.views.access import Rule, access
+from events.views.organizer.blueprint import bp, current_scope, event_or_404
 
 
 def _serializer() -> URLSafeSerializer:
@@ -39,7 +40,7 @@ def _serializer() -> URLSafeSerializer:
 
 
 def _page(event, rows=None, file_error=None, status=200, settings=None):
-    earlier = other_events(event.id)
+    earlier = other_events(event.id, current_scope())
     payload = None
     if rows:
         good = [[r.name, r.email, r.organization, r.county or "", r.language] for r in rows if r.ok]
@@ -70,6 +71,7 @@ def _settings_of(event):
 
 
 @bp.get("/events/<int:event_id>/invitations")
+@access(Rule.SCOPED)
 def invitations(event_id: int):
     return _page(event_or_404(event_id))
 
@@ -80,6 +82,7 @@ UPLOAD_LIMIT = 2 * MAX_BYTES
 
 
 @bp.post("/events/<int:event_id>/invitations/preview")
+@access(Rule.SCOPED)
 @csrf.exempt  # the token is checked below (ConfirmForm), once the larger limit is set
 def invitations_preview(event_id: int):
     """Read an uploaded list and show every row with its problems; nothing is saved."""
@@ -98,13 +101,13 @@ def invitations_preview(event_id: int):
 
 
 @bp.post("/events/<int:event_id>/invitations/past")
+@access(Rule.SCOPED)
 def invitations_past(event_id: int):
     """The people of an earlier event, as a list to preview."""
     event = event_or_404(event_id)
     if not ConfirmForm().validate_on_submit():
         return redirect(url_for(".invitations", event_id=event.id))
-    source = form_id("source")
-    source_event = db.session.get(Event, source) if source else None
+    source_event = visible_event(current_scope(), form_id("source"))
     if source_event is None:
         return _page(event, file_error=_("Choose an event."), status=400)
     rows = past_participants(source_event.id, request.form.get("attended") == "y")
@@ -114,6 +117,7 @@ def invitations_past(event_id: int):
 
 
 @bp.post("/events/<int:event_id>/invitations/send")
+@access(Rule.SCOPED)
 def invitations_send(event_id: int):
     """Save the previewed list and send the invitations, all in one transaction."""
     event = event_or_404(event_id)
@@ -143,6 +147,7 @@ def invitations_send(event_id: int):
 
 
 @bp.post("/events/<int:event_id>/invitations/remind")
+@access(Rule.SCOPED)
 def invitations_remind(event_id: int):
     event = event_or_404(event_id)
     if ConfirmForm().validate_on_submit():
@@ -157,6 +162,7 @@ def invitations_remind(event_id: int):
 
 
 @bp.post("/events/<int:event_id>/invitations/settings")
+@access(Rule.SCOPED)
 def invitations_settings(event_id: int):
     event = event_or_404(event_id)
     if ConfirmForm().validate_on_submit():
@@ -176,6 +182,7 @@ def invitations_settings(event_id: int):
 
 
 @bp.get("/events/<int:event_id>/invitations.csv")
+@access(Rule.SCOPED)
 def invitations_download(event_id: int):
     event = event_or_404(event_id)
     headings = [_("Name"), _("Email address"), _("Organization"), _("County"), _("Answer"),

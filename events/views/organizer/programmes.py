@@ -19,6 +19,7 @@ from events.services.programmes import (
     refusal_to_delete,
     update_programme,
 )
+from events.views.access import Rule, access
 from events.views.organizer.blueprint import bp
 
 
@@ -28,6 +29,7 @@ def _apply_errors(form: ProgrammeForm, error: ProgrammeError) -> None:
 
 
 @bp.get("/programmes")
+@access(Rule.COORDINATOR)
 def programmes():
     return render_template(
         "organizer/programmes/list.html",
@@ -39,6 +41,7 @@ def programmes():
 
 
 @bp.route("/programmes/new", methods=["GET", "POST"])
+@access(Rule.COORDINATOR)
 def new_programme():
     form = ProgrammeForm()
     if form.validate_on_submit():
@@ -53,6 +56,7 @@ def new_programme():
 
 
 @bp.route("/programmes/<int:programme_id>/edit", methods=["GET", "POST"])
+@access(Rule.COORDINATOR)
 def edit_programme(programme_id: int):
     programme = programme_or_404(programme_id)  # NotFound: a 404 page
     form = ProgrammeForm()
@@ -70,6 +74,7 @@ def edit_programme(programme_id: int):
 
 
 @bp.post("/programmes/<int:programme_id>/move")
+@access(Rule.COORDINATOR)
 def move_programme_view(programme_id: int):
     """`direction`: up or down; anything else changes nothing."""
     programme = programme_or_404(programme_id)  # NotFound: a 404 page
@@ -81,6 +86,7 @@ def move_programme_view(programme_id: int):
 
 
 @bp.route("/programmes/<int:programme_id>/delete", methods=["GET", "POST"])
+@access(Rule.COORDINATOR)
 def delete_programme_view(programme_id: int):
     """GET: a confirmation (or why it cannot be deleted); POST: delete."""
     programme = programme_or_404(programme_id)  # NotFound: a 404 page

@@ -16,10 +16,10 @@ from events.services.questionnaires.results import (
     build_results,
 )
 from events.views import parse_enum, parse_id
+from events.views.access import Rule, access
 from events.views.answers import language
-from events.views.organizer.blueprint import bp
+from events.views.organizer.blueprint import bp, questionnaire_or_404
 from events.views.organizer.downloads import XLSX
-from events.views.organizer.questionnaires import questionnaire_or_404
 
 FILTER_NAMES = ("county", "type", "meeting", "q")
 
@@ -35,6 +35,7 @@ def _filters(args) -> Filters:
 
 
 @bp.get("/questionnaires/<int:questionnaire_id>/results")
+@access(Rule.SCOPED)
 def questionnaire_results(questionnaire_id: int):
     questionnaire = questionnaire_or_404(questionnaire_id)
     filters = _filters(request.args)
@@ -73,6 +74,7 @@ def _described(filters: Filters, results) -> str:
 
 
 @bp.get("/questionnaires/<int:questionnaire_id>/results.pdf")
+@access(Rule.SCOPED)
 def questionnaire_pdf(questionnaire_id: int):
     """The summary for the funder, with the filters of the results page."""
     questionnaire = questionnaire_or_404(questionnaire_id)
@@ -86,6 +88,7 @@ def questionnaire_pdf(questionnaire_id: int):
 
 
 @bp.get("/questionnaires/<int:questionnaire_id>/responses.csv")
+@access(Rule.SCOPED)
 def questionnaire_csv(questionnaire_id: int):
     questionnaire = questionnaire_or_404(questionnaire_id)
     response = Response(responses_csv(questionnaire, language()), mimetype="text/csv")
@@ -95,6 +98,7 @@ def questionnaire_csv(questionnaire_id: int):
 
 
 @bp.get("/questionnaires/<int:questionnaire_id>/responses.xlsx")
+@access(Rule.SCOPED)
 def questionnaire_xlsx(questionnaire_id: int):
     questionnaire = questionnaire_or_404(questionnaire_id)
     path = responses_xlsx(questionnaire, language())

@@ -2,17 +2,16 @@
 
 import base64
 
-import sqlalchemy as sa
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from events.counties import county_choices
-from events.extensions import db
 from events.forms.questionnaires import QuestionForm, SectionForm, SettingsForm
 from events.messages.links import absolute_url
 from events.messages.qr import ticket_png
-from events.models import Event, OrganizationType, Questionnaire, QuestionnaireKind, ResponseSource
+from events.models import OrganizationType, Questionnaire, QuestionnaireKind, ResponseSource
+from events.services.organizations.scope import visible_event, visible_events
 from events.services.programmes import find_programme, list_programmes, programme_choices
 from events.services.questionnaires.answering import (
     QuestionnaireError,
@@ -39,36 +38,35 @@ from events.services.questionnaires.pdf import poster_pdf as poster_pdf_file
 from events.services.questionnaires.questions import QuestionType, find_question
 from events.services.questionnaires.results import evaluation_overview
 from events.views import form_id, query_id
+from events.views.access import Rule, access
 from events.views.answers import questions_form
-from events.views.organizer.blueprint import bp
-
-
-def questionnaire_or_404(questionnaire_id: int) -> Questionnaire:
-    return db.get_or_404(Questionnaire, questionnaire_id)
+from events.views.organizer.blueprint import bp, current_scope, questionnaire_or_404
 
 
 def _events():
-    return db.session.scalars(sa.select(Event).order_by(Event.starts_at.desc())).all()
+    return list(reversed(visible_events(current_scope())))
 
 
 @bp.get("/questionnaires")
+@access(Rule.ORGANIZER)
 def questionnaires():
     programme = find_programme(request.args.get("programme"))
     programme_id = programme.id if programme else None
-    event_id = query_id("event")
-    event = db.session.get(Event, event_id) if event_id else None
+    scope = current_scope()
+    event = visible_event(scope, query_id("event"))
     return render_template(
         "organizer/questionnaires/list.html",
-        items=list_questionnaires(programme_id, event.id if event else None),
+        items=list_questionnaires(scope, programme_id, event.id if event else None),
         event=event,
         counts=response_counts(),
         programme=programme,
         programmes=list_programmes(),
-        evaluations=evaluation_overview(programme_id),
+        evaluations=evaluation_overview(scope, programme_id),
     )
 
 
 @bp.route("/questionnaires/new", methods=["GET", "POST"])
+@access(Rule.ORGANIZER)
 def new_questionnaire():
     form = SettingsForm()
     form.set_choices(_events(), programme_choices())
@@ -85,6 +83,7 @@ def new_questionnaire():
 
 
 @bp.route("/questionnaires/<int:questionnaire_id>/settings", methods=["GET", "POST"])
+@access(Rule.SCOPED)
 def questionnaire_settings(questionnaire_id: int):
     questionnaire = questionnaire_or_404(questionnaire_id)
     form = SettingsForm()
@@ -101,6 +100,7 @@ def questionnaire_settings(questionnaire_id: int):
 
 
 @bp.get("/questionnaires/<int:questionnaire_id>")
+@access(Rule.SCOPED)
 def questionnaire(questionnaire_id: int):
     questionnaire = questionnaire_or_404(questionnaire_id)
     version = latest_version(questionnaire.id)
@@ -111,7 +111,7 @@ def questionnaire(questionnaire_id: int):
         answered=response_count(questionnaire.id, version.id),
         total=response_count(questionnaire.id),
         section_form=SectionForm(),
-        meetings=consultation_meetings(),
+        meetings=consultation_meetings(current_scope()),
         public_url=absolute_url("questionnaire.public", key=questionnaire.public_key),
         programme_name=questionnaire.programme.name() if questionnaire.programme else "",
         types={kind.value: kind.label for kind in QuestionType},
@@ -119,6 +119,7 @@ def questionnaire(questionnaire_id: int):
 
 
 @bp.post("/questionnaires/<int:questionnaire_id>/sections")
+@access(Rule.SCOPED)
 def new_section(questionnaire_id: int):
     questionnaire = questionnaire_or_404(questionnaire_id)
     form = SectionForm()
@@ -131,6 +132,7 @@ def new_section(questionnaire_id: int):
 
 
 @bp.post("/questionnaires/<int:questionnaire_id>/sections/<section_key>")
+@access(Rule.SCOPED)
 def change_section(questionnaire_id: int, section_key: str):
     """Rename a section, or remove it (an empty one) when `remove` is sent."""
     questionnaire = questionnaire_or_404(questionnaire_id)
@@ -153,6 +155,7 @@ def change_section(questionnaire_id: int, section_key: str):
 
 
 @bp.route("/questionnaires/<int:questionnaire_id>/questions/new", methods=["GET", "POST"])
+@access(Rule.SCOPED)
 def new_question(questionnaire_id: int):
     return _question_page(questionnaire_or_404(questionnaire_id), None)
 
@@ -160,6 +163,7 @@ def new_question(questionnaire_id: int):
 @bp.route(
     "/questionnaires/<int:questionnaire_id>/questions/<question_key>", methods=["GET", "POST"]
 )
+@access(Rule.SCOPED)
 def edit_question(questionnaire_id: int, question_key: str):
     return _question_page(questionnaire_or_404(questionnaire_id), question_key)
 
@@ -199,6 +203,7 @@ def _question_page(questionnaire: Questionnaire, question_key: str | None):
 
 
 @bp.post("/questionnaires/<int:questionnaire_id>/questions/<question_key>/delete")
+@access(Rule.SCOPED)
 def remove_question(questionnaire_id: int, question_key: str):
     questionnaire = questionnaire_or_404(questionnaire_id)
     delete_question(questionnaire.id, question_key)
@@ -207,6 +212,7 @@ def remove_question(questionnaire_id: int, question_key: str):
 
 
 @bp.post("/questionnaires/<int:questionnaire_id>/questions/<question_key>/move")
+@access(Rule.SCOPED)
 def reorder_question(questionnaire_id: int, question_key: str):
     questionnaire = questionnaire_or_404(questionnaire_id)
     move_question(questionnaire.id, question_key, -1 if request.form.get("to") == "up" else 1)
@@ -217,6 +223,7 @@ def reorder_question(questionnaire_id: int, question_key: str):
 
 
 @bp.route("/questionnaires/<int:questionnaire_id>/paper", methods=["GET", "POST"])
+@access(Rule.SCOPED)
 def paper_entry(questionnaire_id: int):
     """Staff type in a paper questionnaire; it is marked as paper. The page answers to
     the version it shows (staff type one sheet after another: no "changed")."""
@@ -239,16 +246,17 @@ def paper_entry(questionnaire_id: int):
         questionnaire=questionnaire,
         counties=county_choices(),
         organization_types=list(OrganizationType),
-        meetings=consultation_meetings() if questionnaire.event_id is None else [],
+        meetings=consultation_meetings(current_scope()) if questionnaire.event_id is None else [],
         language="pl",
     )
 
 
 @bp.post("/questionnaires/<int:questionnaire_id>/invitations")
+@access(Rule.SCOPED)
 def send_invitations(questionnaire_id: int):
     questionnaire = questionnaire_or_404(questionnaire_id)
     event_id = form_id("event_id")
-    if event_id is None or db.session.get(Event, event_id) is None:
+    if visible_event(current_scope(), event_id) is None:
         flash(_("Choose a meeting."), "error")
     else:
         try:
@@ -261,6 +269,7 @@ def send_invitations(questionnaire_id: int):
 
 
 @bp.post("/questionnaires/<int:questionnaire_id>/evaluation")
+@access(Rule.SCOPED)
 def send_evaluation(questionnaire_id: int):
     """Send the evaluation now to the people checked in (the cron job would later)."""
     questionnaire = questionnaire_or_404(questionnaire_id)
@@ -276,8 +285,7 @@ def send_evaluation(questionnaire_id: int):
 def _poster_link(questionnaire_id: int):
     """The questionnaire, the meeting of ?meeting= (or None) and the link its QR holds."""
     questionnaire = questionnaire_or_404(questionnaire_id)
-    meeting_id = query_id("meeting")
-    meeting = db.session.get(Event, meeting_id) if meeting_id else None
+    meeting = visible_event(current_scope(), query_id("meeting"))
     values = {"key": questionnaire.public_key}
     if meeting:
         values["meeting"] = meeting.slug
@@ -285,6 +293,7 @@ def _poster_link(questionnaire_id: int):
 
 
 @bp.get("/questionnaires/<int:questionnaire_id>/poster.pdf")
+@access(Rule.SCOPED)
 def poster_pdf(questionnaire_id: int):
     """The same poster as a PDF file, for a print shop."""
     questionnaire, meeting, url = _poster_link(questionnaire_id)
@@ -298,6 +307,7 @@ def poster_pdf(questionnaire_id: int):
 
 
 @bp.get("/questionnaires/<int:questionnaire_id>/poster")
+@access(Rule.SCOPED)
 def poster(questionnaire_id: int):
     """An A4 page to print and hang in the meeting room, with the link's QR code."""
     questionnaire, meeting, url = _poster_link(questionnaire_id)

@@ -34,6 +34,7 @@ from events.services.privacy import registrations_of_person
 from events.services.questionnaires.at_registration import event_answers
 from events.services.questionnaires.questions import answer_text, text
 from events.views import local_path, parse_enum, parse_id
+from events.views.access import Rule, access
 from events.views.answers import registration_form
 from events.views.organizer.blueprint import bp, event_or_404
 
@@ -51,6 +52,7 @@ def table_query(args) -> TableQuery:
 
 
 @bp.get("/events/<int:event_id>/registrations")
+@access(Rule.SCOPED)
 def registrations(event_id: int):
     event = event_or_404(event_id)
     query = table_query(request.args)
@@ -112,6 +114,7 @@ DOOR_REFUSALS = {
 
 
 @bp.get("/events/<int:event_id>/registrations/<int:registration_id>/erase")
+@access(Rule.SCOPED)
 def erase_confirm(event_id: int, registration_id: int):
     """Erasing cannot be undone: this page names the person and says what will happen;
     its form posts to the "erase" action."""
@@ -138,6 +141,7 @@ def erase_confirm(event_id: int, registration_id: int):
 
 
 @bp.post("/events/<int:event_id>/registrations/<int:registration_id>/<action>")
+@access(Rule.SCOPED)
 def registration_action(event_id: int, registration_id: int, action: str):
     event = event_or_404(event_id)
     if action not in ACTIONS:
@@ -163,6 +167,7 @@ def registration_action(event_id: int, registration_id: int, action: str):
 
 
 @bp.route("/events/<int:event_id>/registrations/new", methods=["GET", "POST"])
+@access(Rule.SCOPED)
 def add_registration(event_id: int):
     """A registration taken by phone: the registration form's handler, with the
     organizer's service and the table to go back to."""
@@ -181,6 +186,7 @@ def add_registration(event_id: int):
 
 
 @bp.route("/events/<int:event_id>/message", methods=["GET", "POST"])
+@access(Rule.SCOPED)
 def message(event_id: int):
     event = event_or_404(event_id)
     form = MessageForm()

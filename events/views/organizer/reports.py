@@ -2,18 +2,26 @@
 
 from flask import Response, render_template, request
 from flask_babel import gettext as _
+from flask_login import current_user
 from markupsafe import Markup
 
 from events.documents import csv_text
+from events.models import Organization, Programme
+from events.services.event_admin import slugify
+from events.services.organizations.directory import find_organization, list_organizations
+from events.services.organizations.scope import Scope
 from events.services.programmes import find_programme, list_programmes
 from events.services.reports import (
     build_report,
     counties_with_people,
     county_chart_svg,
     figures_rows,
+    kind_lines,
+    organization_lines,
     programme_lines,
 )
-from events.views.organizer.blueprint import bp, event_or_404
+from events.views.access import Rule, access
+from events.views.organizer.blueprint import bp, current_scope, event_or_404
 
 
 def _labels() -> dict[str, str]:
@@ -38,10 +46,26 @@ def _labels() -> dict[str, str]:
         "hours_attended": _("Hours attended (person-hours)"),
         "programme": _("Programme"),
         "no_programme": _("No programme"),
+        "organization": _("Organization running the event"),
+        "kind": _("Kind of event"),
     }
 
 
-def _page(report, event, programme=None):
+def _cut() -> tuple[Scope, Organization | None, Programme | None]:
+    """The report's part of the network and programme: a coordinator's is the network,
+    or one organization's (`?organization=<short name>`); an organizer's is always their
+    organization's. `?programme=<slug>`: one programme (unknown: every one)."""
+    scope, organization = current_scope(), None
+    if scope.network:
+        organization = find_organization(request.args.get("organization"))
+        if organization is not None:
+            scope = Scope(organization.id, network=False)
+    else:
+        organization = current_user.organization
+    return scope, organization, find_programme(request.args.get("programme"))
+
+
+def _page(report, event, programme=None, organization=None):
     chart = county_chart_svg(
         report, _("Confirmed and attended per county"), (_("Confirmed people"), _("Attended"))
     )
@@ -56,8 +80,12 @@ def _page(report, event, programme=None):
         busy=busy,
         quiet=quiet,
         programme=programme,
+        organization=organization,
         programmes=list_programmes() if event is None else [],
+        organizations=list_organizations() if event is None and current_user.is_coordinator else [],
         lines=programme_lines(report),
+        organization_rows=[(o.name, line) for o, line in organization_lines(report)],
+        kind_rows=[(kind.label, line) for kind, line in kind_lines(report)],
     )
 
 
@@ -69,28 +97,35 @@ def _csv(report, filename: str) -> Response:
 
 
 @bp.get("/report")
+@access(Rule.ORGANIZER)
 def programme_report():
-    """The whole programme's figures; `?programme=<slug>`: one partnership programme's
-    (an unknown slug: the whole programme)."""
-    programme = find_programme(request.args.get("programme"))
-    return _page(build_report(programme_id=programme.id if programme else None), None, programme)
+    """The figures of the whole programme, cut as `_cut` says."""
+    scope, organization, programme = _cut()
+    report = build_report(programme_id=programme.id if programme else None, scope=scope)
+    return _page(report, None, programme, organization)
 
 
 @bp.get("/report.csv")
+@access(Rule.ORGANIZER)
 def programme_report_csv():
-    programme = find_programme(request.args.get("programme"))
-    if programme is None:
-        return _csv(build_report(), "raport-programu.csv")
-    return _csv(build_report(programme_id=programme.id), f"raport-{programme.slug}.csv")
+    scope, organization, programme = _cut()
+    report = build_report(programme_id=programme.id if programme else None, scope=scope)
+    name = "-".join(
+        ["raport", programme.slug if programme else "programu"]
+        + ([slugify(organization.short_name)] if organization else [])
+    )
+    return _csv(report, f"{name}.csv")
 
 
 @bp.get("/events/<int:event_id>/report")
+@access(Rule.SCOPED)
 def event_report(event_id: int):
     event = event_or_404(event_id)
     return _page(build_report(event.id), event)
 
 
 @bp.get("/events/<int:event_id>/report.csv")
+@access(Rule.SCOPED)
 def event_report_csv(event_id: int):
     event = event_or_404(event_id)
     return _csv(build_report(event.id), f"raport-{event.slug}.csv")

@@ -28,16 +28,17 @@ from events.services.series import (
     plan_rows,
     publish_series_events,
     series_events,
-    series_or_404,
     series_template,
     validate_rows,
 )
 from events.services.series_changes import apply_common_change, offered_events
 from events.views import parse_id
-from events.views.organizer.blueprint import bp, event_or_404
+from events.views.access import Rule, access
+from events.views.organizer.blueprint import bp, event_or_404, series_or_404
 
 
 @bp.route("/events/<int:event_id>/series/new", methods=["GET", "POST"])
+@access(Rule.SCOPED)
 def new_series(event_id: int):
     """Step 1: what the events are made for, and when the first one is."""
     template = event_or_404(event_id)
@@ -57,6 +58,7 @@ def new_series(event_id: int):
 
 
 @bp.post("/events/<int:event_id>/series/rows")
+@access(Rule.SCOPED)
 def series_rows(event_id: int):
     """Step 2: the table ("edit"), its preview ("preview"), or the drafts ("create")."""
     template = event_or_404(event_id)
@@ -126,6 +128,7 @@ def _table(template, form: SeriesTableForm, errors: dict):
 
 
 @bp.get("/series/<int:series_id>")
+@access(Rule.SCOPED)
 def series_page(series_id: int):
     series = series_or_404(series_id)
     events = series_events(series.id)
@@ -141,6 +144,7 @@ def _chosen_ids() -> list[int]:
 
 
 @bp.route("/series/<int:series_id>/publish", methods=["GET", "POST"])
+@access(Rule.SCOPED)
 def publish_series(series_id: int):
     """GET: one confirmation naming each chosen draft's date, place and county; POST:
     publish them all."""
@@ -190,6 +194,7 @@ def publish_series(series_id: int):
 
 
 @bp.post("/series/<int:series_id>/change")
+@access(Rule.SCOPED)
 def change_series(series_id: int):
     """The change goes to the drafts at once; the published events that differ are
     offered on a confirmation ("confirm"), where the organizer chooses which take it."""
