@@ -255,3 +255,62 @@ def test_the_placeholder_programmes_become_rows_and_questionnaires_keep_theirs(e
             ).scalars()
             assert list(codes) == ["social-economy", "partnerships", None, "hand-made"]
         db.engine.dispose()
+
+
+ORGANIZATIONS = "f2a6c8d0e4b1"
+
+
+def test_todays_organizers_become_coordinators_of_the_lead_and_it_owns_everything(
+    empty_database,
+):
+    """A database of today (one organizer, door staff, an event, a series, a
+    questionnaire, an audit entry) upgraded: the organizer is a coordinator of the lead
+    organization, which owns every event, series, questionnaire and account, so nothing
+    changes for them; the downgrade gives the organizer role back."""
+    app = make_app(empty_database)
+    with app.app_context():
+        migrate_config = app.extensions["migrate"].migrate.get_config()
+        from alembic.script import ScriptDirectory
+
+        previous = ScriptDirectory.from_config(migrate_config).get_revision(ORGANIZATIONS)
+        upgrade(revision=previous.down_revision)
+        now = {"now": "2026-11-01 10:00:00", "end": "2026-11-01 14:00:00"}
+        statements = [
+            'INSERT INTO "user" (id, email, password_hash, role, active, created_at) VALUES'
+            " (1, 'org@example.org', 'x', 'organizer', true, :now),"
+            " (2, 'bramka@example.org', 'x', 'staff', true, :now)",
+            "INSERT INTO event (id, slug, title, kind, description, starts_at, ends_at,"
+            " venue_name, venue_address, county, mode, waitlist_enabled, status, sequence,"
+            " created_at, updated_at) VALUES (1, 's', 'T', 'seminar', '', :now, :end, '', '',"
+            " 'm-kalisz', 'open', true, 'published', 0, :now, :now)",
+            "INSERT INTO event_staff (event_id, user_id) VALUES (1, 2)",
+            "INSERT INTO series (id, title, created_at) VALUES (1, 'Spotkania', :now)",
+            "INSERT INTO questionnaire (id, kind, title_pl, title_en, purpose_pl, purpose_en,"
+            " anonymous, opens_at, closes_at, public_key, send_after_hours, created_at) VALUES"
+            " (1, 'evaluation', 'Ocena', '', '', '', false, :now, :end, 'k1', 2, :now)",
+            "INSERT INTO audit_entry (id, at, actor, action) VALUES"
+            " (1, :now, 'org@example.org', 'event_created')",
+        ]
+        with db.engine.begin() as connection:
+            for statement in statements:
+                connection.execute(sa.text(statement), now)
+        upgrade()
+        with db.engine.connect() as connection:
+            lead = connection.execute(
+                sa.text("SELECT id, short_name, is_lead FROM organization")
+            ).all()
+            roles = dict(connection.execute(sa.text('SELECT email, role FROM "user"')).all())
+            owners = {
+                table: set(
+                    connection.execute(sa.text(f'SELECT organization_id FROM "{table}"')).scalars()
+                )
+                for table in ("event", "user", "series", "questionnaire", "audit_entry")
+            }
+        assert len(lead) == 1 and lead[0].short_name == "DR" and lead[0].is_lead
+        assert roles == {"org@example.org": "coordinator", "bramka@example.org": "staff"}
+        assert owners == dict.fromkeys(owners, {lead[0].id})
+        downgrade(revision=previous.down_revision)
+        with db.engine.connect() as connection:
+            role = connection.execute(sa.text('SELECT role FROM "user" WHERE id = 1')).scalar()
+        assert role == "organizer"
+        db.engine.dispose()

@@ -375,7 +375,7 @@ def service_worker():
 
 
 @bp.get("/<slug>/manifest.webmanifest")
-@access(Rule.DOOR)
+@access(Rule.PUBLIC)  # browsers fetch a manifest without cookies
 def manifest(slug: str):
     """The web app manifest of one event's scanner (public: title and icons only)."""
     event = event_or_404(slug)

@@ -13,7 +13,7 @@ Create Date: 2026-12-04 08:00:00
 
 Today's data: one lead organization is made and everything belongs to it; every
 organizer becomes a coordinator of it, so nothing changes for them; staff accounts
-belong to it too.
+belong to it too, and so does every audit entry so far (the lead's organizers made them).
 """
 
 from datetime import UTC, datetime
@@ -54,8 +54,13 @@ def upgrade():
         sa.Column(
             "kind",
             sa.Enum(
-                "ngo", "local_government", "other", name="organizationkind",
-                native_enum=False, length=24, create_constraint=True,
+                "ngo",
+                "local_government",
+                "other",
+                name="organizationkind",
+                native_enum=False,
+                length=24,
+                create_constraint=True,
             ),
             nullable=False,
         ),  # fmt: skip
@@ -127,6 +132,9 @@ def upgrade():
             ["id"],
             ondelete="SET NULL",
         )
+    op.execute(
+        sa.table("audit_entry", sa.column("organization_id")).update().values(organization_id=1)
+    )
     _roles(("coordinator", "organizer", "staff"))
     op.execute(user.update().where(user.c.role == "organizer").values(role="coordinator"))
 

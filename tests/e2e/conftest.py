@@ -14,6 +14,7 @@ from werkzeug.serving import make_server
 
 from events.extensions import db
 from tests.conftest import make_app, skip_or_fail
+from tests.factories import make_organization
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -35,6 +36,7 @@ def live_app(tmp_path):
     app.instance_path = str(tmp_path / "instance")
     with app.app_context():
         db.create_all()
+        make_organization()  # the lead organization, which the migrations always make
     server = make_server("127.0.0.1", 0, app, threaded=True)
     app.config["BASE_URL"] = f"http://127.0.0.1:{server.server_port}"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
