@@ -48,6 +48,7 @@ DEV_CONTROLLER = {
     "CONTROLLER_ADDRESS": "ul. Przykładowa 1, 60-001 Poznań",
     "CONTROLLER_EMAIL": "kontakt@example.org",
 }
+PARTNER_ROLES = ("recipient", "co-controller")
 DEFAULT_RETENTION_MONTHS = 12
 DEFAULT_BASE_URL = "http://127.0.0.1:5000"
 
@@ -208,6 +209,11 @@ def controller_settings(environ, env: str) -> dict:
     if env != "production":
         for key, value in DEV_CONTROLLER.items():
             settings[key] = settings[key] or value
+    # How the privacy notice names the organizations running events: recipients of the
+    # controller's data (the default), or joint controllers with it (GDPR art. 26).
+    settings["PARTNER_ROLE_IN_PRIVACY"] = (
+        environ.get("PARTNER_ROLE_IN_PRIVACY") or PARTNER_ROLES[0]
+    ).strip()
     # The contact for questions about the events defaults to the controller's.
     settings["CONTACT_EMAIL"] = settings["CONTACT_EMAIL"] or settings["CONTROLLER_EMAIL"]
     settings["CONTACT_PHONE"] = settings["CONTACT_PHONE"] or settings["CONTROLLER_PHONE"]
@@ -242,6 +248,8 @@ def check_production(config: dict) -> None:
         problems.append("CONTROLLER_EMAIL must give the data controller's contact address")
     if not config.get("CONTROLLER_ADDRESS"):
         problems.append("CONTROLLER_ADDRESS must give the data controller's postal address")
+    if config.get("PARTNER_ROLE_IN_PRIVACY") not in PARTNER_ROLES:
+        problems.append("PARTNER_ROLE_IN_PRIVACY must be " + " or ".join(PARTNER_ROLES))
     if not config.get("RATELIMIT_STORAGE_URI_SET"):
         problems.append(
             "RATELIMIT_STORAGE_URI must say where rate-limit counters live, shared by all "

@@ -11,6 +11,7 @@ from wtforms import (
     IntegerField,
     RadioField,
     SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
     TimeField,
@@ -36,6 +37,7 @@ from events.services.checkin.corrections import REASON_MAX
 from events.services.copies import FARTHEST_YEARS, CopyPlan
 from events.services.courses.sessions import SessionData
 from events.services.event_admin import EventData, Overflow
+from events.services.organizations.running import Organizers
 from events.timezone import from_local, local_date, to_local, years_ahead
 
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
@@ -130,11 +132,35 @@ class EventForm(FlaskForm):
         filters=[clean_text],
         validators=[Optional(), Length(max=2000)],
     )
+    organization_id = SelectField(
+        _l("Organization running the event"),
+        description=_l("Its organizers manage the event and see its people."),
+        validators=[Optional()],  # not sent: the event's own, or the organizer's
+    )
+    coorganizers = SelectMultipleField(
+        _l("Co-organizers"),
+        description=_l("Their organizers manage the event too and see its people."),
+        validate_choice=False,  # the service names a wrong choice, next to the field
+    )
 
-    def __init__(self, *args, programmes=(), **kwargs):
-        """`programmes`: (id, name) pairs of the programme select."""
+    def __init__(
+        self, *args, programmes=(), organizations=(), choose_organization=False,
+        choose_coorganizers=False, **kwargs,
+    ):  # fmt: skip
+        """`programmes`, `organizations`: (id, name) pairs of the selects. Who runs the
+        event is asked only of whom may choose it: a coordinator chooses the
+        organization, the event's own organization its co-organizers."""
         super().__init__(*args, **kwargs)
         set_programme_choices(self.programme_id, programmes)
+        choices = [SelectChoice(str(key), name) for key, name in organizations]
+        if choose_organization:
+            self.organization_id.choices = choices
+        else:
+            del self.organization_id
+        if choose_coorganizers:
+            self.coorganizers.choices = choices
+        else:
+            del self.coorganizers
         self.kind.choices = [SelectChoice(kind.value, kind.label) for kind in EventKind]
         self.county.choices = [SelectChoice(code, name) for code, name in county_choices()]
         self.mode.choices = [
@@ -161,6 +187,10 @@ class EventForm(FlaskForm):
         self.capacity.data, self.waitlist_enabled.data = event.capacity, event.waitlist_enabled
         self.programme_id.data = str(event.programme_id or "")
         self.group_max.data = event.group_max
+        if "organization_id" in self:
+            self.organization_id.data = str(event.organization_id)
+        if "coorganizers" in self:
+            self.coorganizers.data = [str(partner.id) for partner in event.coorganizers]
         for name in ("starts_at", "ends_at", "registration_opens_at", "registration_closes_at"):
             getattr(self, name).data = to_local(getattr(event, name))
 
@@ -184,6 +214,20 @@ class EventForm(FlaskForm):
             programme_id=chosen_id(self.programme_id),
             group_max=self.group_max.data,
         )
+
+    def organizers(self, organization_id: int, coorganizer_ids: tuple[int, ...]) -> Organizers:
+        """Who runs the event: as chosen on the form, else as given (the event's own, or
+        the organizer's organization for a new one). A value that is no id is kept as
+        -1, which the service names as not on the list."""
+        if "organization_id" in self and self.organization_id.data:
+            organization_id = _id(self.organization_id.data)
+        if "coorganizers" in self:
+            coorganizer_ids = tuple(_id(value) for value in self.coorganizers.data or ())
+        return Organizers(organization_id, coorganizer_ids)
+
+
+def _id(value) -> int:
+    return int(value) if str(value).isdigit() else -1
 
 
 class CopyForm(FlaskForm):
@@ -428,3 +472,18 @@ class CorrectionForm(FlaskForm):
             SelectChoice("no", _l("Absent: did not sign (takes back a presence)")),
         ]
         self.session.choices = [SelectChoice(str(item.id), label) for item, label in sessions]
+
+
+class ErasureRequestForm(FlaskForm):
+    """A coordinator finds the person of an erasure request by their address."""
+
+    email = EmailField(
+        _l("Email address"),
+        description=_l("The address the person registered with, as in their request."),
+        filters=[clean_line],
+        validators=[
+            required(_l("Enter the person's email address.")),
+            Length(max=254, message=_l("The email address is too long.")),
+            MailboxAddress(),
+        ],
+    )

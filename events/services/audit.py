@@ -11,6 +11,7 @@ from events.extensions import db
 from events.models import (
     AuditEntry,
     EventStatus,
+    Organization,
     Presence,
     Programme,
     RegistrationStatus,
@@ -159,6 +160,10 @@ def changes(entry: AuditEntry) -> list[tuple[str, object, object]]:
                 old, new = _yes_no(old), _yes_no(new)
             elif key == "programme_id":
                 old, new = _programme(old), _programme(new)
+            elif key == "organization_id":
+                old, new = _organization(old), _organization(new)
+            elif key == "coorganizers":
+                old, new = ", ".join(old or []) or None, ", ".join(new or []) or None
             rows.append((str(FIELDS.get(key, key)), _shown(old), _shown(new)))
     return rows
 
@@ -177,6 +182,12 @@ def _programme(value):
     """A programme by its name (as it is called now); its id once it is deleted."""
     programme = db.session.get(Programme, value) if isinstance(value, int) else None
     return programme.name() if programme else value
+
+
+def _organization(value):
+    """An organization by its short name; its id once it is gone."""
+    organization = db.session.get(Organization, value) if isinstance(value, int) else None
+    return organization.short_name if organization else value
 
 
 def _yes_no(value):

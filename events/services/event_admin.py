@@ -149,7 +149,7 @@ def create_event(data: EventData, user: User, organizers: Organizers | None = No
     _set_organizers(event, organizers or Organizers(user.organization_id), user)
     db.session.add(event)
     db.session.flush()
-    audit.record("event_created", user, event.id, after=audit.snapshot(event, AUDITED))
+    audit.record("event_created", user, event.id, after=_audited(event))
     return event
 
 
@@ -181,7 +181,7 @@ def update_event(
         )
     if event.sessions:  # a course's times are those of its sessions (changed one by one)
         data.starts_at, data.ends_at = event.starts_at, event.ends_at
-    before = audit.snapshot(event, AUDITED)
+    before = _audited(event)
     extra = seats_short(data.capacity, confirmed_count(event.id))
     leavers = _choose_leavers(event, extra, overflow, leaving) if extra else []
     schedule = Schedule(
@@ -195,10 +195,16 @@ def update_event(
     for registration in leavers:
         _leave_seat(registration, overflow, user)
     promote_from_waitlist(event)
-    audit.record(
-        "event_updated", user, event.id, before=before, after=audit.snapshot(event, AUDITED)
-    )
+    audit.record("event_updated", user, event.id, before=before, after=_audited(event))
     return event
+
+
+def _audited(event: Event) -> dict:
+    """What the history keeps of an event: its fields and its co-organizers' short names."""
+    return {
+        **audit.snapshot(event, AUDITED),
+        "coorganizers": sorted(partner.short_name for partner in event.coorganizers),
+    }
 
 
 def _set_organizers(event: Event, organizers: Organizers, user: User) -> None:

@@ -16,7 +16,7 @@ from events.search import word_filters
 from events.services import DomainError, NotFound, audit
 from events.services.checkin.door import organizer_door_action
 from events.services.lifecycle import ActorKind, allowed_actions
-from events.services.organizations.scope import NETWORK, Scope
+from events.services.organizations.scope import NETWORK, Scope, scope_of
 from events.services.privacy import erase_person, erase_without_address
 from events.services.questionnaires.at_registration import register_with_answers
 from events.services.registration import (
@@ -155,7 +155,7 @@ def erase(event_id: int, registration_id: int, user: User) -> None:
     if registration.email is None:  # a walk-in who gave no address
         erase_without_address(registration.id, user)
     else:
-        erase_person(registration.email, user)
+        erase_person(registration.email, user, scope_of(user) or NETWORK)
 
 
 @command

@@ -50,6 +50,7 @@ from events.models import (
 from events.services import audit
 from events.services.groups import GROUP_EMAIL
 from events.services.lifecycle import Action, ActorKind, perform, refusal
+from events.services.organizations.scope import NETWORK, Scope
 from events.services.registration import cancel_registration
 from events.unit_of_work import command
 
@@ -246,33 +247,46 @@ def _forget_answers(registration_ids: list[int], delete: bool) -> None:
         )
 
 
-def registrations_of_person(email: str) -> list[Registration]:
-    """Every registration of this address, at every event, newest event first: what
-    erasing the person would touch (shown on the confirmation page)."""
+def registrations_of_person(email: str, scope: Scope = NETWORK) -> list[Registration]:
+    """Every registration of this address at the events of `scope` (a coordinator's:
+    the whole network), newest event first: what erasing the person would touch (shown
+    on the confirmation page; a partner's organizer never learns of the others)."""
     address = normalize_email(email)
     return list(
         db.session.scalars(
             sa.select(Registration)
             .join(Event, Event.id == Registration.event_id)
-            .where(Registration.email == address, Registration.anonymized_at.is_(None))
+            .where(
+                Registration.email == address,
+                Registration.anonymized_at.is_(None),
+                scope.events(),
+            )
             .order_by(Event.starts_at.desc())
         )
     )
 
 
 @command
-def erase_person(email: str, user: User | None) -> int:
+def erase_person(email: str, user: User | None, scope: Scope = NETWORK) -> int:
     """Anonymize every registration of this address, everywhere, and drop their
     messages, in one transaction. A place at an event that has not started is
     cancelled first (the seat goes to the waiting list): an anonymous ticket could
-    not be used anyway. Returns how many registrations were anonymized."""
+    not be used anyway. Returns how many registrations were anonymized.
+
+    A partner's organizer (a `scope` not of the network) erases the person at the
+    events of that scope only: their registrations, the invitations and groups of
+    those events; what other organizations hold is theirs to erase, and a request
+    to be forgotten by the whole network goes to a coordinator."""
     address = normalize_email(email)
-    registrations = db.session.scalars(
-        sa.select(Registration).where(
-            Registration.email == address, Registration.anonymized_at.is_(None)
-        )
-    ).all()
-    return _erase(registrations, address, user)
+    registrations = registrations_of_person(address, scope)
+    if scope.network:
+        return _erase(registrations, address, user)
+    erased = _erase(registrations, None, user)
+    in_scope = Invitation.event_id.in_(scope.event_ids())
+    _forget_invitations(sa.and_(Invitation.email == address, in_scope))
+    coordinated = RegistrationGroup.event_id.in_(scope.event_ids())
+    _forget_groups(sa.and_(RegistrationGroup.coordinator_email == address, coordinated), utcnow())
+    return erased
 
 
 @command

@@ -30,6 +30,7 @@ from events.services.listings import (
     public_events,
     upcoming_months,
 )
+from events.services.organizations.directory import list_organizations
 from events.services.programmes import find_programme, list_programmes
 from events.views import local_path, parse_enum
 from events.views.access import Rule, access
@@ -99,7 +100,9 @@ def event(slug: str):
 @access(Rule.PUBLIC)
 def privacy():
     """The privacy notice (GDPR art. 13); the controller comes from the configuration."""
-    return render_template("public/privacy.html", consents=consents)
+    return render_template(
+        "public/privacy.html", consents=consents, organizations=list_organizations()
+    )
 
 
 @bp.get("/events.ics")

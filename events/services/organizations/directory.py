@@ -50,6 +50,11 @@ def list_organizations() -> list[Organization]:
     return list(db.session.scalars(query))
 
 
+def organization_choices() -> list[tuple[int, str]]:
+    """(id, name) for a select: the lead organization first, then the partners."""
+    return [(organization.id, organization.name) for organization in list_organizations()]
+
+
 def find_organization(short_name: str | None) -> Organization | None:
     """The organization of a `?organization=` value; None for anything unknown."""
     if not short_name or len(short_name) > SHORT_NAME_LENGTH:

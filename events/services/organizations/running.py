@@ -36,7 +36,9 @@ class Organizers:
 
 
 def may_choose_coorganizers(scope: Scope, event: Event | None) -> bool:
-    return scope.network or event is None or event.organization_id == scope.organization_id
+    """A coordinator, or an organizer of the event's own organization (of a new one: theirs)."""
+    new = event is None or event.id is None
+    return scope.network or new or event.organization_id == scope.organization_id
 
 
 def apply_organizers(event: Event, organizers: Organizers, scope: Scope) -> None:

@@ -21,7 +21,13 @@ from events.services.event_admin import (
 )
 from events.services.event_changes import cancel_event
 from events.services.lifecycle import status_counts
-from events.services.organizations.scope import visible_events
+from events.services.organizations.directory import (
+    find_organization,
+    list_organizations,
+    organization_choices,
+)
+from events.services.organizations.running import may_choose_coorganizers
+from events.services.organizations.scope import Scope, visible_events
 from events.services.programmes import programme_choices
 from events.views import parse_id
 from events.views.access import Rule, access
@@ -31,7 +37,11 @@ from events.views.organizer.blueprint import bp, current_scope, event_or_404
 @bp.get("/")
 @access(Rule.ORGANIZER)
 def dashboard():
-    events = visible_events(current_scope())
+    """The events of the organizer's part of the network; a coordinator may cut it to
+    one organization's (`?organization=<short name>`: its own and co-organized)."""
+    scope = current_scope()
+    chosen = find_organization(request.args.get("organization")) if scope.network else None
+    events = visible_events(Scope(chosen.id, network=False) if chosen else scope)
     ids = [event.id for event in events]
     counts, inside = status_counts(ids), checked_in_counts(ids)  # three queries in all
     figures = {
@@ -43,7 +53,14 @@ def dashboard():
         }
         for event in events
     }
-    return render_template("organizer/dashboard.html", events=events, figures=figures)
+    return render_template(
+        "organizer/dashboard.html",
+        events=events,
+        figures=figures,
+        scope=scope,
+        organizations=list_organizations() if scope.network else [],
+        chosen=chosen,
+    )
 
 
 def _apply_errors(form: EventForm, error: EventAdminError) -> None:
@@ -51,15 +68,29 @@ def _apply_errors(form: EventForm, error: EventAdminError) -> None:
         getattr(form, name).errors = [*getattr(form, name).errors, str(message)]
 
 
+def _event_form(event=None) -> EventForm:
+    """The event form, asking who runs the event of whom may choose it."""
+    scope = current_scope()
+    return EventForm(
+        programmes=programme_choices(),
+        organizations=organization_choices(),
+        choose_organization=scope.network,
+        choose_coorganizers=may_choose_coorganizers(scope, event),
+    )
+
+
 @bp.route("/events/new", methods=["GET", "POST"])
 @access(Rule.ORGANIZER)
 def new_event():
-    form = EventForm(programmes=programme_choices())
+    form = _event_form()
+    own = current_user.organization_id
     if request.method == "GET":
         form.county.data, form.waitlist_enabled.data = "m-poznan", True
+        if "organization_id" in form:
+            form.organization_id.data = str(own)
     if form.validate_on_submit():
         try:
-            event = create_event(form.event_data(), current_user)
+            event = create_event(form.event_data(), current_user, form.organizers(own, ()))
         except EventAdminError as error:
             _apply_errors(form, error)
         else:
@@ -72,7 +103,7 @@ def new_event():
 @access(Rule.SCOPED)
 def edit_event(event_id: int):
     event = event_or_404(event_id)
-    form = EventForm(programmes=programme_choices())
+    form = _event_form(event)
     if request.method == "GET":
         form.fill_from(event)
     overflow_needed, movable, leaving = 0, [], []
@@ -81,9 +112,11 @@ def edit_event(event_id: int):
         chosen = (parse_id(value) for value in request.form.getlist("leaving"))
         leaving = [value for value in chosen if value is not None]
         try:
+            running = (event.organization_id, tuple(c.id for c in event.coorganizers))
             update_event(
-                event.id, form.event_data(), current_user, choice, form.change_note.data, leaving
-            )
+                event.id, form.event_data(), current_user, choice, form.change_note.data,
+                leaving, organizers=form.organizers(*running),
+            )  # fmt: skip
         except EventAdminError as error:
             _apply_errors(form, error)
             if error.code == "cancelled":

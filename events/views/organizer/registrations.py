@@ -36,7 +36,7 @@ from events.services.questionnaires.questions import answer_text, text
 from events.views import local_path, parse_enum, parse_id
 from events.views.access import Rule, access
 from events.views.answers import registration_form
-from events.views.organizer.blueprint import bp, event_or_404
+from events.views.organizer.blueprint import bp, current_scope, event_or_404
 
 
 def table_query(args) -> TableQuery:
@@ -130,8 +130,9 @@ def erase_confirm(event_id: int, registration_id: int):
     return render_template(
         "organizer/erase.html",
         event=event,
+        scope=current_scope(),
         registration=registration,
-        affected=registrations_of_person(registration.email)
+        affected=registrations_of_person(registration.email, current_scope())
         if registration.email
         else [registration],
         now=utcnow(),
