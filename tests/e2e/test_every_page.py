@@ -523,6 +523,14 @@ def _extra_states(site, data):
         page.click('#error-summary a[href="#name_pl"]')
         assert page.evaluate("document.activeElement.id") == "name_pl"
 
+    def erasure_found(page):
+        page.goto(site.url + "/organizer/erasure")
+        page.fill(
+            "#email", "bartlomiej.grzegorzewski-szczepanczyk@stowarzyszenie-przykladowe.org.pl"
+        )
+        page.click("main button[type=submit]")
+        page.wait_for_selector("#affected-heading")
+
     def staff_forbidden(page):
         page.goto(site.url + f"/organizer/events/{data['empty_id']}/report")
 
@@ -539,6 +547,7 @@ def _extra_states(site, data):
         ("new check-in link", "organizer", new_link),
         ("event form with errors", "organizer", event_form_errors),
         ("programme form with errors", "organizer", programme_errors),
+        ("erasure request, registrations found", "organizer", erasure_found),
         ("message preview", "organizer", message_preview),
         ("invitation list preview", "organizer", invitation_preview),
         ("invitation list not read", "organizer", invitation_file_error),
