@@ -1,4 +1,5 @@
-"""The organizer area: access, events, capacity effects, actions on people, the audit log."""
+"""The organizer area: events, capacity effects, actions on people, the audit log (who may
+open each route: tests/test_access_matrix.py)."""
 
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -6,7 +7,6 @@ from zoneinfo import ZoneInfo
 import pytest
 import sqlalchemy as sa
 
-from app import create_app
 from events.extensions import db
 from events.messages.compose import render
 from events.models import (
@@ -26,24 +26,6 @@ from tests.factories import attendee, make_event, make_user
 PASSWORD = "haslo-organizatora"
 
 
-def organizer_routes():
-    """Every rule of the organizer blueprint, with sample values for its arguments."""
-    app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "TESTING": True})
-    for rule in app.url_map.iter_rules():
-        if rule.endpoint.startswith("organizer."):
-            values = {name: 1 if name.endswith("id") else "approve" for name in rule.arguments}
-            path = (
-                rule.build(values)[1]
-                if False
-                else app.url_map.bind("x").build(rule.endpoint, values)
-            )
-            for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
-                yield method, path
-
-
-ROUTES = list(organizer_routes())
-
-
 def log_in(client, email):
     client.set_cookie("lang", "en")
     token = csrf_token(client, "/login")
@@ -57,23 +39,6 @@ def accounts(app):
         make_user(email="org@example.org", password=PASSWORD, role=Role.COORDINATOR)
         make_user(email="staff@example.org", password=PASSWORD, role=Role.STAFF)
         make_event()
-
-
-def test_the_url_map_has_organizer_routes():
-    assert len(ROUTES) >= 20  # the walk below really walks something
-
-
-@pytest.mark.parametrize(("method", "path"), ROUTES)
-def test_every_organizer_route_refuses_anonymous_and_staff_users(app, accounts, method, path):
-    anonymous = app.test_client()
-    token = csrf_token(anonymous, "/lost-link")  # a valid form, so that only the role decides
-    response = anonymous.open(path, method=method, data={"csrf_token": token})
-    assert response.status_code == 302, (method, path)
-    assert "/login" in response.headers["Location"]
-    staff = app.test_client()
-    token = log_in(staff, "staff@example.org")
-    response = staff.open(path, method=method, data={"csrf_token": token})
-    assert response.status_code == 403, (method, path)
 
 
 @pytest.fixture
