@@ -1,10 +1,12 @@
-"""The audit log: every organizer action, written in the action's own transaction."""
+"""The audit log: every organizer action, written in the action's own transaction,
+and every download of personal data (which file and how many rows, never whose)."""
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from enum import Enum
 
 import sqlalchemy as sa
 from flask_babel import format_datetime
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from events.extensions import db
@@ -16,9 +18,13 @@ from events.models import (
     Programme,
     RegistrationStatus,
     User,
+    utcnow,
 )
+from events.unit_of_work import command
 
 COMMAND_LINE = "command line"
+LINK_ACTOR = "check-in link "  # and the link's id: a volunteer's link, which has no account
+DOWNLOADED = "personal_data_downloaded"
 
 
 def snapshot(model, fields: tuple[str, ...]) -> dict:
@@ -45,13 +51,15 @@ def record(
     organization_id: int | None = None,
     before: dict | None = None,
     after: dict | None = None,
+    actor: str | None = None,
 ) -> AuditEntry:
     """Add an entry to the caller's transaction (the caller commits). `organization_id`:
-    whose network entry it is (by default the actor's organization)."""
+    whose network entry it is (by default the actor's organization); `actor`: who acted
+    without an account (by default the command line)."""
     entry = AuditEntry(
         action=action,
         user_id=user.id if user else None,
-        actor=user.email if user else COMMAND_LINE,
+        actor=user.email if user else actor or COMMAND_LINE,
         event_id=event_id,
         registration_id=registration_id,
         organization_id=organization_id or getattr(user, "organization_id", None),
@@ -60,6 +68,54 @@ def record(
     )
     db.session.add(entry)
     return entry
+
+
+def downloaded(
+    user: User | None,
+    file: str,
+    rows: int,
+    event_id: int | None = None,
+    *,
+    link_id: int | None = None,
+    registration_id: int | None = None,
+    organization_id: int | None = None,
+    once_per: timedelta | None = None,
+) -> None:
+    """Audit a download of personal data, before it is sent: the file's name and how many
+    rows (people) it holds, never a name or an email from it. `link_id`: a volunteer's
+    check-in link downloaded it (`user` None); `organization_id` as for `record`.
+    `once_per`: for a file a device fetches again and again (the door's offline list),
+    at most one entry per account or link, event and file in that time. A command: the
+    entry is stored before the file leaves (or with the caller's unit of work)."""
+    actor = user.email if user else f"{LINK_ACTOR}{link_id}"
+    if once_per is not None and _downloaded_since(actor, file, event_id, utcnow() - once_per):
+        return
+    _record_download(user, actor, file, rows, event_id, registration_id, organization_id)
+
+
+def _downloaded_since(actor: str, file: str, event_id: int | None, since: datetime) -> bool:
+    """Whether `actor` downloaded `file` of the event since then (a few entries at most)."""
+    query = sa.select(AuditEntry.after).where(
+        AuditEntry.action == DOWNLOADED,
+        AuditEntry.event_id == event_id,
+        AuditEntry.actor == actor,
+        AuditEntry.at >= since,
+    )
+    return any((after or {}).get("file") == file for after in db.session.scalars(query))
+
+
+@command(keep_values=True)  # on PostgreSQL what the view loaded stays loaded (SQLite
+# reads it again after any command: the views make a PDF first, then audit it)
+def _record_download(user, actor, file, rows, event_id, registration_id, organization_id):
+    record(
+        DOWNLOADED,
+        user,
+        event_id,
+        registration_id=registration_id,
+        organization_id=organization_id,
+        after={"file": file, "rows": rows},
+        actor=actor,
+    )
 
 
 def event_log(event_id: int, limit: int = 500) -> list[AuditEntry]:
@@ -205,3 +261,10 @@ def _shown(value):
 
 def action_label(action: str) -> str:
     return str(ACTIONS.get(action, action))
+
+
+def actor_label(actor: str) -> str:
+    """Who acted, as shown: an account's email, the command line, or a check-in link."""
+    if actor.startswith(LINK_ACTOR):
+        return _("Check-in link no. %(number)s", number=actor.removeprefix(LINK_ACTOR))
+    return actor

@@ -122,6 +122,13 @@ def _csv_cell(value):
     return value
 
 
+def row_count(event_id: int | None, query: TableQuery) -> int:
+    """How many people the CSV or XLSX of this table holds (one COUNT query)."""
+    return db.session.scalar(
+        sa.select(sa.func.count()).select_from(filtered(event_id, query).subquery())
+    )
+
+
 def xlsx_file(event_id: int | None, query: TableQuery) -> str:
     """Write the workbook to a temporary file (write-only mode streams rows to disk);
     returns its path: the caller sends it and deletes it."""
@@ -138,9 +145,7 @@ def xlsx_file(event_id: int | None, query: TableQuery) -> str:
         cell = WriteOnlyCell(sheet, value=heading)
         cell.font = bold
         header.append(cell)
-    total = db.session.scalar(
-        sa.select(sa.func.count()).select_from(filtered(event_id, query).subquery())
-    )
+    total = row_count(event_id, query)
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(headings))}{total + 1}"
     sheet.append(header)
     for row in _rows(event_id, query, asked):

@@ -17,6 +17,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from events.extensions import limiter
 from events.models import RegistrationStatus, ScanMethod, ScanResult, utcnow
 from events.services import DomainError
+from events.services.audit import downloaded
 from events.services.checkin.access import actor_for
 from events.services.checkin.door import (
     MAX_REASON_LENGTH,
@@ -31,7 +32,13 @@ from events.services.checkin.door import (
     resolve_session,
 )
 from events.services.checkin.hints import suggest_registration
-from events.services.checkin.offline import SyncError, changes_since, event_dataset, sync_scans
+from events.services.checkin.offline import (
+    AUDIT_DATASET_EVERY,
+    SyncError,
+    changes_since,
+    event_dataset,
+    sync_scans,
+)
 from events.services.checkin.search import DoorSearchError, search_door, shown_email
 from events.services.checkin.walk_ins import (
     WalkInError,
@@ -368,12 +375,20 @@ def _secret() -> str:
 @bp.get("/checkin/<slug>/dataset")
 @access(Rule.DOOR)
 def dataset(slug: str):
-    event, _actor = _event_and_actor(slug)
+    event, actor = _event_and_actor(slug)
     session_id = _session_id(event)
     try:
         answer = event_dataset(event, _secret(), utcnow(), session_id)
     except SyncError as error:
         return _json_error(410, str(error.message))
+    downloaded(
+        current_user if actor.user_id else None,
+        f"dataset-{event.slug}.json",
+        len(answer["entries"]),
+        event.id,
+        link_id=actor.link_id,
+        once_per=AUDIT_DATASET_EVERY,
+    )
     answer["csrf"] = generate_csrf()
     answer["counts"] = door_counts(event.id, session_id)
     response = jsonify(answer)

@@ -27,6 +27,7 @@ from events.forms.public import CheckInLinkForm, ConfirmForm
 from events.messages.links import absolute_url
 from events.messages.qr import ticket_png
 from events.models import utcnow
+from events.services.audit import downloaded
 from events.services.badges import badge_holder, badges_pdf, sheet_for
 from events.services.checkin.access import (
     AccessError,
@@ -119,7 +120,8 @@ def badge(slug: str, registration_id: int):
     (by default the first badge of an A4 sheet). Throttled as the door's search is, so
     that a volunteer's link cannot walk the numbers to collect the list of people."""
     event = event_or_404(slug)
-    if actor_for(event, current_user, session.get(LINK_SESSION_KEY)) is None:
+    actor = actor_for(event, current_user, session.get(LINK_SESSION_KEY))
+    if actor is None:
         if not current_user.is_authenticated:
             return login_manager.unauthorized()
         abort(403)
@@ -127,10 +129,12 @@ def badge(slug: str, registration_id: int):
     if sheet is None:
         abort(404)
     person = badge_holder(event.id, registration_id)
-    response = current_app.response_class(
-        badges_pdf(event, [person], sheet, query_id("start") or 1), mimetype="application/pdf"
-    )
-    response.headers["Content-Disposition"] = f'inline; filename="identyfikator-{person.id}.pdf"'
+    document = badges_pdf(event, [person], sheet, query_id("start") or 1)
+    filename = f"identyfikator-{person.id}.pdf"
+    user = current_user if actor.user_id else None
+    downloaded(user, filename, 1, event.id, link_id=actor.link_id, registration_id=person.id)
+    response = current_app.response_class(document, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
     response.headers["Cache-Control"] = "private, no-store"
     return response
 

@@ -66,6 +66,9 @@ from events.unit_of_work import command
 
 MAX_BATCH = 50
 KEEP_AFTER_EVENT = timedelta(hours=12)
+# Scanners fetch the data set on opening and every 5 minutes: its download (the event's
+# people, if encrypted) is audited once an hour per account or link, not at each fetch.
+AUDIT_DATASET_EVERY = timedelta(hours=1)
 CLOCK_SLACK = timedelta(minutes=5)  # a device's clock may run this much ahead
 _STATE_RESULTS = (ScanResult.CHECKED_IN, ScanResult.UNDONE)
 

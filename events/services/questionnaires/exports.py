@@ -17,7 +17,7 @@ from openpyxl.styles import Font
 from events.counties import county_name
 from events.documents import csv_text
 from events.extensions import db
-from events.models import Questionnaire, Registration
+from events.models import Questionnaire, QuestionnaireResponse, Registration
 from events.services.questionnaires.questions import answer_text, text
 from events.services.questionnaires.results import Filters, all_questions, filtered_responses
 
@@ -59,6 +59,14 @@ def export_rows(questionnaire: Questionnaire, language: str, filters: Filters | 
         row += [answer_text(q, response.answers.get(q["key"]), language) for q in questions]
         rows.append(row)
     return export_columns(questionnaire, questions, language), rows
+
+
+def response_count(questionnaire: Questionnaire) -> int:
+    """How many responses (rows) the downloads hold."""
+    query = sa.select(sa.func.count()).where(
+        QuestionnaireResponse.questionnaire_id == questionnaire.id
+    )
+    return db.session.scalar(query)
 
 
 def responses_csv(questionnaire: Questionnaire, language: str) -> str:

@@ -5,6 +5,7 @@ routes of one part of the area.
 """
 
 from events.views.organizer import (
+    audit,
     corrections,
     courses,
     downloads,
@@ -21,6 +22,7 @@ from events.views.organizer import (
 from events.views.organizer.blueprint import bp
 
 __all__ = [
+    "audit",
     "bp",
     "corrections",
     "courses",

@@ -6,11 +6,12 @@ unprotected. What each of them sees is cut by their organization
 it is answered with a 404, exactly as one that does not exist.
 """
 
-from flask import Blueprint, abort
+from flask import Blueprint, abort, request
 from flask_login import current_user
 
 from events.extensions import login_manager
-from events.models import Event, Questionnaire, Series
+from events.models import Event, Organization, Questionnaire, Series
+from events.services.organizations.directory import find_organization
 from events.services.organizations.scope import (
     Scope,
     scope_of,
@@ -34,6 +35,19 @@ def organizers_only():
 def current_scope() -> Scope:
     """The signed-in organizer's part of the network (the area admits no one else)."""
     return scope_of(current_user)
+
+
+def cut_by_organization() -> tuple[Scope, Organization | None]:
+    """The part of the network a page of the whole network shows: a coordinator's is
+    the network, or one organization's (`?organization=<short name>`; an unknown one is
+    ignored); an organizer's is always their organization's."""
+    scope = current_scope()
+    if not scope.network:
+        return scope, current_user.organization
+    organization = find_organization(request.args.get("organization"))
+    if organization is None:
+        return scope, None
+    return Scope(organization.id, network=False), organization
 
 
 def coordinators_only() -> None:

@@ -1,7 +1,7 @@
 """Organizer: the sessions of a course, its attendance matrix, per-session sheets and
 certificates."""
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
@@ -35,6 +35,7 @@ from events.services.exports import attendance_pdf
 from events.views import form_id
 from events.views.access import Rule, access
 from events.views.organizer.blueprint import bp, event_or_404
+from events.views.organizer.downloads import audited_pdf
 
 
 def _session_or_404(event, session_id: int) -> CourseSession:
@@ -203,8 +204,7 @@ def session_sheet(event_id: int, session_id: int):
     event = event_or_404(event_id)
     session = _session_or_404(event, session_id)
     project = _("Działamy Razem: seminars, training courses and meetings")
-    pdf = attendance_pdf(event, session_people_for_sheet(event), project, session=session)
-    response = Response(pdf, mimetype="application/pdf")
+    people = session_people_for_sheet(event)
+    pdf = attendance_pdf(event, people, project, session=session)
     filename = f"lista-{event.slug}-{session.starts_at:%Y-%m-%d}.pdf"
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return audited_pdf(pdf, filename, len(people), event.id)

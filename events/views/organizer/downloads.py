@@ -1,13 +1,16 @@
 """Organizer: participant lists to download (CSV, XLSX, the attendance sheet PDF) and
-the name badges (PDF)."""
+the name badges (PDF). Each download is audited (which file, how many people) before
+it is sent: a streamed CSV leaves its entry even when the reader stops it."""
 
 import os
 
 from flask import Response, abort, request, send_file, stream_with_context
 from flask_babel import gettext as _
+from flask_login import current_user
 
+from events.services.audit import downloaded
 from events.services.badges import badge_people, badges_pdf, sheet_for
-from events.services.exports import attendance_pdf, csv_lines, xlsx_file
+from events.services.exports import attendance_pdf, csv_lines, row_count, xlsx_file
 from events.services.lifecycle import confirmed_people
 from events.services.participants import TableQuery
 from events.services.programmes import find_programme
@@ -20,12 +23,14 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _csv_response(event_id: int | None, query: TableQuery, filename: str) -> Response:
+    downloaded(current_user, filename, row_count(event_id, query), event_id)
     response = Response(stream_with_context(csv_lines(event_id, query)), mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
 
 def _xlsx_response(event_id: int | None, query: TableQuery, filename: str) -> Response:
+    downloaded(current_user, filename, row_count(event_id, query), event_id)
     path = xlsx_file(event_id, query)
     response = send_file(path, mimetype=XLSX, as_attachment=True, download_name=filename)
     response.call_on_close(lambda: os.remove(path))
@@ -79,7 +84,8 @@ def attendance_sheet(event_id: int):
     event = event_or_404(event_id)
     people = confirmed_people(event.id)
     project = _("Działamy Razem: seminars, training courses and meetings")
-    return pdf_response(attendance_pdf(event, people, project), f"lista-{event.slug}.pdf")
+    document = attendance_pdf(event, people, project)
+    return audited_pdf(document, f"lista-{event.slug}.pdf", len(people), event.id)
 
 
 @bp.get("/events/<int:event_id>/badges.pdf")
@@ -94,10 +100,13 @@ def badges(event_id: int):
         abort(404)
     people = badge_people(event.id, not_checked_in=request.args.get("absent") == "1")
     document = badges_pdf(event, people, sheet, query_id("start") or 1)
-    return pdf_response(document, f"identyfikatory-{event.slug}.pdf")
+    return audited_pdf(document, f"identyfikatory-{event.slug}.pdf", len(people), event.id)
 
 
-def pdf_response(document: bytes, filename: str) -> Response:
+def audited_pdf(document: bytes, filename: str, rows: int, event_id: int) -> Response:
+    """A PDF of `rows` people of the event, made before it is audited (the people
+    loaded for it stay loaded), audited before it is sent."""
+    downloaded(current_user, filename, rows, event_id)
     response = Response(document, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

@@ -7,7 +7,6 @@ from flask_login import current_user
 from events.forms.organizer import CopyForm, EventForm
 from events.forms.public import ConfirmForm
 from events.models import EventStatus, RegistrationStatus
-from events.services.audit import action_label, changes, event_log
 from events.services.checkin.door import checked_in_counts
 from events.services.copies import duplicate_event, names_other_county
 from events.services.event_admin import (
@@ -220,17 +219,4 @@ def duplicate(event_id: int):
                 return redirect(url_for(".edit_event", event_id=copy.id))
     return render_template(
         "organizer/copy_event.html", event=event, form=form, ask_keep=bool(old_county)
-    )
-
-
-@bp.get("/events/<int:event_id>/audit")
-@access(Rule.SCOPED)
-def audit_log(event_id: int):
-    event = event_or_404(event_id)
-    return render_template(
-        "organizer/audit.html",
-        event=event,
-        entries=event_log(event.id),
-        changes=changes,
-        action_label=action_label,
     )

@@ -10,6 +10,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from events.extensions import csrf
 from events.forms.organizer import InvitationSettingsForm
 from events.forms.public import ConfirmForm
+from events.services.audit import downloaded
 from events.services.invitations.invite import (
     InvitationError,
     answers,
@@ -187,7 +188,8 @@ def invitations_download(event_id: int):
     event = event_or_404(event_id)
     headings = [_("Name"), _("Email address"), _("Organization"), _("County"), _("Answer"),
                 _("Reminded")]  # fmt: skip
-    response = Response(invitations_csv(event.id, headings), mimetype="text/csv")
-    disposition = f'attachment; filename="zaproszenia-{event.slug}.csv"'
-    response.headers["Content-Disposition"] = disposition
+    text, filename = invitations_csv(event.id, headings), f"zaproszenia-{event.slug}.csv"
+    downloaded(current_user, filename, answers(event.id).invited, event.id)
+    response = Response(text, mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

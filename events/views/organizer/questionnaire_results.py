@@ -4,11 +4,13 @@ import os
 
 from flask import Response, render_template, request, send_file, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 from markupsafe import Markup
 
 from events.counties import BY_CODE, county_choices, county_name
-from events.models import OrganizationType
-from events.services.questionnaires.exports import responses_csv, responses_xlsx
+from events.models import OrganizationType, Questionnaire
+from events.services.audit import downloaded
+from events.services.questionnaires.exports import response_count, responses_csv, responses_xlsx
 from events.services.questionnaires.pdf import results_pdf
 from events.services.questionnaires.results import (
     MINIMUM_GROUP,
@@ -87,12 +89,28 @@ def questionnaire_pdf(questionnaire_id: int):
     return response
 
 
+def _audited(questionnaire: Questionnaire, filename: str) -> None:
+    """The responses of a questionnaire that is not anonymous carry the person's name and
+    email: their download is audited. An anonymous response stores nothing that links it
+    to a person (events.models.questionnaires), nor does the results PDF (figures, and
+    written answers without their authors)."""
+    if not questionnaire.anonymous:
+        downloaded(
+            current_user,
+            filename,
+            response_count(questionnaire),
+            questionnaire.event_id,
+            organization_id=questionnaire.organization_id,
+        )
+
+
 @bp.get("/questionnaires/<int:questionnaire_id>/responses.csv")
 @access(Rule.SCOPED)
 def questionnaire_csv(questionnaire_id: int):
     questionnaire = questionnaire_or_404(questionnaire_id)
-    response = Response(responses_csv(questionnaire, language()), mimetype="text/csv")
     filename = f"ankieta-{questionnaire.id}.csv"
+    _audited(questionnaire, filename)
+    response = Response(responses_csv(questionnaire, language()), mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
@@ -101,9 +119,9 @@ def questionnaire_csv(questionnaire_id: int):
 @access(Rule.SCOPED)
 def questionnaire_xlsx(questionnaire_id: int):
     questionnaire = questionnaire_or_404(questionnaire_id)
+    filename = f"ankieta-{questionnaire.id}.xlsx"
+    _audited(questionnaire, filename)
     path = responses_xlsx(questionnaire, language())
-    response = send_file(
-        path, mimetype=XLSX, as_attachment=True, download_name=f"ankieta-{questionnaire.id}.xlsx"
-    )
+    response = send_file(path, mimetype=XLSX, as_attachment=True, download_name=filename)
     response.call_on_close(lambda: os.remove(path))
     return response

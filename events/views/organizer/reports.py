@@ -8,7 +8,7 @@ from markupsafe import Markup
 from events.documents import csv_text
 from events.models import Organization, Programme
 from events.services.event_admin import slugify
-from events.services.organizations.directory import find_organization, list_organizations
+from events.services.organizations.directory import list_organizations
 from events.services.organizations.scope import Scope
 from events.services.programmes import find_programme, list_programmes
 from events.services.reports import (
@@ -21,7 +21,7 @@ from events.services.reports import (
     programme_lines,
 )
 from events.views.access import Rule, access
-from events.views.organizer.blueprint import bp, current_scope, event_or_404
+from events.views.organizer.blueprint import bp, cut_by_organization, event_or_404
 
 
 def _labels() -> dict[str, str]:
@@ -52,16 +52,9 @@ def _labels() -> dict[str, str]:
 
 
 def _cut() -> tuple[Scope, Organization | None, Programme | None]:
-    """The report's part of the network and programme: a coordinator's is the network,
-    or one organization's (`?organization=<short name>`); an organizer's is always their
-    organization's. `?programme=<slug>`: one programme (unknown: every one)."""
-    scope, organization = current_scope(), None
-    if scope.network:
-        organization = find_organization(request.args.get("organization"))
-        if organization is not None:
-            scope = Scope(organization.id, network=False)
-    else:
-        organization = current_user.organization
+    """The report's part of the network (`cut_by_organization`) and programme:
+    `?programme=<slug>`, one programme (unknown: every one)."""
+    scope, organization = cut_by_organization()
     return scope, organization, find_programme(request.args.get("programme"))
 
 
