@@ -171,6 +171,10 @@ ACTIONS = {
     "account_created": _l("Account made"),
     "account_changed": _l("Account changed"),
     "personal_data_downloaded": _l("Personal data downloaded"),
+    "seat_withdrawn": _l("Seat withdrawn"),
+    "check_in_window_overridden": _l("Checked in outside the check-in time"),
+    "walk_in_added": _l("Person added at the door"),
+    "checkin_window_changed": _l("Check-in time changed"),
 }
 FIELDS = {
     "title": _l("Title"), "slug": _l("Address"), "kind": _l("Type"),
@@ -198,6 +202,11 @@ FIELDS = {
     "name": _l("Name"), "short_name": _l("Short name"), "counties": _l("Counties"),
     "contact_phone": _l("Phone"), "role": _l("Role"), "active": _l("Active"),
     "file": _l("File"), "rows": _l("Rows"),
+    "checkin_opens_minutes": _l("Check-in opens this many minutes before the start"),
+    "checkin_closes_minutes": _l("Check-in closes this many minutes after the end"),
+    "door_may_override": _l(
+        "Door staff and check-in links may check people in outside this time, with a reason"
+    ),
 }  # fmt: skip
 
 
