@@ -1,15 +1,18 @@
-"""The organizer area (/organizer): events, registrations, downloads, reports.
+"""The organizer area (/organizer): events, registrations, downloads, reports,
+the network's organizations and accounts.
 
 `blueprint` holds the blueprint and its access check; each module adds the
 routes of one part of the area.
 """
 
 from events.views.organizer import (
+    accounts,
     corrections,
     courses,
     downloads,
     events,
     invitations,
+    organizations,
     programmes,
     questionnaire_results,
     questionnaires,
@@ -20,12 +23,14 @@ from events.views.organizer import (
 from events.views.organizer.blueprint import bp
 
 __all__ = [
+    "accounts",
     "bp",
     "corrections",
     "courses",
     "downloads",
     "events",
     "invitations",
+    "organizations",
     "programmes",
     "questionnaire_results",
     "questionnaires",
