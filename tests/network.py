@@ -2,7 +2,8 @@
 co-organizes P's event; each owner's course with everything hanging from it (a
 session, a checked-in person named "Osoba<owner>", a group, a certificate, an
 invitation, a questionnaire with a question, a series, a check-in link); and the
-accounts: P's door staff, organizers of P, Q and C, a coordinator."""
+accounts: P's door staff, organizers of P, Q and C, a coordinator (each owner's
+`user_id`: P's door staff, Q's organizer, the coordinator)."""
 
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -57,10 +58,14 @@ def build_world() -> dict[str, Objects]:
     staff = make_user("staff@example.org", PASSWORD, Role.STAFF, organizations["P"])
     db.session.execute(sa.insert(event_staff).values(event_id=p_event.id, user_id=staff.id))
     make_user("p@example.org", PASSWORD, Role.ORGANIZER, organizations["P"])
-    make_user("q@example.org", PASSWORD, Role.ORGANIZER, organizations["Q"])
+    q = make_user("q@example.org", PASSWORD, Role.ORGANIZER, organizations["Q"])
     make_user("c@example.org", PASSWORD, Role.ORGANIZER, organizations["C"])
-    make_user("coordinator@example.org", PASSWORD, Role.COORDINATOR, organizations["DR"])
+    coordinator = make_user(
+        "coordinator@example.org", PASSWORD, Role.COORDINATOR, organizations["DR"]
+    )
     db.session.commit()
+    for owner, account in (("P", staff), ("Q", q), ("DR", coordinator)):
+        world[owner].values["user_id"] = account.id
     return world
 
 
@@ -112,6 +117,7 @@ def _objects(owner: str, organization) -> Objects:
             "_event": event,
             "_link_token": link_token,
             "event_id": event.id,
+            "organization_id": organization.id,
             "slug": event.slug,
             "registration_id": person.id,
             "session_id": event.sessions[0].id,

@@ -6,7 +6,8 @@ organization's id answers 404, never a 403 or data.
 The actors: anonymous; door staff of P's event; the check-in link of P's event; an
 organizer of partner P; of partner Q; of C, which co-organizes P's event; a
 coordinator. Each organization has an event (a course with a session, a registration,
-a certificate, a questionnaire with a question, a series, a check-in link).
+a certificate, a questionnaire with a question, a series, a check-in link) and an
+account.
 
 A request that is allowed may change what it reaches (revoke the link, delete the
 session, cancel the event): on SQLite the database is put back after each allowed
@@ -68,7 +69,8 @@ def _expected(rule: Rule, actor: str, owner: str, path: str) -> str:
     """ "ok", "login", "forbidden" (403) or "not found" (404).
 
     A check-in link opens its own event's door only (at another it is not signed in);
-    co-organizing one event of a series does not give the series."""
+    co-organizing one event of a series does not give the series, nor the accounts of
+    the event's organization."""
     if rule in (Rule.PUBLIC, Rule.SECRET):
         return "ok"
     signed_in = actor not in ("anonymous", "link")
@@ -90,7 +92,7 @@ def _expected(rule: Rule, actor: str, owner: str, path: str) -> str:
         return "ok" if actor == "coordinator" else "forbidden"
     if rule == Rule.ORGANIZER or actor == "coordinator":
         return "ok"
-    if actor == "co-organizer" and path.startswith("/organizer/series/"):
+    if actor == "co-organizer" and path.startswith(("/organizer/series/", "/organizer/accounts/")):
         return "not found"
     mine = {"organizer P": "P", "co-organizer": "P", "organizer Q": "Q"}
     return "ok" if mine[actor] == owner else "not found"

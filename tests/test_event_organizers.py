@@ -112,7 +112,7 @@ def test_an_unknown_co_organizer_is_named_next_to_the_field(app, network):
     text = response.get_data(as_text=True)
     assert response.status_code == 200
     assert 'id="coorganizers-error"' in text and "Choose organizations from the list." in text
-    assert 'href="#coorganizers"' in text  # the error summary links to the field
+    assert 'href="#coorganizers-0"' in text  # the error summary links to the field
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count(Event.id))) == 0
 

@@ -9,8 +9,10 @@ import unicodedata
 
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
-from wtforms import SelectField
+from wtforms import SelectField, SelectMultipleField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _LINE_BREAKS = re.compile(r"[\r\n\u2028\u2029]+")
@@ -92,7 +94,11 @@ class ChosenFromList:
         self.message = message
 
     def __call__(self, form, field):
-        if field.data and field.data not in {str(choice[0]) for choice in field.choices or ()}:
+        values = {
+            str(choice.value if isinstance(choice, SelectChoice) else choice[0])
+            for choice in field.choices or ()
+        }
+        if field.data and field.data not in values:
             raise ValidationError(self.message)
 
 
@@ -120,3 +126,15 @@ def chosen_id(field: SelectField) -> int | None:
     """The id chosen in a select of ids (its value a string of digits); None for none."""
     value = field.data
     return int(value) if isinstance(value, str) and value.isascii() and value.isdigit() else None
+
+
+class CheckboxesField(SelectMultipleField):
+    """Several choices as checkboxes (templates/macros/forms.html `checkboxes_field`);
+    whether the values are allowed is the service's to say."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("validate_choice", False)
+        super().__init__(*args, **kwargs)

@@ -11,7 +11,6 @@ from wtforms import (
     IntegerField,
     RadioField,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
     TimeField,
@@ -22,6 +21,7 @@ from wtforms.validators import URL, InputRequired, Length, NumberRange, Optional
 
 from events.counties import county_choices
 from events.forms.fields import (
+    CheckboxesField,
     MailboxAddress,
     chosen_id,
     clean_line,
@@ -137,10 +137,9 @@ class EventForm(FlaskForm):
         description=_l("Its organizers manage the event and see its people."),
         validators=[Optional()],  # not sent: the event's own, or the organizer's
     )
-    coorganizers = SelectMultipleField(
+    coorganizers = CheckboxesField(
         _l("Co-organizers"),
         description=_l("Their organizers manage the event too and see its people."),
-        validate_choice=False,  # the service names a wrong choice, next to the field
     )
 
     def __init__(

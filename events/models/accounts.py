@@ -5,6 +5,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -23,6 +24,14 @@ class Role(enum.StrEnum):
     COORDINATOR = "coordinator"
     ORGANIZER = "organizer"
     STAFF = "staff"
+
+    @property
+    def label(self):
+        return {
+            Role.COORDINATOR: _l("Coordinator"),
+            Role.ORGANIZER: _l("Organizer"),
+            Role.STAFF: _l("Door staff"),
+        }[self]
 
 
 class User(UserMixin, db.Model):

@@ -11,6 +11,7 @@ import enum
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column
 
 from events.extensions import db
@@ -24,6 +25,14 @@ class OrganizationKind(enum.StrEnum):
     NGO = "ngo"
     LOCAL_GOVERNMENT = "local_government"
     OTHER = "other"
+
+    @property
+    def label(self):
+        return {
+            OrganizationKind.NGO: _l("Non-governmental organization"),
+            OrganizationKind.LOCAL_GOVERNMENT: _l("Local government unit"),
+            OrganizationKind.OTHER: _l("Other"),
+        }[self]
 
 
 class Organization(db.Model):

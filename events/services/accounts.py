@@ -64,10 +64,9 @@ def create_user(
             "not_lead", _l("Coordinators belong to the lead organization of the network.")
         )
     email = normalize_email(email)
-    try:
-        validate_email(email, check_deliverability=False, allow_smtputf8=False)
-    except EmailNotValidError as error:
-        raise AccountError("invalid_email", _l("This is not a valid email address.")) from error
+    problem = email_problem(email)
+    if problem is not None:
+        raise AccountError("invalid_email", problem)
     _check_password(password, email)
     if db.session.scalar(sa.select(User).where(User.email == email)):
         raise AccountError("exists", _l("An account with this email already exists."))
@@ -75,6 +74,16 @@ def create_user(
     user.set_password(password)
     db.session.add(user)
     return user
+
+
+def email_problem(email: str):
+    """None for an address an account may have (normalized already), else what is wrong
+    with it (translatable)."""
+    try:
+        validate_email(email, check_deliverability=False, allow_smtputf8=False)
+    except EmailNotValidError:
+        return _l("This is not a valid email address.")
+    return None
 
 
 def _check_password(password: str, email: str) -> None:

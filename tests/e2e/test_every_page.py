@@ -239,6 +239,8 @@ def _seed(app) -> dict:
             sa.select(Event.id).where(Event.series_id == series.id).order_by(Event.starts_at)
         ).all()
         publish_series_events(series.id, series_drafts[:1], organizer)
+        door = make_user(email="bramka@example.org", password=PASSWORD, role=Role.STAFF)
+        door.events.append(full)  # sent to the full event's door
         db.session.commit()
         return {
             "series_id": series.id,
@@ -269,6 +271,8 @@ def _seed(app) -> dict:
             "programme_id": questionnaire.programme_id,
             "group": group.token,
             "group_member": group.members[0].id,
+            "user_id": door.id,
+            "organization_id": organizer.organization_id,
         }
 
 
@@ -326,6 +330,10 @@ def _variants(rule, data) -> list[tuple[str, dict]]:
         return [("", {"invitation": data["questionnaire_invitation"]})]
     if arguments == {"programme_id"}:
         return [("", {"programme_id": data["programme_id"]})]
+    if arguments == {"user_id"}:
+        return [("", {"user_id": data["user_id"]})]
+    if arguments == {"organization_id"}:
+        return [("", {"organization_id": data["organization_id"]})]
     if arguments == {"questionnaire_id"}:
         return [("", {"questionnaire_id": data["questionnaire_id"]})]
     if arguments == {"questionnaire_id", "question_key"}:
@@ -531,6 +539,23 @@ def _extra_states(site, data):
         page.click("main button[type=submit]")
         page.wait_for_selector("#affected-heading")
 
+    def organization_errors(page):
+        page.goto(site.url + "/organizer/organizations/new")
+        page.fill("#short_name", "DR")  # the lead organization's
+        page.check("#counties-3")
+        page.fill("#contact_email", "sekretariat")
+        page.click("main button[type=submit].button-primary")
+        page.wait_for_selector("#error-summary")
+        page.click('#error-summary a[href="#name"]')
+        assert page.evaluate("document.activeElement.id") == "name"
+
+    def account_errors(page):
+        page.goto(site.url + "/organizer/accounts/new")
+        page.fill("#email", "nowa@example.org")
+        page.fill("#password", "haslo")
+        page.click("main button[type=submit].button-primary")
+        page.wait_for_selector("#error-summary")
+
     def staff_forbidden(page):
         page.goto(site.url + f"/organizer/events/{data['empty_id']}/report")
 
@@ -548,6 +573,8 @@ def _extra_states(site, data):
         ("event form with errors", "organizer", event_form_errors),
         ("programme form with errors", "organizer", programme_errors),
         ("erasure request, registrations found", "organizer", erasure_found),
+        ("organization form with errors", "organizer", organization_errors),
+        ("account form with errors", "organizer", account_errors),
         ("message preview", "organizer", message_preview),
         ("invitation list preview", "organizer", invitation_preview),
         ("invitation list not read", "organizer", invitation_file_error),

@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 
 from events.counties import BY_CODE
 from events.extensions import db
-from events.models import Organization, OrganizationKind, User
+from events.models import Event, Organization, OrganizationKind, User
 from events.models.organizations import NAME_LENGTH, SHORT_NAME_LENGTH
 from events.services import DomainError, NotFound, audit
 from events.unit_of_work import command
@@ -41,6 +41,12 @@ class OrganizationData:
     contact_phone: str = ""
 
 
+@dataclass
+class OrganizationUse:
+    events: int = 0
+    accounts: int = 0
+
+
 AUDITED = ("name", "short_name", "kind", "counties", "contact_email", "contact_phone")
 
 
@@ -53,6 +59,16 @@ def list_organizations() -> list[Organization]:
 def organization_choices() -> list[tuple[int, str]]:
     """(id, name) for a select: the lead organization first, then the partners."""
     return [(organization.id, organization.name) for organization in list_organizations()]
+
+
+def organization_uses() -> dict[int, OrganizationUse]:
+    """How many events and accounts belong to each organization (two grouped counts)."""
+    uses: dict[int, OrganizationUse] = {}
+    for column, name in ((Event.organization_id, "events"), (User.organization_id, "accounts")):
+        query = sa.select(column, sa.func.count()).group_by(column)
+        for organization_id, count in db.session.execute(query):
+            setattr(uses.setdefault(organization_id, OrganizationUse()), name, count)
+    return uses
 
 
 def find_organization(short_name: str | None) -> Organization | None:

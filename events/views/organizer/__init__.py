@@ -1,10 +1,12 @@
-"""The organizer area (/organizer): events, registrations, downloads, reports.
+"""The organizer area (/organizer): events, registrations, downloads, reports,
+the network's organizations and accounts.
 
 `blueprint` holds the blueprint and its access check; each module adds the
 routes of one part of the area.
 """
 
 from events.views.organizer import (
+    accounts,
     audit,
     corrections,
     courses,
@@ -12,6 +14,7 @@ from events.views.organizer import (
     erasure,
     events,
     invitations,
+    organizations,
     programmes,
     questionnaire_results,
     questionnaires,
@@ -22,6 +25,7 @@ from events.views.organizer import (
 from events.views.organizer.blueprint import bp
 
 __all__ = [
+    "accounts",
     "audit",
     "bp",
     "corrections",
@@ -30,6 +34,7 @@ __all__ = [
     "erasure",
     "events",
     "invitations",
+    "organizations",
     "programmes",
     "questionnaire_results",
     "questionnaires",

@@ -2,16 +2,17 @@
 
 The check runs before each request, so a route added later cannot be left
 unprotected. What each of them sees is cut by their organization
-(events.services.organizations.scope): an event, questionnaire or series outside
-it is answered with a 404, exactly as one that does not exist.
+(events.services.organizations.scope): an event, questionnaire, series or account
+outside it is answered with a 404, exactly as one that does not exist.
 """
 
 from flask import Blueprint, abort, request
 from flask_login import current_user
 
 from events.extensions import login_manager
-from events.models import Event, Organization, Questionnaire, Series
+from events.models import Event, Organization, Questionnaire, Series, User
 from events.services.organizations.directory import find_organization
+from events.services.organizations.members import visible_account
 from events.services.organizations.scope import (
     Scope,
     scope_of,
@@ -75,3 +76,10 @@ def series_or_404(series_id: int) -> Series:
     if series is None:
         abort(404)
     return series
+
+
+def account_or_404(user_id: int) -> User:
+    account = visible_account(current_scope(), user_id)
+    if account is None:
+        abort(404)
+    return account
