@@ -6,6 +6,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -29,7 +30,7 @@ class Role(enum.StrEnum):
     def label(self):
         return {
             Role.COORDINATOR: _l("Coordinator"),
-            Role.ORGANIZER: _l("Organizer"),
+            Role.ORGANIZER: lazy_pgettext("role", "Organizer"),  # not the area's menu item
             Role.STAFF: _l("Door staff"),
         }[self]
 
