@@ -263,3 +263,17 @@ def test_the_log_comes_a_page_at_a_time_newest_first(app, world):
     assert "Number</strong>: 9<" in second and "Number</strong>: 0<" in second
     assert "Number</strong>: 10<" not in second and "Older entries" not in second
     assert "Newest entries" in second
+
+
+def test_the_history_says_roles_flags_kinds_and_the_command_line_in_words(app):
+    from events.models import AuditEntry
+    from events.services.audit import actor_label, changes
+
+    account = AuditEntry(action="account_created", after={"role": "staff", "active": True})
+    questionnaire = AuditEntry(action="questionnaire_created", after={"kind": "evaluation"})
+    event = AuditEntry(action="event_created", after={"kind": "seminar"})
+    with app.test_request_context(headers={"Cookie": "lang=pl"}):
+        assert changes(account) == [("Rola", "–", "Obsługa wejścia"), ("Aktywny", "–", "tak")]
+        assert changes(questionnaire)[0][2] != "evaluation"
+        assert changes(event)[0][2] == "Seminarium"
+        assert actor_label("command line") == "wiersz poleceń"

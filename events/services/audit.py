@@ -12,11 +12,14 @@ from flask_babel import lazy_gettext as _l
 from events.extensions import db
 from events.models import (
     AuditEntry,
+    EventKind,
     EventStatus,
     Organization,
     Presence,
     Programme,
+    QuestionnaireKind,
     RegistrationStatus,
+    Role,
     User,
     utcnow,
 )
@@ -217,12 +220,18 @@ def changes(entry: AuditEntry) -> list[tuple[str, object, object]]:
     for key in list(before) + [key for key in after if key not in before]:
         old, new = before.get(key), after.get(key)
         if old != new:
-            if key == "status":
-                old, new = _status(entry, old), _status(entry, new)
+            if key == "status":  # a registration's when the entry is about one, else the event's
+                kind = RegistrationStatus if entry.registration_id else EventStatus
+                old, new = _label(kind, old), _label(kind, new)
             elif key == "how":
-                old, new = _presence(old), _presence(new)
-            elif key == "present":
+                old, new = _label(Presence, old), _label(Presence, new)
+            elif key in ("present", "active"):
                 old, new = _yes_no(old), _yes_no(new)
+            elif key == "role":
+                old, new = _label(Role, old), _label(Role, new)
+            elif key == "kind":
+                kind = QuestionnaireKind if entry.action.startswith("questionnaire") else EventKind
+                old, new = _label(kind, old), _label(kind, new)
             elif key == "programme_id":
                 old, new = _programme(old), _programme(new)
             elif key == "organization_id":
@@ -231,16 +240,6 @@ def changes(entry: AuditEntry) -> list[tuple[str, object, object]]:
                 old, new = ", ".join(old or []) or None, ", ".join(new or []) or None
             rows.append((str(FIELDS.get(key, key)), _shown(old), _shown(new)))
     return rows
-
-
-def _status(entry: AuditEntry, value):
-    """A status in words: a registration's when the entry is about one, else the event's."""
-    kind = RegistrationStatus if entry.registration_id else EventStatus
-    return str(kind(value).label) if value in kind._value2member_map_ else value
-
-
-def _presence(value):
-    return str(Presence(value).label) if value in Presence._value2member_map_ else value
 
 
 def _programme(value):
@@ -253,6 +252,11 @@ def _organization(value):
     """An organization by its short name; its id once it is gone."""
     organization = db.session.get(Organization, value) if isinstance(value, int) else None
     return organization.short_name if organization else value
+
+
+def _label(kind, value):
+    """A stored enum value in words; anything else as it is."""
+    return str(kind(value).label) if value in kind._value2member_map_ else value
 
 
 def _yes_no(value):
@@ -276,4 +280,4 @@ def actor_label(actor: str) -> str:
     """Who acted, as shown: an account's email, the command line, or a check-in link."""
     if actor.startswith(LINK_ACTOR):
         return _("Check-in link no. %(number)s", number=actor.removeprefix(LINK_ACTOR))
-    return actor
+    return _("command line") if actor == COMMAND_LINE else actor
