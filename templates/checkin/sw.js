@@ -19,7 +19,7 @@ var MODULES = [
   {{ url_for("static", filename="js/scanner/" ~ name ~ ".js")|tojson }}{{ "," if not loop.last }}
 {%- endfor %}
 ];
-var MODULES_VERSION = "4b80d36603bed412";
+var MODULES_VERSION = "e457fad07a490d0c";
 MODULES.forEach(function (url) {
   if (ASSETS.indexOf(url) === -1) ASSETS.push(url); // cache.addAll refuses a file twice
 });

@@ -188,8 +188,10 @@ function pollChanges() {
       if (store && change.result !== "already") {
         store.setCheckedIn(change.k, change.result === "checked_in" ? change.at : null);
       }
+      // Another device checking in someone this one has in: one of the two is a duplicate.
+      // Its refusal ("already") says this check-in stands, its undo that it is gone.
       var mine = findRecent(change.registration_id);
-      if (mine && mine.state === "in" && !isMine(change.scan_id) && change.result !== "undone") {
+      if (mine && mine.state === "in" && !isMine(change.scan_id) && change.result === "checked_in") {
         note(fill(T.duplicate, { name: mine.name, time: clock(change.at) }));
         markRecent(change.registration_id, { note: T.already });
       }
