@@ -164,3 +164,38 @@ def log_in(client, email: str) -> None:
     token = csrf_token(client, "/login")
     client.post("/login", data={"email": email, "password": PASSWORD, "csrf_token": token})
     assert client.get("/checkin/").status_code == 200, email
+
+
+# The URL variables that are secrets: which object's secret each route takes.
+SECRETS = {
+    "registration": "manage_token",
+    "ticket": "ticket_token",
+    "groups": "group_token",
+    "invitations": "invitation_token",
+    "checkin": "_link_token",
+}
+FIXED = {"action": "approve", "code": "en"}
+
+
+def route_url(app, rule, method: str, objects: Objects, programme_id: int) -> str:
+    """The URL of a rule of the URL map with `objects`' ids and secrets in its variables."""
+    values = objects.values
+    args = {}
+    for name in rule.arguments:
+        if name == "programme_id":
+            args[name] = programme_id
+        elif name in FIXED:
+            args[name] = FIXED[name]
+        elif name == "token":
+            args[name] = values[SECRETS[rule.endpoint.split(".")[0]]]
+        elif name == "key":
+            args[name] = values["questionnaire_key"]
+        elif name == "invitation":
+            args[name] = values["personal_token"]
+        elif name == "signature":
+            args[name] = values["_signature"]
+        else:
+            args[name] = values[name]
+    if rule.endpoint == "checkin.badge":
+        args["layout"] = "a4"
+    return app.url_map.bind("localhost").build(rule.endpoint, args, method=method)

@@ -22,47 +22,13 @@ import pytest
 from events.extensions import db
 from events.models import Programme
 from events.views.access import Rule
-from tests.network import EMAILS, OWNERS, Objects, build_world, log_in
+from tests.network import EMAILS, OWNERS, build_world, log_in, route_url
 
 ACTORS = ("anonymous", "staff", "link", "organizer P", "organizer Q", "co-organizer", "coordinator")
 # Routes whose URL holds no object of an organization: checked once, with P's objects.
 UNOWNED = {Rule.PUBLIC, Rule.SECRET, Rule.SIGNED_IN, Rule.ORGANIZER, Rule.COORDINATOR}
 # Flask's own route for the files under static/.
 NOT_OURS = {"static"}
-
-
-# The URL variables that are secrets: which object's secret each route takes.
-SECRETS = {
-    "registration": "manage_token",
-    "ticket": "ticket_token",
-    "groups": "group_token",
-    "invitations": "invitation_token",
-    "checkin": "_link_token",
-}
-FIXED = {"action": "approve", "code": "en"}
-
-
-def _url(app, rule, method: str, objects: Objects, programme_id: int) -> str:
-    values = objects.values
-    args = {}
-    for name in rule.arguments:
-        if name == "programme_id":
-            args[name] = programme_id
-        elif name in FIXED:
-            args[name] = FIXED[name]
-        elif name == "token":
-            args[name] = values[SECRETS[rule.endpoint.split(".")[0]]]
-        elif name == "key":
-            args[name] = values["questionnaire_key"]
-        elif name == "invitation":
-            args[name] = values["personal_token"]
-        elif name == "signature":
-            args[name] = values["_signature"]
-        else:
-            args[name] = values[name]
-    if rule.endpoint == "checkin.badge":
-        args["layout"] = "a4"
-    return app.url_map.bind("localhost").build(rule.endpoint, args, method=method)
 
 
 def _expected(rule: Rule, actor: str, owner: str, path: str) -> str:
@@ -185,7 +151,7 @@ def test_every_route_answers_each_actor_as_its_rule_says(app, database_url):
         for actor, owner, expected in cases:
             if expected == "ok" and method == "POST" and not sqlite:
                 continue
-            url = _url(app, rule, method, world[owner], programme_id)
+            url = route_url(app, rule, method, world[owner], programme_id)
             client = clients[actor]
             response = client.open(url, method=method, data={}, buffered=True)
             got = _outcome(response, rule.endpoint.startswith("api."))

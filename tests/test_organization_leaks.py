@@ -12,8 +12,7 @@ import pytest
 from openpyxl import load_workbook
 
 from events.views.access import Rule
-from tests.network import EMAILS, build_world, log_in
-from tests.test_access_matrix import _url
+from tests.network import EMAILS, build_world, log_in, route_url
 
 PEOPLE = {"P": "OsobaP", "Q": "OsobaQ", "DR": "OsobaDR"}
 
@@ -42,7 +41,7 @@ def _everything_read_by(app, client, objects) -> dict[str, str]:
         declared = getattr(app.view_functions[rule.endpoint], "access_rule", None)
         if declared not in (Rule.ORGANIZER, Rule.SCOPED, Rule.DOOR) or "GET" not in rule.methods:
             continue
-        url = _url(app, rule, "GET", objects, programme_id=0)
+        url = route_url(app, rule, "GET", objects, programme_id=0)
         for searched in (url, url + ("&" if "?" in url else "?") + "q=Osoba"):
             response = client.get(searched, buffered=True)
             if response.status_code == 200:

@@ -129,7 +129,7 @@ def chosen_id(field: SelectField) -> int | None:
 
 
 class CheckboxesField(SelectMultipleField):
-    """Several choices as checkboxes (templates/macros/forms.html `checkboxes_field`);
+    """Several choices as checkboxes (templates/macros/forms.html `choices_field`);
     whether the values are allowed is the service's to say."""
 
     widget = ListWidget(prefix_label=False)

@@ -12,6 +12,7 @@ people.
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 
 from events.extensions import db
 from events.models import Event, Organization, Questionnaire, Role, Series, User, event_coorganizer
@@ -77,7 +78,13 @@ def visible_event(scope: Scope, event_id: int | None) -> Event | None:
 
 
 def visible_events(scope: Scope, *where) -> list[Event]:
-    query = sa.select(Event).where(scope.events(), *where).order_by(Event.starts_at, Event.id)
+    """The scope's events by start, each with its organization (the lists name it)."""
+    query = (
+        sa.select(Event)
+        .where(scope.events(), *where)
+        .options(joinedload(Event.organization))
+        .order_by(Event.starts_at, Event.id)
+    )
     return list(db.session.scalars(query))
 
 
