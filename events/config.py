@@ -67,6 +67,9 @@ DEFAULT_RATE_LIMITS = {
     "RATELIMIT_CHECKIN_SEARCH": "30 per minute; 300 per hour",
     # Generous: a meeting room answers from one address (the venue's Wi-Fi).
     "RATELIMIT_QUESTIONNAIRE": "30 per minute; 300 per hour",
+    # The JSON API: the public programme per address, the organizer API per token.
+    "RATELIMIT_API_PUBLIC": "120 per minute",
+    "RATELIMIT_API_TOKEN": "300 per minute; 5000 per hour",
 }
 HSTS_SECONDS = 365 * 24 * 3600
 

@@ -6,6 +6,7 @@ PostgreSQL; they are shown in Europe/Warsaw by the templates.
 """
 
 from events.models.accounts import Role, ThrottleCounter, User, event_staff
+from events.models.api_tokens import ApiToken, TokenScope
 from events.models.audit import AuditEntry
 from events.models.base import UTCDateTime, enum_column, new_secret, utcnow
 from events.models.checkin import CheckInLink, Scan, ScanMethod, ScanResult
@@ -47,6 +48,8 @@ from events.models.registrations import (
 from events.models.series import Series
 
 __all__ = [
+    "ApiToken",
+    "TokenScope",
     "ACTIVE_STATUSES",
     "AuditEntry",
     "Certificate",

@@ -15,6 +15,7 @@ from events.services.lifecycle import (
     seats_taken,
     status_counts,
 )
+from events.services.organizations.scope import Scope
 from events.timezone import from_local, to_local
 
 
@@ -33,6 +34,7 @@ class Filters:
     month: str | None = None  # "YYYY-MM", in Warsaw time
     include_past: bool = False
     programme_id: int | None = None  # a partnership programme's events only
+    organization_id: int | None = None  # events it runs or co-organizes
 
 
 def month_bounds(month: str) -> tuple[datetime, datetime]:
@@ -57,6 +59,8 @@ def public_events(filters: Filters, now: datetime) -> list[Listing]:
         query = query.where(Event.county == filters.county)
     if filters.programme_id:
         query = query.where(Event.programme_id == filters.programme_id)
+    if filters.organization_id:
+        query = query.where(Scope(filters.organization_id, network=False).events())
     if filters.month:
         start, end = month_bounds(filters.month)
         query = query.where(Event.starts_at >= start, Event.starts_at < end)

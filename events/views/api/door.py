@@ -1,4 +1,4 @@
-"""The JSON API. Today: check-in at the door (documented in docs/checkin-api.md).
+"""The door's check-in API, for the scanner page (documented in docs/checkin-api.md).
 
 Every endpoint answers JSON, errors included. Access: a logged-in organizer,
 a staff user assigned to the event, or a check-in link opened in this browser.
@@ -7,12 +7,11 @@ POST requests carry the page's CSRF token in the X-CSRFToken header.
 
 import json
 
-from flask import Blueprint, abort, current_app, jsonify, request, session, url_for
+from flask import abort, current_app, jsonify, request, session, url_for
 from flask_babel import format_datetime, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
-from werkzeug.exceptions import RequestEntityTooLarge
 
 from events.extensions import limiter
 from events.models import RegistrationStatus, ScanMethod, ScanResult, utcnow
@@ -49,19 +48,9 @@ from events.services.checkin.walk_ins import (
 from events.services.listings import find_public_event
 from events.views import parse_id
 from events.views.access import LINK_SESSION_KEY, Rule, access, door_searcher
-
-bp = Blueprint("api", __name__, url_prefix="/api")
+from events.views.api.blueprint import bp
 
 MAX_BODY_TEXT = 200
-
-
-@bp.before_request
-def limit_body_size():
-    """JSON bodies of the API are small: a sync batch of 50 scans is a few kilobytes.
-    A larger one is refused before it is read (MAX_CONTENT_LENGTH bounds a body
-    sent without a length)."""
-    if (request.content_length or 0) > current_app.config["API_MAX_CONTENT_LENGTH"]:
-        raise RequestEntityTooLarge()
 
 
 def _json_error(status: int, message: str):

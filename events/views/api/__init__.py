@@ -1,0 +1,11 @@
+"""The JSON API (/api): the door's check-in API for the scanner page (door), the
+public programme (programme), the organizer API of personal tokens (manage), and
+the OpenAPI document with its documentation page (openapi).
+
+`blueprint` holds the blueprint; each module adds the routes of one part.
+"""
+
+from events.views.api import door, openapi, programme
+from events.views.api.blueprint import bp
+
+__all__ = ["bp", "door", "openapi", "programme"]
