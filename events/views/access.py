@@ -30,6 +30,8 @@ class Rule(enum.StrEnum):
     SCOPED = "scoped"  # as ORGANIZER, and the event, questionnaire, series or account in the
     # URL is their organization's (or one it co-organizes); others answer 404
     COORDINATOR = "coordinator"  # the network's coordinators only
+    TOKEN = "token"  # noqa: S105 - a personal API token (Authorization: Bearer), never the session;
+    # it acts as its owner, within its scopes (events.views.api.token_auth)
 
 
 _ROLE_CHECKED = {Rule.SIGNED_IN, Rule.ORGANIZER, Rule.SCOPED, Rule.COORDINATOR}

@@ -14,6 +14,7 @@ from sqlalchemy.exc import DBAPIError
 from events.extensions import db
 from events.logs import redact_secrets
 from events.services import DomainError
+from events.views.problems import problem
 
 log = logging.getLogger(__name__)
 
@@ -44,11 +45,19 @@ _HINTS = {
         "nothing you sent now was saved."
     ),
 }
+_PROBLEM_CODES = {
+    400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+    405: "method_not_allowed", 409: "conflict", 413: "too_large", 429: "too_many_requests",
+    500: "server_error", 503: "unavailable",
+}  # fmt: skip
 # How long a client should wait after a 503 (the database refusing writes).
 RETRY_AFTER_SECONDS = 300
 
 
-def _page(code: int, hint=None):
+def _page(code: int, hint=None, refusal_code: str = ""):
+    if request.path.startswith("/api/v1/"):  # the versioned API: RFC 9457 problem details
+        detail = str(hint or _HINTS.get(code, _TITLES[code]))
+        return problem(code, _TITLES[code], detail, code=refusal_code or _PROBLEM_CODES[code])
     if request.path.startswith("/api/"):
         return jsonify({"error": str(hint or _TITLES[code])}), code
     return (
@@ -79,7 +88,7 @@ def refusal(error: DomainError):
     """A refusal no view turned into its own page: its message, with its class's status
     (404 for NotFound, 429 for Throttled, 409 otherwise), never a 500."""
     db.session.rollback()
-    return _page(error.status if error.status in _TITLES else 409, error.message)
+    return _page(error.status if error.status in _TITLES else 409, error.message, str(error.code))
 
 
 @bp.app_errorhandler(400)

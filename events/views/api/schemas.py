@@ -1,12 +1,18 @@
 """The API's bodies, queries and answers as pydantic models: what the OpenAPI document
 says, what requests are checked against, what answers are checked against."""
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from events.models import EventKind, RegistrationMode, RegistrationStatus, TokenScope
+from events.models import (
+    EventKind,
+    OrganizationType,
+    RegistrationMode,
+    RegistrationStatus,
+    TokenScope,
+)
 from events.services.lifecycle import RegistrationState
 
 Text = Field(max_length=200)
@@ -198,27 +204,31 @@ class CancelIn(Strict):
 
 class RegistrationQuery(Strict):
     q: str = Field(
-        default="", max_length=200, description="Words of the name, address or organization"
+        default="", max_length=200, description="Words of the name, email or organization"
     )
     status: RegistrationStatus | None = None
     county: str | None = Field(default=None, max_length=40)
+    organization_type: OrganizationType | None = None
     page: int = Field(default=1, ge=1, le=10_000)
 
 
 class RegistrationOut(BaseModel):
+    """A registration as the organizer's table shows it (the needs told in confidence
+    and the consents stay on the pages)."""
+
     id: int
     event_id: int
     status: RegistrationStatus
     status_label: str
     first_name: str
     last_name: str
-    email: str | None
+    email: str | None = Field(description="None once the person is erased")
     phone: str | None
     organization: str
-    organization_type: str
+    organization_type: OrganizationType
     county: str
     dr_member: bool
-    needs: str | None
+    walk_in: bool
     registered_at: datetime
     checked_in_at: datetime | None
     actions: list[str] = Field(description="What the organizer may do with it now")
@@ -232,51 +242,86 @@ class RegistrationPage(BaseModel):
 
 
 class RegistrationIn(Strict):
+    """A person registered by hand (by phone, on paper): the same rules as online."""
+
     first_name: str = Field(min_length=1, max_length=100)
     last_name: str = Field(min_length=1, max_length=100)
     email: str = Field(min_length=3, max_length=254)
     phone: str = Field(default="", max_length=40)
     organization: str = Field(min_length=1, max_length=200)
-    organization_type: str = Field(max_length=40)
+    organization_type: OrganizationType
     county: str = Field(max_length=40)
     dr_member: bool = False
-    needs: str = Field(default="", max_length=1000)
     language: Literal["pl", "en"] = "pl"
     notify: bool = Field(default=True, description="Send the person the confirmation email")
-
-
-class ScanIn(Strict):
-    code: str = Field(min_length=1, max_length=1000)
-    nonce: str = Field(
-        default="", max_length=64, description="The same nonce: the first answer again"
+    data_consent: Literal[True] = Field(
+        description="The person agreed to the processing of their data (told by phone, on paper)"
     )
-    method: Literal["scanner", "camera"] = "scanner"
-    session: int | None = Field(default=None, ge=1, le=2**31 - 1)
 
 
-class CheckInIn(Strict):
-    registration_id: int = Field(ge=1, le=2**31 - 1)
+class DoorIn(Strict):
+    """A request at the door; the same `nonce` sent again gets the first answer again."""
+
     nonce: str = Field(default="", max_length=64)
-    session: int | None = Field(default=None, ge=1, le=2**31 - 1)
+    session: int | None = Field(default=None, ge=1, le=2**31 - 1, description="A course's session")
+    reason: str = Field(default="", max_length=200, description="Why, outside the check-in window")
+
+
+class ScanIn(DoorIn):
+    code: str = Field(min_length=1, max_length=1000, description="The ticket's QR code or its text")
+    method: Literal["scanner", "camera"] = "scanner"
+
+
+class CheckInIn(DoorIn):
+    registration_id: int = Field(ge=1, le=2**31 - 1)
 
 
 class VerdictOut(BaseModel):
+    """The door's answer, as the scanner page gets it (docs/checkin-api.md)."""
+
     result: str
     title: str
     detail: str
     name: str | None
+    organization: str | None
     registration_id: int | None
+    scan_id: int
     replayed: bool
-    checked_in: int
+    may_override: bool
+    counts: dict[str, int | None]
+
+
+class Figures(BaseModel):
+    events: int
+    registered: int
     confirmed: int
+    attended: int
 
 
 class ReportOut(BaseModel):
-    event_id: int
-    statuses: dict[str, int]
-    checked_in: int
-    walk_ins: int
-    counties: dict[str, int]
-    members: int
-    non_members: int
-    date: date
+    """The report's figures (the page's, as numbers)."""
+
+    registered: int
+    confirmed: int
+    waitlisted: int
+    pending: int
+    cancelled: int
+    attended: int
+    attended_by_how: dict[str, int]
+    no_shows: int
+    beyond_capacity: int
+    dr_members: int
+    in_groups: int
+    groups: int
+    by_county: dict[str, dict[str, int]]
+    by_organization_type: dict[str, dict[str, int]]
+    sessions: int
+    session_attendances: int
+    hours_attended: float
+
+
+class ExportQuery(Strict):
+    q: str = Field(default="", max_length=200)
+    status: RegistrationStatus | None = None
+    county: str | None = Field(default=None, max_length=40)
+    format: Literal["csv", "xlsx"] = "csv"
