@@ -194,7 +194,9 @@ def report(event_id: int):
 
 @bp.get("/v1/organizer/events/<int:event_id>/participants")
 @token_route(TokenScope.READ)
-@spec.validate(query=ExportQuery, resp=Response(**REFUSALS), tags=["organizer"], security=TOKEN)
+@spec.validate(
+    query=ExportQuery, resp=Response("HTTP_200", **REFUSALS), tags=["organizer"], security=TOKEN
+)
 def participant_list(event_id: int, query: ExportQuery):
     """The participant list as a file (`format=csv` or `xlsx`), with the table's
     filters; each download is written to the audit log, as from the page."""

@@ -9,6 +9,8 @@ registered (they load their scripts from elsewhere): the page here is rendered
 from the document, on this site.
 """
 
+import copy
+
 from flask import abort, current_app, jsonify, render_template
 from flask_babel import gettext as _
 from spectree import SecurityScheme, SecuritySchemeData, SpecTree
@@ -16,7 +18,7 @@ from spectree import SecurityScheme, SecuritySchemeData, SpecTree
 from events.views.access import Rule, access
 from events.views.api.blueprint import bp
 from events.views.api.schemas import Problem
-from events.views.problems import problem
+from events.views.problems import PROBLEM_JSON, problem
 
 VERSION = "1.0.0"
 DESCRIPTION = """The programme of the Działamy Razem network (public, no login) and the
@@ -82,10 +84,52 @@ def invalid_request(error: InvalidRequest):
     )
 
 
+# Answers that are files, not JSON: what they are, for the document.
+FILES = {
+    "/api/v1/organizer/events/{event_id}/participants": {
+        "text/csv": {"schema": {"type": "string"}},
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
+            "schema": {"type": "string", "contentMediaType": "application/octet-stream"}
+        },
+    }
+}
+
+
+# Refusals any operation may give, before its own rules: a request the server does not
+# read (a NUL character in it), and too many requests (the rate limits).
+EVERY_OPERATION = {"400": "A request that cannot be read", "429": "Too many requests"}
+
+
+def _problem_answer(description: str) -> dict:
+    return {
+        "description": description,
+        "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    }
+
+
+def document() -> dict:
+    """Spectree's document, its refusals said as what they are (problem details) and
+    its files as files."""
+    described = copy.deepcopy(spec.spec)
+    for path, operations in described["paths"].items():
+        if path in FILES:
+            operations["get"]["responses"]["200"]["content"] = FILES[path]
+        for operation in operations.values():
+            for status, description in EVERY_OPERATION.items():
+                operation["responses"].setdefault(status, _problem_answer(description))
+            if "requestBody" in operation:
+                operation["responses"].setdefault("413", _problem_answer("A body too large"))
+            for status, answer in operation.get("responses", {}).items():
+                content = answer.get("content", {})
+                if status.startswith(("4", "5")) and "application/json" in content:
+                    content[PROBLEM_JSON] = content.pop("application/json")
+    return described
+
+
 @bp.get("/openapi.json")
 @access(Rule.PUBLIC)
 def openapi_document():
-    response = jsonify(spec.spec)
+    response = jsonify(document())
     response.headers["Access-Control-Allow-Origin"] = "*"
     return response
 
@@ -94,4 +138,4 @@ def openapi_document():
 @access(Rule.PUBLIC)
 def documentation():
     """The document as a page: every operation, its parameters, body and answers."""
-    return render_template("api/docs.html", document=spec.spec)
+    return render_template("api/docs.html", document=document())
