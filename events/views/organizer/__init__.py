@@ -7,6 +7,7 @@ routes of one part of the area.
 
 from events.views.organizer import (
     accounts,
+    api_tokens,
     audit,
     corrections,
     courses,
@@ -26,6 +27,7 @@ from events.views.organizer.blueprint import bp
 
 __all__ = [
     "accounts",
+    "api_tokens",
     "audit",
     "bp",
     "corrections",
