@@ -37,7 +37,8 @@ def _limit(raw: str | None) -> int:
 
 def _filters(args) -> tuple[Filters, dict, bool]:
     """The filters of the query string, the ones the full programme page also takes
-    (for its link), and whether any value names nothing we know."""
+    (for its link), and whether any value names nothing we know (a NUL or another
+    control character included: PostgreSQL refuses them in a query)."""
     filters = Filters()
     shared = {}
     unknown = False
@@ -50,12 +51,12 @@ def _filters(args) -> tuple[Filters, dict, bool]:
         unknown |= filters.county is None
         shared["county"] = county
     if slug := args.get("programme"):
-        programme = find_programme(slug)
+        programme = find_programme(slug) if slug.isprintable() else None
         unknown |= programme is None
         filters.programme_id = programme.id if programme else None
         shared["programme"] = slug
     if short_name := args.get("organization"):
-        organization = find_organization(short_name)
+        organization = find_organization(short_name) if short_name.isprintable() else None
         unknown |= organization is None
         filters.organization_id = organization.id if organization else None
     return filters, shared, unknown
