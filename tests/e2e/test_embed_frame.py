@@ -11,7 +11,10 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 
 from events.config import embed_origins
-from tests.factories import make_event
+from events.models import EventStatus
+from events.services.registration import register_attendee
+from tests.e2e.test_every_page import AXE_VIEWPORTS, CONTRAST_SCRIPT, NARROW_WIDTHS
+from tests.factories import attendee, make_event
 
 pytestmark = pytest.mark.browser
 
@@ -128,3 +131,29 @@ def test_a_configured_partner_still_cannot_frame_any_other_page(
 ):
     live_app.config["EMBED_ORIGINS"] = embed_origins(partner_site.origin)
     assert refused(page, partner_site, f"/events/{seminar}")
+
+
+def test_every_seat_state_is_readable_and_fits_a_narrow_frame(live_app, page):
+    """The badges of every state contrast with their background (measured, as the walk
+    of every page does), and nothing scrolls sideways in a narrow frame."""
+    with live_app.app_context():
+        make_event(title="Otwarte")
+        full = make_event(title="Pełne z listą", capacity=1)
+        register_attendee(full.id, attendee())
+        closed = make_event(title="Pełne", capacity=1, waitlist_enabled=False)
+        register_attendee(closed.id, attendee())
+        make_event(title="Odwołane", status=EventStatus.CANCELLED)
+    page.goto(live_app.url + "/embed/programme")
+    page.evaluate(Axe().axe_script)
+    problems = []
+    for width, height in AXE_VIEWPORTS:
+        page.set_viewport_size({"width": width, "height": height})
+        results = page.evaluate("axe.run({resultTypes: ['violations']})")
+        problems += [f"{width}px: {item['id']}" for item in results["violations"]]
+        problems += [f"{width}px: contrast {low}" for low in page.evaluate(CONTRAST_SCRIPT)]
+    for width in (*NARROW_WIDTHS, 280):
+        page.set_viewport_size({"width": width, "height": 600})
+        scroll = page.evaluate("document.documentElement.scrollWidth")
+        if scroll > width:
+            problems.append(f"{scroll}px wide in a {width}px frame")
+    assert problems == []
