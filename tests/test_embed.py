@@ -10,7 +10,8 @@ from events.models import EventKind, EventStatus, utcnow
 from events.services.registration import register_attendee
 from events.timezone import to_local
 from tests.conftest import make_app
-from tests.factories import attendee, make_event, make_organization, make_programme
+from tests.factories import attendee, make_event, make_organization, make_programme, make_user
+from tests.network import log_in
 
 PARTNER = "https://powiat.example.pl"
 
@@ -161,6 +162,13 @@ def test_cached_publicly_for_a_short_while_per_language(client):
     assert "Accept-Language" in response.headers["Vary"]
     again = client.get("/embed/programme", headers={"If-None-Match": response.headers["ETag"]})
     assert again.status_code == 304
+
+
+def test_never_kept_by_shared_caches_for_someone_logged_in(app, client):
+    with app.app_context():
+        make_user(email="org@example.org")
+    log_in(client, "org@example.org")
+    assert client.get("/embed/programme").headers["Cache-Control"] == "private, no-store"
 
 
 def test_without_embed_origins_only_this_site_may_frame_it(client):

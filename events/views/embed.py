@@ -10,6 +10,7 @@ set by the app's security headers); every other page refuses any frame.
 """
 
 from flask import Blueprint, render_template, request
+from flask_login import current_user
 
 from events.counties import BY_CODE
 from events.messages.links import absolute_url
@@ -71,10 +72,12 @@ def programme():
     limit = _limit(request.args.get("limit"))
     listings = [] if unknown else public_events(filters, utcnow(), limit=limit)
     full_programme = absolute_url("public.index", **({} if unknown else shared))
-    response = render_template(
-        "embed/programme.html", listings=listings, full_programme=full_programme
-    )
-    return response, {"Cache-Control": f"public, max-age={EMBED_MAX_AGE}"}
+    page = render_template("embed/programme.html", listings=listings, full_programme=full_programme)
+    # The same list for everyone, kept by shared caches; but never an answer to someone
+    # logged in, which may carry their session cookie.
+    personal = current_user.is_authenticated
+    control = "private, no-store" if personal else f"public, max-age={EMBED_MAX_AGE}"
+    return page, {"Cache-Control": control}
 
 
 @bp.after_request
