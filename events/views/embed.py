@@ -38,8 +38,8 @@ def _limit(raw: str | None) -> int:
 
 def _filters(args) -> tuple[Filters, dict, bool]:
     """The filters of the query string, the ones the full programme page also takes
-    (for its link), and whether any value names nothing we know (a NUL or another
-    control character included: PostgreSQL refuses them in a query)."""
+    (for its link), and whether any value names nothing we know (one with a control
+    character is not looked up: no slug or short name has one)."""
     filters = Filters()
     shared = {}
     unknown = False
