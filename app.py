@@ -7,13 +7,13 @@ their own app with their own configuration.
 
 import os
 
-from flask import Flask
+from flask import Flask, request
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from events import cli, logs, read_cache  # models: every table, for Alembic
-from events.config import check_production, load_config
+from events.config import check_production, embed_origins, load_config
 from events.counties import county_name
 from events.extensions import (
     babel,
@@ -37,6 +37,7 @@ from events.views import (
     auth,
     certificates,
     checkin,
+    embed,
     errors,
     groups,
     health,
@@ -49,13 +50,19 @@ from events.views import (
 )
 from events.views.organizer import bp as organizer_bp
 
-# Only this site's own scripts, styles and images (and data: images); no framing.
+
+# Only this site's own scripts, styles and images (and data: images); no framing, except
+# the /embed/ pages by this site and the partners' sites of EMBED_ORIGINS.
 # WebAssembly may be compiled (the scanner's QR decoder), but no JavaScript eval.
-CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; img-src 'self' data:; "
-    "object-src 'none'; base-uri 'self'; "
-    "form-action 'self'; frame-ancestors 'none'"
-)
+def content_security_policy(frame_ancestors: str = "'none'") -> str:
+    return (
+        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; img-src 'self' data:; "
+        "object-src 'none'; base-uri 'self'; "
+        f"form-action 'self'; frame-ancestors {frame_ancestors}"
+    )
+
+
+CONTENT_SECURITY_POLICY = content_security_policy()
 # The camera for the door scanner on this site only; nothing else a page may ask for.
 PERMISSIONS_POLICY = "camera=(self), microphone=(), geolocation=(), payment=(), usb=()"
 
@@ -85,6 +92,7 @@ def configure(app: Flask, overrides: dict) -> None:
     configuration (`APP_ENV` included), so the shell's environment cannot stop it."""
     app.config.update(load_config({} if overrides.get("TESTING") else os.environ))
     app.config.update(overrides)
+    app.config["EMBED_ORIGINS"] = embed_origins(app.config.get("EMBED_ORIGINS"))
     check_production(app.config)
     os.makedirs(app.instance_path, exist_ok=True)
     if app.config.get("TRUSTED_PROXIES"):
@@ -130,6 +138,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth.bp)
     app.register_blueprint(checkin.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(embed.bp, url_prefix="/embed")
     app.register_blueprint(questionnaire.bp)
     app.register_blueprint(certificates.bp)
     app.register_blueprint(invitations.bp)
@@ -161,8 +170,12 @@ def configure_templates(app: Flask) -> None:
         # Manage links carry a secret token: never leak it in a Referer header.
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        if request.blueprint == embed.bp.name:  # framed by this site and EMBED_ORIGINS only
+            policy = content_security_policy(" ".join(("'self'", *app.config["EMBED_ORIGINS"])))
+            response.headers.setdefault("Content-Security-Policy", policy)
+        else:
+            response.headers.setdefault("X-Frame-Options", "DENY")
+            response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
         response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
         if app.config.get("HSTS_SECONDS"):  # production: https only, from the first visit on

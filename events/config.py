@@ -5,7 +5,9 @@ that `create_app` merges with the overrides a test passes in.
 """
 
 import os
+import re
 from email.utils import parseaddr
+from urllib.parse import urlsplit
 
 import click
 
@@ -72,6 +74,8 @@ DEFAULT_RATE_LIMITS = {
     "RATELIMIT_API_TOKEN": "300 per minute; 5000 per hour",
 }
 HSTS_SECONDS = 365 * 24 * 3600
+# A host in an origin: a DNS name (or IPv4 address), or an IPv6 address in brackets.
+ORIGIN_HOST = re.compile(r"[a-z0-9]([a-z0-9.-]*[a-z0-9])?|\[[0-9a-f:.]+\]")
 
 
 def load_config(environ=os.environ) -> dict:
@@ -150,6 +154,8 @@ def load_config(environ=os.environ) -> dict:
         "HEALTH_OUTBOX_MAX_MINUTES": int(health_minutes),
         # How long a worker trusts a count it read (events.read_cache).
         "READ_CACHE_SECONDS": float(read_seconds),
+        # Partners' websites that may show /embed/ pages in a frame (frame-ancestors).
+        "EMBED_ORIGINS": embed_origins(environ.get("EMBED_ORIGINS", "")),
         "SESSION_COOKIE_SECURE": env == "production",
         "SESSION_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": env == "production",
@@ -161,6 +167,39 @@ def load_config(environ=os.environ) -> dict:
         # Browsers keep to https:// for a year once they have seen the site in production.
         "HSTS_SECONDS": HSTS_SECONDS if env == "production" else 0,
     }
+
+
+def embed_origins(value: str | tuple | list | None) -> tuple[str, ...]:
+    """The origins of EMBED_ORIGINS ("https://powiat.example.pl https://ngo.example.org",
+    spaces or commas between them), lower-cased, without a trailing slash.
+
+    Raises ConfigError for anything that is not scheme://host[:port] with http or https
+    (a path, a wildcard, a missing scheme): a browser would not match it, or it would
+    let any site frame the programme.
+    """
+    items = value.replace(",", " ").split() if isinstance(value, str) else list(value or ())
+    return tuple(dict.fromkeys(_origin(item) for item in items))
+
+
+def _origin(raw: str) -> str:
+    text = raw.strip().lower().removesuffix("/")
+    problem = f"EMBED_ORIGINS must list origins such as https://powiat.example.pl, not {raw!r}."
+    try:
+        parts = urlsplit(text)
+        port = parts.port
+    except ValueError:
+        raise ConfigError(problem) from None
+    host = parts.netloc.rsplit(":", 1)[0] if port is not None else parts.netloc
+    if (
+        parts.scheme not in ("http", "https")
+        or not ORIGIN_HOST.fullmatch(host)
+        or parts.path
+        or parts.query
+        or parts.fragment
+        or text.endswith(("?", "#", ":"))
+    ):
+        raise ConfigError(problem)
+    return f"{parts.scheme}://{host}" + (f":{port}" if port is not None else "")
 
 
 def _size(environ, name: str, default: int) -> int:

@@ -48,8 +48,9 @@ def month_bounds(month: str) -> tuple[datetime, datetime]:
     return start, end
 
 
-def public_events(filters: Filters, now: datetime) -> list[Listing]:
-    """Published and cancelled events, soonest first; past ones only on request."""
+def public_events(filters: Filters, now: datetime, limit: int | None = None) -> list[Listing]:
+    """Published and cancelled events, soonest first; past ones only on request;
+    the first `limit` of them when it is given."""
     query = sa.select(Event).where(Event.status.in_([EventStatus.PUBLISHED, EventStatus.CANCELLED]))
     if not filters.include_past:
         query = query.where(Event.ends_at >= now)
@@ -65,7 +66,8 @@ def public_events(filters: Filters, now: datetime) -> list[Listing]:
         start, end = month_bounds(filters.month)
         query = query.where(Event.starts_at >= start, Event.starts_at < end)
     query = query.options(selectinload(Event.programme))  # one query for every card's name
-    events = list(db.session.scalars(query.order_by(Event.starts_at, Event.id)))
+    query = query.order_by(Event.starts_at, Event.id).limit(limit)
+    events = list(db.session.scalars(query))
     counts = status_counts([event.id for event in events])
     return [_listing(event, counts[event.id], now) for event in events]
 
