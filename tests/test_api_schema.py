@@ -1,7 +1,7 @@
 """The API against its own OpenAPI document (schemathesis): for every operation,
 generated requests, valid and not (positive and negative modes), never get an answer
->= 500, and every answer
-matches what the document says of it (status, content type, body).
+>= 500, and every answer matches what the document says of it (status, content type,
+body).
 
 Requests carry a token of every scope; the event and registration in a URL are the
 ones of the token's owner (another organization's are tested in test_api_tokens.py),

@@ -59,10 +59,13 @@ def hash_secret(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def check_request(name: str, expires_at: datetime, scopes: list[str], now: datetime) -> dict:
-    """The field errors of a new token, each next to its field (empty: none)."""
+def check_request(name: str, expires_at: datetime | None, scopes: list[str], now: datetime) -> dict:
+    """The field errors of a new token, each next to its field (empty: none); no
+    `expires_at`: its field has its own message already (no date, or not a date)."""
     errors = {}
-    if expires_at <= now:
+    if expires_at is None:
+        pass
+    elif expires_at <= now:
         errors["expires_on"] = _l("The expiry must be in the future.")
     elif expires_at > now + LONGEST:
         errors["expires_on"] = _l("A token lasts a year at most.")
@@ -75,11 +78,17 @@ def check_request(name: str, expires_at: datetime, scopes: list[str], now: datet
 
 @command
 def create_token(
-    user: User, name: str, expires_at: datetime, scopes: list[str], now: datetime | None = None
+    user: User,
+    name: str,
+    expires_at: datetime | None,
+    scopes: list[str],
+    now: datetime | None = None,
 ) -> NewToken:
     """A new token of `user`; raises TokenError when a field is wrong."""
     now = now or utcnow()
     errors = check_request(name, expires_at, scopes, now)
+    if expires_at is None:
+        errors.setdefault("expires_on", _l("Enter the date."))
     if errors:
         raise TokenError(TokenError.Code.INVALID_REQUEST, next(iter(errors.values())), errors)
     secret = PREFIX + secrets.token_urlsafe(32)

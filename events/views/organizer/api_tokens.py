@@ -11,7 +11,13 @@ from flask_login import current_user
 from events.forms.api_tokens import SCOPE_LABELS, ApiTokenForm
 from events.forms.public import ConfirmForm
 from events.models import TokenScope, utcnow
-from events.services.api_tokens import TokenError, create_token, revoke_token, tokens_of
+from events.services.api_tokens import (
+    TokenError,
+    check_request,
+    create_token,
+    revoke_token,
+    tokens_of,
+)
 from events.timezone import from_local
 from events.views.access import Rule, access
 from events.views.organizer.blueprint import bp
@@ -48,18 +54,28 @@ def api_tokens():
 def new_api_token():
     """The secret is in this answer only (never stored, never in a flash message)."""
     form = ApiTokenForm()
-    if not form.validate():
-        return _page(form), 400
-    try:
-        made = create_token(
-            current_user, form.name.data or "", _end_of(form.expires_on.data), form.scopes.data
-        )
-    except TokenError as error:
-        for name, message in error.field_errors.items():
-            getattr(form, name).errors = [*getattr(form, name).errors, str(message)]
+    valid = form.validate()
+    day = form.expires_on.data
+    expires_at = _end_of(day) if day else None
+    if valid:
+        try:
+            made = create_token(current_user, form.name.data, expires_at, form.scopes.data)
+        except TokenError as error:
+            _show(form, error.field_errors)
+            return _page(form), 400
+    else:  # every mistake at once: the service's rules too, next to their fields
+        _show(form, check_request(form.name.data or "", expires_at, form.scopes.data, utcnow()))
         return _page(form), 400
     response = _page(ApiTokenForm(formdata=None), new_secret=made.secret)
     return response, 201, {"Cache-Control": "no-store"}
+
+
+def _show(form: ApiTokenForm, errors: dict) -> None:
+    """The service's messages next to their fields (a field keeps its own first)."""
+    for name, message in errors.items():
+        field = getattr(form, name)
+        if not field.errors:
+            field.errors = [str(message)]
 
 
 @bp.post("/tokens/<int:token_id>/revoke")
