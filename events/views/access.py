@@ -30,9 +30,11 @@ class Rule(enum.StrEnum):
     SCOPED = "scoped"  # as ORGANIZER, and the event, questionnaire, series or account in the
     # URL is their organization's (or one it co-organizes); others answer 404
     COORDINATOR = "coordinator"  # the network's coordinators only
+    OWN = "own"  # as ORGANIZER, and the object in the URL is the account's own (a webhook);
+    # another account's answers 404, a coordinator's too
 
 
-_ROLE_CHECKED = {Rule.SIGNED_IN, Rule.ORGANIZER, Rule.SCOPED, Rule.COORDINATOR}
+_ROLE_CHECKED = {Rule.SIGNED_IN, Rule.ORGANIZER, Rule.SCOPED, Rule.COORDINATOR, Rule.OWN}
 
 
 def access(rule: Rule):

@@ -21,6 +21,7 @@ from events.views.organizer import (
     registrations,
     reports,
     series,
+    webhooks,
 )
 from events.views.organizer.blueprint import bp
 
@@ -41,4 +42,5 @@ __all__ = [
     "registrations",
     "reports",
     "series",
+    "webhooks",
 ]
