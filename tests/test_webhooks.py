@@ -25,9 +25,11 @@ from events.messages.webhooks import (
 from events.models import (
     DeliveryStatus,
     EventStatus,
+    GroupMode,
     OutboxMessage,
     RegistrationMode,
     Role,
+    ScanMethod,
     WebhookDelivery,
     WebhookEndpoint,
     WebhookKind,
@@ -455,3 +457,41 @@ def test_another_organizer_cannot_open_your_webhook(app):
         assert "example.org/hook" not in client.get("/organizer/webhooks").get_data(as_text=True)
     with app.app_context():
         assert deliveries() == []
+
+
+def test_a_walk_in_and_a_group_are_told_as_new_registrations(ctx):
+    from events.services.checkin.door import Actor, door_request
+    from events.services.checkin.walk_ins import WalkIn, add_walk_in
+    from events.services.groups import Coordinator, Member, register_group
+
+    organizer = make_user()
+    endpoint_for(organizer, "http://127.0.0.1:9/")
+    event = make_event(group_max=5)
+    person = WalkIn(
+        first_name="Halina", last_name="Żurawska", organization="KGW Brzezie",
+        county="kaliski", consent_on_paper=True,
+    )  # fmt: skip
+    request = door_request(event, Actor(user_id=organizer.id), ScanMethod.WALK_IN)
+    walk_in = add_walk_in(request, person).verdict.registration
+    members = [
+        Member("Osoba", f"Numer{letter}", "Koło", "m-kalisz", f"osoba-{letter}@example.org")
+        for letter in "ab"
+    ]
+    group = register_group(event.id, Coordinator("Halina", "k@example.org", "Koło"), members,
+                           GroupMode.TOGETHER)  # fmt: skip
+    told = [(d.kind, d.ordering_key) for d in deliveries()]
+    assert told == [
+        ("registration.created", f"registration:{walk_in.id}"),
+        ("checkin.created", f"registration:{walk_in.id}"),
+        *(("registration.created", f"registration:{m.id}") for m in group.members),
+    ]
+    assert deliveries()[0].payload["data"]["registration"]["walk_in"] is True
+
+
+def test_while_nobody_listens_a_change_costs_no_query_and_a_new_webhook_hears_at_once(app, ctx):
+    app.extensions["read_cache"].seconds = 60  # as in production
+    event = make_event()
+    register_attendee(event.id, attendee())  # nobody listens: remembered for a moment
+    endpoint_for(make_user(), "http://127.0.0.1:9/", kinds=["registration.created"])
+    register_attendee(event.id, attendee())  # this process knows of its new webhook
+    assert [d.kind for d in deliveries()] == ["registration.created"]

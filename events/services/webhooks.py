@@ -36,6 +36,7 @@ from events.models import (
     WebhookKind,
     utcnow,
 )
+from events.read_cache import read_cache
 from events.services import DomainError, audit
 from events.services.organizations.scope import scope_of
 from events.unit_of_work import command
@@ -94,6 +95,7 @@ def create_endpoint(
     db.session.add(endpoint)
     db.session.flush()
     audit.record("webhook_created", user, after=_audited(endpoint))
+    _listen_to(endpoint.kinds)
     return endpoint
 
 
@@ -157,6 +159,7 @@ def enable_endpoint(user: User, endpoint_id: int, now: datetime | None = None) -
             .values(status=DeliveryStatus.PENDING, next_attempt_at=now)
         )
         audit.record("webhook_enabled", user, after={"url": endpoint.url})
+        _listen_to(endpoint.kinds)
     return True
 
 
@@ -197,7 +200,14 @@ def emit(kind: WebhookKind, event: Event, ordering_key: str, build, now=None) ->
 
 def _listening(kind: WebhookKind) -> list[WebhookEndpoint]:
     """Active endpoints of active organizers that subscribed to `kind` (few: an account
-    has at most MAX_ENDPOINTS, and only organizers make them)."""
+    has at most MAX_ENDPOINTS, and only organizers make them).
+
+    Whether any endpoint listens to a kind at all is read at most once every
+    READ_CACHE_SECONDS per process, so that a scan at the door costs no statement
+    more while nobody listens; an endpoint made in another process hears of changes
+    after that moment at most."""
+    if kind.value not in read_cache().get(KINDS_KEY, _kinds_listened_to):
+        return []
     query = (
         sa.select(WebhookEndpoint)
         .join(User, User.id == WebhookEndpoint.user_id)
@@ -205,6 +215,19 @@ def _listening(kind: WebhookKind) -> list[WebhookEndpoint]:
         .order_by(WebhookEndpoint.id)
     )
     return [endpoint for endpoint in db.session.scalars(query) if kind.value in endpoint.kinds]
+
+
+KINDS_KEY = "webhook_kinds"
+
+
+def _kinds_listened_to() -> frozenset[str]:
+    kinds = db.session.scalars(sa.select(WebhookEndpoint.kinds).where(WebhookEndpoint.active))
+    return frozenset(kind for listed in kinds for kind in listed)
+
+
+def _listen_to(kinds: list[str]) -> None:
+    """This process knows at once of an endpoint it made or enabled."""
+    read_cache().adjust(KINDS_KEY, lambda known: known | frozenset(kinds))
 
 
 def event_data(event: Event) -> dict:
