@@ -15,10 +15,12 @@ import sqlalchemy as sa
 from standardwebhooks.webhooks import Webhook
 
 from events.extensions import db
+from events.messages.compose import render
 from events.messages.webhooks import (
     DISABLE_AFTER,
     deliver_webhooks,
     deliver_webhooks_due,
+    disable_endpoint,
     retry_delay,
     sign,
 )
@@ -30,19 +32,23 @@ from events.models import (
     RegistrationMode,
     Role,
     ScanMethod,
+    User,
     WebhookDelivery,
     WebhookEndpoint,
     WebhookKind,
     utcnow,
 )
+from events.services.checkin.door import Actor, door_request
+from events.services.checkin.walk_ins import WalkIn, add_walk_in
 from events.services.event_changes import Schedule, cancel_event
+from events.services.groups import Coordinator, Member, register_group
 from events.services.registration import (
     approve_registration,
     cancel_registration,
     decline_registration,
     register_attendee,
 )
-from events.services.webhooks import create_endpoint
+from events.services.webhooks import create_endpoint, enable_endpoint
 from events.unit_of_work import command
 from tests.conftest import csrf_token
 from tests.factories import (
@@ -223,8 +229,6 @@ def test_an_endpoint_failing_for_a_day_is_switched_off_with_a_notice(ctx, receiv
     register_attendee(event.id, attendee())  # while it is off: nothing is stored for it
     assert len(deliveries()) == 1
     assert deliver_webhooks_due(now=now + timedelta(days=1)).tried == 0
-
-    from events.services.webhooks import enable_endpoint
 
     receiver.answers = []  # the receiver works again
     assert enable_endpoint(owner, endpoint.id, now=now)
@@ -460,10 +464,6 @@ def test_another_organizer_cannot_open_your_webhook(app):
 
 
 def test_a_walk_in_and_a_group_are_told_as_new_registrations(ctx):
-    from events.services.checkin.door import Actor, door_request
-    from events.services.checkin.walk_ins import WalkIn, add_walk_in
-    from events.services.groups import Coordinator, Member, register_group
-
     organizer = make_user()
     endpoint_for(organizer, "http://127.0.0.1:9/")
     event = make_event(group_max=5)
@@ -495,3 +495,29 @@ def test_while_nobody_listens_a_change_costs_no_query_and_a_new_webhook_hears_at
     endpoint_for(make_user(), "http://127.0.0.1:9/", kinds=["registration.created"])
     register_attendee(event.id, attendee())  # this process knows of its new webhook
     assert [d.kind for d in deliveries()] == ["registration.created"]
+
+
+def test_a_switched_off_webhook_is_enabled_again_from_its_page(app):
+    client = organizer_client(app, "p@example.org")
+    with app.app_context():
+        owner = db.session.scalar(sa.select(User).where(User.email == "p@example.org"))
+        endpoint = endpoint_for(owner, "https://example.org/hook")
+        endpoint.failing_since = utcnow() - timedelta(days=2)
+        disable_endpoint(endpoint, utcnow())
+        db.session.commit()
+        page = f"/organizer/webhooks/{endpoint.id}"
+    html = client.get(page).get_data(as_text=True)
+    assert "Switched off" in html and "Enable again" in html
+    assert (
+        client.post(f"{page}/enable", data={"csrf_token": csrf_token(client, page)}).status_code
+        == 302
+    )
+    html = client.get(page).get_data(as_text=True)
+    assert "Enable again" not in html
+    with app.app_context():
+        assert db.session.get(WebhookEndpoint, endpoint.id).active
+        [notice] = db.session.scalars(sa.select(OutboxMessage)).all()
+        rendered = render(notice)
+        assert rendered.recipient == "p@example.org"
+        assert "https://example.org/hook" in rendered.subject
+        assert f"/organizer/webhooks/{endpoint.id}" in rendered.body_text
