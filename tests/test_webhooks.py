@@ -521,3 +521,14 @@ def test_a_switched_off_webhook_is_enabled_again_from_its_page(app):
         assert rendered.recipient == "p@example.org"
         assert "https://example.org/hook" in rendered.subject
         assert f"/organizer/webhooks/{endpoint.id}" in rendered.body_text
+
+
+def test_without_private_addresses_a_loopback_receiver_is_not_sent_to(app, ctx, receiver):
+    app.config["WEBHOOKS_PRIVATE_ADDRESSES"] = False  # as in production
+    endpoint_for(make_user(), receiver.url)
+    register_attendee(make_event().id, attendee())
+    assert deliver_webhooks().retrying == 1
+    assert receiver.requests == []
+    [delivery] = deliveries()
+    assert "not a public address: 127.0.0.1" in delivery.last_error
+    assert delivery.response_status is None

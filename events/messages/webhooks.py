@@ -24,15 +24,19 @@ record): the `webhook-id` header stays the same, for the receiver to see it.
 import base64
 import hashlib
 import hmac
+import ipaddress
 import json
 import secrets
+import socket
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import aliased
 
@@ -223,7 +227,12 @@ _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}), _NoRedire
 
 
 def post(item: Claimed, timestamp: int) -> Answer:
-    """POST one delivery; the answer (status and the start of its body) or the error."""
+    """POST one delivery; the answer (status and the start of its body) or the error.
+    Unless WEBHOOKS_PRIVATE_ADDRESSES, an address that is not public is refused unsent."""
+    if not current_app.config.get("WEBHOOKS_PRIVATE_ADDRESSES"):
+        refused = private_address(item.url)
+        if refused:
+            return Answer(error=refused)
     request = urllib.request.Request(  # noqa: S310 - http(s) only, checked when the URL was given
         item.url,
         data=item.body,
@@ -250,6 +259,20 @@ def post(item: Claimed, timestamp: int) -> Answer:
     except (urllib.error.URLError, OSError, ValueError) as error:
         reason = getattr(error, "reason", error)
         return Answer(error=f"{type(error).__name__}: {reason}"[:EXCERPT])
+
+
+def private_address(url: str) -> str | None:
+    """Why `url` may not be sent to (its host is, or resolves to, a loopback, private,
+    link-local or reserved address, or does not resolve); None when it is public."""
+    host = urllib.parse.urlsplit(url).hostname or ""
+    try:
+        found = {info[4][0] for info in socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)}
+    except (OSError, UnicodeError) as error:
+        return f"the host {host!r} does not resolve: {error}"
+    for address in found:
+        if not ipaddress.ip_address(address.split("%")[0]).is_global:
+            return f"not a public address: {address} (WEBHOOKS_PRIVATE_ADDRESSES is off)"
+    return None
 
 
 def _excerpt(raw: bytes) -> str:
