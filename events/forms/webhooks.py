@@ -25,7 +25,14 @@ class WebhookForm(FlaskForm):
         validators=[Optional(), Length(max=200)],
     )
     kinds = CheckboxesField(_l("What it hears of"))
-    personal_data = BooleanField(_l("Include the person's name, email address and organization"))
+    personal_data = BooleanField(
+        _l("Include the person's name, email address and organization"),
+        description=_l(
+            "Without it, messages carry only ids, statuses, the event's address and title, "
+            "and counts. With it, also the person's name, email address and organization: "
+            "only of the events whose people you may see here."
+        ),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
