@@ -51,7 +51,7 @@ class DeliveryStatus(enum.StrEnum):
     @property
     def label(self):
         return {
-            DeliveryStatus.PENDING: _l("Waiting"),
+            DeliveryStatus.PENDING: _l("Waiting to be sent"),
             DeliveryStatus.DELIVERED: _l("Delivered"),
             DeliveryStatus.FAILED: _l("Not delivered"),
         }[self]
