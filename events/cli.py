@@ -14,6 +14,7 @@ from flask_babel import force_locale
 from events import backup, unit_of_work
 from events.extensions import db
 from events.messages.outbox import deliver_due, deliver_pending, outbox_summary, prune_sent
+from events.messages.webhooks import deliver_webhooks
 from events.models import Event, Organization, OutboxStatus, Role, utcnow
 from events.services.accounts import AccountError, change_password, create_user
 from events.services.checkin.access import AccessError, assign_staff
@@ -117,7 +118,7 @@ def set_password_command(email: str, password_stdin: bool) -> None:
 @click.option("--interval", default=5.0, show_default=True, help="Seconds between rounds.")
 @click.option("--batch", default=50, show_default=True, help="Messages claimed per round.")
 def outbox_worker_command(once: bool, interval: float, batch: int) -> None:
-    """Deliver the mail outbox; several workers may run at once."""
+    """Deliver the mail outbox and the webhooks; several workers may run at once."""
     click.echo("Outbox worker started." + ("" if once else " Ctrl+C stops it."))
     while True:
         report = deliver_pending(limit=batch)
@@ -125,7 +126,15 @@ def outbox_worker_command(once: bool, interval: float, batch: int) -> None:
             click.echo(f"not sent: {line}", err=True)
         if report.sent or report.failed or report.retrying:
             click.echo(f"sent {report.sent}, failed {report.failed}, retrying {report.retrying}")
-        if report.sent + report.failed + report.retrying < batch:
+        hooks = deliver_webhooks(limit=batch)
+        for line in hooks.errors:
+            click.echo(f"webhook not delivered: {line}", err=True)
+        if hooks.tried:
+            click.echo(f"webhooks delivered {hooks.delivered}, retrying {hooks.retrying}")
+        for endpoint_id in hooks.disabled:
+            click.echo(f"webhook endpoint #{endpoint_id} switched off: failing for a day")
+        mail_full = report.sent + report.failed + report.retrying >= batch
+        if not mail_full and hooks.tried + hooks.untried < batch:
             if once:
                 return
             time.sleep(interval)

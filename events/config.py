@@ -152,6 +152,12 @@ def load_config(environ=os.environ) -> dict:
         # /healthz says "degraded" (and /healthz/outbox answers 503) when a due message has
         # waited longer than this.
         "HEALTH_OUTBOX_MAX_MINUTES": int(health_minutes),
+        # Whether webhooks may be sent to loopback, private and link-local addresses (a
+        # receiver on the same machine or network): off in production unless asked for, so
+        # that an organizer's webhook cannot read the server's own network.
+        "WEBHOOKS_PRIVATE_ADDRESSES": _bool(
+            environ.get("WEBHOOKS_PRIVATE_ADDRESSES"), env != "production"
+        ),
         # How long a worker trusts a count it read (events.read_cache).
         "READ_CACHE_SECONDS": float(read_seconds),
         # Partners' websites that may show /embed/ pages in a frame (frame-ancestors).

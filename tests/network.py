@@ -3,7 +3,8 @@ co-organizes P's event; each owner's course with everything hanging from it (a
 session, a checked-in person named "Osoba<owner>", a group, a certificate, an
 invitation, a questionnaire with a question, a series, a check-in link); and the
 accounts: P's door staff, organizers of P, Q and C, a coordinator (each owner's
-`user_id`: P's door staff, Q's organizer, the coordinator)."""
+`user_id`: P's door staff, Q's organizer, the coordinator; `endpoint_id`: a webhook of P's
+organizer, of Q's, of the coordinator)."""
 
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -23,6 +24,7 @@ from events.models import (
     Role,
     Series,
     User,
+    WebhookEndpoint,
     event_staff,
     new_secret,
     utcnow,
@@ -57,7 +59,7 @@ def build_world() -> dict[str, Objects]:
     p_event.coorganizers = [organizations["C"]]
     staff = make_user("staff@example.org", PASSWORD, Role.STAFF, organizations["P"])
     db.session.execute(sa.insert(event_staff).values(event_id=p_event.id, user_id=staff.id))
-    make_user("p@example.org", PASSWORD, Role.ORGANIZER, organizations["P"])
+    p = make_user("p@example.org", PASSWORD, Role.ORGANIZER, organizations["P"])
     q = make_user("q@example.org", PASSWORD, Role.ORGANIZER, organizations["Q"])
     make_user("c@example.org", PASSWORD, Role.ORGANIZER, organizations["C"])
     coordinator = make_user(
@@ -66,7 +68,20 @@ def build_world() -> dict[str, Objects]:
     db.session.commit()
     for owner, account in (("P", staff), ("Q", q), ("DR", coordinator)):
         world[owner].values["user_id"] = account.id
+    for owner, account in (("P", p), ("Q", q), ("DR", coordinator)):  # webhooks: their own
+        world[owner].values["endpoint_id"] = _endpoint(account).id
     return world
+
+
+def _endpoint(account: User) -> WebhookEndpoint:
+    """A switched-off webhook of `account` (nothing is sent to it)."""
+    endpoint = WebhookEndpoint(
+        user_id=account.id, url="http://127.0.0.1:9/hook", kinds=["event.updated"],
+        secret="whsec_" + "A" * 43 + "=", active=False,
+    )  # fmt: skip
+    db.session.add(endpoint)
+    db.session.commit()
+    return endpoint
 
 
 def _objects(owner: str, organization) -> Objects:
@@ -174,7 +189,7 @@ SECRETS = {
     "invitations": "invitation_token",
     "checkin": "_link_token",
 }
-FIXED = {"action": "approve", "code": "en"}
+FIXED = {"action": "approve", "code": "en", "token_id": 1}  # token_id: revoking is of one's own only
 
 
 def route_url(app, rule, method: str, objects: Objects, programme_id: int) -> str:

@@ -58,6 +58,9 @@ def _expected(rule: Rule, actor: str, owner: str, path: str) -> str:
         return "forbidden"
     if rule == Rule.COORDINATOR:
         return "ok" if actor == "coordinator" else "forbidden"
+    if rule == Rule.OWN:  # P's webhook is organizer P's, Q's organizer Q's, DR's the coordinator's
+        mine = {"organizer P": "P", "organizer Q": "Q", "coordinator": "DR"}
+        return "ok" if mine.get(actor) == owner else "not found"
     if rule == Rule.ORGANIZER or actor == "coordinator":
         return "ok"
     if actor == "co-organizer" and path.startswith(("/organizer/series/", "/organizer/accounts/")):

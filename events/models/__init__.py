@@ -46,9 +46,21 @@ from events.models.registrations import (
     RegistrationStatus,
 )
 from events.models.series import Series
+from events.models.webhooks import (
+    PING,
+    DeliveryStatus,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookKind,
+)
 
 __all__ = [
     "ApiToken",
+    "DeliveryStatus",
+    "PING",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+    "WebhookKind",
     "TokenScope",
     "ACTIVE_STATUSES",
     "AuditEntry",

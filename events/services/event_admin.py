@@ -25,8 +25,9 @@ from events.models import (
     Registration,
     RegistrationMode,
     User,
+    WebhookKind,
 )
-from events.services import DomainError, audit
+from events.services import DomainError, audit, webhooks
 from events.services.event_changes import Schedule, apply_schedule
 from events.services.lifecycle import (
     Action,
@@ -196,6 +197,7 @@ def update_event(
         _leave_seat(registration, overflow, user)
     promote_from_waitlist(event)
     audit.record("event_updated", user, event.id, before=before, after=_audited(event))
+    webhooks.event_changed(WebhookKind.EVENT_UPDATED, event)
     return event
 
 
@@ -288,6 +290,7 @@ def publish_event(event_id: int, user: User) -> Event:
             before={"status": "draft"},
             after={"status": "published"},
         )
+        webhooks.event_changed(WebhookKind.EVENT_UPDATED, event)
     return event
 
 

@@ -19,8 +19,9 @@ from events.models import (
     Registration,
     RegistrationStatus,
     User,
+    WebhookKind,
 )
-from events.services import audit
+from events.services import audit, webhooks
 from events.services.locking import lock_event
 from events.unit_of_work import command
 
@@ -122,4 +123,5 @@ def cancel_event(event_id: int, user: User | None = None) -> int:
         before=before,
         after={"status": "cancelled", "notified": told},
     )
+    webhooks.event_changed(WebhookKind.EVENT_CANCELLED, event)
     return told

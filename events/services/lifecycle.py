@@ -37,10 +37,11 @@ from events.models import (
     Invitation,
     Registration,
     RegistrationStatus,
+    WebhookKind,
     utcnow,
 )
 from events.search import polish_sort_key
-from events.services import DomainError
+from events.services import DomainError, webhooks
 
 S = RegistrationStatus
 
@@ -293,12 +294,27 @@ def perform(
         if rule.when_full is None or not registration.event.waitlist_enabled:
             raise LifecycleError(Code.FULL)
         status = rule.when_full
-    return _write(registration, rule, status)
+    return _write(registration, action, status)
 
 
-def _write(registration: Registration, rule: Transition, status: RegistrationStatus) -> Email:
+# What each transition tells the webhooks, when it leads to its own status.
+WEBHOOKS = {
+    Action.CANCEL: WebhookKind.REGISTRATION_CANCELLED,
+    Action.APPROVE: WebhookKind.REGISTRATION_CONFIRMED,
+    Action.DECLINE: WebhookKind.REGISTRATION_DECLINED,
+    Action.PROMOTE: WebhookKind.REGISTRATION_PROMOTED,
+}
+
+
+def _write(registration: Registration, action: Action, status: RegistrationStatus) -> Email:
+    """Every status a transition leads to is written here: with its webhook, in the
+    transition's transaction (an approval without a free seat, which leads to the
+    waiting list, and a demotion tell none)."""
+    rule = TRANSITIONS[action]
     registration.status = status
     db.session.flush()  # a waiting-list position counts the new status
+    if status == rule.to_status and action in WEBHOOKS:
+        webhooks.registration_changed(WEBHOOKS[action], registration)
     return rule.email if status == rule.to_status else STATUS_EMAILS[status]
 
 
@@ -374,7 +390,7 @@ def fill_free_seats(event: Event, now: datetime) -> list[tuple[Registration, Ema
                 continue  # only kept seats are left, and this person has no invitation
             free -= 1
         require(registration, Action.PROMOTE, ActorKind.SYSTEM, now)
-        promoted.append((registration, _write(registration, rule, rule.to_status)))
+        promoted.append((registration, _write(registration, Action.PROMOTE, rule.to_status)))
     return promoted
 
 

@@ -30,7 +30,7 @@ from events.models import (
     utcnow,
 )
 from events.search import search_text
-from events.services import audit
+from events.services import audit, webhooks
 from events.services.lifecycle import (
     REFUSED_STATES,
     STATUS_EMAILS,
@@ -116,6 +116,7 @@ def register_attendee(
             db.session.add(registration)
     except IntegrityError as error:  # a concurrent duplicate slipped past the check
         raise LifecycleError(Code.DUPLICATE) from error
+    webhooks.registration_created(registration)
     if notify:
         queue_status_email(registration)
     return registration

@@ -32,9 +32,11 @@ class Rule(enum.StrEnum):
     COORDINATOR = "coordinator"  # the network's coordinators only
     TOKEN = "token"  # noqa: S105 - a personal API token (Authorization: Bearer), never the session;
     # it acts as its owner, within its scopes (events.views.api.token_auth)
+    OWN = "own"  # as ORGANIZER, and the object in the URL is the account's own (a webhook);
+    # another account's answers 404, a coordinator's too
 
 
-_ROLE_CHECKED = {Rule.SIGNED_IN, Rule.ORGANIZER, Rule.SCOPED, Rule.COORDINATOR}
+_ROLE_CHECKED = {Rule.SIGNED_IN, Rule.ORGANIZER, Rule.SCOPED, Rule.COORDINATOR, Rule.OWN}
 
 
 def access(rule: Rule):

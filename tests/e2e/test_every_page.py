@@ -68,6 +68,8 @@ NARROW_WIDTHS = (320, 390, 640)
 NOT_PAGES_WITHOUT_DATA = {"static"}
 # Two states may share a title only when they are the same page, listed here.
 SHARED_TITLES = [
+    # The tokens page, with its form's mistakes, and with the new token shown once.
+    {"organizer.api_tokens", "API token form with errors", "new API token"},
     # A check-in link opens the scanner: the same page as an organizer's scanner.
     {"checkin.open_link", "checkin.scanner"},
     # Without a fresh "sent" note, the confirmation page sends people back to the form.
@@ -559,7 +561,24 @@ def _extra_states(site, data):
     def staff_forbidden(page):
         page.goto(site.url + f"/organizer/events/{data['empty_id']}/report")
 
+    def token_errors(page):
+        page.goto(site.url + "/organizer/tokens")
+        page.fill("#expires_on", "2020-01-01")
+        page.uncheck("#scopes-0")
+        page.click("main button[type=submit].button-primary")
+        page.wait_for_selector("#error-summary")
+        page.click('#error-summary a[href="#name"]')
+        assert page.evaluate("document.activeElement.id") == "name"
+
+    def token_made(page):
+        page.goto(site.url + "/organizer/tokens")
+        page.fill("#name", "Strona starostwa")
+        page.click("main button[type=submit].button-primary")
+        page.wait_for_selector("#token-secret")
+
     return [
+        ("API token form with errors", "organizer", token_errors),
+        ("new API token", "organizer", token_made),
         ("form with errors", "anonymous", form_errors),
         ("duplicate registration", "anonymous", duplicate),
         ("lost link sent", "anonymous", lost_link_sent),

@@ -52,7 +52,7 @@ from events.models import (
     User,
     utcnow,
 )
-from events.services import DomainError, NotFound, Throttled, audit
+from events.services import DomainError, NotFound, Throttled, audit, webhooks
 from events.services.checkin.counts import count_in_door
 from events.services.checkin.guesses import (
     GUESSES_PER_MINUTE,
@@ -292,7 +292,9 @@ def _check_in(request: CheckInRequest, registration: Registration) -> Verdict:
             return outside
     if refused is None:
         _stand(request, registration, attendance)
-        return _record(request, registration, ScanResult.CHECKED_IN, change=1)
+        verdict = _record(request, registration, ScanResult.CHECKED_IN, change=1)
+        webhooks.checked_in(registration, verdict.scan)
+        return verdict
     if earlier:
         # Made before the check-in that stands (synced late): the earliest stands.
         _displace(request, registration)

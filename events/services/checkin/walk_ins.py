@@ -41,7 +41,7 @@ from events.models import (
     User,
     utcnow,
 )
-from events.services import DomainError, audit
+from events.services import DomainError, audit, webhooks
 from events.services.checkin.decision import Actor, CheckInRequest, Verdict, perform_check_in
 from events.services.checkin.windows import window_of
 from events.services.lifecycle import seats_taken
@@ -207,6 +207,7 @@ def add_walk_in(request: CheckInRequest, person: WalkIn) -> WalkInOutcome:
         registration.consent_on_paper = person.consent_on_paper and not person.consent_on_device
         db.session.add(registration)
         db.session.flush()
+        webhooks.registration_created(registration)
     verdict = perform_check_in(request, registration.id)
     user = db.session.get(User, request.actor.user_id) if request.actor.user_id else None
     audit.record(

@@ -19,7 +19,7 @@ from events.models import (
     RegistrationGroup,
     utcnow,
 )
-from events.services import NotFound
+from events.services import NotFound, webhooks
 from events.services.groups.checks import Coordinator, GroupError, Member, check_group
 from events.services.lifecycle import Code, LifecycleError, free_seats, group_statuses
 from events.services.lifecycle import seats_taken as taken_seats
@@ -91,6 +91,7 @@ def _add_members(event, group, members, statuses, answers, now) -> list[Registra
         raise LifecycleError(Code.DUPLICATE) from error
     for registration, checked in zip(registrations, answers, strict=True):
         store_answers(registration, checked)
+        webhooks.registration_created(registration)
     return registrations
 
 

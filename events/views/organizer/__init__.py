@@ -22,6 +22,7 @@ from events.views.organizer import (
     registrations,
     reports,
     series,
+    webhooks,
 )
 from events.views.organizer.blueprint import bp
 
@@ -43,4 +44,5 @@ __all__ = [
     "registrations",
     "reports",
     "series",
+    "webhooks",
 ]
