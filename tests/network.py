@@ -189,7 +189,11 @@ SECRETS = {
     "invitations": "invitation_token",
     "checkin": "_link_token",
 }
-FIXED = {"action": "approve", "code": "en", "token_id": 1}  # token_id: revoking is of one's own only
+FIXED = {
+    "action": "approve",
+    "code": "en",
+    "token_id": 1,
+}  # token_id: revoking is of one's own only
 
 
 def route_url(app, rule, method: str, objects: Objects, programme_id: int) -> str:
