@@ -1,6 +1,7 @@
 """The organizer's form of a new personal API token: a name, an expiry day, scopes."""
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from wtforms import DateField, StringField
 from wtforms.validators import InputRequired, Length
@@ -17,7 +18,7 @@ SCOPE_LABELS = {
 
 class ApiTokenForm(FlaskForm):
     name = StringField(
-        _l("Name"),
+        lazy_pgettext("a token's name", "Name"),
         description=_l("What the token is for, e.g. “the county's website”."),
         filters=[clean_line],
         validators=[required(_l("Give the token a name.")), Length(max=80)],

@@ -25,7 +25,15 @@ from events.views.organizer.blueprint import bp
 
 def _end_of(day) -> datetime:
     """The end of a Polish day, in UTC: a token valid until a day works all that day."""
-    return from_local(datetime.combine(day + timedelta(days=1), time()))
+    return from_local(datetime.combine(day, time(23, 59, 59)))
+
+
+def _blank_form() -> ApiTokenForm:
+    """A new token's form as it first shows: valid for 90 days, to read only."""
+    form = ApiTokenForm(formdata=None)
+    form.expires_on.data = (utcnow() + timedelta(days=90)).date()
+    form.scopes.data = [TokenScope.READ.value]
+    return form
 
 
 def _page(form: ApiTokenForm, new_secret: str | None = None):
@@ -43,10 +51,7 @@ def _page(form: ApiTokenForm, new_secret: str | None = None):
 @bp.get("/tokens")
 @access(Rule.ORGANIZER)
 def api_tokens():
-    form = ApiTokenForm(formdata=None)
-    form.expires_on.data = (utcnow() + timedelta(days=90)).date()
-    form.scopes.data = [TokenScope.READ.value]
-    return _page(form)
+    return _page(_blank_form())
 
 
 @bp.post("/tokens")
@@ -66,7 +71,7 @@ def new_api_token():
     else:  # every mistake at once: the service's rules too, next to their fields
         _show(form, check_request(form.name.data or "", expires_at, form.scopes.data, utcnow()))
         return _page(form), 400
-    response = _page(ApiTokenForm(formdata=None), new_secret=made.secret)
+    response = _page(_blank_form(), new_secret=made.secret)
     return response, 201, {"Cache-Control": "no-store"}
 
 
