@@ -19,6 +19,8 @@ from events.models import (
     QuestionnaireInvitation,
     RegistrationMode,
     Role,
+    WebhookDelivery,
+    WebhookKind,
     utcnow,
 )
 from events.services.courses.certificates import issue_certificates, set_rule
@@ -34,6 +36,7 @@ from events.services.questionnaires.answering import (
     submit_invited_response,
 )
 from events.services.registration import register_attendee
+from events.services.webhooks import create_endpoint
 from tests.conftest import csrf_token
 from tests.factories import attendee, make_event, make_user
 from tests.test_questionnaires import answers, make_questionnaire, version_id
@@ -65,6 +68,10 @@ def everything_she_touched(app) -> dict:
     type her name and a mistyped ticket elsewhere."""
     with app.app_context():
         organizer = make_user(email="org@example.org", password=PASSWORD, role=Role.COORDINATOR)
+        # A webhook that hears of everything, names included.
+        create_endpoint(
+            organizer, "http://127.0.0.1:9/hook", "arkusz", [k.value for k in WebhookKind], True
+        )
         seminar = make_event(title="Seminarium w Koninie")
         approval = make_event(title="Warsztat z akceptacją", mode=RegistrationMode.APPROVAL)
         invited_to = make_event(title="Spotkanie na zaproszenie")
@@ -142,7 +149,13 @@ def test_erasing_a_person_leaves_nothing_of_them_anywhere(app, client):
         deliver_pending(limit=100)  # the messages are written to the mail folder
         mail_folder = Path(app.instance_path) / "mail"
         assert any(EMAIL_ASCII in path.read_text() for path in mail_folder.glob("*.eml"))
-        assert _traces_of_her(touched["secrets"]), "the test must see her before the erasure"
+        # A receiver that answered with what it got: its answers are kept on the log.
+        for delivery in db.session.scalars(sa.select(WebhookDelivery)):
+            delivery.response_excerpt = json.dumps(delivery.payload, ensure_ascii=False)[:1000]
+        db.session.commit()
+        traces = _traces_of_her(touched["secrets"])
+        assert any(trace.startswith("webhook_delivery.payload") for trace in traces)
+        assert any(trace.startswith("webhook_delivery.response_excerpt") for trace in traces)
 
         assert erase_person("BOZENNA.KZ@ŻÓŁW.PL", organizer) == 3
 

@@ -47,7 +47,7 @@ from events.models import (
     new_secret,
     utcnow,
 )
-from events.services import audit
+from events.services import audit, webhooks
 from events.services.groups import GROUP_EMAIL
 from events.services.lifecycle import Action, ActorKind, perform, refusal
 from events.services.organizations.scope import NETWORK, Scope
@@ -313,6 +313,7 @@ def _erase(registrations: list[Registration], address: str | None, user: User | 
         _anonymize(registration, now)
         audit.record("person_erased", user, registration.event_id, registration_id=registration.id)
     _scrub_audit(ids)
+    webhooks.forget_people(ids)
     _forget_answers(ids, delete=True)
     _forget_group_messages(registrations)
     if address is not None:

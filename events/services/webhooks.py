@@ -290,6 +290,30 @@ def _about_registration(registration: Registration, extra=None):
     return build
 
 
+PERSONAL_FIELDS = ("first_name", "last_name", "email", "organization")
+
+
+def forget_people(registration_ids: list[int]) -> None:
+    """Erasure: the deliveries about these registrations keep what happened, never who
+    (the names and addresses go, and the receivers' answers, which may echo them)."""
+    keys = [f"registration:{registration_id}" for registration_id in registration_ids]
+    if not keys:
+        return
+    deliveries = db.session.scalars(
+        sa.select(WebhookDelivery).where(WebhookDelivery.ordering_key.in_(keys))
+    ).all()
+    for delivery in deliveries:
+        data = dict(delivery.payload.get("data") or {})
+        person = {
+            name: value
+            for name, value in (data.get("registration") or {}).items()
+            if name not in PERSONAL_FIELDS
+        }
+        data["registration"] = person
+        delivery.payload = {**delivery.payload, "data": data}
+        delivery.response_excerpt = None
+
+
 def registration_created(registration: Registration) -> None:
     """A new registration (online, at the door, of a group); the caller has flushed it."""
     emit(
