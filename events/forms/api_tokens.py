@@ -18,7 +18,7 @@ SCOPE_LABELS = {
 
 class ApiTokenForm(FlaskForm):
     name = StringField(
-        lazy_pgettext("a token's name", "Name"),
+        lazy_pgettext("the name of a thing", "Name"),
         description=_l("What the token is for, e.g. “the county's website”."),
         filters=[clean_line],
         validators=[required(_l("Give the token a name.")), Length(max=80)],

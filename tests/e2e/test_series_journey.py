@@ -1,14 +1,14 @@
 """The 18 county consultations set up in a real browser, counting the organizer's
 actions (each click, fill, key press and page opened is one): at most 25."""
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from events.extensions import db
 from events.models import Event, EventKind, EventStatus, Role, utcnow
-from events.timezone import local_date
+from events.timezone import from_local, local_date
 from tests.e2e.keyboard import tab_to, wait_for_focus
 from tests.factories import make_event, make_user
 
@@ -102,7 +102,15 @@ def test_eighteen_county_consultations_in_at_most_25_actions(browser, live_app):
 def test_counties_are_ticked_from_the_keyboard_and_errors_lead_to_their_cell(browser, live_app):
     with live_app.app_context():
         make_user(email="org@example.org", password=PASSWORD, role=Role.COORDINATOR)
-        template_id = make_event(title="Konsultacje programu", county="kolski").id
+        # At 10-14 Polish time whatever the hour of the run: an end at 06:00 is before the
+        # start (a template starting late in the evening would end after midnight).
+        start = from_local(datetime.combine(local_date(utcnow()) + timedelta(days=1), time(10)))
+        template_id = make_event(
+            title="Konsultacje programu",
+            county="kolski",
+            starts_at=start,
+            ends_at=start + timedelta(hours=4),
+        ).id
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     context.add_cookies([{"name": "lang", "value": "en", "url": live_app.url}])
     page = context.new_page()
