@@ -36,11 +36,16 @@ def test_lists_upcoming_public_events_with_links_to_their_pages(app, client):
 
     assert "Seminarium w Kaliszu" in html
     assert "Szkic" not in html and "Dawne spotkanie" not in html
-    link = 'href="https://rejestracja.example.org/events/seminarium-kalisz" target="_top"'
+    # Through the language switch: the reader lands on the page in the frame's language.
+    link = (
+        'href="https://rejestracja.example.org/language/pl?next=/events/seminarium-kalisz"'
+        ' target="_top"'
+    )
     assert link in html
     assert "Centrum Kultury" in html and "Kalisz" in html
     assert "Zostało 10 miejsc" in html
-    assert 'href="https://rejestracja.example.org/" target="_top"' in html  # the full programme
+    full = 'href="https://rejestracja.example.org/language/pl?next=/" target="_top"'
+    assert full in html  # the full programme
     assert "site-header" not in html and "<nav" not in html  # no site menu in a frame
 
 
@@ -87,7 +92,8 @@ def test_the_full_programme_link_keeps_the_filters_the_programme_page_knows(app,
     with app.app_context():
         make_programme("wies")
     html = embed(client, "?programme=wies&county=pilski&organization=DR")
-    assert 'href="https://rejestracja.example.org/?county=pilski&amp;programme=wies"' in html
+    programme = "/language/pl?next=/?county%3Dpilski%26programme%3Dwies"
+    assert f'href="https://rejestracja.example.org{programme}"' in html
 
 
 @pytest.mark.parametrize(
@@ -108,7 +114,7 @@ def test_an_unknown_filter_value_shows_no_events_never_an_error(app, client, que
     html = embed(client, query)
     assert "Seminarium" not in html
     assert 'class="embed-empty"' in html
-    assert 'href="https://rejestracja.example.org/" target="_top"' in html
+    assert 'href="https://rejestracja.example.org/language/pl?next=/" target="_top"' in html
 
 
 def test_a_nul_in_a_filter_is_a_bad_request_as_everywhere_on_the_site(client):

@@ -3,13 +3,15 @@
 `/embed/programme` lists the upcoming events of the programme, filtered as a partner
 asks in its query string (a programme, a county, an organization, a kind of event),
 in Polish or English (`?lang=`, else `Accept-Language`: our language cookie is not
-sent to a frame on another site). Every link opens in the top window, on this site.
+sent to a frame on another site). Every link opens in the top window, on this site,
+through the language switch: the reader stays in the frame's language.
 
 Only this site and the origins of EMBED_ORIGINS may frame it (`frame-ancestors`,
 set by the app's security headers); every other page refuses any frame.
 """
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, current_app, render_template, request
+from flask_babel import get_locale
 from flask_login import current_user
 
 from events.counties import BY_CODE
@@ -27,6 +29,14 @@ bp = Blueprint("embed", __name__)
 DEFAULT_LIMIT = 10
 MAX_LIMIT = 50
 EMBED_MAX_AGE = 120  # seconds a browser or a proxy may keep the list
+
+
+def site_link(endpoint: str, **values) -> str:
+    """A link to a page of this site in the frame's language: through the language
+    switch, so that a reader of the English frame lands on the English page (the
+    site's own language cookie is not sent to a frame on another site)."""
+    path = current_app.url_map.bind("localhost", script_name="/").build(endpoint, values)
+    return absolute_url("public.set_language", code=str(get_locale() or "pl"), next=path)
 
 
 def _limit(raw: str | None) -> int:
@@ -71,8 +81,13 @@ def programme():
     filters, shared, unknown = _filters(request.args)
     limit = _limit(request.args.get("limit"))
     listings = [] if unknown else public_events(filters, utcnow(), limit=limit)
-    full_programme = absolute_url("public.index", **({} if unknown else shared))
-    page = render_template("embed/programme.html", listings=listings, full_programme=full_programme)
+    full_programme = site_link("public.index", **({} if unknown else shared))
+    page = render_template(
+        "embed/programme.html",
+        listings=listings,
+        full_programme=full_programme,
+        site_link=site_link,
+    )
     # The same list for everyone, kept by shared caches; but never an answer to someone
     # logged in, which may carry their session cookie.
     personal = current_user.is_authenticated

@@ -85,7 +85,7 @@ def test_a_configured_partner_shows_the_programme_accessible_and_by_keyboard(
 
     link = frame.get_by_role("link", name=TITLE)
     link.wait_for()
-    assert link.get_attribute("href") == f"{live_app.url}/events/{seminar}"
+    assert link.get_attribute("href") == f"{live_app.url}/language/pl?next=/events/{seminar}"
     assert frame.evaluate("document.documentElement.lang") == "pl"  # the browser's pl-PL
     assert violations(frame) == []
 
@@ -109,6 +109,9 @@ def test_in_english_on_an_english_page(live_app, partner_site, seminar, page):
     frame.get_by_role("heading", name="Upcoming events").wait_for()
     assert frame.evaluate("document.documentElement.lang") == "en"
     assert violations(frame) == []
+    frame.get_by_role("link", name=TITLE).click()  # the event's page, in English too
+    page.wait_for_url(f"{live_app.url}/events/{seminar}")
+    assert page.evaluate("document.documentElement.lang") == "en"
 
 
 def refused(page, partner_site, path: str) -> bool:
