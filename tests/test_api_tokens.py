@@ -439,3 +439,32 @@ def test_the_report_and_the_participant_lists(app, client, world):
             f"{world['p_slug']}.csv",
             f"{world['p_slug']}.xlsx",
         ]
+
+
+def test_the_events_list_costs_the_same_statements_for_one_event_or_six(app, client, world):
+    """No statements per event: the counts of a page are read once for all its events."""
+    with app.app_context():
+        engine = db.engine
+    seen = []
+
+    def count(_connection, _cursor, statement, *_args):
+        seen.append(statement)
+
+    def statements() -> int:
+        seen.clear()
+        sa.event.listen(engine, "before_cursor_execute", count)
+        try:
+            answer = client.get("/api/v1/organizer/events", headers=bearer(world["p"]))
+            assert answer.status_code == 200
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", count)
+        return len(answer.get_json()["items"]), len(seen)
+
+    one = statements()
+    with app.app_context():
+        organization = db.session.get(Event, world["p_event"]).organization
+        for _ in range(5):
+            make_registration(make_event(organization=organization), RegistrationStatus.CONFIRMED)
+    six = statements()
+    assert (one[0], six[0]) == (1, 6)
+    assert six[1] == one[1]

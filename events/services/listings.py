@@ -78,6 +78,13 @@ def listing_for(event: Event, now: datetime, invited: bool = False) -> Listing:
     return _listing(event, status_counts([event.id])[event.id], now, invited)
 
 
+def listings_for(events: list[Event], now: datetime, counts: dict | None = None) -> list[Listing]:
+    """What a visitor can do with each of `events` now, their counts read in one query
+    (or given: `status_counts` of these events, read by the caller)."""
+    counts = counts if counts is not None else status_counts([event.id for event in events])
+    return [_listing(event, counts[event.id], now) for event in events]
+
+
 def _listing(event: Event, counts: dict, now: datetime, invited: bool = False) -> Listing:
     taken = seats_taken(event, now, invited, confirmed=counts.get(RegistrationStatus.CONFIRMED, 0))
     return Listing(

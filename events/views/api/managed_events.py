@@ -10,6 +10,7 @@ from flask import g
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from spectree import Response
+from sqlalchemy.orm import joinedload, selectinload
 
 from events.counties import BY_CODE
 from events.extensions import db
@@ -18,8 +19,7 @@ from events.services import DomainError
 from events.services.event_admin import EventData, create_event, publish_event, update_event
 from events.services.event_changes import cancel_event
 from events.services.lifecycle import status_counts
-from events.services.listings import listing_for
-from events.services.organizations.scope import visible_events
+from events.services.listings import listings_for
 from events.services.programmes import find_programme
 from events.timezone import from_local
 from events.views.api.blueprint import bp
@@ -40,6 +40,13 @@ from events.views.api.token_auth import managed_event, not_found, refusal, token
 from events.views.problems import field_problems, problem
 
 TOKEN = [{"token": []}]
+# What an event's answer names, loaded with the page's events (not one query each).
+EVENT_PARTS = (
+    joinedload(Event.organization),
+    selectinload(Event.coorganizers),
+    selectinload(Event.programme),
+    selectinload(Event.sessions),
+)
 REFUSALS = {"HTTP_401": Problem, "HTTP_403": Problem, "HTTP_404": Problem, "HTTP_422": Problem}
 # The fields an event cannot be without (a change may leave others empty: no seat limit…).
 REQUIRED = ("title", "kind", "starts_at", "ends_at", "county", "mode", "waitlist_enabled")
@@ -62,18 +69,30 @@ def whoami():
     )
 
 
+def managed_page(events: list[Event], now: datetime) -> list[ManagedEvent]:
+    """The events as the organizer API shows them: their counts in two queries, not
+    two per event."""
+    ids = [event.id for event in events]
+    checked_in = dict(
+        db.session.execute(
+            sa.select(Registration.event_id, sa.func.count())
+            .where(Registration.event_id.in_(ids), Registration.checked_in_at.is_not(None))
+            .group_by(Registration.event_id)
+        ).all()
+    )
+    counts = status_counts(ids)
+    return [
+        ManagedEvent(
+            **event_detail_fields(listing),
+            counts={status.value: number for status, number in counts[listing.event.id].items()},
+            checked_in=checked_in.get(listing.event.id, 0),
+        )
+        for listing in listings_for(events, now, counts)
+    ]
+
+
 def managed_fields(event: Event, now: datetime) -> ManagedEvent:
-    counts = status_counts([event.id])[event.id]
-    checked_in = db.session.scalar(
-        sa.select(sa.func.count())
-        .select_from(Registration)
-        .where(Registration.event_id == event.id, Registration.checked_in_at.is_not(None))
-    )
-    return ManagedEvent(
-        **event_detail_fields(listing_for(event, now)),
-        counts={status.value: number for status, number in counts.items()},
-        checked_in=checked_in or 0,
-    )
+    return managed_page([event], now)[0]
 
 
 @bp.get("/v1/organizer/events")
@@ -91,10 +110,17 @@ def managed_events(query: EventListQuery):
     where = [] if query.past else [Event.ends_at >= now]
     if query.status:
         where.append(Event.status == EventStatus(query.status))
-    events = visible_events(g.api_scope, *where)
+    events = list(
+        db.session.scalars(
+            sa.select(Event)
+            .where(g.api_scope.events(), *where)
+            .options(*EVENT_PARTS)
+            .order_by(Event.starts_at, Event.id)
+        )
+    )
     start = (query.page - 1) * query.per_page
     return ManagedEventPage(
-        items=[managed_fields(event, now) for event in events[start : start + query.per_page]],
+        items=managed_page(events[start : start + query.per_page], now),
         page=query.page,
         per_page=query.per_page,
         total=len(events),
