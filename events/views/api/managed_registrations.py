@@ -9,6 +9,7 @@ from flask import Response as FlaskResponse
 from flask import g
 from spectree import Response
 
+from events.documents import XLSX_MIME
 from events.models import TokenScope
 from events.services import DomainError, participants
 from events.services.audit import downloaded
@@ -30,8 +31,6 @@ from events.views.api.schemas import (
     ReportOut,
 )
 from events.views.api.token_auth import managed_event, not_found, refusal, token_route
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def registration_fields(registration, actions) -> RegistrationOut:
@@ -210,7 +209,7 @@ def participant_list(event_id: int, query: ExportQuery):
         path = xlsx_file(event.id, table_query)
         try:
             with open(path, "rb") as file:
-                content, mimetype = file.read(), XLSX
+                content, mimetype = file.read(), XLSX_MIME
         finally:
             os.remove(path)
     else:

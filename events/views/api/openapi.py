@@ -15,6 +15,7 @@ from flask import abort, current_app, jsonify, render_template
 from flask_babel import gettext as _
 from spectree import SecurityScheme, SecuritySchemeData, SpecTree
 
+from events.documents import XLSX_MIME
 from events.views.access import Rule, access
 from events.views.api.blueprint import bp
 from events.views.api.schemas import Problem
@@ -88,9 +89,7 @@ def invalid_request(error: InvalidRequest):
 FILES = {
     "/api/v1/organizer/events/{event_id}/participants": {
         "text/csv": {"schema": {"type": "string"}},
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
-            "schema": {"type": "string", "contentMediaType": "application/octet-stream"}
-        },
+        XLSX_MIME: {"schema": {"type": "string", "contentMediaType": "application/octet-stream"}},
     }
 }
 

@@ -8,6 +8,7 @@ from flask import Response, abort, request, send_file, stream_with_context
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from events.documents import XLSX_MIME
 from events.services.audit import downloaded
 from events.services.badges import badge_people, badges_pdf, sheet_for
 from events.services.exports import attendance_pdf, csv_lines, row_count, xlsx_file
@@ -18,8 +19,6 @@ from events.views import query_id
 from events.views.access import Rule, access
 from events.views.organizer.blueprint import bp, current_scope, event_or_404
 from events.views.organizer.registrations import table_query
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _csv_response(event_id: int | None, query: TableQuery, filename: str) -> Response:
@@ -32,7 +31,7 @@ def _csv_response(event_id: int | None, query: TableQuery, filename: str) -> Res
 def _xlsx_response(event_id: int | None, query: TableQuery, filename: str) -> Response:
     downloaded(current_user, filename, row_count(event_id, query), event_id)
     path = xlsx_file(event_id, query)
-    response = send_file(path, mimetype=XLSX, as_attachment=True, download_name=filename)
+    response = send_file(path, mimetype=XLSX_MIME, as_attachment=True, download_name=filename)
     response.call_on_close(lambda: os.remove(path))
     return response
 

@@ -8,6 +8,7 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from events.counties import BY_CODE, county_choices, county_name
+from events.documents import XLSX_MIME
 from events.models import OrganizationType, Questionnaire
 from events.services.audit import downloaded
 from events.services.questionnaires.exports import response_count, responses_csv, responses_xlsx
@@ -21,7 +22,6 @@ from events.views import parse_enum, parse_id
 from events.views.access import Rule, access
 from events.views.answers import language
 from events.views.organizer.blueprint import bp, questionnaire_or_404
-from events.views.organizer.downloads import XLSX
 
 FILTER_NAMES = ("county", "type", "meeting", "q")
 
@@ -122,6 +122,6 @@ def questionnaire_xlsx(questionnaire_id: int):
     filename = f"ankieta-{questionnaire.id}.xlsx"
     _audited(questionnaire, filename)
     path = responses_xlsx(questionnaire, language())
-    response = send_file(path, mimetype=XLSX, as_attachment=True, download_name=filename)
+    response = send_file(path, mimetype=XLSX_MIME, as_attachment=True, download_name=filename)
     response.call_on_close(lambda: os.remove(path))
     return response
