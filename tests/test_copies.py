@@ -93,7 +93,7 @@ def test_the_same_event_already_public_is_warned_about_but_allowed(app, organize
         title="Spotkanie konsultacyjne",
         county="kolski",
         starts_at=other_day,
-        ends_at=other_day.replace(hour=23),
+        ends_at=other_day + timedelta(hours=2),  # (hour=23 was before a start after 23:00 UTC)
     )
     warning = "already published"
     assert warning in organizer.get(f"/organizer/events/{twin}/publish").get_data(as_text=True)
