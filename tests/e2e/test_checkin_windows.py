@@ -7,7 +7,7 @@ raises an alarm about it; a check-in the device accepted offline that the server
 refuses (the window narrowed meanwhile) is marked "not recorded"."""
 
 import os
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -18,6 +18,7 @@ from events.extensions import db
 from events.models import Event, Registration, Role, Scan, ScanMethod, ScanResult, utcnow
 from events.services.checkin.access import assign_staff
 from events.services.registration import register_attendee
+from events.timezone import from_local, local_date
 from tests.e2e.test_door import READ_STORE, type_code, wait_ready, wait_verdict
 from tests.factories import attendee, make_event, make_user
 
@@ -37,7 +38,9 @@ def shot(page, name, full_page=True):
 def early(live_app):
     """A seminar in two days, with one confirmed person, a door volunteer and an organizer."""
     with live_app.app_context():
-        starts = utcnow().replace(microsecond=0) + timedelta(days=2)
+        # At 10:00 Polish time: the window (an hour before) opens on the day of the start
+        # whatever the hour of the run (a start just after midnight opened it the day before).
+        starts = from_local(datetime.combine(local_date(utcnow()) + timedelta(days=2), time(10)))
         event = make_event(
             title="Seminarium w Lesznie", starts_at=starts, ends_at=starts + timedelta(hours=4)
         )
@@ -47,9 +50,7 @@ def early(live_app):
         make_user(email=STAFF, password=PASSWORD, role=Role.STAFF)
         assign_staff(STAFF, event.slug)
         make_user(email=ORGANIZER, password=PASSWORD, role=Role.COORDINATOR)
-        local = starts.replace(tzinfo=ZoneInfo("UTC")).astimezone(
-            ZoneInfo(live_app.config["BABEL_DEFAULT_TIMEZONE"])
-        )
+        local = starts.astimezone(ZoneInfo(live_app.config["BABEL_DEFAULT_TIMEZONE"]))
         return {
             "slug": event.slug,
             "code": person.ticket_code,
